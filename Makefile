@@ -1,0 +1,93 @@
+# rstaudit: who sent that TCP reset, and why.
+#
+#   make              build ./rstaudit
+#   make demo         install what is missing, run the built-in example
+#   make check        install what is missing, run every test (root for the lab)
+#   make SANITIZE=1 check   the same under ASan and UBSan
+#   make golden       regenerate the golden files after a deliberate change
+#   make fuzz         build and run the libFuzzer targets (clang)
+#   make install      honours DESTDIR, PREFIX, SBINDIR, MANDIR
+
+PREFIX	?= /usr/local
+SBINDIR	?= $(PREFIX)/sbin
+MANDIR	?= $(PREFIX)/share/man
+DESTDIR	?=
+
+CC	?= cc
+PKG_CONFIG ?= pkg-config
+LIBS_PC	= libpcap
+
+WARN	= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	  -Wformat=2 -Wwrite-strings -Wno-format-nonliteral
+CFLAGS	?= -O2 -g
+CFLAGS	+= -std=gnu11 $(WARN) -D_GNU_SOURCE -Isrc
+ifeq ($(SANITIZE),1)
+CFLAGS	+= -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
+	   -fno-sanitize-recover=undefined
+LDFLAGS	+= -fsanitize=address,undefined
+endif
+PC_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
+PC_LIBS	= $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null || echo -lpcap)
+
+# The pure core: bytes and values in, values out; no I/O, no libraries.
+CORE	= src/pkt.o src/table.o src/flow.o src/host.o src/classify.o \
+	  src/evidence.o src/engine.o
+# Adapters: capture files, output, logging, the command line.
+ADAPT	= src/pcapin.o src/output.o src/sha1.o src/log.o src/analyze.o
+OBJS	= $(CORE) $(ADAPT) src/main.o
+
+UNIT	= tests/unit/test_pkt tests/unit/test_flow tests/unit/test_classify \
+	  tests/unit/test_engine tests/unit/test_output
+
+.PHONY: all check unit golden-check corpus-check lab-check demo golden \
+	deps fuzz bench install uninstall clean
+
+all: rstaudit
+
+rstaudit: $(OBJS)
+	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(PC_LIBS)
+
+src/pcapin.o src/analyze.o: CFLAGS += $(PC_CFLAGS)
+
+src/%.o: src/%.c src/*.h
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+tests/unit/test_%: tests/unit/test_%.c tests/unit/t.h $(CORE) src/output.o src/sha1.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CORE) src/output.o src/sha1.o
+
+deps:
+	@sh tests/deps.sh
+
+check: deps all $(UNIT)
+	@sh tests/run-unit.sh $(UNIT)
+	@sh tests/golden.sh check
+	@sh tests/corpus.sh
+	@sh tests/lab/run.sh
+	@echo "make check: all suites passed"
+
+unit: all $(UNIT)
+	@sh tests/run-unit.sh $(UNIT)
+
+golden: all
+	@sh tests/golden.sh regen
+
+demo: deps all
+	@sh tests/demo.sh
+
+fuzz:
+	@sh tests/fuzz/run.sh
+
+bench: deps all
+	@sh bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 rstaudit $(DESTDIR)$(SBINDIR)/rstaudit
+	install -m 0644 man/rstaudit.8 $(DESTDIR)$(MANDIR)/man8/rstaudit.8
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/rstaudit $(DESTDIR)$(MANDIR)/man8/rstaudit.8
+
+clean:
+	rm -f rstaudit src/*.o $(UNIT) tests/fuzz/fuzz_pkt tests/fuzz/fuzz_file
+	rm -rf tests/out

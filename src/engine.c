@@ -1,0 +1,275 @@
+/*
+ * engine.c: flows, hosts, held RSTs, verdicts (see engine.h).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "flow.h"
+#include "host.h"
+#include "table.h"
+
+#define SWEEP_PER_PACKET 2	/* flow slots the idle sweep visits per packet */
+#define BURST_US 1000000	/* RSTs this close together form one burst */
+#define CHAIN_MAX 8		/* held RSTs of one flow a packet updates */
+#define IN_SEQ_SPAN (1u << 20)	/* "in the sender's sequence space" */
+
+struct engine {
+	struct engine_conf conf;
+	struct tab flows, hosts;
+	struct rst_event *held;	/* ring of conf.max_held */
+	uint32_t held_mask;
+	uint32_t head, next;	/* serials: oldest held, next to assign */
+	uint64_t t0_us, now_us;	/* first packet time, latest packet time */
+	int started;
+	engine_emit_fn emit;
+	void *arg;
+	struct engine_stats st;
+};
+
+void engine_conf_default(struct engine_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->max_flows = 1u << 20;
+	c->max_hosts = 1u << 18;
+	c->max_held = 8192;
+	c->hold_us = 5000000;
+	c->idle_ms = 300000;
+	c->seed = 0x5851f42d4c957f2dULL;
+}
+
+struct engine *engine_new(const struct engine_conf *c, engine_emit_fn emit,
+			  void *arg)
+{
+	struct engine *eng = calloc(1, sizeof(*eng));
+	uint32_t n = 1;
+
+	if (eng == NULL)
+		return NULL;
+	eng->conf = *c;
+	while (n < c->max_held && n < (1u << 24))
+		n <<= 1;
+	eng->held_mask = n - 1;
+	eng->head = eng->next = 1;
+	eng->emit = emit;
+	eng->arg = arg;
+	eng->held = calloc(n, sizeof(*eng->held));
+	if (eng->held == NULL ||
+	    tab_init(&eng->flows, sizeof(struct flow), c->max_flows) < 0 ||
+	    tab_init(&eng->hosts, sizeof(struct host), c->max_hosts) < 0) {
+		int saved = errno;
+
+		engine_free(eng);
+		errno = saved;
+		return NULL;
+	}
+	return eng;
+}
+
+void engine_free(struct engine *eng)
+{
+	if (eng == NULL)
+		return;
+	tab_free(&eng->flows);
+	tab_free(&eng->hosts);
+	free(eng->held);
+	free(eng);
+}
+
+static uint32_t engine_ms(const struct engine *eng)
+{
+	return (uint32_t)((eng->now_us - eng->t0_us) / 1000);
+}
+
+static struct rst_event *held_find(struct engine *eng, uint32_t serial)
+{
+	if (serial == 0 || serial - eng->head >= eng->next - eng->head)
+		return NULL;
+	return &eng->held[serial & eng->held_mask];
+}
+
+static void held_release_one(struct engine *eng)
+{
+	struct rst_event *e = &eng->held[eng->head & eng->held_mask];
+	const struct host *h;
+
+	h = tab_find(&eng->hosts, host_key(&e->p, 0, eng->conf.seed));
+	host_baseline(h, &e->host);
+	e->p.payload = e->payload;
+	rst_classify(e);
+	eng->head++;
+	if (eng->emit)
+		eng->emit(e, eng->arg);
+}
+
+void engine_tick(struct engine *eng, uint64_t now_us)
+{
+	while (eng->head != eng->next) {
+		const struct rst_event *e = &eng->held[eng->head & eng->held_mask];
+
+		if (now_us < e->ts_us + eng->conf.hold_us)
+			break;
+		held_release_one(eng);
+	}
+}
+
+void engine_flush(struct engine *eng)
+{
+	while (eng->head != eng->next)
+		held_release_one(eng);
+}
+
+/* A packet of the flow arrives while RSTs of it are held: note it. */
+static void held_observe(struct engine *eng, const struct flow *f, int side,
+			 const struct pkt *p, uint64_t ts_us)
+{
+	uint32_t serial = f->h.user;
+	int n;
+
+	if (p->flags & TH_RST)
+		return;
+	/* A bare SYN after the RST opens a new connection on the same ports. */
+	if ((p->flags & (TH_SYN | TH_ACK)) == TH_SYN)
+		return;
+	for (n = 0; n < CHAIN_MAX; n++) {
+		struct rst_event *e = held_find(eng, serial);
+
+		if (e == NULL)
+			break;
+		if (e->side == side) {
+			int in_seq = (e->snd.f & SIDE_SEEN)
+				? p->seq - e->snd.nxt + IN_SEQ_SPAN < 2 * IN_SEQ_SPAN
+				: p->ack - e->rcv.nxt + IN_SEQ_SPAN < 2 * IN_SEQ_SPAN;
+
+			if ((p->flags & TH_SYN) && p->ack == e->rcv.nxt &&
+			    (e->rcv.f & SIDE_SYN))
+				e->after_synack = 1;
+			if (e->after_pkts++ == 0) {
+				e->after_us = ts_us - e->ts_us;
+				e->after_ttl = p->ttl;
+			}
+			e->after_data += p->payload_len;
+			e->after_in_seq |= (uint8_t)in_seq;
+		}
+		serial = e->prev;
+	}
+}
+
+/* A second RST from the same side soon after: one burst. */
+static void held_burst(struct engine *eng, struct rst_event *e)
+{
+	struct rst_event *prev = held_find(eng, e->prev);
+	uint32_t serial = e->prev;
+	int n;
+
+	e->burst = 1;
+	e->burst_seq_lo = e->burst_seq_hi = e->p.seq;
+	if (prev == NULL || prev->side != e->side ||
+	    e->ts_us - prev->ts_us > BURST_US)
+		return;
+	e->burst = prev->burst + 1;
+	e->burst_seq_lo = SEQ_LT(prev->burst_seq_lo, e->p.seq) ? prev->burst_seq_lo : e->p.seq;
+	e->burst_seq_hi = SEQ_GT(prev->burst_seq_hi, e->p.seq) ? prev->burst_seq_hi : e->p.seq;
+	for (n = 0; n < CHAIN_MAX; n++) {
+		prev = held_find(eng, serial);
+		if (prev == NULL || prev->side != e->side)
+			break;
+		prev->burst = e->burst;
+		prev->burst_seq_lo = e->burst_seq_lo;
+		prev->burst_seq_hi = e->burst_seq_hi;
+		serial = prev->prev;
+	}
+}
+
+static struct rst_event *held_new(struct engine *eng, struct flow *f,
+				  int side, int created, const struct pkt *p,
+				  uint64_t ts_us, uint64_t frame)
+{
+	struct rst_event *e;
+
+	if (eng->next - eng->head > eng->held_mask) {
+		eng->st.released_early++;
+		held_release_one(eng);
+	}
+	e = &eng->held[eng->next & eng->held_mask];
+	memset(e, 0, sizeof(*e));
+	e->serial = eng->next++;
+	e->ts_us = ts_us;
+	e->frame = frame;
+	e->p = *p;
+	e->p.payload_caplen = p->payload_caplen < RST_PAYLOAD_KEEP
+				      ? p->payload_caplen : RST_PAYLOAD_KEEP;
+	if (e->p.payload_caplen)
+		memcpy(e->payload, p->payload, e->p.payload_caplen);
+	e->p.payload = e->payload;
+	e->had_flow = !created;
+	e->side = (uint8_t)side;
+	e->snd = f->s[side];
+	e->rcv = f->s[!side];
+	e->prev = f->h.user;
+	held_burst(eng, e);
+	f->h.user = e->serial;
+	eng->st.rsts++;
+	return e;
+}
+
+static void host_learn(struct engine *eng, const struct pkt *p)
+{
+	struct host *h;
+	int created;
+
+	h = tab_get(&eng->hosts, host_key(p, 0, eng->conf.seed),
+		    engine_ms(eng), &created, NULL, NULL);
+	h->h.last_ms = engine_ms(eng);
+	host_update(h, p->ttl);
+}
+
+struct rst_event *engine_packet(struct engine *eng, const struct pkt *p,
+				uint64_t ts_us, uint64_t frame)
+{
+	struct rst_event *e = NULL;
+	struct flow_side *s;
+	struct flow *f;
+	int side = flow_sender_side(p), created;
+
+	if (!eng->started) {
+		eng->started = 1;
+		eng->t0_us = eng->now_us = ts_us;
+	}
+	if (ts_us > eng->now_us)
+		eng->now_us = ts_us;
+	engine_tick(eng, eng->now_us);
+	eng->st.packets++;
+
+	f = tab_get(&eng->flows, flow_key(p, eng->conf.seed), engine_ms(eng),
+		    &created, NULL, NULL);
+	s = &f->s[side];
+	if (!created && flow_is_forwarded_copy(s, p)) {
+		eng->st.copies++;
+		eng->st.rst_copies += !!(p->flags & TH_RST);
+		return NULL;
+	}
+	f->h.last_ms = engine_ms(eng);
+	if (f->h.user)
+		held_observe(eng, f, side, p, ts_us);
+	if (p->flags & TH_RST)
+		e = held_new(eng, f, side, created, p, ts_us, frame);
+	else if (!(s->f & SIDE_SEEN) || s->ttl != p->ttl)
+		host_learn(eng, p);
+	/* host_learn() does not move flows: f is still good. */
+	flow_update(s, p);
+	tab_sweep(&eng->flows, engine_ms(eng), eng->conf.idle_ms,
+		  SWEEP_PER_PACKET, NULL, NULL);
+	return e;
+}
+
+void engine_get_stats(const struct engine *eng, struct engine_stats *st)
+{
+	*st = eng->st;
+	st->flows = eng->flows.count;
+	st->flows_evicted = eng->flows.evicted;
+	st->flows_expired = eng->flows.expired;
+	st->hosts = eng->hosts.count;
+	st->hosts_evicted = eng->hosts.evicted;
+}

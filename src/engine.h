@@ -1,0 +1,65 @@
+/*
+ * engine.h: the core both modes share.  Packets in (parsed), verdicts
+ * out: the engine keeps the flow and host tables, holds each RST for a
+ * while of packet time so that evidence arriving after it (the genuine
+ * reply, data after the RST) counts, then classifies it and hands it to
+ * the emit callback, in arrival order.
+ *
+ * All memory is taken by engine_new(); nothing is allocated per packet.
+ */
+#ifndef RSTAUDIT_ENGINE_H
+#define RSTAUDIT_ENGINE_H
+
+#include <stdint.h>
+
+#include "pkt.h"
+#include "rst.h"
+
+struct engine_conf {
+	uint32_t max_flows;	/* connections tracked at once */
+	uint32_t max_hosts;	/* addresses with a TTL baseline */
+	uint32_t max_held;	/* RSTs held at once (rounded to 2^n) */
+	uint64_t hold_us;	/* how long a RST waits for later evidence */
+	uint32_t idle_ms;	/* a flow idle this long is forgotten */
+	uint64_t seed;		/* hash seed (the live mode randomises it) */
+};
+
+struct engine_stats {
+	uint64_t packets;	/* TCP segments given to engine_packet() */
+	uint64_t rsts;		/* RST events made */
+	uint64_t copies;	/* forwarded copies skipped (RSTs among them) */
+	uint64_t rst_copies;
+	uint64_t released_early; /* hold cut short: too many RSTs held */
+	uint64_t flows, flows_evicted, flows_expired;
+	uint64_t hosts, hosts_evicted;
+};
+
+typedef void (*engine_emit_fn)(struct rst_event *e, void *arg);
+
+struct engine;
+
+/* Defaults: 1 M flows, 256 k hosts, 8192 held, 5 s hold, 300 s idle. */
+void engine_conf_default(struct engine_conf *c);
+
+/* NULL (errno set) when the tables cannot be allocated. */
+struct engine *engine_new(const struct engine_conf *c, engine_emit_fn emit,
+			  void *arg);
+void engine_free(struct engine *eng);
+
+/*
+ * Account one TCP segment seen at ts_us (frame: its 1-based number, or 0).
+ * Releases held RSTs whose hold is over.  Returns the new held event when
+ * p is a RST (the caller may add live facts to it), else NULL.
+ */
+struct rst_event *engine_packet(struct engine *eng, const struct pkt *p,
+				uint64_t ts_us, uint64_t frame);
+
+/* Release the RSTs whose hold is over at now_us (a timer, in live mode). */
+void engine_tick(struct engine *eng, uint64_t now_us);
+
+/* Release every held RST now (end of input). */
+void engine_flush(struct engine *eng);
+
+void engine_get_stats(const struct engine *eng, struct engine_stats *st);
+
+#endif

@@ -1,0 +1,117 @@
+/*
+ * flow.c: per-connection, per-direction state (see flow.h).
+ */
+#include <string.h>
+
+#include "flow.h"
+
+/* IP ID steps up to this count as "the same series". */
+#define IPID_SERIES_STEP 64
+
+static int addr_cmp(const struct pkt *p)
+{
+	int c = memcmp(p->src, p->dst, sizeof(p->src));
+
+	if (c != 0)
+		return c;
+	return (int)p->sport - (int)p->dport;
+}
+
+int flow_sender_side(const struct pkt *p)
+{
+	return addr_cmp(p) > 0;
+}
+
+static inline uint64_t load64(const uint8_t *b)
+{
+	uint64_t v;
+
+	memcpy(&v, b, sizeof(v));
+	return v;
+}
+
+uint64_t flow_key(const struct pkt *p, uint64_t seed)
+{
+	const uint8_t *lo = p->src, *hi = p->dst;
+	uint16_t plo = p->sport, phi = p->dport;
+	uint64_t h;
+
+	if (flow_sender_side(p)) {
+		lo = p->dst, hi = p->src;
+		plo = p->dport, phi = p->sport;
+	}
+	h = seed ^ ((uint64_t)p->family << 32 | (uint64_t)plo << 16 | phi);
+	h = tab_mix(h ^ load64(lo));
+	h = tab_mix(h ^ load64(lo + 8));
+	h = tab_mix(h ^ load64(hi));
+	return tab_mix(h ^ load64(hi + 8));
+}
+
+static uint32_t seq_end(const struct pkt *p)
+{
+	return p->seq + p->payload_len + !!(p->flags & TH_SYN) +
+	       !!(p->flags & TH_FIN);
+}
+
+int flow_is_forwarded_copy(const struct flow_side *s, const struct pkt *p)
+{
+	if (s->last_ttl == 0 || p->ttl + 1 != s->last_ttl)
+		return 0;
+	if (s->last_end != seq_end(p))
+		return 0;
+	if (p->family == 4 && p->ipid != s->ipid)
+		return 0;
+	/* A RST does not move ack, nor does a copy of anything else. */
+	return !(p->flags & TH_ACK) || p->ack == s->ack;
+}
+
+static void flow_update_ipid(struct flow_side *s, const struct pkt *p)
+{
+	uint16_t step = (uint16_t)(p->ipid - s->ipid);
+
+	if ((s->f & SIDE_SEEN) && p->ipid != 0 && step >= 1 &&
+	    step <= IPID_SERIES_STEP)
+		s->f |= SIDE_IPID_SEQ;
+	else if (s->f & SIDE_SEEN)
+		s->f &= (uint8_t)~SIDE_IPID_SEQ;
+	s->ipid = p->ipid;
+}
+
+void flow_update(struct flow_side *s, const struct pkt *p)
+{
+	uint32_t end = seq_end(p);
+
+	s->last_end = end;
+	s->last_ttl = p->ttl;
+	if (p->flags & TH_RST) {
+		/* A RST says nothing of the sender's usual TTL or series. */
+		s->f |= SIDE_RST;
+		s->ipid = p->ipid;
+		return;
+	}
+	if (p->family == 4)
+		flow_update_ipid(s, p);
+	if (!(s->f & SIDE_SEEN) || SEQ_GT(end, s->nxt))
+		s->nxt = end;
+	if ((p->flags & TH_ACK) && (!s->sent_ack || SEQ_GT(p->ack, s->ack))) {
+		s->ack = p->ack;
+		s->sent_ack = 1;
+	}
+	if (p->flags & TH_SYN) {
+		s->f |= (p->flags & TH_ACK) ? SIDE_SYNACK : SIDE_SYN;
+		s->wscale = (p->opt.has & TOPT_WSCALE) && p->opt.wscale <= 14
+				    ? p->opt.wscale : 15;
+	}
+	if (p->flags & TH_FIN)
+		s->f |= SIDE_FIN;
+	if (p->opt.has & TOPT_TS) {
+		s->f |= SIDE_TS;
+		s->tsval = p->opt.tsval;
+	}
+	/* Still talking: whatever RST it sent before did not end it. */
+	s->f &= (uint8_t)~(SIDE_DF | SIDE_RST);
+	s->f |= p->df ? SIDE_DF : 0;
+	s->win = p->win;
+	s->ttl = p->ttl;
+	s->f |= SIDE_SEEN;
+}

@@ -1,0 +1,38 @@
+/*
+ * main.c: rstaudit, who sent that TCP reset, and why.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "analyze.h"
+
+#define RSTAUDIT_VERSION "0.1"
+
+static void usage(FILE *fp)
+{
+	fprintf(fp,
+		"usage: rstaudit analyze [--json] [--hold SECONDS] [--max-flows N] [-v] FILE...\n"
+		"       rstaudit --version\n"
+		"See rstaudit(8).\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "analyze") == 0)
+		return analyze_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("rstaudit %s\n", RSTAUDIT_VERSION);
+		return EXIT_OK;
+	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	fprintf(stderr, "rstaudit: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,242 @@
+/*
+ * output.c: events as text or JSON lines, and the summary (see output.h).
+ *
+ * Formatting happens once per RST, never per packet.
+ */
+#include <string.h>
+#include <time.h>
+
+#include "output.h"
+#include "sha1.h"
+
+void output_init(struct output *o, FILE *fp, enum out_format fmt)
+{
+	memset(o, 0, sizeof(*o));
+	o->fp = fp;
+	o->fmt = fmt;
+}
+
+const char *output_flags(uint8_t flags, char buf[9])
+{
+	static const struct { uint8_t bit; char c; } order[] = {
+		{ TH_SYN, 'S' }, { TH_FIN, 'F' }, { TH_RST, 'R' },
+		{ TH_PSH, 'P' }, { TH_ACK, 'A' }, { TH_URG, 'U' },
+		{ TH_ECE, 'E' }, { TH_CWR, 'C' },
+	};
+	size_t i, n = 0;
+
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if (flags & order[i].bit)
+			buf[n++] = order[i].c;
+	buf[n] = '\0';
+	return buf;
+}
+
+const char *output_time(uint64_t ts_us, char buf[40])
+{
+	time_t sec = (time_t)(ts_us / 1000000);
+	struct tm tm;
+	size_t n;
+
+	if (gmtime_r(&sec, &tm) == NULL)
+		memset(&tm, 0, sizeof(tm));
+	n = strftime(buf, 40, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, 40 - n, ".%06uZ", (unsigned)(ts_us % 1000000));
+	return buf;
+}
+
+static void base64(const uint8_t *in, size_t len, char *out)
+{
+	static const char tab[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t i;
+
+	for (i = 0; i + 2 < len; i += 3) {
+		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+
+		*out++ = tab[v >> 18], *out++ = tab[(v >> 12) & 63];
+		*out++ = tab[(v >> 6) & 63], *out++ = tab[v & 63];
+	}
+	if (len - i == 2) {
+		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
+
+		*out++ = tab[v >> 18], *out++ = tab[(v >> 12) & 63];
+		*out++ = tab[(v >> 6) & 63], *out++ = '=';
+	} else if (len - i == 1) {
+		uint32_t v = (uint32_t)in[i] << 16;
+
+		*out++ = tab[v >> 18], *out++ = tab[(v >> 12) & 63];
+		*out++ = '=', *out++ = '=';
+	}
+	*out = '\0';
+}
+
+/* Community ID v1: sha1(seed, saddr, daddr, proto, 0, sport, dport), lower endpoint first. */
+const char *output_community_id(const struct pkt *p, char buf[32])
+{
+	size_t alen = p->family == 6 ? 16 : 4, n = 0;
+	const uint8_t *a = p->src, *b = p->dst;
+	uint16_t pa = p->sport, pb = p->dport;
+	uint8_t in[2 + 32 + 2 + 4], digest[20];
+	int c = memcmp(a, b, alen);
+
+	if (c > 0 || (c == 0 && pa > pb)) {
+		a = p->dst, b = p->src;
+		pa = p->dport, pb = p->sport;
+	}
+	in[n++] = 0, in[n++] = 0;
+	memcpy(in + n, a, alen), n += alen;
+	memcpy(in + n, b, alen), n += alen;
+	in[n++] = 6, in[n++] = 0;
+	in[n++] = (uint8_t)(pa >> 8), in[n++] = (uint8_t)pa;
+	in[n++] = (uint8_t)(pb >> 8), in[n++] = (uint8_t)pb;
+	sha1(in, n, digest);
+	memcpy(buf, "1:", 2);
+	base64(digest, sizeof(digest), buf + 2);
+	return buf;
+}
+
+static void json_str(FILE *fp, const char *s)
+{
+	fputc('"', fp);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(fp, "\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			fprintf(fp, "\\u%04x", c);
+		else
+			fputc(c, fp);
+	}
+	fputc('"', fp);
+}
+
+static void json_live(FILE *fp, const struct rst_live *l)
+{
+	fputs(",\"hook\":", fp);
+	json_str(fp, l->hook_name);
+	fputs(",\"in\":", fp);
+	json_str(fp, l->in);
+	fputs(",\"out\":", fp);
+	json_str(fp, l->out);
+	if (l->ct_known) {
+		fprintf(fp, ",\"ct\":{\"state\":");
+		json_str(fp, l->ct_state);
+		fprintf(fp, ",\"id\":%u,\"invalid\":%s}", l->ct_id,
+			l->ct_invalid ? "true" : "false");
+	} else {
+		fprintf(fp, ",\"ct\":null");
+	}
+	fputs(",\"verdict\":", fp);
+	json_str(fp, l->verdict);
+}
+
+static void output_json(struct output *o, const struct rst_event *e)
+{
+	const struct pkt *p = &e->p;
+	char src[RST_ADDRSTRLEN], dst[RST_ADDRSTRLEN], fl[9], ts[40], cid[32];
+	char sentence[512];
+	FILE *fp = o->fp;
+	unsigned i;
+
+	fprintf(fp, "{\"ts\":\"%s\",\"family\":\"%s\",\"src\":\"%s\","
+		"\"sport\":%u,\"dst\":\"%s\",\"dport\":%u,\"flags\":\"%s\","
+		"\"seq\":%u,\"ack\":%u,\"ttl\":%u,\"ipid\":%u,\"win\":%u,"
+		"\"len\":%u,\"origin\":\"%s\",\"cause\":\"%s\","
+		"\"confidence\":%.2f",
+		output_time(e->ts_us, ts), p->family == 6 ? "ipv6" : "ipv4",
+		rst_addr(p->family, p->src, src), p->sport,
+		rst_addr(p->family, p->dst, dst), p->dport,
+		output_flags(p->flags, fl), p->seq, p->ack, p->ttl, p->ipid,
+		p->win, p->payload_len, origin_names[e->v.origin],
+		cause_names[e->v.cause], e->v.confidence);
+	if (e->v.hops >= 0)
+		fprintf(fp, ",\"hops\":%d", e->v.hops);
+	if (e->v.expected_hops >= 0)
+		fprintf(fp, ",\"expected_hops\":%d", e->v.expected_hops);
+	fprintf(fp, ",\"community_id\":\"%s\"", output_community_id(p, cid));
+	if (o->file) {
+		fprintf(fp, ",\"frame\":%llu,\"file\":", (unsigned long long)e->frame);
+		json_str(fp, o->file);
+	}
+	if (e->live.valid)
+		json_live(fp, &e->live);
+	fputs(",\"evidence\":[", fp);
+	for (i = 0; i < e->v.n_ev; i++) {
+		evidence_format(e, &e->v.ev[i], sentence, sizeof(sentence));
+		if (i)
+			fputc(',', fp);
+		json_str(fp, sentence);
+	}
+	fputs("]}\n", fp);
+}
+
+static const char *endpoint_text(const struct pkt *p, const uint8_t *a,
+				 uint16_t port, char *buf, size_t len)
+{
+	char addr[RST_ADDRSTRLEN];
+
+	rst_addr(p->family, a, addr);
+	snprintf(buf, len, p->family == 6 ? "[%s]:%u" : "%s:%u", addr, port);
+	return buf;
+}
+
+static void output_text(struct output *o, const struct rst_event *e)
+{
+	const struct pkt *p = &e->p;
+	char src[RST_ADDRSTRLEN + 8], dst[RST_ADDRSTRLEN + 8], fl[9], ts[40];
+	char sentence[512];
+	FILE *fp = o->fp;
+	unsigned i;
+
+	if (o->file)
+		fprintf(fp, "%s:%llu ", o->file, (unsigned long long)e->frame);
+	fprintf(fp, "%s %s > %s %s seq %u ack %u ttl %u: %s %s (confidence %.2f)",
+		output_time(e->ts_us, ts),
+		endpoint_text(p, p->src, p->sport, src, sizeof(src)),
+		endpoint_text(p, p->dst, p->dport, dst, sizeof(dst)),
+		output_flags(p->flags, fl), p->seq, p->ack, p->ttl,
+		origin_names[e->v.origin], cause_names[e->v.cause],
+		e->v.confidence);
+	if (e->live.valid)
+		fprintf(fp, " hook %s in %s out %s ct %s verdict %s",
+			e->live.hook_name, e->live.in[0] ? e->live.in : "-",
+			e->live.out[0] ? e->live.out : "-",
+			e->live.ct_known ? e->live.ct_state : "none",
+			e->live.verdict);
+	fputc('\n', fp);
+	for (i = 0; i < e->v.n_ev; i++) {
+		evidence_format(e, &e->v.ev[i], sentence, sizeof(sentence));
+		fprintf(fp, "    %s\n", sentence);
+	}
+}
+
+void output_event(struct output *o, const struct rst_event *e)
+{
+	o->events++;
+	if (e->v.origin < ORIGIN_MAX && e->v.cause < CAUSE_MAX)
+		o->by[e->v.origin][e->v.cause]++;
+	if (o->fmt == OUT_JSON)
+		output_json(o, e);
+	else
+		output_text(o, e);
+}
+
+void output_summary(struct output *o, uint64_t packets, unsigned files)
+{
+	unsigned a, c;
+
+	if (o->fmt != OUT_TEXT)
+		return;
+	fprintf(o->fp, "summary: %llu reset%s in %llu TCP segment%s, %u file%s\n",
+		(unsigned long long)o->events, o->events == 1 ? "" : "s",
+		(unsigned long long)packets, packets == 1 ? "" : "s", files,
+		files == 1 ? "" : "s");
+	for (a = 0; a < ORIGIN_MAX; a++)
+		for (c = 0; c < CAUSE_MAX; c++)
+			if (o->by[a][c])
+				fprintf(o->fp, "    %-10s %-10s %llu\n",
+					origin_names[a], cause_names[c],
+					(unsigned long long)o->by[a][c]);
+}

@@ -1,0 +1,158 @@
+/*
+ * rst.h: one TCP reset, what surrounded it, and the verdict on it.
+ *
+ * The engine fills an rst_event when a RST arrives (the packet and a copy
+ * of both sides' flow state at that moment), keeps adding what happens on
+ * the flow during the hold window, then asks the classifier for the
+ * verdict.  Live-mode facts ride along in rst_event.live.
+ */
+#ifndef RSTAUDIT_RST_H
+#define RSTAUDIT_RST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "flow.h"
+#include "host.h"
+#include "pkt.h"
+
+enum origin {
+	ORIGIN_UNKNOWN,
+	ORIGIN_ENDPOINT,
+	ORIGIN_LOCAL,
+	ORIGIN_MIDDLEBOX,
+	ORIGIN_MAX
+};
+extern const char *const origin_names[ORIGIN_MAX];
+
+enum cause {
+	CAUSE_UNKNOWN,
+	CAUSE_REFUSED,
+	CAUSE_ABORT,
+	CAUSE_AFTER_FIN,
+	CAUSE_STALE,
+	CAUSE_REJECT,
+	CAUSE_INJECTED,
+	CAUSE_MAX
+};
+extern const char *const cause_names[CAUSE_MAX];
+
+/* The kinds of evidence; evidence_format() turns each into a sentence. */
+enum ev_kind {
+	EV_TTL_MATCH,		/* a: baseline ttl lo, b: hi */
+	EV_TTL_CLOSER,		/* a: baseline ttl, b: hops closer */
+	EV_TTL_FARTHER,		/* a: baseline ttl, b: hops farther */
+	EV_TTL_INIT_DIFFERS,	/* a: baseline ttl, b: baseline initial ttl */
+	EV_NO_BASELINE,		/* nothing else from the sender in view */
+	EV_LOCAL_OUT,		/* left this host with its initial TTL */
+	EV_DATA_AFTER,		/* a: delay us, b: payload bytes */
+	EV_PACKET_AFTER,	/* a: delay us, b: packets */
+	EV_REPLY_AFTER,		/* a: delay us: the genuine SYN/ACK */
+	EV_SEQ_BURST,		/* a: RSTs, b: spread of their seq */
+	EV_IPID_SERIES,		/* a: last IP ID of the sender */
+	EV_IPID_OFF_SERIES,	/* a: last IP ID of the sender */
+	EV_IPID_ZERO,		/* stateless generation */
+	EV_IPID_COPIED,		/* a: the trigger's IP ID */
+	EV_WIN_COPIED,		/* a: the trigger's window */
+	EV_WIN_NONZERO,		/* a RST with a window (Linux sends 0) */
+	EV_ACK_IS_SYN,		/* acks the SYN's own seq, not SYN+1 */
+	EV_ANSWERS_SYN,		/* answers a SYN, no SYN/ACK before */
+	EV_FIN_BEFORE,		/* a: which side (0 sender, 1 receiver) */
+	EV_STATELESS,		/* RST without ACK, seq = the trigger's ack */
+	EV_SENDER_RESET,	/* the sender had already reset this flow */
+	EV_NO_FLOW,		/* no earlier packet of this connection */
+	EV_NO_SENDER,		/* the receiver talked, the sender never did */
+	EV_ACCEPT_EXACT,	/* seq = receiver's next: it takes effect */
+	EV_ACCEPT_WINDOW,	/* a: offset: challenge ACK (RFC 5961) */
+	EV_ACCEPT_NO,		/* a: offset: outside the window, ignored */
+	EV_ACCEPT_SYN,		/* acks the SYN: a SYN-SENT stack accepts */
+	EV_PAYLOAD,		/* carries payload (printed from the event) */
+	EV_TS_OPTION,		/* carries timestamps, a: tsval */
+	EV_DF_DIFFERS,		/* a: RST's DF */
+	EV_MAX
+};
+
+struct evidence {
+	uint8_t kind;		/* enum ev_kind */
+	int64_t a, b;
+};
+
+#define VERDICT_MAX_EV 14
+
+struct verdict {
+	uint8_t origin;		/* enum origin */
+	uint8_t cause;		/* enum cause */
+	uint8_t n_ev;
+	int16_t hops;		/* -1: unknown */
+	int16_t expected_hops;	/* -1: unknown */
+	float confidence;
+	struct evidence ev[VERDICT_MAX_EV];
+};
+
+#define RST_PAYLOAD_KEEP 64	/* payload bytes kept for the evidence */
+
+/* Facts only the live mode has. */
+struct rst_live {
+	uint8_t valid;
+	char hook_name[8];	/* forward, input, output */
+	uint8_t ct_known;	/* ct_state/ct_id are valid */
+	uint8_t ct_invalid;	/* conntrack judged the RST invalid */
+	uint32_t ct_id;
+	char ct_state[16];
+	char in[16], out[16];	/* interface names */
+	char verdict[16];	/* what the daemon told the kernel */
+};
+
+struct rst_event {
+	uint32_t serial;	/* engine's number for it; never 0 */
+	uint32_t prev;		/* serial of the RST held before it on the flow */
+	uint8_t side;		/* the claimed sender's side of the flow */
+	uint64_t ts_us;
+	uint64_t frame;		/* 1-based frame number (offline) */
+	struct pkt p;		/* the RST; p.payload points into .payload */
+	uint8_t payload[RST_PAYLOAD_KEEP];
+
+	/* The flow as it stood just before the RST. */
+	uint8_t had_flow;	/* any earlier packet of this connection */
+	struct flow_side snd;	/* the claimed sender's side */
+	struct flow_side rcv;	/* the receiver's side */
+
+	/* What happened on the flow during the hold. */
+	uint32_t after_pkts;	/* non-RST packets from the claimed sender */
+	uint32_t after_data;	/* their payload bytes */
+	uint64_t after_us;	/* delay of the first */
+	uint8_t after_ttl;	/* its TTL */
+	uint8_t after_synack;	/* a SYN/ACK answering the same SYN */
+	uint8_t after_in_seq;	/* in the sender's sequence space */
+	uint32_t burst;		/* RSTs in this burst, this one included */
+	uint32_t burst_seq_lo, burst_seq_hi;
+
+	/* The claimed sender's host baseline, at release. */
+	struct host_base host;
+
+	struct rst_live live;
+	struct verdict v;
+};
+
+/*
+ * rst_classify: decide origin, cause, confidence and evidence from the
+ * facts in e (never from anything else), writing e->v.  Pure.
+ */
+void rst_classify(struct rst_event *e);
+
+/*
+ * evidence_format: one evidence item of e as a sentence, in buf (always
+ * terminated).  Returns the length it wrote, as snprintf.
+ */
+int evidence_format(const struct rst_event *e, const struct evidence *ev,
+		    char *buf, size_t len);
+
+#define RST_ADDRSTRLEN 46
+
+/* An address as text, in buf (RST_ADDRSTRLEN bytes); returns buf. */
+const char *rst_addr(int family, const uint8_t *a, char *buf);
+
+/* Hops from the nearest initial TTL at or above ttl (32, 64, 128, 255). */
+int ttl_initial(uint8_t ttl);
+
+#endif

@@ -1,0 +1,69 @@
+/*
+ * table.h: a bounded, preallocated open-addressing hash table of
+ * fixed-size entries, shared by the flow and host tables.
+ *
+ * Every entry starts with struct tab_hdr.  Keys are 64-bit fingerprints
+ * (0 means an empty slot); the owner computes them.  Linear probing at a
+ * load of at most one half, backward-shift deletion, and when the table
+ * is full the least recently used entry near the new key's home is
+ * evicted and counted.  No allocation after tab_init().
+ */
+#ifndef RSTAUDIT_TABLE_H
+#define RSTAUDIT_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct tab_hdr {
+	uint64_t key;
+	uint32_t last_ms;	/* engine clock at the last touch */
+	uint32_t user;		/* the owner's, kept with the entry */
+};
+
+struct tab {
+	uint8_t *slots;
+	size_t esize;		/* bytes per entry, a multiple of 8 */
+	uint32_t mask;		/* slots - 1 */
+	uint32_t count, max;	/* live entries, and the bound on them */
+	uint32_t cursor;	/* where the incremental sweep resumes */
+	uint64_t evicted;	/* removed to make room */
+	uint64_t expired;	/* removed by the idle sweep */
+};
+
+/* Room for max entries of esize bytes.  Returns -1 (errno ENOMEM) on failure. */
+int tab_init(struct tab *t, size_t esize, uint32_t max);
+void tab_free(struct tab *t);
+
+/* The entry with this key, or NULL. */
+void *tab_find(const struct tab *t, uint64_t key);
+
+/*
+ * The entry with this key, inserted zeroed (but for its header) if it was
+ * absent, evicting the stalest nearby entry when the table is full.
+ * *created says which.  Pointers into the table are valid only until the
+ * next insert or delete.  evict_hook, when set, is told of each eviction.
+ */
+void *tab_get(struct tab *t, uint64_t key, uint32_t now_ms, int *created,
+	      void (*evict_hook)(void *entry, void *arg), void *arg);
+
+/*
+ * Pass n slots from the sweep cursor, removing the entries idle for
+ * more than idle_ms (as judged by keep(), when given: it may extend an
+ * entry's life by returning nonzero).
+ */
+void tab_sweep(struct tab *t, uint32_t now_ms, uint32_t idle_ms, unsigned n,
+	       int (*keep)(const void *entry, uint32_t now_ms, void *arg),
+	       void *arg);
+
+/* Mix a 64-bit value into a well-spread hash (never 0). */
+static inline uint64_t tab_mix(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h ? h : 1;
+}
+
+#endif
