@@ -10,7 +10,8 @@
 #include "host.h"
 #include "table.h"
 
-#define SWEEP_PER_PACKET 2	/* flow slots the idle sweep visits per packet */
+#define SWEEP_BATCH_MIN 64	/* the idle sweep runs in steps of at least... */
+#define SWEEP_BATCH_MAX 4096	/* ...and at most this many slots */
 #define BURST_US 1000000	/* RSTs this close together form one burst */
 #define CHAIN_MAX 8		/* held RSTs of one flow a packet updates */
 #define IN_SEQ_SPAN (1u << 20)	/* "in the sender's sequence space" */
@@ -22,6 +23,7 @@ struct engine {
 	uint32_t held_mask;
 	uint32_t head, next;	/* serials: oldest held, next to assign */
 	uint64_t t0_us, now_us;	/* first packet time, latest packet time */
+	uint32_t sweep_ms;	/* engine clock of the last sweep step */
 	int started;
 	engine_emit_fn emit;
 	void *arg;
@@ -225,8 +227,36 @@ static void host_learn(struct engine *eng, const struct pkt *p)
 	host_update(h, p->ttl);
 }
 
-struct rst_event *engine_packet(struct engine *eng, const struct pkt *p,
-				uint64_t ts_us, uint64_t frame)
+/*
+ * Pass the flow table at a pace of one full round per quarter of the idle
+ * timeout in packet time, in steps, so idle flows go without the sweep
+ * streaming through the table on every packet.
+ */
+static void engine_sweep(struct engine *eng)
+{
+	uint32_t now = engine_ms(eng);
+	uint64_t due = (uint64_t)(now - eng->sweep_ms) * (eng->flows.mask + 1ull) /
+		       (eng->conf.idle_ms / 4 + 1);
+
+	if (due < SWEEP_BATCH_MIN)
+		return;
+	tab_sweep(&eng->flows, now, eng->conf.idle_ms,
+		  due > SWEEP_BATCH_MAX ? SWEEP_BATCH_MAX : (unsigned)due,
+		  NULL, NULL);
+	eng->sweep_ms = now;
+}
+
+uint64_t engine_prefetch(const struct engine *eng, const struct pkt *p)
+{
+	uint64_t key = flow_key(p, flow_sender_side(p), eng->conf.seed);
+
+	tab_prefetch(&eng->flows, key);
+	return key;
+}
+
+struct rst_event *engine_packet_key(struct engine *eng, const struct pkt *p,
+				    uint64_t key, uint64_t ts_us,
+				    uint64_t frame)
 {
 	struct rst_event *e = NULL;
 	struct flow_side *s;
@@ -242,8 +272,7 @@ struct rst_event *engine_packet(struct engine *eng, const struct pkt *p,
 	engine_tick(eng, eng->now_us);
 	eng->st.packets++;
 
-	f = tab_get(&eng->flows, flow_key(p, eng->conf.seed), engine_ms(eng),
-		    &created, NULL, NULL);
+	f = tab_get(&eng->flows, key, engine_ms(eng), &created, NULL, NULL);
 	s = &f->s[side];
 	if (!created && flow_is_forwarded_copy(s, p)) {
 		eng->st.copies++;
@@ -259,9 +288,16 @@ struct rst_event *engine_packet(struct engine *eng, const struct pkt *p,
 		host_learn(eng, p);
 	/* host_learn() does not move flows: f is still good. */
 	flow_update(s, p);
-	tab_sweep(&eng->flows, engine_ms(eng), eng->conf.idle_ms,
-		  SWEEP_PER_PACKET, NULL, NULL);
+	engine_sweep(eng);
 	return e;
+}
+
+struct rst_event *engine_packet(struct engine *eng, const struct pkt *p,
+				uint64_t ts_us, uint64_t frame)
+{
+	return engine_packet_key(eng, p,
+				 flow_key(p, flow_sender_side(p), eng->conf.seed),
+				 ts_us, frame);
 }
 
 void engine_get_stats(const struct engine *eng, struct engine_stats *st)

@@ -54,6 +54,17 @@ void engine_free(struct engine *eng);
 struct rst_event *engine_packet(struct engine *eng, const struct pkt *p,
 				uint64_t ts_us, uint64_t frame);
 
+/*
+ * For batches: engine_prefetch() starts loading p's flow into the cache
+ * and returns its key; engine_packet_key() is engine_packet() given that
+ * key.  Prefetching a few packets ahead hides most of the memory latency
+ * of a table of a million flows.
+ */
+uint64_t engine_prefetch(const struct engine *eng, const struct pkt *p);
+struct rst_event *engine_packet_key(struct engine *eng, const struct pkt *p,
+				    uint64_t key, uint64_t ts_us,
+				    uint64_t frame);
+
 /* Release the RSTs whose hold is over at now_us (a timer, in live mode). */
 void engine_tick(struct engine *eng, uint64_t now_us);
 

@@ -8,20 +8,6 @@
 /* IP ID steps up to this count as "the same series". */
 #define IPID_SERIES_STEP 64
 
-static int addr_cmp(const struct pkt *p)
-{
-	int c = memcmp(p->src, p->dst, sizeof(p->src));
-
-	if (c != 0)
-		return c;
-	return (int)p->sport - (int)p->dport;
-}
-
-int flow_sender_side(const struct pkt *p)
-{
-	return addr_cmp(p) > 0;
-}
-
 static inline uint64_t load64(const uint8_t *b)
 {
 	uint64_t v;
@@ -30,16 +16,28 @@ static inline uint64_t load64(const uint8_t *b)
 	return v;
 }
 
-uint64_t flow_key(const struct pkt *p, uint64_t seed)
+/*
+ * Any total order of the two endpoints will do, as long as both
+ * directions agree on it: compare the addresses as two machine words.
+ */
+int flow_sender_side(const struct pkt *p)
 {
-	const uint8_t *lo = p->src, *hi = p->dst;
-	uint16_t plo = p->sport, phi = p->dport;
+	uint64_t s0 = load64(p->src), d0 = load64(p->dst);
+	uint64_t s1 = load64(p->src + 8), d1 = load64(p->dst + 8);
+
+	if (s0 != d0)
+		return s0 > d0;
+	if (s1 != d1)
+		return s1 > d1;
+	return p->sport > p->dport;
+}
+
+uint64_t flow_key(const struct pkt *p, int side, uint64_t seed)
+{
+	const uint8_t *lo = side ? p->dst : p->src, *hi = side ? p->src : p->dst;
+	uint16_t plo = side ? p->dport : p->sport, phi = side ? p->sport : p->dport;
 	uint64_t h;
 
-	if (flow_sender_side(p)) {
-		lo = p->dst, hi = p->src;
-		plo = p->dport, phi = p->sport;
-	}
 	h = seed ^ ((uint64_t)p->family << 32 | (uint64_t)plo << 16 | phi);
 	h = tab_mix(h ^ load64(lo));
 	h = tab_mix(h ^ load64(lo + 8));

@@ -47,38 +47,83 @@ int pcapin_link(pcap_t *p, enum link_type *lt, const char **name)
 	return -1;
 }
 
+/*
+ * Frames wait in a small ring for PIPELINE-1 more frames to be parsed, so
+ * that each one's flow entry is already on its way into the cache when the
+ * engine looks it up.  The payload of a RST is copied, since libpcap
+ * reuses its buffer for the next record.
+ */
+#define PIPELINE 8
+
+struct pcapin_slot {
+	struct pkt p;
+	uint64_t key, ts_us, frame;
+	uint8_t payload[RST_PAYLOAD_KEEP];
+};
+
 struct pcapin_ctx {
 	enum link_type lt;
 	struct engine *eng;
 	struct pcapin_stats *st;
+	unsigned head, n;
+	struct pcapin_slot ring[PIPELINE];
 };
+
+static void pcapin_drain_one(struct pcapin_ctx *c)
+{
+	struct pcapin_slot *s = &c->ring[c->head];
+
+	engine_packet_key(c->eng, &s->p, s->key, s->ts_us, s->frame);
+	c->head = (c->head + 1) % PIPELINE;
+	c->n--;
+}
 
 static void pcapin_frame(u_char *arg, const struct pcap_pkthdr *h,
 			 const u_char *bytes)
 {
 	struct pcapin_ctx *c = (struct pcapin_ctx *)arg;
-	enum pkt_status s;
-	struct pkt p;
+	struct pcapin_slot *s;
+	enum pkt_status st;
 
+	if (c->n == PIPELINE)
+		pcapin_drain_one(c);
+	s = &c->ring[(c->head + c->n) % PIPELINE];
 	c->st->frames++;
-	s = pkt_parse(&p, c->lt, bytes, h->caplen);
-	c->st->status[s]++;
-	if ((s == PKT_TRUNCATED || s == PKT_MALFORMED) && c->st->first_bad == 0)
-		c->st->first_bad = c->st->frames;
-	if (s == PKT_OK)
-		engine_packet(c->eng, &p,
-			      (uint64_t)h->ts.tv_sec * 1000000 + (uint64_t)h->ts.tv_usec,
-			      c->st->frames);
+	st = pkt_parse(&s->p, c->lt, bytes, h->caplen);
+	c->st->status[st]++;
+	if (st != PKT_OK) {
+		if ((st == PKT_TRUNCATED || st == PKT_MALFORMED) &&
+		    c->st->first_bad == 0)
+			c->st->first_bad = c->st->frames;
+		return;
+	}
+	if (s->p.flags & TH_RST) {
+		if (s->p.payload_caplen > RST_PAYLOAD_KEEP)
+			s->p.payload_caplen = RST_PAYLOAD_KEEP;
+		memcpy(s->payload, s->p.payload, s->p.payload_caplen);
+		s->p.payload = s->payload;
+	} else {
+		s->p.payload = NULL;
+		s->p.payload_caplen = 0;
+	}
+	s->ts_us = (uint64_t)h->ts.tv_sec * 1000000 + (uint64_t)h->ts.tv_usec;
+	s->frame = c->st->frames;
+	s->key = engine_prefetch(c->eng, &s->p);
+	c->n++;
 }
 
 int pcapin_run(pcap_t *p, enum link_type lt, struct engine *eng,
 	       struct pcapin_stats *st, char *err, size_t errlen, long *offset)
 {
-	struct pcapin_ctx c = { lt, eng, st };
+	struct pcapin_ctx c;
 	int n;
 
+	memset(&c, 0, sizeof(c));
+	c.lt = lt, c.eng = eng, c.st = st;
 	while ((n = pcap_dispatch(p, -1, pcapin_frame, (u_char *)&c)) > 0)
 		;
+	while (c.n > 0)
+		pcapin_drain_one(&c);
 	if (n == 0 || n == PCAP_ERROR_BREAK)
 		return 0;
 	snprintf(err, errlen, "%s", pcap_geterr(p));

@@ -22,6 +22,7 @@ struct tab_hdr {
 
 struct tab {
 	uint8_t *slots;
+	size_t bytes;		/* mapped for slots */
 	size_t esize;		/* bytes per entry, a multiple of 8 */
 	uint32_t mask;		/* slots - 1 */
 	uint32_t count, max;	/* live entries, and the bound on them */
@@ -33,6 +34,9 @@ struct tab {
 /* Room for max entries of esize bytes.  Returns -1 (errno ENOMEM) on failure. */
 int tab_init(struct tab *t, size_t esize, uint32_t max);
 void tab_free(struct tab *t);
+
+/* Start loading the home slot of key into the cache. */
+void tab_prefetch(const struct tab *t, uint64_t key);
 
 /* The entry with this key, or NULL. */
 void *tab_find(const struct tab *t, uint64_t key);

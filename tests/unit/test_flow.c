@@ -109,10 +109,10 @@ static void test_flow_key_symmetric(void)
 	struct pkt c = fx_pkt("10.0.1.2", 40001, "10.0.3.2", 80, TH_SYN, 1, 0, 64, 1, 0);
 	struct pkt d = fx_pkt("fd00:1::2", 40000, "fd00:3::2", 80, TH_SYN, 1, 0, 64, 0, 0);
 
-	CHECK_EQ(flow_key(&a, 7), flow_key(&b, 7));
-	CHECK(flow_key(&a, 7) != flow_key(&c, 7));
-	CHECK(flow_key(&a, 7) != flow_key(&d, 7));
-	CHECK(flow_key(&a, 7) != flow_key(&a, 8));
+	CHECK_EQ(flow_key(&a, flow_sender_side(&a), 7), flow_key(&b, flow_sender_side(&b), 7));
+	CHECK(flow_key(&a, flow_sender_side(&a), 7) != flow_key(&c, flow_sender_side(&c), 7));
+	CHECK(flow_key(&a, flow_sender_side(&a), 7) != flow_key(&d, flow_sender_side(&d), 7));
+	CHECK(flow_key(&a, flow_sender_side(&a), 7) != flow_key(&a, flow_sender_side(&a), 8));
 	CHECK(flow_sender_side(&a) != flow_sender_side(&b));
 	CHECK_EQ(host_key(&a, 1, 3), host_key(&b, 0, 3));
 }
