@@ -34,17 +34,20 @@ static void analyze_emit(struct rst_event *e, void *arg)
 
 static void analyze_warn_frames(const char *name, const struct pcapin_stats *st)
 {
-	uint64_t bad = st->status[PKT_TRUNCATED] + st->status[PKT_MALFORMED];
+	uint64_t tr = st->status[PKT_TRUNCATED], mal = st->status[PKT_MALFORMED];
 
-	if (bad)
-		log_warnx("%s: %" PRIu64 " frame%s too short for their headers or malformed "
-			  "(first: frame %" PRIu64 "); skipped",
-			  name, bad, bad == 1 ? "" : "s", st->first_bad);
+	if (tr)
+		log_warnx("%s: %" PRIu64 " frame%s cut short before the end of the TCP "
+			  "header, skipped (first: frame %" PRIu64 ")",
+			  name, tr, tr == 1 ? "" : "s", st->first_bad[0]);
+	if (mal)
+		log_warnx("%s: %" PRIu64 " frame%s with impossible header lengths or "
+			  "versions, skipped (first: frame %" PRIu64 ")",
+			  name, mal, mal == 1 ? "" : "s", st->first_bad[1]);
 	log_info("%s: %" PRIu64 " frames: %" PRIu64 " TCP, %" PRIu64 " not IP, %" PRIu64
 		 " not TCP, %" PRIu64 " fragments, %" PRIu64 " truncated, %" PRIu64 " malformed",
 		 name, st->frames, st->status[PKT_OK], st->status[PKT_NOT_IP],
-		 st->status[PKT_NOT_TCP], st->status[PKT_FRAGMENT],
-		 st->status[PKT_TRUNCATED], st->status[PKT_MALFORMED]);
+		 st->status[PKT_NOT_TCP], st->status[PKT_FRAGMENT], tr, mal);
 }
 
 static int analyze_file(const char *name, const struct engine_conf *conf,
@@ -54,7 +57,7 @@ static int analyze_file(const char *name, const struct engine_conf *conf,
 	struct pcapin_stats st;
 	struct engine *eng;
 	enum link_type lt;
-	const char *lname;
+	char lname[64];
 	long offset = -1;
 	pcap_t *p;
 	int rc;
@@ -62,10 +65,14 @@ static int analyze_file(const char *name, const struct engine_conf *conf,
 	p = pcap_open_offline_with_tstamp_precision(name,
 		PCAP_TSTAMP_PRECISION_MICRO, errbuf);
 	if (p == NULL) {
-		log_warnx("%s: %s", name, errbuf);
+		/* libpcap names the file itself in some messages, not in others. */
+		if (strncmp(errbuf, name, strlen(name)) == 0)
+			log_warnx("%s", errbuf);
+		else
+			log_warnx("%s: %s", name, errbuf);
 		return EXIT_UNREADABLE;
 	}
-	if (pcapin_link(p, &lt, &lname) < 0) {
+	if (pcapin_link(p, &lt, lname) < 0) {
 		log_warnx("%s: link type %s is not supported (rstaudit reads Ethernet, "
 			  "Linux cooked v1 and v2, raw IP and BSD loopback captures)",
 			  name, lname);
@@ -87,11 +94,13 @@ static int analyze_file(const char *name, const struct engine_conf *conf,
 	analyze_warn_frames(name, &st);
 	if (rc < 0) {
 		if (offset >= 0)
-			log_warnx("%s: %s, at byte %ld; %" PRIu64 " records analysed",
-				  name, err, offset, st.frames);
+			log_warnx("%s: record %" PRIu64 " at byte %ld: %s; the %" PRIu64
+				  " records before it were analysed",
+				  name, st.frames + 1, offset, err, st.frames);
 		else
-			log_warnx("%s: %s; %" PRIu64 " records analysed", name, err,
-				  st.frames);
+			log_warnx("%s: record %" PRIu64 ": %s; the %" PRIu64
+				  " records before it were analysed",
+				  name, st.frames + 1, err, st.frames);
 	}
 	engine_free(eng);
 	pcap_close(p);
@@ -125,6 +134,7 @@ int analyze_main(int argc, char **argv)
 	double v;
 
 	engine_conf_default(&conf);
+	opterr = 0;	/* we say it ourselves, naming the command */
 	while ((c = getopt_long(argc, argv, "jH:F:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
@@ -151,6 +161,14 @@ int analyze_main(int argc, char **argv)
 			analyze_usage(stdout);
 			return EXIT_OK;
 		default:
+			if (optopt == 'H' || optopt == 'F')
+				log_warnx("analyze: %s needs a value",
+					  optopt == 'H' ? "--hold" : "--max-flows");
+			else if (optopt)
+				log_warnx("analyze: unknown option -%c", optopt);
+			else
+				log_warnx("analyze: unknown option or missing value: %s",
+					  argv[optind - 1]);
 			analyze_usage(stderr);
 			return EXIT_USAGE;
 		}
@@ -168,7 +186,8 @@ int analyze_main(int argc, char **argv)
 		if (rc > worst)
 			worst = rc;
 	}
-	output_summary(&out, tot.packets, tot.files);
+	if (tot.files > 0)
+		output_summary(&out, tot.packets, tot.files);
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		log_warn("standard output");
 		return EXIT_INTERNAL;

@@ -203,9 +203,14 @@ static void signal_acceptance(struct rst_event *e, struct signals *s)
 	}
 	if (!(r->f & SIDE_SEEN) || !r->sent_ack)
 		return;
+	/*
+	 * The receiver expects at least what it acknowledged, and everything
+	 * the sender had sent by then if it arrived (a delayed ACK lags).
+	 */
 	off = p->seq - r->ack;
 	win = (uint32_t)r->win << (r->wscale <= 14 ? r->wscale : 0);
-	if (off == 0)
+	if (off == 0 || ((e->snd.f & SIDE_SEEN) && p->seq == e->snd.nxt &&
+			 SEQ_GEQ(e->snd.nxt, r->ack)))
 		ev_add(e, s, EV_ACCEPT_EXACT, 0, 0, LEAN_NONE, 0);
 	else if (off < win)
 		ev_add(e, s, EV_ACCEPT_WINDOW, off, 0, LEAN_NONE, 0);

@@ -280,6 +280,8 @@ struct rst_event *engine_packet_key(struct engine *eng, const struct pkt *p,
 		return NULL;
 	}
 	f->h.last_ms = engine_ms(eng);
+	if (!created && flow_is_new_attempt(f, side, p))
+		memset(f->s, 0, sizeof(f->s));
 	if (f->h.user)
 		held_observe(eng, f, side, p, ts_us);
 	if (p->flags & TH_RST)

@@ -63,6 +63,17 @@ int flow_is_forwarded_copy(const struct flow_side *s, const struct pkt *p)
 	return !(p->flags & TH_ACK) || p->ack == s->ack;
 }
 
+int flow_is_new_attempt(const struct flow *f, int side, const struct pkt *p)
+{
+	const struct flow_side *s = &f->s[side], *r = &f->s[!side];
+
+	if ((p->flags & (TH_SYN | TH_ACK)) != TH_SYN || !(s->f & SIDE_SEEN))
+		return 0;
+	if ((s->f | r->f) & (SIDE_RST | SIDE_FIN))
+		return 1;
+	return !(s->f & SIDE_SYN) || s->nxt != p->seq + 1;
+}
+
 static void flow_update_ipid(struct flow_side *s, const struct pkt *p)
 {
 	uint16_t step = (uint16_t)(p->ipid - s->ipid);

@@ -57,6 +57,13 @@ uint64_t flow_key(const struct pkt *p, int side, uint64_t seed);
  */
 int flow_is_forwarded_copy(const struct flow_side *s, const struct pkt *p);
 
+/*
+ * Does this SYN open a new connection on the ports of an old one (the old
+ * one was reset or closed, or the SYN carries another ISN)?  A
+ * retransmitted SYN does not.
+ */
+int flow_is_new_attempt(const struct flow *f, int side, const struct pkt *p);
+
 /* Account packet p, sent by side s, in the flow's state. */
 void flow_update(struct flow_side *s, const struct pkt *p);
 

@@ -142,15 +142,17 @@ static void output_json(struct output *o, const struct rst_event *e)
 
 	fprintf(fp, "{\"ts\":\"%s\",\"family\":\"%s\",\"src\":\"%s\","
 		"\"sport\":%u,\"dst\":\"%s\",\"dport\":%u,\"flags\":\"%s\","
-		"\"seq\":%u,\"ack\":%u,\"ttl\":%u,\"ipid\":%u,\"win\":%u,"
-		"\"len\":%u,\"origin\":\"%s\",\"cause\":\"%s\","
-		"\"confidence\":%.2f",
+		"\"seq\":%u,\"ack\":%u,\"ttl\":%u,",
 		output_time(e->ts_us, ts), p->family == 6 ? "ipv6" : "ipv4",
 		rst_addr(p->family, p->src, src), p->sport,
 		rst_addr(p->family, p->dst, dst), p->dport,
-		output_flags(p->flags, fl), p->seq, p->ack, p->ttl, p->ipid,
-		p->win, p->payload_len, origin_names[e->v.origin],
-		cause_names[e->v.cause], e->v.confidence);
+		output_flags(p->flags, fl), p->seq, p->ack, p->ttl);
+	if (p->family == 4)
+		fprintf(fp, "\"ipid\":%u,", p->ipid);
+	fprintf(fp, "\"win\":%u,\"len\":%u,\"origin\":\"%s\",\"cause\":\"%s\","
+		"\"confidence\":%.2f", p->win, p->payload_len,
+		origin_names[e->v.origin], cause_names[e->v.cause],
+		e->v.confidence);
 	if (e->v.hops >= 0)
 		fprintf(fp, ",\"hops\":%d", e->v.hops);
 	if (e->v.expected_hops >= 0)

@@ -30,9 +30,10 @@ static const struct {
 	{ DLT_LOOP, LINK_LOOP },
 };
 
-int pcapin_link(pcap_t *p, enum link_type *lt, const char **name)
+int pcapin_link(pcap_t *p, enum link_type *lt, char name[64])
 {
 	int dlt = pcap_datalink(p);
+	const char *dname;
 	size_t i;
 
 	for (i = 0; i < sizeof(link_map) / sizeof(link_map[0]); i++) {
@@ -41,9 +42,8 @@ int pcapin_link(pcap_t *p, enum link_type *lt, const char **name)
 			return 0;
 		}
 	}
-	*name = pcap_datalink_val_to_name(dlt);
-	if (*name == NULL)
-		*name = "unnamed";
+	dname = pcap_datalink_val_to_name(dlt);
+	snprintf(name, 64, "%d (%s)", dlt, dname ? dname : "unnamed");
 	return -1;
 }
 
@@ -54,6 +54,8 @@ int pcapin_link(pcap_t *p, enum link_type *lt, const char **name)
  * reuses its buffer for the next record.
  */
 #define PIPELINE 8
+#define PCAP_FILE_HDR 24	/* classic pcap: file header, record header */
+#define PCAP_RECORD_HDR 16
 
 struct pcapin_slot {
 	struct pkt p;
@@ -89,12 +91,13 @@ static void pcapin_frame(u_char *arg, const struct pcap_pkthdr *h,
 		pcapin_drain_one(c);
 	s = &c->ring[(c->head + c->n) % PIPELINE];
 	c->st->frames++;
+	c->st->bytes += PCAP_RECORD_HDR + h->caplen;
 	st = pkt_parse(&s->p, c->lt, bytes, h->caplen);
 	c->st->status[st]++;
 	if (st != PKT_OK) {
 		if ((st == PKT_TRUNCATED || st == PKT_MALFORMED) &&
-		    c->st->first_bad == 0)
-			c->st->first_bad = c->st->frames;
+		    c->st->first_bad[st == PKT_MALFORMED] == 0)
+			c->st->first_bad[st == PKT_MALFORMED] = c->st->frames;
 		return;
 	}
 	if (s->p.flags & TH_RST) {
@@ -127,6 +130,14 @@ int pcapin_run(pcap_t *p, enum link_type lt, struct engine *eng,
 	if (n == 0 || n == PCAP_ERROR_BREAK)
 		return 0;
 	snprintf(err, errlen, "%s", pcap_geterr(p));
-	*offset = pcap_file(p) ? ftell(pcap_file(p)) : -1;
+	/*
+	 * In a classic pcap file the bad record starts where the good ones
+	 * end; pcapng blocks vary, so there we can only say where libpcap
+	 * stopped.
+	 */
+	if (pcap_major_version(p) == 2 && pcap_minor_version(p) == 4)
+		*offset = (long)(PCAP_FILE_HDR + st->bytes);
+	else
+		*offset = pcap_file(p) ? ftell(pcap_file(p)) : -1;
 	return -1;
 }

@@ -14,20 +14,22 @@
 struct pcapin_stats {
 	uint64_t frames;		/* records read */
 	uint64_t status[PKT_STATUS_MAX];/* what the parser made of them */
-	uint64_t first_bad;		/* first truncated or malformed frame */
+	uint64_t first_bad[2];		/* first truncated, first malformed */
+	uint64_t bytes;			/* record headers and data read */
 };
 
 /*
  * The link type of an open capture, or -1 when we do not decode it
- * (*name then says which it is).
+ * (*name then says which it is, e.g. "147 (USER0)", in name[64]).
  */
-int pcapin_link(pcap_t *p, enum link_type *lt, const char **name);
+int pcapin_link(pcap_t *p, enum link_type *lt, char name[64]);
 
 /*
  * Feed every record of p to eng.  Returns 0 at a clean end of file, or -1
  * when a record could not be read: err then holds libpcap's reason and
- * *offset the byte position in the file (-1 where that is not known,
- * as on a pipe).
+ * *offset the byte position where that record starts (pcapng: where
+ * reading stopped; -1 where not known, as on a pipe); the bad record is
+ * number st->frames + 1.
  */
 int pcapin_run(pcap_t *p, enum link_type lt, struct engine *eng,
 	       struct pcapin_stats *st, char *err, size_t errlen, long *offset);

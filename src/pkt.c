@@ -226,6 +226,12 @@ ip4_parse(struct pkt *p, const uint8_t *b, size_t cap, struct l4 *l4)
 		return PKT_TRUNCATED;
 	hlen = (size_t)(b[0] & 0x0f) * 4;
 	tot = get16(b + 2);
+	/*
+	 * Total length 0 is what a capture on the sending host shows for a
+	 * TSO/GSO super-segment: take the captured length, as tcpdump does.
+	 */
+	if (tot == 0)
+		tot = cap;
 	if (b[0] >> 4 != 4 || hlen < IP4_HDRLEN || tot < hlen)
 		return PKT_MALFORMED;
 	if (cap < hlen)

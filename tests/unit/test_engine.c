@@ -10,6 +10,7 @@
 #define SRV "10.0.3.2"
 
 static struct rst_event got[64];
+static uint64_t frame;
 static int n_got;
 
 static void collect(struct rst_event *e, void *arg)
@@ -28,10 +29,10 @@ static struct engine *mk_engine(uint32_t max_flows, uint32_t max_held)
 	c.max_held = max_held;
 	c.hold_us = 100000;
 	n_got = 0;
+	frame = 0;
 	return engine_new(&c, collect, NULL);
 }
 
-static uint64_t frame;
 
 static struct rst_event *feed(struct engine *eng, struct pkt p, uint64_t ms)
 {
@@ -186,8 +187,27 @@ static void test_ipv6_flow(void)
 	engine_free(eng);
 }
 
+/* A new SYN on the ports of a reset connection starts afresh. */
+static void test_port_reuse(void)
+{
+	struct engine *eng = mk_engine(1024, 64);
+	unsigned i;
+
+	feed(eng, fx_pkt(CLI, 40000, SRV, 9, TH_SYN, 100, 0, 64, 1, 0), 0);
+	feed(eng, fx_pkt(SRV, 9, CLI, 40000, TH_RST | TH_ACK, 0, 101, 62, 0, 0), 1);
+	feed(eng, fx_pkt(CLI, 40000, SRV, 9, TH_SYN, 7000, 0, 64, 2, 0), 1000);
+	feed(eng, fx_pkt(SRV, 9, CLI, 40000, TH_RST | TH_ACK, 0, 7001, 62, 0, 0), 1001);
+	engine_flush(eng);
+	CHECK_EQ(n_got, 2);
+	CHECK_EQ(got[1].v.cause, CAUSE_REFUSED);
+	for (i = 0; i < got[1].v.n_ev; i++)
+		CHECK(got[1].v.ev[i].kind != EV_SENDER_RESET);
+	engine_free(eng);
+}
+
 int main(void)
 {
+	T_RUN(test_port_reuse);
 	T_RUN(test_abort_held_then_released);
 	T_RUN(test_data_after_rst);
 	T_RUN(test_burst_of_three);
