@@ -211,6 +211,9 @@ static struct rst_event *held_new(struct engine *eng, struct flow *f,
 	e->rcv = f->s[!side];
 	e->prev = f->h.user;
 	held_burst(eng, e);
+	/* The RSTs before it in a burst are its fellows, not a reset before. */
+	if (e->burst > 1)
+		e->snd.f &= (uint8_t)~SIDE_RST;
 	f->h.user = e->serial;
 	eng->st.rsts++;
 	return e;

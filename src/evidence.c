@@ -96,9 +96,9 @@ int evidence_format(const struct rst_event *e, const struct evidence *ev,
 	case EV_IPID_COPIED:
 		return snprintf(buf, len, "ip id %u copied from the packet it answers", (unsigned)a);
 	case EV_WIN_COPIED:
-		return snprintf(buf, len, "window %u copied from the packet it answers (a Linux RST has 0)", (unsigned)a);
+		return snprintf(buf, len, "window %u copied from the packet it answers", (unsigned)a);
 	case EV_WIN_NONZERO:
-		return snprintf(buf, len, "window %u (a Linux RST has 0)", (unsigned)a);
+		return snprintf(buf, len, "window %u (a stateless Linux RST has 0)", (unsigned)a);
 	case EV_ACK_IS_SYN:
 		return snprintf(buf, len, "acks the SYN's own sequence number, not SYN+1 as a TCP stack would");
 	case EV_ANSWERS_SYN:

@@ -51,16 +51,20 @@ static uint32_t seq_end(const struct pkt *p)
 	       !!(p->flags & TH_FIN);
 }
 
+/* What identifies a packet well enough to spot it again one hop later. */
+static uint32_t packet_sig(const struct pkt *p)
+{
+	return seq_end(p) ^ ((uint32_t)p->ipid * 0x9e3779b1u);
+}
+
 int flow_is_forwarded_copy(const struct flow_side *s, const struct pkt *p)
 {
 	if (s->last_ttl == 0 || p->ttl + 1 != s->last_ttl)
 		return 0;
-	if (s->last_end != seq_end(p))
+	if (s->last_sig != packet_sig(p))
 		return 0;
-	if (p->family == 4 && p->ipid != s->ipid)
-		return 0;
-	/* A RST does not move ack, nor does a copy of anything else. */
-	return !(p->flags & TH_ACK) || p->ack == s->ack;
+	/* A RST leaves s->ack alone (flow_update), so only others can say. */
+	return (p->flags & TH_RST) || !(p->flags & TH_ACK) || p->ack == s->ack;
 }
 
 int flow_is_new_attempt(const struct flow *f, int side, const struct pkt *p)
@@ -90,12 +94,11 @@ void flow_update(struct flow_side *s, const struct pkt *p)
 {
 	uint32_t end = seq_end(p);
 
-	s->last_end = end;
+	s->last_sig = packet_sig(p);
 	s->last_ttl = p->ttl;
 	if (p->flags & TH_RST) {
 		/* A RST says nothing of the sender's usual TTL or series. */
 		s->f |= SIDE_RST;
-		s->ipid = p->ipid;
 		return;
 	}
 	if (p->family == 4)

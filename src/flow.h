@@ -28,9 +28,9 @@ struct flow_side {
 	uint32_t nxt;		/* highest sequence end sent (SYN, FIN count) */
 	uint32_t ack;		/* highest ack sent: its receive next */
 	uint32_t tsval;		/* last TS value sent */
-	uint32_t last_end;	/* seq + length of its last packet of any kind */
+	uint32_t last_sig;	/* its last packet of any kind: end seq and IP ID */
 	uint16_t win;		/* last window, unscaled */
-	uint16_t ipid;		/* last IP ID */
+	uint16_t ipid;		/* IP ID of its last packet other than a RST */
 	uint8_t ttl;		/* TTL of its last packet other than a RST */
 	uint8_t last_ttl;	/* TTL of its last packet of any kind */
 	uint8_t wscale : 4;	/* window scale it announced (15: none) */
