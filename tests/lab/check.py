@@ -1,0 +1,408 @@
+#!/usr/bin/python3
+"""Check the lab's captures and rstaudit's verdicts on them (stdlib only).
+
+  check.py events EXPECT POINT EVENTS [--allow-dup]
+      EVENTS is `rstaudit analyze --json` output for POINT's capture
+      (POINT: client or gw).  Every reset in EXPECT visible at POINT must
+      be reported once, in frame order, with the expected origin and cause;
+      any other event fails.
+  check.py wire OUTDIR
+      The captures themselves: every expected reset is on the wire at each
+      capture point, with the TTL its real sender implies (and, at the
+      gateway, one copy for its own resets, two for forwarded ones).
+  check.py self-test
+      Prove that `events` catches wrong verdicts, missing, extra and
+      duplicated events, on hand-made events.
+
+Each prints one line per check, then `check: N passed, N failed`; exit
+status 1 if anything failed.
+"""
+
+import argparse
+import ipaddress
+import json
+import os
+import struct
+import sys
+
+POINTS = ("client", "gw")
+ORIGINS = {"endpoint", "local", "middlebox", "unknown"}
+CAUSES = {"refused", "abort", "after-fin", "stale", "reject", "injected"}
+EVENT_FIELDS = ("ts", "family", "src", "sport", "dst", "dport", "flags",
+                "seq", "ack", "ttl", "origin", "cause", "confidence",
+                "evidence", "frame", "file")
+
+
+class Tally:
+    def __init__(self):
+        self.passed = self.failed = 0
+
+    def ok(self, msg):
+        self.passed += 1
+        print("ok   " + msg)
+
+    def fail(self, msg, *details):
+        self.failed += 1
+        print("FAIL " + msg)
+        for d in details:
+            print("       " + d)
+
+    def done(self):
+        print("check: %d passed, %d failed" % (self.passed, self.failed))
+        return 1 if self.failed else 0
+
+
+def addr(a):
+    return str(ipaddress.ip_address(a))
+
+
+def read_expect(path):
+    """Rows of expect.tsv as dicts (see scenarios.sh for the columns)."""
+    rows, header = [], None
+    with open(path) as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if line.startswith("# "):
+                header = line[2:].split("\t")
+                continue
+            if not line or line.startswith("#"):
+                continue
+            row = dict(zip(header, line.split("\t")))
+            row["src"], row["dst"] = addr(row["src"]), addr(row["dst"])
+            row["sport"], row["dport"] = int(row["sport"]), int(row["dport"])
+            rows.append(row)
+    return rows
+
+
+def key(d):
+    return (d["src"], int(d["sport"]), d["dst"], int(d["dport"]))
+
+
+def flow_name(d):
+    return "%s.%s > %s.%s" % (d["src"], d["sport"], d["dst"], d["dport"])
+
+
+def event_name(e):
+    return "frame %s %s [%s] seq %s ack %s ttl %s" % (
+        e.get("frame"), flow_name(e), e.get("flags"), e.get("seq"),
+        e.get("ack"), e.get("ttl"))
+
+
+def read_events(path, t):
+    """Parse the JSON lines; malformed lines and events missing contract
+    fields are failures."""
+    events = []
+    with open(path) as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                e = json.loads(line)
+            except ValueError as err:
+                t.fail("%s:%d: not JSON (%s): %.80s" % (path, n, err, line.strip()))
+                continue
+            missing = [k for k in EVENT_FIELDS if k not in e]
+            if missing:
+                t.fail("%s:%d: event lacks %s" % (path, n, ", ".join(missing)),
+                       "%.200s" % line.strip())
+                continue
+            e["src"], e["dst"] = addr(e["src"]), addr(e["dst"])
+            events.append(e)
+    events.sort(key=lambda e: int(e["frame"]))
+    return events
+
+
+def check_events(rows, point, events, t, allow_dup=False):
+    """Match the k-th expected reset of a flow (src, sport, dst, dport) to
+    the k-th reported one, in frame order; a report repeating one already
+    matched (same seq, ack, flags) is an undeduplicated copy."""
+    want = [r for r in rows if r[point + "_origin"] != "-"]
+    by_key = {}
+    for e in events:
+        by_key.setdefault(key(e), []).append(e)
+    used = set()
+    seen = {}
+    total, nth = {}, {}
+    for r in want:
+        total[key(r)] = total.get(key(r), 0) + 1
+    for r in want:
+        k = key(r)
+        nth[k] = nth.get(k, 0) + 1
+        label = "%s %s %s %s" % (point, r["family"], r["scenario"],
+                                 flow_name(r))
+        if total[k] > 1:
+            label += " (RST %d of %d)" % (nth[k], total[k])
+        ev = None
+        for e in by_key.get(k, []):
+            if id(e) in used:
+                continue
+            sig = (e["seq"], e["ack"], e["flags"])
+            if sig in seen.get(k, set()):
+                continue          # a copy; reported below if not allowed
+            ev = e
+            break
+        if ev is None:
+            t.fail(label + ": no event reported",
+                   "want %s/%s" % (r[point + "_origin"], r[point + "_cause"]))
+            continue
+        used.add(id(ev))
+        seen.setdefault(k, set()).add((ev["seq"], ev["ack"], ev["flags"]))
+        wo, wc = r[point + "_origin"], r[point + "_cause"]
+        if r["family"] != ev["family"] or (wo, wc) != (ev["origin"], ev["cause"]):
+            t.fail(label + ": wrong verdict",
+                   "- want %s %s/%s" % (r["family"], wo, wc),
+                   "+ got  %s %s/%s (confidence %s)" % (
+                       ev["family"], ev["origin"], ev["cause"],
+                       ev["confidence"]),
+                   "  " + event_name(ev),
+                   *["  evidence: " + str(x) for x in ev["evidence"]])
+        else:
+            t.ok("%s: %s/%s (frame %s)" % (label, wo, wc, ev["frame"]))
+    for e in events:
+        if id(e) in used:
+            continue
+        k = key(e)
+        if (e["seq"], e["ack"], e["flags"]) in seen.get(k, set()):
+            if allow_dup:
+                continue
+            t.fail("%s: duplicate event %s/%s (a forwarded RST seen in and "
+                   "out must be one event)" % (point, e["origin"], e["cause"]),
+                   "  " + event_name(e))
+            continue
+        t.fail("%s: unexpected event: %s/%s" % (point, e["origin"], e["cause"]),
+               "  " + event_name(e),
+               *["  evidence: " + str(x) for x in e["evidence"]])
+
+
+# --- pcap reading, for the wire check -------------------------------------
+
+LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2 = 1, 113, 276
+PACKET_OUTGOING = 4
+
+
+def pcap_packets(path):
+    """Yield (frame, direction, ip_bytes) for a classic pcap file; direction
+    is "in", "out" or None (unknown, e.g. Ethernet)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    magic = data[:4]
+    if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1"):
+        end = "<"
+    elif magic in (b"\xa1\xb2\xc3\xd4", b"\xa1\xb2\x3c\x4d"):
+        end = ">"
+    else:
+        raise ValueError("%s: not a pcap file" % path)
+    linktype = struct.unpack(end + "I", data[20:24])[0] & 0x0fffffff
+    off, frame = 24, 0
+    while off + 16 <= len(data):
+        caplen = struct.unpack(end + "I", data[off + 8:off + 12])[0]
+        pkt = data[off + 16:off + 16 + caplen]
+        off += 16 + caplen
+        frame += 1
+        if linktype == LINKTYPE_ETHERNET and len(pkt) >= 14:
+            proto, direction, ip = pkt[12:14], None, pkt[14:]
+        elif linktype == LINKTYPE_LINUX_SLL2 and len(pkt) >= 20:
+            proto, ip = pkt[0:2], pkt[20:]
+            direction = "out" if pkt[10] == PACKET_OUTGOING else "in"
+        elif linktype == LINKTYPE_LINUX_SLL and len(pkt) >= 16:
+            proto, ip = pkt[14:16], pkt[16:]
+            direction = "out" if pkt[0:2] == b"\x00\x04" else "in"
+        else:
+            continue
+        if proto in (b"\x08\x00", b"\x86\xdd"):
+            yield frame, direction, ip
+
+
+def tcp_segment(ip):
+    """Parse IPv4/IPv6 + TCP into a dict, or None."""
+    if ip[0] >> 4 == 4 and len(ip) >= 20 and ip[9] == 6:
+        hl = (ip[0] & 15) * 4
+        s = {"family": "ipv4", "ttl": ip[8], "ipid": struct.unpack("!H", ip[4:6])[0],
+             "src": addr(ip[12:16]), "dst": addr(ip[16:20]), "tcp": ip[hl:]}
+    elif ip[0] >> 4 == 6 and len(ip) >= 40 and ip[6] == 6:
+        s = {"family": "ipv6", "ttl": ip[7], "ipid": None,
+             "src": addr(ip[8:24]), "dst": addr(ip[24:40]), "tcp": ip[40:]}
+    else:
+        return None
+    tcp = s.pop("tcp")
+    if len(tcp) < 20:
+        return None
+    s["sport"], s["dport"], s["seq"], s["ack"] = struct.unpack("!HHII", tcp[:12])
+    s["flags"] = tcp[13]
+    s["win"] = struct.unpack("!H", tcp[14:16])[0]
+    s["paylen"] = len(tcp) - (tcp[12] >> 4) * 4
+    return s
+
+
+# Routers between each real sender and each capture point, for the TTL a
+# reset must carry there (64 minus routers crossed).
+HOPS_TO_CLIENT = {"client": 0, "gw": 0, "mbox": 1, "server": 2}
+HOPS_TO_GW_IN = {"client": 0, "mbox": 0, "server": 1}
+
+
+def wire_expect(row, point):
+    """[(direction, ttl)] of the copies of this reset at POINT."""
+    sender = row["sender"]
+    if point == "client":
+        return [(None, 64 - HOPS_TO_CLIENT[sender])]
+    if sender == "gw":
+        return [("out", 64)]
+    ttl = 64 - HOPS_TO_GW_IN[sender]
+    return [("in", ttl), ("out", ttl - 1)]
+
+
+def check_wire(outdir, t):
+    rows = read_expect(os.path.join(outdir, "expect.tsv"))
+    for point in POINTS:
+        path = os.path.join(outdir, point + ".pcap")
+        rsts = {}
+        datas = []
+        raced = False
+        for frame, direction, ip in pcap_packets(path):
+            s = tcp_segment(ip)
+            if s is None:
+                continue
+            s["frame"], s["dir"] = frame, direction
+            if s["flags"] & 0x04:
+                rsts.setdefault(key(s), []).append(s)
+            elif s["paylen"]:
+                datas.append(s)
+        for r in rows:
+            if r[point + "_origin"] == "-":
+                continue
+            label = "wire %s %s %s %s" % (point, r["family"], r["scenario"],
+                                          flow_name(r))
+            want = wire_expect(r, point)
+            got = rsts.get(key(r), [])[:len(want)]
+            rsts[key(r)] = rsts.get(key(r), [])[len(want):]
+            seen = [(s["dir"], s["ttl"]) for s in got]
+            if seen != want:
+                t.fail(label + ": RST copies (direction, ttl)",
+                       "- want %s" % want, "+ got  %s" % seen)
+            else:
+                t.ok("%s: RST from %s, ttl %s (frame %s)" % (
+                    label, r["sender"], "/".join(str(w[1]) for w in want),
+                    got[0]["frame"]))
+            if r["scenario"] == "inject" and point == "client" and got \
+                    and not raced:
+                raced = check_race(label, got[0], datas, t)
+        for k, left in rsts.items():
+            for s in left:
+                t.fail("wire %s: RST not caused by any scenario: frame %s %s"
+                       % (point, s["frame"], flow_name(s)))
+
+
+def check_race(label, rst, datas, t):
+    """The forged RST must reach the client before the server's genuine
+    reply: the evidence an analyser has to find."""
+    later = [d for d in datas if d["frame"] > rst["frame"] and
+             (d["src"], d["sport"], d["dst"], d["dport"]) ==
+             (rst["src"], rst["sport"], rst["dst"], rst["dport"])]
+    if later:
+        t.ok(label + ": genuine reply (frame %s) after the forged RST"
+             % later[0]["frame"])
+    else:
+        t.fail(label + ": no genuine reply after the forged RST (no race)")
+    return True
+
+
+# --- self-test ------------------------------------------------------------
+
+SELF_EXPECT = """\
+# scenario\tfamily\tsrc\tsport\tdst\tdport\tclient_origin\tclient_cause\tgw_origin\tgw_cause\tsender
+refused\tipv4\t10.0.3.2\t7001\t10.0.1.2\t41001\tendpoint\trefused\tendpoint\trefused\tserver
+gw-reject-syn\tipv6\tfd00:3::2\t7005\tfd00:1::2\t41005\tmiddlebox\treject\tlocal\treject\tgw
+inject\tipv4\t10.0.3.2\t7009\t10.0.1.2\t41009\tmiddlebox\tinjected\tmiddlebox\tinjected\tmbox
+inject\tipv4\t10.0.3.2\t7009\t10.0.1.2\t41009\tmiddlebox\tinjected\tmiddlebox\tinjected\tmbox
+inject-to-server\tipv4\t10.0.1.2\t41009\t10.0.3.2\t7009\t-\t-\t-\t-\tmbox
+"""
+
+
+def self_events(rows, point):
+    out = []
+    for n, r in enumerate(rows):
+        if r[point + "_origin"] == "-":
+            continue
+        out.append({"ts": "2025-01-01T00:00:00.000000Z", "family": r["family"],
+                    "src": r["src"], "sport": r["sport"], "dst": r["dst"],
+                    "dport": r["dport"], "flags": "RA", "seq": 1000 * n,
+                    "ack": 1, "ttl": 63, "origin": r[point + "_origin"],
+                    "cause": r[point + "_cause"], "confidence": 0.9,
+                    "evidence": ["hand-made"], "frame": 10 * (n + 1),
+                    "file": point + ".pcap"})
+    return out
+
+
+def self_test(t):
+    """Run check_events on mutated event lists; each mutation must fail."""
+    import copy
+    import io
+    import contextlib
+    import tempfile
+    with tempfile.TemporaryDirectory() as d:
+        p = os.path.join(d, "expect.tsv")
+        with open(p, "w") as f:
+            f.write(SELF_EXPECT)
+        rows = read_expect(p)
+    good = self_events(rows, "gw")
+    dup = copy.deepcopy(good[1])
+    dup["frame"] += 1
+    dup["ttl"] = 62
+    extra = copy.deepcopy(good[0])
+    extra.update(src="10.0.1.2", sport=41009, dst="10.0.3.2", dport=7009)
+    cases = [
+        ("correct events", good, 0),
+        ("wrong origin", [dict(good[0], origin="middlebox")] + good[1:], 1),
+        ("wrong cause", good[:1] + [dict(good[1], cause="refused")] + good[2:], 1),
+        ("missing event", good[:2] + good[3:], 1),
+        ("unexpected event", good + [extra], 1),
+        ("undeduplicated copy", good + [dup], 1),
+        ("wrong family", [dict(good[0], family="ipv6")] + good[1:], 1),
+    ]
+    for name, events, want_fail in cases:
+        sub = Tally()
+        with contextlib.redirect_stdout(io.StringIO()):
+            check_events(rows, "gw", sorted(events, key=lambda e: e["frame"]),
+                         sub)
+        if (sub.failed > 0) == bool(want_fail):
+            t.ok("self-test: %s %s" % (name, "caught" if want_fail else "passes"))
+        else:
+            t.fail("self-test: %s: %d failures reported" % (name, sub.failed))
+    sub = Tally()
+    with contextlib.redirect_stdout(io.StringIO()):
+        check_events(rows, "gw", sorted(good + [dup], key=lambda e: e["frame"]),
+                     sub, allow_dup=True)
+    if sub.failed:
+        t.fail("self-test: --allow-dup still fails on a copy")
+    else:
+        t.ok("self-test: --allow-dup accepts a copy")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = p.add_subparsers(dest="cmd", required=True)
+    e = sub.add_parser("events")
+    e.add_argument("expect")
+    e.add_argument("point", choices=POINTS)
+    e.add_argument("events")
+    e.add_argument("--allow-dup", action="store_true")
+    w = sub.add_parser("wire")
+    w.add_argument("outdir")
+    sub.add_parser("self-test")
+    args = p.parse_args()
+    t = Tally()
+    try:
+        if args.cmd == "events":
+            check_events(read_expect(args.expect), args.point,
+                         read_events(args.events, t), t, args.allow_dup)
+        elif args.cmd == "wire":
+            check_wire(args.outdir, t)
+        else:
+            self_test(t)
+    except (OSError, ValueError, KeyError) as err:
+        t.fail("%s: %s" % (args.cmd, err))
+    return t.done()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

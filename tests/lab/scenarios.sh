@@ -1,0 +1,232 @@
+# tests/lab/scenarios.sh: one function per kind of TCP reset, sourced after
+# lib.sh on a lab that is up.  POSIX sh.
+#
+#   scn_NAME FAMILY     FAMILY is 4 or 6
+#
+# Each makes exactly the resets its name says, on its own server port
+# (7001..7010; the client binds 41001..41010) so flows stay apart in one
+# capture, checks that the kernel really reset the connection, and, when
+# LAB_EXPECT names a file, appends one line per reset to it:
+#
+#   scenario family src sport dst dport client_origin client_cause
+#   gw_origin gw_cause sender
+#
+# naming what the analyser should report at the client capture (eth0)
+# and at the gateway capture (-i any), "-" where a capture point cannot
+# see that reset, and the node that really sent it (ground truth).  Everything waits on a condition, never on a guess, and
+# every wait is bounded.
+
+SCENARIOS="refused abort unread after_fin gw_reject_syn gw_reject_keyword
+mbox_reject_syn mbox_reject_keyword inject stale"
+
+SCN_GW_KEYWORD=GWBLOCK		# must start the payload (nft @ih match)
+SCN_MBOX_KEYWORD=MBOXBLOCK	# anywhere in the payload (xt_string)
+SCN_INJECT_KEYWORD=FORBIDDEN	# anywhere in the payload (inject.c)
+SCN_INJECT_DELAY=300		# ms before the forged RST to the server
+SCN_REPLY_DELAY=10		# ms the server waits before its genuine reply
+
+# scn_setvars FAMILY PORT: the flow's addresses and ports.
+scn_setvars() {
+	scn_fam=ipv$1
+	scn_cli=$(lab_addr client "$1")
+	scn_srv=$(lab_addr server "$1")
+	scn_sport=$((41000 + $2 - 7000))
+	scn_port=$2
+}
+
+# scn_expect SCENARIO FROM CLIENT_VIEW GW_VIEW SENDER: record one reset;
+# FROM is "server" or "client" (whose address the RST carries), a view is
+# ORIGIN/CAUSE or "-/-", SENDER the node that made it.
+scn_expect() {
+	[ -n "${LAB_EXPECT:-}" ] || return 0
+	if [ "$2" = server ]; then
+		_e="$scn_srv	$scn_port	$scn_cli	$scn_sport"
+	else
+		_e="$scn_cli	$scn_sport	$scn_srv	$scn_port"
+	fi
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$scn_fam" "$_e" \
+		"${3%/*}" "${3#*/}" "${4%/*}" "${4#*/}" "$5" >>"$LAB_EXPECT"
+}
+
+scn_expect_header() {
+	printf '# scenario\tfamily\tsrc\tsport\tdst\tdport\tclient_origin\tclient_cause\tgw_origin\tgw_cause\tsender\n'
+}
+
+# scn_serve TAG MODE [ARGS...]: start the server peer and wait until it
+# listens.
+scn_serve() {
+	_t=$1 _m=$2; shift 2
+	lab_spawn server "$_t" "$LAB_PY" "$LAB_DIR/peer.py" serve "$_m" \
+		--addr "$scn_srv" --port "$scn_port" "$@" &&
+	lab_wait_log "$_t" '^ready'
+}
+
+# scn_connect TAG MODE [ARGS...]: start the client peer.
+scn_connect() {
+	_t=$1 _m=$2; shift 2
+	lab_spawn client "$_t" "$LAB_PY" "$LAB_DIR/peer.py" connect "$_m" \
+		--addr "$scn_srv" --port "$scn_port" --sport "$scn_sport" "$@"
+}
+
+# scn_done TAG...: wait for each peer to end; fail, with its log, unless
+# it saw what its scenario expects.
+scn_done() {
+	for _t in "$@"; do
+		lab_wait "$_t" 10 && continue
+		lab_log "$_t failed:"
+		lab_show "$_t"
+		return 1
+	done
+}
+
+# scn_nft NODE RULE...: add a rule to the node's own table inet labfw
+# (forward hook), creating the table on first use.
+scn_nft() {
+	_n=$1; shift
+	lab_in "$_n" nft -f - <<EOF
+table inet labfw {
+	chain forward {
+		type filter hook forward priority filter; policy accept;
+	}
+}
+add rule inet labfw forward $*
+EOF
+}
+
+# 1. A SYN to a closed port: the server's kernel answers RST|ACK.
+scn_refused() {
+	scn_setvars "$1" 7001
+	scn_connect c-refused refused && scn_done c-refused &&
+	scn_expect refused server endpoint/refused endpoint/refused server
+}
+
+# 2. Data both ways, then the server closes with SO_LINGER {1, 0}.
+scn_abort() {
+	scn_setvars "$1" 7002
+	scn_serve s-abort abort &&
+	scn_connect c-abort reset --payload bye &&
+	scn_done c-abort s-abort &&
+	scn_expect abort server endpoint/abort endpoint/abort server
+}
+
+# 3. The server closes with the client's last data unread.
+scn_unread() {
+	scn_setvars "$1" 7003
+	scn_serve s-unread unread &&
+	scn_connect c-unread reset --payload "data the server never reads" &&
+	scn_done c-unread s-unread &&
+	scn_expect unread server endpoint/abort endpoint/abort server
+}
+
+# 4. The server sends its reply and FIN; the client closes with the reply
+# unread, so it answers with RST after the FIN exchange began.
+scn_after_fin() {
+	scn_setvars "$1" 7004
+	scn_serve s-fin fin &&
+	scn_connect c-fin after-fin &&
+	scn_done c-fin s-fin &&
+	scn_expect after-fin client endpoint/after-fin endpoint/after-fin client
+}
+
+# 5. The gateway rejects the SYN with a reset that claims to come from
+# the server (a server is listening, so a wrong rule would show).
+scn_gw_reject_syn() {
+	scn_setvars "$1" 7005
+	scn_nft gw "tcp dport $scn_port reject with tcp reset" &&
+	scn_serve s-gwsyn listen --go "$(lab_gofile gwsyn)" &&
+	scn_connect c-gwsyn refused && scn_done c-gwsyn &&
+	lab_go gwsyn && scn_done s-gwsyn &&
+	scn_expect gw-reject-syn server middlebox/reject local/reject gw
+}
+
+# 6. The gateway resets an established connection when a client segment
+# starts with a keyword (nft raw payload match on the inner header).
+scn_gw_reject_keyword() {
+	scn_setvars "$1" 7006
+	_hex=$(printf %s "$SCN_GW_KEYWORD" | od -An -tx1 | tr -d ' \n')
+	scn_nft gw "tcp dport $scn_port @ih,0,$((${#SCN_GW_KEYWORD} * 8))" \
+		"0x$_hex reject with tcp reset" &&
+	scn_serve s-gwkw hold --go "$(lab_gofile gwkw)" &&
+	scn_connect c-gwkw reset --payload "$SCN_GW_KEYWORD this request" &&
+	scn_done c-gwkw && lab_go gwkw && scn_done s-gwkw &&
+	scn_expect gw-reject-keyword server middlebox/reject local/reject gw
+}
+
+# 7a. The middlebox (an in-path L3 firewall) rejects the SYN.
+scn_mbox_reject_syn() {
+	scn_setvars "$1" 7007
+	scn_nft mbox "tcp dport $scn_port reject with tcp reset" &&
+	scn_serve s-mbsyn listen --go "$(lab_gofile mbsyn)" &&
+	scn_connect c-mbsyn refused && scn_done c-mbsyn &&
+	lab_go mbsyn && scn_done s-mbsyn &&
+	scn_expect mbox-reject-syn server middlebox/reject middlebox/reject mbox
+}
+
+# 7b. The middlebox resets an established connection on a keyword found
+# anywhere in a client segment (iptables-nft string match).
+scn_mbox_reject_keyword() {
+	scn_setvars "$1" 7008
+	_ipt=iptables; [ "$1" = 6 ] && _ipt=ip6tables
+	_rule="FORWARD -p tcp --dport $scn_port -m string --algo bm
+		--string $SCN_MBOX_KEYWORD -j REJECT --reject-with tcp-reset"
+	# shellcheck disable=SC2086
+	{ lab_in mbox "$_ipt" -C $_rule 2>/dev/null ||
+		lab_in mbox "$_ipt" -A $_rule; } &&
+	scn_serve s-mbkw hold --go "$(lab_gofile mbkw)" &&
+	scn_connect c-mbkw reset --payload "GET /?q=$SCN_MBOX_KEYWORD" &&
+	scn_done c-mbkw && lab_go mbkw && scn_done s-mbkw &&
+	scn_expect mbox-reject-keyword server middlebox/reject middlebox/reject mbox
+}
+
+# scn_build_injector: compile inject.c into LAB_TMP once per lab.
+scn_build_injector() {
+	[ -x "$LAB_TMP/inject" ] && return 0
+	${CC:-cc} -std=gnu11 -O2 -Wall -Wextra -o "$LAB_TMP/inject" \
+		"$LAB_DIR/inject.c" ||
+		{ lab_log "cannot build inject.c"; return 1; }
+}
+
+# 8. An on-path injector on the middlebox sees a keyword in the client's
+# request and forges three RSTs to the client (server's address) at once,
+# and one to the server 300 ms later.  The real request still reaches
+# the server, whose genuine reply (10 ms later) reaches the client after
+# the forged RST; the client, whose socket is gone, answers that reply
+# with its own RST.  The client's and the gateway's captures cannot see
+# the forged RST to the server (it leaves the middlebox toward the server).
+scn_inject() {
+	scn_setvars "$1" 7009
+	scn_build_injector &&
+	lab_spawn mbox i-inject "$LAB_TMP/inject" -i g0 \
+		-k "$SCN_INJECT_KEYWORD" -p "$scn_port" -d "$SCN_INJECT_DELAY" -t 60 &&
+	lab_wait_log i-inject '^ready' &&
+	scn_serve s-inject late --delay "$SCN_REPLY_DELAY" &&
+	scn_connect c-inject reset \
+		--payload "GET /?q=$SCN_INJECT_KEYWORD HTTP/1.0" &&
+	scn_done c-inject s-inject &&
+	lab_wait_log i-inject 'RST to the server' 5 &&
+	lab_kill i-inject && scn_done i-inject || return 1
+	for _i in 1 2 3; do
+		scn_expect inject server middlebox/injected middlebox/injected mbox
+	done
+	scn_expect inject-late-reply client endpoint/stale endpoint/stale client
+	scn_expect inject-to-server client -/- -/- mbox
+}
+
+# 9. The server vanishes silently (its socket removed in TCP repair mode,
+# as if the host had crashed); the client then sends data and the
+# server's kernel answers with a stateless RST.
+scn_stale() {
+	scn_setvars "$1" 7010
+	scn_serve s-stale vanish &&
+	scn_connect c-stale stale --go "$(lab_gofile stale)" &&
+	scn_done s-stale && lab_go stale && scn_done c-stale &&
+	scn_expect stale server endpoint/stale endpoint/stale server
+}
+
+# scn_all FAMILY: every scenario in order.
+scn_all() {
+	for _scn in $SCENARIOS; do
+		"scn_$_scn" "$1" ||
+			{ lab_log "scenario $_scn (IPv$1) failed"; return 1; }
+	done
+}
