@@ -39,7 +39,7 @@ OBJS	= $(CORE) $(ADAPT) src/main.o
 UNIT	= tests/unit/test_pkt tests/unit/test_flow tests/unit/test_classify \
 	  tests/unit/test_engine tests/unit/test_output
 
-.PHONY: all check unit golden-check corpus-check lab-check demo golden \
+.PHONY: FORCE all check unit golden-check corpus-check lab-check demo golden \
 	deps fuzz bench install uninstall clean
 
 all: rstaudit
@@ -49,10 +49,17 @@ rstaudit: $(OBJS)
 
 src/pcapin.o src/analyze.o: CFLAGS += $(PC_CFLAGS)
 
-src/%.o: src/%.c src/*.h
+# Objects remember the flags they were built with: switching SANITIZE
+# on or off rebuilds everything.
+.flags: FORCE
+	@echo '$(CC) $(CFLAGS) $(LDFLAGS)' | cmp -s - $@ || \
+		echo '$(CC) $(CFLAGS) $(LDFLAGS)' > $@
+FORCE:
+
+src/%.o: src/%.c src/*.h .flags
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-tests/unit/test_%: tests/unit/test_%.c tests/unit/t.h $(CORE) src/output.o src/sha1.o
+tests/unit/test_%: tests/unit/test_%.c tests/unit/*.h $(CORE) src/output.o src/sha1.o
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CORE) src/output.o src/sha1.o
 
 deps:
@@ -89,5 +96,5 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/rstaudit $(DESTDIR)$(MANDIR)/man8/rstaudit.8
 
 clean:
-	rm -f rstaudit src/*.o $(UNIT) tests/fuzz/fuzz_pkt tests/fuzz/fuzz_file
+	rm -f rstaudit src/*.o .flags $(UNIT) tests/fuzz/fuzz_pkt tests/fuzz/fuzz_file
 	rm -rf tests/out
