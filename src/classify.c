@@ -101,7 +101,7 @@ static void signal_ttl(struct rst_event *e, struct signals *s)
 	else
 		ev_add(e, s, EV_TTL_FARTHER, base, hops - exp_hops,
 		       LEAN_FORGED, 0.8f);
-	if (e->p.dir == DIR_OUT && hops == 0 && exp_hops > 0) {
+	if (e->p.dir == DIR_OUT && hops == 0 && exp_hops > 0 && !s->local_out) {
 		s->local_out = 1;
 		ev_add(e, s, EV_LOCAL_OUT, ttl, 0, LEAN_NONE, 0);
 	}
@@ -310,6 +310,11 @@ void rst_classify(struct rst_event *e)
 	memset(&e->v, 0, sizeof(e->v));
 	e->v.hops = e->v.expected_hops = -1;
 	signal_context(e, &s);
+	if (e->live.valid && e->live.made_here) {
+		/* The live mode saw it born here: no inference needed. */
+		s.local_out = 1;
+		ev_add(e, &s, EV_MADE_HERE, 0, 0, LEAN_FORGED, 0.95f);
+	}
 	signal_ttl(e, &s);
 	signal_race(e, &s);
 	signal_ipid(e, &s);

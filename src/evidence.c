@@ -128,6 +128,8 @@ int evidence_format(const struct rst_event *e, const struct evidence *ev,
 		return snprintf(buf, len, "carries a timestamp option (tsval %lld)", (long long)a);
 	case EV_DF_DIFFERS:
 		return snprintf(buf, len, "DF %s where %s's packets %s it", a ? "set" : "clear", snd, a ? "clear" : "set");
+	case EV_MADE_HERE:
+		return snprintf(buf, len, "left through this host's output hook with no input interface, from an address that is not this host's: made here (a reject rule)");
 	case EV_MAX:
 		break;
 	}

@@ -69,6 +69,7 @@ enum ev_kind {
 	EV_PAYLOAD,		/* carries payload (printed from the event) */
 	EV_TS_OPTION,		/* carries timestamps, a: tsval */
 	EV_DF_DIFFERS,		/* a: RST's DF */
+	EV_MADE_HERE,		/* live: left by the output path, not forwarded */
 	EV_MAX
 };
 
@@ -94,6 +95,7 @@ struct verdict {
 /* Facts only the live mode has. */
 struct rst_live {
 	uint8_t valid;
+	uint8_t made_here;	/* this host made it for an address not its own */
 	char hook_name[8];	/* forward, input, output */
 	uint8_t ct_known;	/* ct_state/ct_id are valid */
 	uint8_t ct_invalid;	/* conntrack judged the RST invalid */

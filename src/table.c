@@ -15,6 +15,20 @@ static inline struct tab_hdr *slot(const struct tab *t, uint32_t i)
 	return (struct tab_hdr *)(t->slots + (size_t)i * t->esize);
 }
 
+#define TAB_MIN_SLOTS 65536	/* a table starts this small, then doubles */
+
+static uint8_t *tab_map(size_t bytes)
+{
+	uint8_t *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (m == MAP_FAILED)
+		return NULL;
+	/* Huge pages spare a TLB miss on most lookups in a big table. */
+	(void)madvise(m, bytes, MADV_HUGEPAGE);
+	return m;
+}
+
 int tab_init(struct tab *t, size_t esize, uint32_t max)
 {
 	uint64_t n = 16;
@@ -30,23 +44,51 @@ int tab_init(struct tab *t, size_t esize, uint32_t max)
 		errno = ENOMEM;
 		return -1;
 	}
-	/*
-	 * Anonymous memory: untouched pages stay unbacked until an entry
-	 * lands there, and huge pages spare a TLB miss on most lookups in
-	 * a table of a million flows.
-	 */
+	t->max_slots = n;
+	if (n > TAB_MIN_SLOTS)
+		n = TAB_MIN_SLOTS;
 	t->bytes = (size_t)n * esize;
-	t->slots = mmap(NULL, t->bytes, PROT_READ | PROT_WRITE,
-			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (t->slots == MAP_FAILED) {
-		t->slots = NULL;
+	t->slots = tab_map(t->bytes);
+	if (t->slots == NULL)
 		return -1;
-	}
-	(void)madvise(t->slots, t->bytes, MADV_HUGEPAGE);
 	t->esize = esize;
 	t->mask = (uint32_t)(n - 1);
 	t->max = max;
 	return 0;
+}
+
+/*
+ * Double the slots, up to what max entries need: memory is only touched
+ * as the table fills, and a small table stays in cache.  Runs log2 times
+ * in a table's life, never per packet.  On failure the table stays as it
+ * is (fuller, still correct).
+ */
+static void tab_grow(struct tab *t)
+{
+	size_t n = (size_t)t->mask + 1, bytes = 2 * t->bytes, i;
+	uint32_t mask = (uint32_t)(2 * n - 1);
+	uint8_t *m = tab_map(bytes);
+
+	if (m == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		const struct tab_hdr *h = slot(t, (uint32_t)i);
+		uint32_t j;
+
+		if (h->key == 0)
+			continue;
+		for (j = (uint32_t)h->key & mask;
+		     ((struct tab_hdr *)(m + (size_t)j * t->esize))->key != 0;
+		     j = (j + 1) & mask)
+			;
+		memcpy(m + (size_t)j * t->esize, h, t->esize);
+	}
+	munmap(t->slots, t->bytes);
+	t->slots = m;
+	t->bytes = bytes;
+	t->mask = mask;
+	t->cursor = 0;
+	t->grown++;
 }
 
 void tab_free(struct tab *t)
@@ -143,6 +185,11 @@ void *tab_get(struct tab *t, uint64_t key, uint32_t now_ms, int *created,
 		if (h->key == 0)
 			break;
 		i = (i + 1) & t->mask;
+	}
+	if (2 * ((size_t)t->count + 1) > (size_t)t->mask + 1 &&
+	    (size_t)t->mask + 1 < t->max_slots) {
+		tab_grow(t);
+		return tab_get(t, key, now_ms, created, evict_hook, arg);
 	}
 	if (t->count >= t->max) {
 		tab_evict_near(t, home, evict_hook, arg);

@@ -5,8 +5,10 @@
  * Every entry starts with struct tab_hdr.  Keys are 64-bit fingerprints
  * (0 means an empty slot); the owner computes them.  Linear probing at a
  * load of at most one half, backward-shift deletion, and when the table
- * is full the least recently used entry near the new key's home is
- * evicted and counted.  No allocation after tab_init().
+ * holds its bound of entries the least recently used entry near the new
+ * key's home is evicted and counted.  The slots start at 64 k and double
+ * as entries arrive, up to twice the bound: a handful of allocations in a
+ * table's life, none per packet.
  */
 #ifndef RSTAUDIT_TABLE_H
 #define RSTAUDIT_TABLE_H
@@ -26,6 +28,8 @@ struct tab {
 	size_t esize;		/* bytes per entry, a multiple of 8 */
 	uint32_t mask;		/* slots - 1 */
 	uint32_t count, max;	/* live entries, and the bound on them */
+	uint64_t max_slots;	/* slots the bound needs: growth stops there */
+	uint32_t grown;		/* times the slots doubled */
 	uint32_t cursor;	/* where the incremental sweep resumes */
 	uint64_t evicted;	/* removed to make room */
 	uint64_t expired;	/* removed by the idle sweep */

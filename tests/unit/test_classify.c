@@ -116,6 +116,20 @@ static void test_local_reject(void)
 	CHECK(has_ev(&e, EV_LOCAL_OUT));
 }
 
+/* Live mode: born on this host's output path, for another's address. */
+static void test_live_made_here(void)
+{
+	struct rst_event e = ev_from_server(TH_RST | TH_ACK, 0, 1001, 64, 0);
+
+	client_syn(&e);
+	e.live.valid = 1, e.live.made_here = 1;
+	rst_classify(&e);
+	CHECK_EQ(e.v.origin, ORIGIN_LOCAL);
+	CHECK_EQ(e.v.cause, CAUSE_REJECT);
+	CHECK(has_ev(&e, EV_MADE_HERE));
+	CHECK(e.v.confidence >= 0.9f);
+}
+
 static void test_abort(void)
 {
 	struct rst_event e = ev_from_server(TH_RST | TH_ACK, 9001, 1101, 62, 501);
@@ -283,6 +297,7 @@ int main(void)
 	T_RUN(test_refused_without_baseline);
 	T_RUN(test_reject_on_syn_in_path);
 	T_RUN(test_local_reject);
+	T_RUN(test_live_made_here);
 	T_RUN(test_abort);
 	T_RUN(test_after_fin);
 	T_RUN(test_stale_stateless);
