@@ -70,6 +70,7 @@ check: deps all $(UNIT)
 	@sh tests/golden.sh check
 	@sh tests/corpus.sh
 	@sh tests/lab/run.sh
+	@sh tests/live/nft_test.sh
 	@echo "make check: all suites passed"
 
 unit: all $(UNIT)

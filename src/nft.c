@@ -1,0 +1,898 @@
+/*
+ * nft.c: see nft.h.
+ *
+ * One function per netlink object and action (table_add, chain_add,
+ * rule_add, table_del), each building a libnftnl object, appending it to
+ * the batch and freeing it; one function per expression a rule is made
+ * of.  Every message carries NLM_F_ACK, so an error names the object
+ * that caused it.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <linux/netfilter.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/x_tables.h>
+#include <linux/netfilter/xt_NFQUEUE.h>
+#include <linux/netlink.h>
+
+#include <libmnl/libmnl.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/common.h>
+#include <libnftnl/expr.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/table.h>
+
+#include "log.h"
+#include "nft.h"
+
+#ifndef NETLINK_CAP_ACK
+#define NETLINK_CAP_ACK	10
+#endif
+
+#define PROBE_TABLE	"rstaudit_probe"
+#define BATCH_BUFSZ	(64 * 1024)
+#define BATCH_MSGMAX	64
+#define ACK_TIMEOUT_MS	2000
+
+/* NF_IP_PRI_MANGLE: after conntrack (-200), so ct is attached;
+ * before filter (0). */
+#define CHAIN_PRIO	(-150)
+
+static const struct chain_def {
+	const char	*name;
+	uint32_t	 hook;
+} chains[] = {
+	{ "input",	NF_INET_LOCAL_IN },
+	{ "forward",	NF_INET_FORWARD },
+	{ "output",	NF_INET_LOCAL_OUT },
+};
+#define NCHAINS	(sizeof(chains) / sizeof(chains[0]))
+
+enum rule_kind {
+	RULE_RST,	/* every RST: what we are here for */
+	RULE_SYN,	/* SYN and SYN/ACK: TTL, IP ID, window, options */
+	RULE_MARK,	/* flows marked by the daemon after a RST: the race */
+	RULE_LEARN,	/* a flow's first packets: baselines */
+	RULE_NKINDS
+};
+
+enum queue_kind {
+	QUEUE_NATIVE,	/* nft_queue */
+	QUEUE_XT,	/* xt NFQUEUE rev 3 through nft_compat */
+};
+
+/* A batch being built, and the fate of each message in it. */
+struct batch {
+	struct mnl_nlmsg_batch *b;
+	char		 buf[BATCH_BUFSZ];
+	uint32_t	 seq0;		/* the batch begin's sequence number */
+	int		 n;		/* messages after the begin */
+	int		 err[BATCH_MSGMAX];
+	char		 what[BATCH_MSGMAX][64];
+	int		 batch_err;	/* error on the whole batch */
+};
+
+static const char *family_name(uint8_t family)
+{
+	switch (family) {
+	case NFPROTO_INET:	return "inet";
+	case NFPROTO_IPV4:	return "ip";
+	case NFPROTO_IPV6:	return "ip6";
+	}
+	return "?";
+}
+
+/* --- socket and batch ------------------------------------------------ */
+
+static struct mnl_socket *sock_open(void)
+{
+	struct mnl_socket *nl;
+	int one = 1;
+
+	/* CLOEXEC: a child that kept the socket would keep the table. */
+	if ((nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC)) == NULL)
+		return NULL;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		mnl_socket_close(nl);
+		return NULL;
+	}
+	/* Errors without the request echoed; harmless if refused. */
+	(void)mnl_socket_setsockopt(nl, NETLINK_CAP_ACK, &one, sizeof(one));
+	return nl;
+}
+
+/* A batch with its begin message, or NULL. */
+static struct batch *batch_new(uint32_t seq)
+{
+	struct batch *b;
+
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return NULL;
+	if ((b->b = mnl_nlmsg_batch_start(b->buf, sizeof(b->buf))) == NULL) {
+		free(b);
+		return NULL;
+	}
+	b->seq0 = seq;
+	nftnl_batch_begin(mnl_nlmsg_batch_current(b->b), seq);
+	mnl_nlmsg_batch_next(b->b);
+	return b;
+}
+
+static void batch_free(struct batch *b)
+{
+	if (b)
+		mnl_nlmsg_batch_stop(b->b);
+	free(b);
+}
+
+/* The header of the next message, acked, described by what. */
+static struct nlmsghdr *batch_hdr(struct batch *b, uint16_t type,
+    uint8_t family, uint16_t flags, const char *what)
+{
+	if (b->n >= BATCH_MSGMAX) {
+		errno = EMSGSIZE;
+		return NULL;
+	}
+	snprintf(b->what[b->n], sizeof(b->what[b->n]), "%s", what);
+	b->err[b->n] = -1;
+	return nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(b->b), type,
+	    family, flags | NLM_F_ACK, b->seq0 + 1 + b->n);
+}
+
+static int batch_next(struct batch *b)
+{
+	if (!mnl_nlmsg_batch_next(b->b)) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	b->n++;
+	return 0;
+}
+
+/* Record one ack or error; returns 1 if it answered a new message. */
+static int batch_ack(struct batch *b, const struct nlmsghdr *nlh)
+{
+	const struct nlmsgerr *e;
+	uint32_t i;
+
+	if (nlh->nlmsg_type != NLMSG_ERROR ||
+	    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e)))
+		return 0;
+	e = mnl_nlmsg_get_payload(nlh);
+	if (nlh->nlmsg_seq == b->seq0) {
+		b->batch_err = e->error ? -e->error : EPROTO;
+		return 0;
+	}
+	i = nlh->nlmsg_seq - b->seq0 - 1;
+	if (i >= (uint32_t)b->n || b->err[i] != -1)
+		return 0;
+	b->err[i] = -e->error;
+	return 1;
+}
+
+/*
+ * Send the batch, committed or not (no batch end: the kernel checks
+ * every message, reports, and aborts, as `nft -c` does), and collect one
+ * answer per message.  The kernel answers during sendmsg; the timeout
+ * only guards against a kernel that does not.  Returns -1 on a failure
+ * of the batch as a whole; per-message errors are left in b->err.
+ */
+static int batch_send(struct batch *b, struct mnl_socket *nl, int commit)
+{
+	char rbuf[16384];
+	struct pollfd pfd;
+	int pending = b->n, len;
+
+	if (commit) {
+		nftnl_batch_end(mnl_nlmsg_batch_current(b->b), b->seq0 + 1 + b->n);
+		if (!mnl_nlmsg_batch_next(b->b)) {
+			errno = EMSGSIZE;
+			return -1;
+		}
+	}
+	if (mnl_socket_sendto(nl, mnl_nlmsg_batch_head(b->b),
+	    mnl_nlmsg_batch_size(b->b)) < 0)
+		return -1;
+	pfd.fd = mnl_socket_get_fd(nl);
+	pfd.events = POLLIN;
+	while (pending > 0 && b->batch_err == 0) {
+		const struct nlmsghdr *nlh;
+		int r = poll(&pfd, 1, ACK_TIMEOUT_MS);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (r == 0)
+				errno = ETIMEDOUT;
+			return -1;
+		}
+		if ((len = (int)mnl_socket_recvfrom(nl, rbuf, sizeof(rbuf))) < 0)
+			return -1;
+		for (nlh = (const struct nlmsghdr *)rbuf; mnl_nlmsg_ok(nlh, len);
+		    nlh = mnl_nlmsg_next(nlh, &len))
+			pending -= batch_ack(b, nlh);
+	}
+	if (b->batch_err) {
+		errno = b->batch_err;
+		return -1;
+	}
+	return 0;
+}
+
+/* Index of the first message that failed, or -1. */
+static int batch_first_err(const struct batch *b)
+{
+	for (int i = 0; i < b->n; i++)
+		if (b->err[i] != 0)
+			return i;
+	return -1;
+}
+
+/* --- expressions ---------------------------------------------------- */
+
+static int expr_add(struct nftnl_rule *r, const char *name,
+    struct nftnl_expr **ep)
+{
+	if ((*ep = nftnl_expr_alloc(name)) == NULL)
+		return -1;
+	nftnl_rule_add_expr(r, *ep);	/* the rule owns it from here */
+	return 0;
+}
+
+static int put_cmp(struct nftnl_rule *r, uint32_t op, const void *data,
+    uint32_t len)
+{
+	struct nftnl_expr *e;
+
+	if (expr_add(r, "cmp", &e) < 0)
+		return -1;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, op);
+	return nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
+}
+
+/* reg1 = reg1 & mask (len bytes, in register byte order). */
+static int put_and(struct nftnl_rule *r, const void *mask, uint32_t len)
+{
+	static const uint8_t zero[4];
+	struct nftnl_expr *e;
+
+	if (expr_add(r, "bitwise", &e) < 0)
+		return -1;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_OP, NFT_BITWISE_BOOL);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, len);
+	if (nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, mask, len) < 0)
+		return -1;
+	return nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, zero, len);
+}
+
+/* meta l4proto tcp: every rule has it, so ICMP errors of a TCP flow
+ * (which share its conntrack, mark and counters) are never queued. */
+static int put_l4proto_tcp(struct nftnl_rule *r)
+{
+	const uint8_t tcp = IPPROTO_TCP;
+	struct nftnl_expr *e;
+
+	if (expr_add(r, "meta", &e) < 0)
+		return -1;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, NFT_META_L4PROTO);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
+	return put_cmp(r, NFT_CMP_EQ, &tcp, sizeof(tcp));
+}
+
+/* tcp flags BIT: any packet with that flag set. */
+static int put_tcp_flag(struct nftnl_rule *r, uint8_t bit)
+{
+	const uint8_t zero = 0;
+	struct nftnl_expr *e;
+
+	if (expr_add(r, "payload", &e) < 0)
+		return -1;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE,
+	    NFT_PAYLOAD_TRANSPORT_HEADER);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, 13);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, 1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
+	if (put_and(r, &bit, 1) < 0)
+		return -1;
+	return put_cmp(r, NFT_CMP_NEQ, &zero, 1);
+}
+
+/* ct mark & mask == mask */
+static int put_ct_mark(struct nftnl_rule *r, uint32_t mask)
+{
+	struct nftnl_expr *e;
+
+	if (expr_add(r, "ct", &e) < 0)
+		return -1;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_MARK);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+	if (put_and(r, &mask, sizeof(mask)) < 0)
+		return -1;
+	return put_cmp(r, NFT_CMP_EQ, &mask, sizeof(mask));
+}
+
+/*
+ * ct packets lo-hi, both directions summed.  The counter is 64-bit host
+ * order; nft compares it big-endian, so convert, as nft does.
+ */
+static int put_ct_packets(struct nftnl_rule *r, uint64_t lo, uint64_t hi)
+{
+	struct nftnl_expr *e;
+	uint64_t v;
+
+	if (expr_add(r, "ct", &e) < 0)
+		return -1;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_PKTS);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+	if (expr_add(r, "byteorder", &e) < 0)
+		return -1;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_OP, NFT_BYTEORDER_HTON);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_LEN, sizeof(v));
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_SIZE, sizeof(v));
+	v = htobe64(lo);
+	if (put_cmp(r, NFT_CMP_GTE, &v, sizeof(v)) < 0)
+		return -1;
+	v = htobe64(hi);
+	return put_cmp(r, NFT_CMP_LTE, &v, sizeof(v));
+}
+
+static int put_counter(struct nftnl_rule *r)
+{
+	struct nftnl_expr *e;
+
+	return expr_add(r, "counter", &e);
+}
+
+static uint16_t queue_flags(const struct nft_conf *conf)
+{
+	uint16_t flags = NFT_QUEUE_FLAG_BYPASS;	/* never blackhole */
+
+	if (conf->fanout && conf->queue_total > 1)
+		flags |= NFT_QUEUE_FLAG_CPU_FANOUT;
+	return flags;
+}
+
+static int put_queue_native(struct nftnl_rule *r, const struct nft_conf *conf)
+{
+	struct nftnl_expr *e;
+
+	if (expr_add(r, "queue", &e) < 0)
+		return -1;
+	nftnl_expr_set_u16(e, NFTNL_EXPR_QUEUE_NUM, conf->queue_num);
+	nftnl_expr_set_u16(e, NFTNL_EXPR_QUEUE_TOTAL,
+	    conf->queue_total ? conf->queue_total : 1);
+	nftnl_expr_set_u16(e, NFTNL_EXPR_QUEUE_FLAGS, queue_flags(conf));
+	return 0;
+}
+
+/*
+ * -j NFQUEUE --queue-num N [--queue-balance] --queue-bypass, as
+ * iptables-nft emits it.  The kernel wants the info padded to
+ * XT_ALIGN.  libnftnl keeps the TG_INFO pointer and frees it with the
+ * expression (src/expr/target.c), so it is malloc'ed and never freed
+ * here.  The NFQ_FLAG_* values are the NFT_QUEUE_FLAG_* ones.
+ */
+static int put_queue_xt(struct nftnl_rule *r, const struct nft_conf *conf)
+{
+	struct xt_NFQ_info_v3 *info;
+	struct nftnl_expr *e;
+	const size_t len = XT_ALIGN(sizeof(*info));
+
+	if (expr_add(r, "target", &e) < 0)
+		return -1;
+	if (nftnl_expr_set_str(e, NFTNL_EXPR_TG_NAME, "NFQUEUE") < 0)
+		return -1;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_TG_REV, 3);
+	if ((info = calloc(1, len)) == NULL)
+		return -1;
+	info->queuenum = conf->queue_num;
+	info->queues_total = conf->queue_total ? conf->queue_total : 1;
+	info->flags = queue_flags(conf);
+	return nftnl_expr_set(e, NFTNL_EXPR_TG_INFO, info, len);
+}
+
+static int put_queue(struct nftnl_rule *r, const struct nft_conf *conf,
+    enum queue_kind qk)
+{
+	return qk == QUEUE_NATIVE ? put_queue_native(r, conf) :
+	    put_queue_xt(r, conf);
+}
+
+/* The match part of each rule kind; every kind starts with TCP. */
+static int put_match(struct nftnl_rule *r, enum rule_kind kind,
+    const struct nft_conf *conf)
+{
+	if (put_l4proto_tcp(r) < 0)
+		return -1;
+	switch (kind) {
+	case RULE_RST:
+		return put_tcp_flag(r, 0x04);
+	case RULE_SYN:
+		return put_tcp_flag(r, 0x02);
+	case RULE_MARK:
+		return put_ct_mark(r, conf->mark);
+	case RULE_LEARN:
+		/* From 1: a flow tracked before accounting was on reads 0. */
+		return put_ct_packets(r, 1, conf->learn_packets);
+	default:
+		errno = EINVAL;
+		return -1;
+	}
+}
+
+static int rule_enabled(enum rule_kind kind, const struct nft_conf *conf)
+{
+	if (kind == RULE_MARK)
+		return conf->mark != 0;
+	if (kind == RULE_LEARN)
+		return conf->learn_packets != 0;
+	return 1;
+}
+
+/* --- objects ---------------------------------------------------------- */
+
+static int table_add(struct batch *b, uint8_t family, const char *name,
+    uint32_t flags)
+{
+	struct nftnl_table *t;
+	struct nlmsghdr *nlh;
+	char what[64];
+	int rc = -1;
+
+	if ((t = nftnl_table_alloc()) == NULL)
+		return -1;
+	if (nftnl_table_set_str(t, NFTNL_TABLE_NAME, name) < 0)
+		goto out;
+	nftnl_table_set_u32(t, NFTNL_TABLE_FLAGS, flags);
+	snprintf(what, sizeof(what), "table %s %s", family_name(family), name);
+	/* EXCL: never adopt, update or flush a table we did not create. */
+	nlh = batch_hdr(b, NFT_MSG_NEWTABLE, family,
+	    NLM_F_CREATE | NLM_F_EXCL, what);
+	if (nlh == NULL)
+		goto out;
+	nftnl_table_nlmsg_build_payload(nlh, t);
+	rc = batch_next(b);
+out:
+	nftnl_table_free(t);
+	return rc;
+}
+
+static int table_del(struct batch *b, uint8_t family, const char *name)
+{
+	struct nftnl_table *t;
+	struct nlmsghdr *nlh;
+	char what[64];
+	int rc = -1;
+
+	if ((t = nftnl_table_alloc()) == NULL)
+		return -1;
+	if (nftnl_table_set_str(t, NFTNL_TABLE_NAME, name) < 0)
+		goto out;
+	snprintf(what, sizeof(what), "table %s %s", family_name(family), name);
+	if ((nlh = batch_hdr(b, NFT_MSG_DELTABLE, family, 0, what)) == NULL)
+		goto out;
+	nftnl_table_nlmsg_build_payload(nlh, t);
+	rc = batch_next(b);
+out:
+	nftnl_table_free(t);
+	return rc;
+}
+
+/* A base chain, policy accept, on hook at CHAIN_PRIO. */
+static int chain_add(struct batch *b, uint8_t family, const char *table,
+    const struct chain_def *def)
+{
+	struct nftnl_chain *c;
+	struct nlmsghdr *nlh;
+	char what[64];
+	int rc = -1;
+
+	if ((c = nftnl_chain_alloc()) == NULL)
+		return -1;
+	if (nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, table) < 0 ||
+	    nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, def->name) < 0 ||
+	    nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "filter") < 0)
+		goto out;
+	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, def->hook);
+	nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, CHAIN_PRIO);
+	nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
+	snprintf(what, sizeof(what), "chain %s %s %s", family_name(family),
+	    table, def->name);
+	nlh = batch_hdr(b, NFT_MSG_NEWCHAIN, family,
+	    NLM_F_CREATE | NLM_F_EXCL, what);
+	if (nlh == NULL)
+		goto out;
+	nftnl_chain_nlmsg_build_payload(nlh, c);
+	rc = batch_next(b);
+out:
+	nftnl_chain_free(c);
+	return rc;
+}
+
+/* TCP match of kind, counter, queue: appended to table/chain. */
+static int rule_add(struct batch *b, uint8_t family, const char *table,
+    const char *chain, enum rule_kind kind, const struct nft_conf *conf,
+    enum queue_kind qk)
+{
+	struct nftnl_rule *r;
+	struct nlmsghdr *nlh;
+	char what[64];
+	int rc = -1;
+
+	if ((r = nftnl_rule_alloc()) == NULL)
+		return -1;
+	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, family);
+	if (nftnl_rule_set_str(r, NFTNL_RULE_TABLE, table) < 0 ||
+	    nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain) < 0)
+		goto out;
+	if (put_match(r, kind, conf) < 0 || put_counter(r) < 0 ||
+	    put_queue(r, conf, qk) < 0)
+		goto out;
+	snprintf(what, sizeof(what), "rule %d of chain %s %s %s", kind + 1,
+	    family_name(family), table, chain);
+	nlh = batch_hdr(b, NFT_MSG_NEWRULE, family,
+	    NLM_F_CREATE | NLM_F_APPEND, what);
+	if (nlh == NULL)
+		goto out;
+	nftnl_rule_nlmsg_build_payload(nlh, r);
+	rc = batch_next(b);
+out:
+	nftnl_rule_free(r);
+	return rc;
+}
+
+/* --- detection --------------------------------------------------------- */
+
+/*
+ * A dormant probe table (no hook is registered) with one base chain and
+ * one rule queueing by qk.  Returns the index of the rule's message.
+ */
+static int probe_add(struct batch *b, uint8_t family, enum queue_kind qk,
+    const struct nft_conf *conf)
+{
+	if (table_add(b, family, PROBE_TABLE, NFT_TABLE_F_DORMANT) < 0 ||
+	    chain_add(b, family, PROBE_TABLE, &chains[1]) < 0 ||
+	    rule_add(b, family, PROBE_TABLE, chains[1].name, RULE_RST, conf,
+	    qk) < 0)
+		return -1;
+	return b->n - 1;
+}
+
+/*
+ * The answer to the probe whose messages are first..last: 1 supported,
+ * 0 not, -1 (errno set) when the probe itself failed.  Unsupported is
+ * EOPNOTSUPP (a flag or family refused), ENOENT (no such expression or
+ * target, or one that cannot be loaded) or EPROTONOSUPPORT (no such
+ * target revision), on the last message only.
+ */
+static int probe_result(const struct batch *b, int first, int last)
+{
+	int err;
+
+	for (int i = first; i < last; i++) {
+		if (b->err[i] != 0) {
+			errno = b->err[i];
+			return -1;
+		}
+	}
+	err = b->err[last];
+	if (err == 0)
+		return 1;
+	if (err == EOPNOTSUPP || err == ENOENT || err == EPROTONOSUPPORT)
+		return 0;
+	errno = err;
+	return -1;
+}
+
+int nft_detect(struct nft_caps *caps)
+{
+	struct mnl_socket *nl = NULL;
+	struct nft_conf conf;
+	struct batch *b;
+	int owner, q, xip, xinet, rc = -1;
+
+	memset(caps, 0, sizeof(*caps));
+	nft_conf_default(&conf);
+	/* Each probe in its own transaction-local table of one batch;
+	 * ip before inet: on modular kernels the ip probe autoloads
+	 * xt_NFQUEUE (ipt_NFQUEUE), which nft_compat cannot request for
+	 * inet (there is no inet prefix for xt module names). */
+	if ((b = batch_new((uint32_t)time(NULL))) == NULL ||
+	    (nl = sock_open()) == NULL)
+		goto fail;
+	if (table_add(b, NFPROTO_INET, PROBE_TABLE,
+	    NFT_TABLE_F_DORMANT | NFT_TABLE_F_OWNER) < 0)
+		goto fail;
+	owner = b->n - 1;
+	if (table_del(b, NFPROTO_INET, PROBE_TABLE) < 0 ||
+	    (q = probe_add(b, NFPROTO_INET, QUEUE_NATIVE, &conf)) < 0 ||
+	    table_del(b, NFPROTO_INET, PROBE_TABLE) < 0 ||
+	    (xip = probe_add(b, NFPROTO_IPV4, QUEUE_XT, &conf)) < 0 ||
+	    (xinet = probe_add(b, NFPROTO_INET, QUEUE_XT, &conf)) < 0)
+		goto fail;
+	if (batch_send(b, nl, 0) < 0)
+		goto fail;
+	/* a probe's table and chain come two and one before its rule */
+	if ((caps->table_owner = probe_result(b, owner, owner)) < 0 ||
+	    (caps->queue_native = probe_result(b, q - 2, q)) < 0 ||
+	    (caps->compat_ip = probe_result(b, xip - 2, xip)) < 0 ||
+	    (caps->compat_inet = probe_result(b, xinet - 2, xinet)) < 0)
+		goto fail;
+	rc = 0;
+fail:
+	if (rc < 0) {
+		int saved = errno;
+
+		log_warn("nftables: cannot probe the kernel");
+		memset(caps, 0, sizeof(*caps));
+		errno = saved;
+	}
+	if (nl)
+		mnl_socket_close(nl);
+	batch_free(b);
+	return rc;
+}
+
+/* --- install and remove ------------------------------------------------ */
+
+void nft_conf_default(struct nft_conf *conf)
+{
+	memset(conf, 0, sizeof(*conf));
+	conf->queue_total = 1;
+	conf->learn_packets = NFT_DEFAULT_LEARN;
+	conf->mark = NFT_DEFAULT_MARK;
+	conf->owner = 1;
+}
+
+static int conf_check(const struct nft_conf *conf)
+{
+	uint32_t total = conf->queue_total ? conf->queue_total : 1;
+
+	if ((uint32_t)conf->queue_num + total - 1 > 0xffff) {
+		log_warnx("nftables: queues %u to %u: the last queue is 65535",
+		    conf->queue_num, conf->queue_num + total - 1);
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+/* Which families to build, and how to queue; 0 families: impossible. */
+static int plan(const struct nft_caps *caps, struct nft_handle *h,
+    enum queue_kind *qk)
+{
+	h->nfamily = 0;
+	*qk = caps->queue_native ? QUEUE_NATIVE : QUEUE_XT;
+	if (caps->queue_native || caps->compat_inet) {
+		h->family[h->nfamily++] = NFPROTO_INET;
+	} else if (caps->compat_ip) {
+		/* nft_compat refuses inet here (some 6.8-era stable kernels,
+		 * or xt_NFQUEUE not loadable for inet): one table per family */
+		h->family[h->nfamily++] = NFPROTO_IPV4;
+		h->family[h->nfamily++] = NFPROTO_IPV6;
+	}
+	return h->nfamily;
+}
+
+static const char *plan_family(const struct nft_handle *h)
+{
+	return h->nfamily == 1 ? "inet" : "ip and ip6";
+}
+
+static int table_build(struct batch *b, uint8_t family, uint32_t flags,
+    const struct nft_conf *conf, enum queue_kind qk)
+{
+	if (table_add(b, family, NFT_TABLE_NAME, flags) < 0)
+		return -1;
+	for (size_t c = 0; c < NCHAINS; c++)
+		if (chain_add(b, family, NFT_TABLE_NAME, &chains[c]) < 0)
+			return -1;
+	for (size_t c = 0; c < NCHAINS; c++)
+		for (int k = 0; k < RULE_NKINDS; k++)
+			if (rule_enabled(k, conf) && rule_add(b, family,
+			    NFT_TABLE_NAME, chains[c].name, k, conf, qk) < 0)
+				return -1;
+	return 0;
+}
+
+/* Log the first error of a failed install; returns the errno to report. */
+static int install_report(const struct batch *b)
+{
+	int i = batch_first_err(b);
+	int err = i < 0 ? EPROTO : b->err[i];
+
+	if (b->batch_err == EPERM) {
+		log_warnx("nftables: permission denied: rstaudit needs "
+		    "CAP_NET_ADMIN to install its table");
+		return EPERM;
+	}
+	if (b->batch_err) {
+		errno = b->batch_err;
+		log_warn("nftables: the kernel refused the batch");
+		return b->batch_err;
+	}
+	if (i >= 0 && strncmp(b->what[i], "table ", 6) == 0 &&
+	    (err == EEXIST || err == EPERM)) {
+		/* EPERM: an owner table of another socket */
+		log_warnx("nftables: %s already exists%s; rstaudit never "
+		    "replaces a table it did not create: delete it (nft delete "
+		    "%s) or run with --no-install-rules", b->what[i],
+		    err == EPERM ? " and belongs to another process (another "
+		    "rstaudit?)" : "", b->what[i]);
+		return EEXIST;
+	}
+	errno = err;
+	log_warn("nftables: cannot add %s", i >= 0 ? b->what[i] : "table");
+	return err;
+}
+
+int nft_install(const struct nft_conf *conf, const struct nft_caps *caps,
+    struct nft_handle *h)
+{
+	enum queue_kind qk;
+	struct batch *b = NULL;
+	uint32_t flags;
+	int saved;
+
+	memset(h, 0, sizeof(*h));
+	if (conf_check(conf) < 0)
+		return -1;
+	if (plan(caps, h, &qk) == 0) {
+		log_warnx("nftables: this kernel has neither the nft queue "
+		    "expression (CONFIG_NFT_QUEUE) nor xt NFQUEUE through "
+		    "nft_compat: rstaudit cannot queue packets");
+		errno = ENOTSUP;
+		return -1;
+	}
+	flags = conf->owner && caps->table_owner ? NFT_TABLE_F_OWNER : 0;
+	if (conf->owner && !caps->table_owner)
+		log_warnx("nftables: this kernel has no owner tables (5.12+): "
+		    "if rstaudit dies, delete its table yourself (%s)",
+		    h->nfamily == 1 ? "nft delete table inet rstaudit" :
+		    "nft delete table ip rstaudit; nft delete table ip6 rstaudit");
+	h->seq = (uint32_t)time(NULL);
+	if ((b = batch_new(h->seq)) == NULL || (h->nl = sock_open()) == NULL)
+		goto fail_sys;
+	for (int f = 0; f < h->nfamily; f++)
+		if (table_build(b, h->family[f], flags, conf, qk) < 0)
+			goto fail_sys;
+	if (batch_send(b, h->nl, 1) < 0 || batch_first_err(b) >= 0) {
+		saved = install_report(b);
+		goto fail;
+	}
+	h->seq += b->n + 2;
+	h->owned = flags != 0;
+	log_info("nftables: table %s %s installed (%s, queue %u%s)",
+	    plan_family(h), NFT_TABLE_NAME,
+	    qk == QUEUE_NATIVE ? "nft queue" : "xt NFQUEUE", conf->queue_num,
+	    h->owned ? ", owner" : "");
+	batch_free(b);
+	return 0;
+fail_sys:
+	saved = errno;
+	log_warn("nftables: cannot build the batch for table %s",
+	    NFT_TABLE_NAME);
+fail:
+	if (h->nl)
+		mnl_socket_close(h->nl);
+	batch_free(b);
+	memset(h, 0, sizeof(*h));
+	errno = saved;
+	return -1;
+}
+
+int nft_remove(struct nft_handle *h)
+{
+	struct batch *b;
+	int rc = -1, saved = 0;
+
+	if (h->nl == NULL)
+		return 0;
+	if ((b = batch_new(h->seq)) == NULL)
+		goto fail;
+	for (int f = 0; f < h->nfamily; f++)
+		if (table_del(b, h->family[f], NFT_TABLE_NAME) < 0)
+			goto fail;
+	if (batch_send(b, h->nl, 1) < 0)
+		goto fail;
+	for (int i = 0; i < b->n; i++) {
+		if (b->err[i] == ENOENT) {
+			/* someone else's doing; nothing left to remove */
+			log_info("nftables: %s was already gone", b->what[i]);
+		} else if (b->err[i] != 0) {
+			errno = saved = b->err[i];
+			log_warn("nftables: cannot delete %s", b->what[i]);
+			goto out;
+		}
+	}
+	rc = 0;
+	goto out;
+fail:
+	saved = errno;
+	log_warn("nftables: cannot delete table %s", NFT_TABLE_NAME);
+out:
+	mnl_socket_close(h->nl);
+	batch_free(b);
+	memset(h, 0, sizeof(*h));
+	errno = saved;
+	return rc;
+}
+
+/* --- nft syntax --------------------------------------------------------- */
+
+static void render_queue(const struct nft_conf *conf, FILE *fp)
+{
+	uint16_t flags = queue_flags(conf);
+
+	if (conf->queue_total > 1)
+		fprintf(fp, "queue num %u-%u", conf->queue_num,
+		    conf->queue_num + conf->queue_total - 1);
+	else
+		fprintf(fp, "queue num %u", conf->queue_num);
+	fprintf(fp, " bypass%s\n",
+	    flags & NFT_QUEUE_FLAG_CPU_FANOUT ? ",fanout" : "");
+}
+
+static void render_match(enum rule_kind kind, const struct nft_conf *conf,
+    FILE *fp)
+{
+	switch (kind) {
+	case RULE_RST:
+		fputs("tcp flags rst", fp);
+		break;
+	case RULE_SYN:
+		fputs("tcp flags syn", fp);
+		break;
+	case RULE_MARK:
+		fprintf(fp, "meta l4proto tcp ct mark & 0x%08x == 0x%08x",
+		    conf->mark, conf->mark);
+		break;
+	case RULE_LEARN:
+		fprintf(fp, "meta l4proto tcp ct packets 1-%u",
+		    conf->learn_packets);
+		break;
+	default:
+		break;
+	}
+}
+
+int nft_render(const struct nft_conf *conf, FILE *fp)
+{
+	if (conf_check(conf) < 0)
+		return -1;
+	fprintf(fp, "table inet %s {\n", NFT_TABLE_NAME);
+	for (size_t c = 0; c < NCHAINS; c++) {
+		fprintf(fp, "%s\tchain %s {\n", c ? "\n" : "", chains[c].name);
+		fprintf(fp, "\t\ttype filter hook %s priority mangle; "
+		    "policy accept;\n", chains[c].name);
+		for (int k = 0; k < RULE_NKINDS; k++) {
+			if (!rule_enabled(k, conf))
+				continue;
+			fputs("\t\t", fp);
+			render_match(k, conf, fp);
+			fputs(" counter ", fp);
+			render_queue(conf, fp);
+		}
+		fputs("\t}\n", fp);
+	}
+	fputs("}\n", fp);
+	if (ferror(fp)) {
+		errno = EIO;
+		return -1;
+	}
+	return 0;
+}
