@@ -88,7 +88,7 @@ run() {
 }
 
 ncap=0
-for cap in *.pcap *.pcapng external/*.pcap external/*.pcapng; do
+for cap in *.pcap *.pcapng external/*.pcap external/*.pcapng lab/*.pcap; do
 	[ -f "$cap" ] || continue
 	ncap=$((ncap + 1))
 	for m in txt json; do
@@ -114,7 +114,7 @@ for cap in *.pcap *.pcapng external/*.pcap external/*.pcapng; do
 done
 
 # Expected files whose capture is gone.
-for exp in *.txt *.json external/*.txt external/*.json; do
+for exp in *.txt *.json external/*.txt external/*.json lab/*.txt lab/*.json; do
 	[ -f "$exp" ] || continue
 	cap=${exp%.*}
 	[ -f "$cap" ] && continue
