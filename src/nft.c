@@ -19,6 +19,7 @@
 
 #include <linux/netfilter.h>
 #include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/x_tables.h>
 #include <linux/netfilter/xt_NFQUEUE.h>
@@ -58,11 +59,26 @@ static const struct chain_def {
 #define NCHAINS	(sizeof(chains) / sizeof(chains[0]))
 
 enum rule_kind {
+	/*
+	 * Output only: a RST this host makes with a reject rule carries the
+	 * rejected packet's unconfirmed conntrack entry, and the kernel drops
+	 * such a packet when it is queued (nf_ct_drop_unconfirmed): queueing
+	 * it would blackhole the reset.  Log it to NFLOG instead, and accept.
+	 */
+	RULE_LOCAL_REJECT,
 	RULE_RST,	/* every RST: what we are here for */
 	RULE_SYN,	/* SYN and SYN/ACK: TTL, IP ID, window, options */
 	RULE_MARK,	/* flows marked by the daemon after a RST: the race */
 	RULE_LEARN,	/* a flow's first packets: baselines */
 	RULE_NKINDS
+};
+
+static const char *const rule_names[RULE_NKINDS] = {
+	[RULE_LOCAL_REJECT] = "local-reject",
+	[RULE_RST] = "rst",
+	[RULE_SYN] = "syn",
+	[RULE_MARK] = "mark",
+	[RULE_LEARN] = "learn",
 };
 
 enum queue_kind {
@@ -412,6 +428,36 @@ static int put_queue(struct nftnl_rule *r, const struct nft_conf *conf,
 	    put_queue_xt(r, conf);
 }
 
+/* ct status & confirmed == 0: the entry of a packet not yet let through. */
+static int put_ct_unconfirmed(struct nftnl_rule *r)
+{
+	uint32_t mask = IPS_CONFIRMED, zero = 0;
+	struct nftnl_expr *e;
+
+	if (expr_add(r, "ct", &e) < 0)
+		return -1;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_STATUS);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+	if (put_and(r, &mask, sizeof(mask)) < 0)
+		return -1;
+	return put_cmp(r, NFT_CMP_EQ, &zero, sizeof(zero));
+}
+
+/* log group N, then accept: the RST goes on, a copy comes to us. */
+static int put_log_accept(struct nftnl_rule *r, const struct nft_conf *conf)
+{
+	struct nftnl_expr *e;
+
+	if (expr_add(r, "log", &e) < 0)
+		return -1;
+	nftnl_expr_set_u16(e, NFTNL_EXPR_LOG_GROUP, conf->log_group);
+	if (expr_add(r, "immediate", &e) < 0)
+		return -1;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, NF_ACCEPT);
+	return 0;
+}
+
 /* The match part of each rule kind; every kind starts with TCP. */
 static int put_match(struct nftnl_rule *r, enum rule_kind kind,
     const struct nft_conf *conf)
@@ -419,6 +465,10 @@ static int put_match(struct nftnl_rule *r, enum rule_kind kind,
 	if (put_l4proto_tcp(r) < 0)
 		return -1;
 	switch (kind) {
+	case RULE_LOCAL_REJECT:
+		if (put_tcp_flag(r, 0x04) < 0)
+			return -1;
+		return put_ct_unconfirmed(r);
 	case RULE_RST:
 		return put_tcp_flag(r, 0x04);
 	case RULE_SYN:
@@ -434,8 +484,11 @@ static int put_match(struct nftnl_rule *r, enum rule_kind kind,
 	}
 }
 
-static int rule_enabled(enum rule_kind kind, const struct nft_conf *conf)
+static int rule_enabled(enum rule_kind kind, const struct nft_conf *conf,
+    uint32_t hook)
 {
+	if (kind == RULE_LOCAL_REJECT)
+		return hook == NF_INET_LOCAL_OUT && conf->log_group != 0;
 	if (kind == RULE_MARK)
 		return conf->mark != 0;
 	if (kind == RULE_LEARN)
@@ -539,11 +592,13 @@ static int rule_add(struct batch *b, uint8_t family, const char *table,
 	if (nftnl_rule_set_str(r, NFTNL_RULE_TABLE, table) < 0 ||
 	    nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain) < 0)
 		goto out;
-	if (put_match(r, kind, conf) < 0 || put_counter(r) < 0 ||
-	    put_queue(r, conf, qk) < 0)
+	if (put_match(r, kind, conf) < 0 || put_counter(r) < 0)
 		goto out;
-	snprintf(what, sizeof(what), "rule %d of chain %s %s %s", kind + 1,
-	    family_name(family), table, chain);
+	if ((kind == RULE_LOCAL_REJECT ? put_log_accept(r, conf) :
+	    put_queue(r, conf, qk)) < 0)
+		goto out;
+	snprintf(what, sizeof(what), "rule %s of chain %s %s %s",
+	    rule_names[kind], family_name(family), table, chain);
 	nlh = batch_hdr(b, NFT_MSG_NEWRULE, family,
 	    NLM_F_CREATE | NLM_F_APPEND, what);
 	if (nlh == NULL)
@@ -655,6 +710,7 @@ void nft_conf_default(struct nft_conf *conf)
 	conf->queue_total = 1;
 	conf->learn_packets = NFT_DEFAULT_LEARN;
 	conf->mark = NFT_DEFAULT_MARK;
+	conf->log_group = NFT_DEFAULT_LOG_GROUP;
 	conf->owner = 1;
 }
 
@@ -703,7 +759,8 @@ static int table_build(struct batch *b, uint8_t family, uint32_t flags,
 			return -1;
 	for (size_t c = 0; c < NCHAINS; c++)
 		for (int k = 0; k < RULE_NKINDS; k++)
-			if (rule_enabled(k, conf) && rule_add(b, family,
+			if (rule_enabled(k, conf, chains[c].hook) &&
+			    rule_add(b, family,
 			    NFT_TABLE_NAME, chains[c].name, k, conf, qk) < 0)
 				return -1;
 	return 0;
@@ -851,6 +908,9 @@ static void render_match(enum rule_kind kind, const struct nft_conf *conf,
     FILE *fp)
 {
 	switch (kind) {
+	case RULE_LOCAL_REJECT:
+		fputs("tcp flags rst ct status ! confirmed", fp);
+		break;
 	case RULE_RST:
 		fputs("tcp flags rst", fp);
 		break;
@@ -880,12 +940,15 @@ int nft_render(const struct nft_conf *conf, FILE *fp)
 		fprintf(fp, "\t\ttype filter hook %s priority mangle; "
 		    "policy accept;\n", chains[c].name);
 		for (int k = 0; k < RULE_NKINDS; k++) {
-			if (!rule_enabled(k, conf))
+			if (!rule_enabled(k, conf, chains[c].hook))
 				continue;
 			fputs("\t\t", fp);
 			render_match(k, conf, fp);
 			fputs(" counter ", fp);
-			render_queue(conf, fp);
+			if (k == RULE_LOCAL_REJECT)
+				fprintf(fp, "log group %u accept\n", conf->log_group);
+			else
+				render_queue(conf, fp);
 		}
 		fputs("\t}\n", fp);
 	}

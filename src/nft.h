@@ -27,6 +27,7 @@
 #define NFT_TABLE_NAME		"rstaudit"
 #define NFT_DEFAULT_LEARN	8
 #define NFT_DEFAULT_MARK	0x20000000u
+#define NFT_DEFAULT_LOG_GROUP	100	/* NFLOG group for this host's rejects */
 
 struct nft_conf {
 	uint16_t queue_num;
@@ -35,6 +36,7 @@ struct nft_conf {
 	uint32_t learn_packets;	/* queue a flow's packets 1..N (both ways); 0 off */
 	uint32_t mark;		/* ct mark bits that queue a flow; 0 off */
 	int	 owner;		/* flag the table owner where supported */
+	uint16_t log_group;	/* NFLOG group for RSTs of this host's rejects; 0 off */
 };
 
 /* What the running kernel accepts, probed by nft_detect(). */
