@@ -15,7 +15,7 @@ DESTDIR	?=
 
 CC	?= cc
 PKG_CONFIG ?= pkg-config
-LIBS_PC	= libpcap
+LIBS_PC	= libpcap libnetfilter_queue libmnl libnftnl libnetfilter_conntrack
 
 WARN	= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	  -Wformat=2 -Wwrite-strings -Wno-format-nonliteral
@@ -27,13 +27,15 @@ CFLAGS	+= -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
 LDFLAGS	+= -fsanitize=address,undefined
 endif
 PC_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
-PC_LIBS	= $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null || echo -lpcap)
+PC_LIBS	= $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null || \
+	  echo -lpcap -lnetfilter_queue -lmnl -lnftnl -lnetfilter_conntrack)
 
 # The pure core: bytes and values in, values out; no I/O, no libraries.
 CORE	= src/pkt.o src/table.o src/flow.o src/host.o src/classify.o \
 	  src/evidence.o src/engine.o
 # Adapters: capture files, output, logging, the command line.
-ADAPT	= src/pcapin.o src/output.o src/sha1.o src/log.o src/analyze.o
+ADAPT	= src/pcapin.o src/output.o src/sha1.o src/log.o src/analyze.o \
+	  src/nft.o src/nfq.o src/ct.o src/conf.o src/run.o
 OBJS	= $(CORE) $(ADAPT) src/main.o
 
 UNIT	= tests/unit/test_pkt tests/unit/test_flow tests/unit/test_classify \
@@ -45,9 +47,10 @@ UNIT	= tests/unit/test_pkt tests/unit/test_flow tests/unit/test_classify \
 all: rstaudit
 
 rstaudit: $(OBJS)
-	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(PC_LIBS)
+	$(CC) $(LDFLAGS) -pthread -o $@ $(OBJS) $(PC_LIBS)
 
-src/pcapin.o src/analyze.o: CFLAGS += $(PC_CFLAGS)
+src/pcapin.o src/analyze.o src/nft.o src/nfq.o src/ct.o src/run.o: \
+	CFLAGS += $(PC_CFLAGS)
 
 # Objects remember the flags they were built with: switching SANITIZE
 # on or off rebuilds everything.
@@ -71,6 +74,7 @@ check: deps all $(UNIT)
 	@sh tests/corpus.sh
 	@sh tests/lab/run.sh
 	@sh tests/live/nft_test.sh
+	@sh tests/live/run.sh
 	@echo "make check: all suites passed"
 
 unit: all $(UNIT)

@@ -1,0 +1,68 @@
+/*
+ * conf.h: rstaudit.conf, the live daemon's configuration.
+ *
+ * One `key value` per line; `#` starts a comment (at the start of a line
+ * or after blank space); blank lines are ignored.  Keys:
+ *
+ *	queue N			first NFQUEUE number (0..65535)
+ *	queues N		queues, one thread each (1..64)
+ *	fanout yes|no		with queues > 1: spread by CPU, not flow hash
+ *	hold SECONDS		how long a RST waits for later evidence
+ *	json_file PATH		events as JSON lines there ("-": stdout)
+ *	syslog yes|no		events (and messages) to syslog as well
+ *	max_flows N		connections tracked at once (all queues)
+ *	learn_packets N		first packets of each flow queued (0 off)
+ *	mark MASK		conntrack mark bit(s) set on a reset flow (0 off)
+ *	queue_length N		packets waiting for a verdict, per queue,
+ *				before the next ones fail open
+ *	install_rules yes|no	build the nftables table (no: you load it)
+ *	log_rejects yes|no	read the NFLOG group below (see nfq.h: RSTs a
+ *				reject rule makes for new connections cannot be
+ *				queued, so the table logs them instead)
+ *	log_group N		that NFLOG group (0..65535)
+ *
+ * Errors are reported as `file:line: message`, all of them, and counted.
+ */
+#ifndef RSTAUDIT_CONF_H
+#define RSTAUDIT_CONF_H
+
+#include <limits.h>
+#include <stdint.h>
+
+#define CONF_FILE	"/etc/rstaudit.conf"
+#define CONF_MAX_QUEUES	64
+#define CONF_LOG_GROUP	100
+
+struct conf {
+	uint16_t queue;
+	uint16_t queues;
+	int	 fanout;
+	uint64_t hold_us;
+	char	 json_file[PATH_MAX];	/* "" or "-": stdout */
+	int	 syslog;
+	uint32_t max_flows;
+	uint32_t learn_packets;
+	uint32_t mark;
+	uint32_t queue_length;
+	int	 install_rules;
+	int	 log_rejects;
+	uint16_t log_group;
+};
+
+/* Defaults: queue 0, 1 queue, hold 2 s, stdout, 1 M flows, learn 8,
+ * mark 0x20000000, queue_length NFQUEUE_LENGTH, install rules, log
+ * rejects to group CONF_LOG_GROUP. */
+void	conf_default(struct conf *c);
+
+/*
+ * Read path into c (keys not in the file keep their values).  Returns the
+ * number of errors (each logged as file:line: message), or -1 with errno
+ * set when the file cannot be read.
+ */
+int	conf_load(struct conf *c, const char *path);
+
+/* Parse one "key value" setting (the command line uses it too). */
+int	conf_set(struct conf *c, const char *key, const char *value,
+	    const char **err);
+
+#endif

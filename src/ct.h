@@ -1,0 +1,90 @@
+/*
+ * ct.h: what conntrack knows of a RST's connection, via
+ * libnetfilter_conntrack over libmnl.
+ *
+ * Two sources: the conntrack entry attached to the queued packet
+ * (NFQA_CT, ct_from_queue()), when the kernel offers it, else one
+ * synchronous ctnetlink GET (ct_lookup()).  Either is for RSTs only,
+ * never per packet: a GET costs about 2.4 us (PERF.md).
+ *
+ * "Invalid", without NFQA_CT: our rules queue after conntrack (priority
+ * -150 > -200), so by the time we hold the RST conntrack has judged it.
+ * A RST conntrack accepts moves the entry to CLOSE; one it finds out of
+ * window leaves the state as it was (invalid, or "ignored"); one for a
+ * connection it does not know creates nothing (a RST never opens an
+ * entry: `ct state invalid`).  We call both "invalid": conntrack did not
+ * take the RST.  One exception: a RST that is the first answer to a SYN
+ * makes conntrack delete the entry at once (tcp_packet(): "if only reply
+ * is a RST ..."), so "no entry" there means it was taken.  So, at the forward and input
+ * hooks: no entry, or an entry not in CLOSE (and not already CLOSE
+ * before it: TIME_WAIT and CLOSE take RSTs), means conntrack judged the
+ * RST invalid.  At the output hook the rule does not hold: a `reject
+ * with tcp reset` RST carries the rejected packet's entry and conntrack
+ * does not look at it again, so ct_judge() says nothing there.
+ *
+ * Functions return 0, or -1 with errno set (ENOENT: no such entry).
+ */
+#ifndef RSTAUDIT_CT_H
+#define RSTAUDIT_CT_H
+
+#include <stdint.h>
+
+#include "pkt.h"
+
+struct ct_info {
+	uint8_t	 known;		/* conntrack has the connection */
+	uint8_t	 tcp_state;	/* enum tcp_conntrack */
+	uint8_t	 from_queue;	/* came with the packet (NFQA_CT) */
+	uint8_t	 has_ctinfo;
+	uint32_t ctinfo;	/* enum ip_conntrack_info (NFQA_CT_INFO) */
+	uint32_t id;
+	uint32_t mark;
+	uint32_t status;	/* IPS_* */
+	char	 state[16];	/* "ESTABLISHED", "SYN_SENT", ... */
+};
+
+struct ct_stats {
+	uint64_t lookups;	/* GETs sent */
+	uint64_t found, missing, errors;
+	uint64_t from_queue;	/* answered by NFQA_CT */
+	uint64_t marked;	/* entries given the mark bits */
+	uint64_t mark_errors;
+};
+
+struct ct_handle;
+
+/* A ctnetlink socket (one per thread).  NULL with errno set. */
+struct ct_handle	*ct_open(void);
+void			 ct_close(struct ct_handle *h);
+
+/*
+ * Look up the connection of RST p (either direction).  Returns 0 with ci
+ * filled, -1 with errno ENOENT (ci->known = 0) or another error.
+ */
+int	ct_lookup(struct ct_handle *h, const struct pkt *p, struct ct_info *ci);
+
+/* Decode an NFQA_CT attribute's payload; family 4 or 6. */
+int	ct_from_queue(struct ct_handle *h, const void *attr, uint16_t len,
+	    int family, int has_ctinfo, uint32_t ctinfo, struct ct_info *ci);
+
+/*
+ * Set bits in the mark of p's connection, leaving its other bits alone
+ * (CTA_MARK_MASK), so rules matching `ct mark & bits` queue its later
+ * packets.  ENOENT when the entry is gone.
+ */
+int	ct_mark_set(struct ct_handle *h, const struct pkt *p, uint32_t bits);
+
+/*
+ * Did conntrack judge the RST invalid?  1 yes, 0 no, -1 cannot tell
+ * (output hook; see above).  hook is NF_INET_*; answers_syn: the RST
+ * answers a SYN and nothing else came back.  With NFQA_CT the same
+ * holds: a queued RST without it had no entry (ci->known = 0).
+ */
+int	ct_judge(const struct ct_info *ci, uint8_t hook, int answers_syn);
+
+/* "ESTABLISHED", ..., "NONE" for an enum tcp_conntrack. */
+const char *ct_tcp_state_name(uint8_t state);
+
+void	ct_get_stats(const struct ct_handle *h, struct ct_stats *st);
+
+#endif

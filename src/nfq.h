@@ -1,0 +1,151 @@
+/*
+ * nfq.h: one NFQUEUE queue (or one NFLOG group), consumed over libmnl.
+ *
+ * nfqueue_open() binds the queue in a single config message (bind, copy
+ * mode, queue length, FAIL_OPEN and GSO: the kernel applies it whole or
+ * not at all), then asks for NFQA_CFG_F_CONNTRACK alone, because a kernel
+ * without CONFIG_NETFILTER_NETLINK_GLUE_CT rejects any message that
+ * carries it.  nfqueue_read() takes up to NFQUEUE_BATCH messages with
+ * one recvmmsg(), hands each packet to the caller, and answers them in
+ * the same call: one VERDICT_BATCH per run of accepts, a single verdict
+ * for anything else, all in one sendto().  Nothing waits for a timer.
+ * Verdicts only: a packet is never sent back modified.
+ *
+ * An NFLOG group is the same source without verdicts, for the packets
+ * that must not be queued: nfnetlink_queue drops a packet whose
+ * conntrack entry is unconfirmed and shared (nf_ct_drop_unconfirmed()),
+ * and that is every RST a `reject with tcp reset` makes for a new
+ * connection: it carries the rejected SYN's entry.  Queued, such a
+ * reset would vanish; logged, it is seen and goes on its way.
+ *
+ * The names are nfqueue_*, not nfq_*: libnetfilter_queue owns nfq_*.
+ * All memory is taken by nfqueue_open(); nothing is allocated per packet.
+ * Functions return -1 (NULL) with errno set, and log once.
+ */
+#ifndef RSTAUDIT_NFQ_H
+#define RSTAUDIT_NFQ_H
+
+#include <net/if.h>
+#include <stdint.h>
+
+#define NFQUEUE_BATCH		64	/* messages per recvmmsg() */
+#define NFQUEUE_COPY_RANGE	128	/* IPv6 + TCP with options, and some payload */
+#define NFQUEUE_LENGTH		1024	/* packets waiting at most; see nfq.c */
+#define NFQUEUE_TRUESIZE	1024	/* socket memory a message takes, about */
+
+/* Verdicts a callback may return (the kernel's NF_DROP and NF_ACCEPT). */
+#define NFQUEUE_DROP	0
+#define NFQUEUE_ACCEPT	1
+
+struct nfqueue_conf {
+	uint16_t num;		/* queue number */
+	uint32_t copy_range;	/* bytes of each packet copied to us */
+	uint32_t length;	/* packets waiting for a verdict, at most */
+	int	 conntrack;	/* ask for NFQA_CT (where the kernel has it) */
+};
+
+/* One queued (or logged) packet, valid during the callback only. */
+struct nfqueue_pkt {
+	uint32_t	 id;
+	uint16_t	 hw_proto;	/* ETH_P_IP, ETH_P_IPV6 (host order) */
+	uint8_t		 hook;		/* NF_INET_LOCAL_IN, _FORWARD, _LOCAL_OUT, ... */
+	uint8_t		 has_mark;
+	uint8_t		 logged;	/* from an NFLOG group: no verdict */
+	uint32_t	 mark;		/* skb mark */
+	uint32_t	 indev, outdev;	/* ifindex, 0: none */
+	const uint8_t	*payload;	/* the IP packet, caplen bytes of len */
+	uint32_t	 caplen, len;
+	const void	*ct;		/* NFQA_CT payload (ctnetlink attributes) */
+	uint16_t	 ct_len;
+	uint8_t		 has_ctinfo;
+	uint32_t	 ctinfo;	/* enum ip_conntrack_info */
+	uint32_t	 skbinfo;	/* NFQA_SKB_* */
+	uint64_t	 ts_us;		/* when the batch was read (realtime) */
+};
+
+struct nfqueue_stats {
+	uint64_t queued;	/* packets received */
+	uint64_t verdicts;	/* packets answered */
+	uint64_t dropped;	/* of which NF_DROP */
+	uint64_t batches;	/* VERDICT_BATCH messages sent */
+	uint64_t singles;	/* single VERDICT messages sent */
+	uint64_t reads;		/* recvmmsg() calls that returned messages */
+	uint64_t enobufs;	/* ENOBUFS on the socket (NO_ENOBUFS is set) */
+	uint64_t failed_open;	/* ids the kernel gave out but never sent us
+				 * (NFLOG: sequence numbers lost) */
+	uint64_t bad_msgs;	/* messages we could not decode */
+	uint64_t verdict_errors; /* the kernel refused a verdict */
+	uint64_t send_errors;	/* verdict messages that could not be sent */
+	uint32_t last_id;	/* newest packet id */
+};
+
+/* The queue's line in /proc/net/netfilter/nfnetlink_queue (see nfq.c). */
+struct nfqueue_kstats {
+	uint32_t portid;	/* our netlink port */
+	uint32_t waiting;	/* packets queued, no verdict yet */
+	uint32_t copy_mode, copy_range;
+	uint32_t queue_dropped;	/* dropped, queue full, without FAIL_OPEN */
+	uint32_t user_dropped;	/* dropped, socket full, without FAIL_OPEN */
+	uint32_t id_sequence;	/* last id given out */
+};
+
+/* Called for each packet; returns NFQUEUE_ACCEPT or NFQUEUE_DROP. */
+typedef int (*nfqueue_fn)(const struct nfqueue_pkt *p, void *arg);
+
+struct nfqueue;
+
+/* Defaults: queue 0, NFQUEUE_COPY_RANGE, NFQUEUE_LENGTH. */
+void		 nfqueue_conf_default(struct nfqueue_conf *c);
+
+/*
+ * Bind the queue.  Errors: EPERM when another process has it (or without
+ * CAP_NET_ADMIN), others from the socket.
+ */
+struct nfqueue	*nfqueue_open(const struct nfqueue_conf *c);
+
+/*
+ * Bind NFLOG group c->num (copy mode and range from c; the packets come
+ * one by one, numbered).  The callback's return value is ignored.
+ * Errors: EBUSY when another process has the group.
+ */
+struct nfqueue	*nfqueue_open_log(const struct nfqueue_conf *c);
+
+/* Unbind (dropping nothing: every packet read has had its verdict), close. */
+void		 nfqueue_close(struct nfqueue *q);
+
+int		 nfqueue_fd(const struct nfqueue *q);
+
+/* Did the kernel accept NFQA_CFG_F_CONNTRACK? */
+int		 nfqueue_has_conntrack(const struct nfqueue *q);
+
+/*
+ * Read one batch (without blocking) and answer it.  Returns the packets
+ * handled, 0 when none were waiting, -1 on a socket error.
+ */
+int		 nfqueue_read(struct nfqueue *q, nfqueue_fn fn, void *arg);
+
+void		 nfqueue_get_stats(const struct nfqueue *q,
+		     struct nfqueue_stats *st);
+
+/*
+ * The interface name of ifindex into buf ("" for 0, "if<N>" when it is
+ * gone), from a small cache refreshed every few seconds.
+ */
+const char	*nfqueue_ifname(struct nfqueue *q, uint32_t ifindex,
+		     char buf[IF_NAMESIZE]);
+
+/* "prerouting", "input", "forward", "output", "postrouting", "?". */
+const char	*nfqueue_hook_name(uint8_t hook);
+
+/* Read queue num's line of /proc/net/netfilter/nfnetlink_queue. */
+int		 nfqueue_kernel_stats(uint16_t num, struct nfqueue_kstats *ks);
+
+/*
+ * Packets of q that failed open: the gaps between the ids we read, and
+ * the ids given out after the last one we read that are not waiting in
+ * our socket (ks: read just before, by the thread that reads q).
+ */
+uint64_t	 nfqueue_failed_open(const struct nfqueue *q,
+		     const struct nfqueue_kstats *ks);
+
+#endif

@@ -1,0 +1,811 @@
+/*
+ * run.c: `rstaudit run`, the live daemon.
+ *
+ * main() reads like a script: options, configuration, the event file,
+ * the queues (one per thread, each with its own engine and conntrack
+ * socket: the kernel's queue balancing hashes both directions of a flow
+ * to the same queue), the nftables table, then one poll() loop per queue
+ * driven by volatile sig_atomic_t flags.  The first queue's loop runs in
+ * the main thread and handles the signals; the others run in threads
+ * with every signal blocked.  Events are written by whichever thread
+ * releases them, under one mutex.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/netfilter.h>
+
+#include "analyze.h"	/* enum exit_status */
+#include "conf.h"
+#include "ct.h"
+#include "engine.h"
+#include "log.h"
+#include "nfq.h"
+#include "nft.h"
+#include "output.h"
+#include "pkt.h"
+#include "run.h"
+
+#define TICK_US		100000	/* engine_tick() period */
+#define READS_PER_WAKE	16	/* batches read before looking at the timer */
+#define EXIT_NOOUTPUT	3
+#define EXIT_SETUP	4
+
+struct worker_counts {
+	struct nfqueue_stats	q;
+	struct nfqueue_kstats	k;		/* the kernel's view of q */
+	struct nfqueue_stats	log;
+	struct engine_stats	e;
+	struct ct_stats		c;
+	uint64_t		parse[PKT_STATUS_MAX];
+};
+
+struct run;
+
+struct worker {
+	struct run		*run;
+	int			 idx;
+	uint16_t		 qnum;
+	pthread_t		 tid;
+	int			 started;
+	struct nfqueue		*q;
+	struct nfqueue		*log;		/* the NFLOG group (worker 0) */
+	struct ct_handle	*ct;
+	struct engine		*eng;
+	int			 tfd;
+	uint64_t		 parse[PKT_STATUS_MAX];
+	pthread_mutex_t		 snap_mu;	/* guards snap */
+	struct worker_counts	 snap;		/* for the main thread */
+};
+
+struct run {
+	struct conf		 conf;
+	const char		*conf_path;
+	int			 verbose, daemonize, check_only;
+	pthread_mutex_t		 out_mu;	/* guards out and its file */
+	struct output		 out;
+	struct worker		*w;
+	int			 nw;
+	int			 failed;	/* a queue failed while running */
+};
+
+static volatile sig_atomic_t run_quit, run_reopen, run_dump;
+static int run_stopping;	/* for the threads: __atomic_* only */
+
+static void run_signal(int sig)
+{
+	switch (sig) {
+	case SIGTERM:
+	case SIGINT:
+		run_quit = 1;
+		break;
+	case SIGHUP:
+		run_reopen = 1;
+		break;
+	case SIGUSR1:
+		run_dump = 1;
+		break;
+	}
+}
+
+static int stopping(void)
+{
+	return __atomic_load_n(&run_stopping, __ATOMIC_RELAXED);
+}
+
+/* The nftables table (nft.c): installed at start, removed at exit. */
+static struct nft_handle run_nft;
+static int run_nft_installed;
+
+static int rules_install(const struct conf *c)
+{
+	struct nft_conf nc;
+	struct nft_caps caps;
+
+	nft_conf_default(&nc);
+	nc.queue_num = c->queue;
+	nc.queue_total = c->queues;
+	nc.fanout = c->fanout;
+	nc.learn_packets = c->learn_packets;
+	nc.mark = c->mark;
+	nc.log_group = c->log_rejects ? c->log_group : 0;
+	if (nft_detect(&caps) < 0) {
+		log_warn("nftables: cannot probe the kernel");
+		return -1;
+	}
+	if (nft_install(&nc, &caps, &run_nft) < 0)
+		return -1;	/* nft_install() said why */
+	run_nft_installed = 1;
+	return 0;
+}
+
+static void rules_remove(void)
+{
+	if (run_nft_installed && nft_remove(&run_nft) == 0)
+		run_nft_installed = 0;
+}
+/* ---- end of STUB ------------------------------------------------------ */
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* The event also goes to syslog, as one short line. */
+static void event_syslog(const struct rst_event *e)
+{
+	char src[RST_ADDRSTRLEN], dst[RST_ADDRSTRLEN], fl[9];
+
+	syslog(LOG_NOTICE, "reset %s port %u > %s port %u %s: %s %s "
+	       "(confidence %.2f) hook %s",
+	       rst_addr(e->p.family, e->p.src, src), e->p.sport,
+	       rst_addr(e->p.family, e->p.dst, dst), e->p.dport,
+	       output_flags(e->p.flags, fl), origin_names[e->v.origin],
+	       cause_names[e->v.cause], e->v.confidence,
+	       e->live.valid ? e->live.hook_name : "-");
+}
+
+static void run_emit(struct rst_event *e, void *arg)
+{
+	struct worker *w = arg;
+	struct run *r = w->run;
+
+	pthread_mutex_lock(&r->out_mu);
+	output_event(&r->out, e);
+	if (fflush(r->out.fp) == EOF)
+		log_warn("cannot write events");
+	if (r->conf.syslog)
+		event_syslog(e);
+	pthread_mutex_unlock(&r->out_mu);
+}
+
+/* What conntrack says of the RST, into e->live. */
+static void live_ct(struct worker *w, struct rst_event *e,
+		    const struct nfqueue_pkt *np)
+{
+	struct rst_live *l = &e->live;
+	const struct conf *c = &w->run->conf;
+	struct ct_info ci;
+	int judged;
+
+	memset(&ci, 0, sizeof(ci));
+	if (np->ct != NULL) {
+		if (ct_from_queue(w->ct, np->ct, np->ct_len, e->p.family,
+				  np->has_ctinfo, np->ctinfo, &ci) < 0)
+			memset(&ci, 0, sizeof(ci));
+	} else if (!nfqueue_has_conntrack(w->q) && !np->logged) {
+		ct_lookup(w->ct, &e->p, &ci);	/* ENOENT leaves ci.known 0 */
+	}
+	/*
+	 * Else no entry to find: NFQA_CT is on and none came, or the RST was
+	 * logged, which the rules do only for a reject's answer to a new
+	 * connection, whose entry was never confirmed.
+	 */
+	if (ci.known) {
+		l->ct_known = 1;
+		l->ct_id = ci.id;
+		snprintf(l->ct_state, sizeof(l->ct_state), "%s", ci.state);
+	}
+	judged = ct_judge(&ci, np->hook, e->had_flow &&
+			  (e->rcv.f & SIDE_SYN) &&
+			  !(e->snd.f & (SIDE_SYNACK | SIDE_SEEN)));
+	l->ct_invalid = judged == 1;
+	/*
+	 * Queue the flow's next packets: the genuine endpoint talking after
+	 * "its" RST is the race that shows an injection.  Not for our own
+	 * RSTs (output hook): we know who made those.
+	 */
+	if (c->mark && ci.known && judged >= 0 && (ci.mark & c->mark) != c->mark)
+		ct_mark_set(w->ct, &e->p, c->mark);
+}
+
+/*
+ * Is addr one of this host's?  Binding to it says so, with no list of
+ * addresses to keep current.  Asked only for RSTs made here, which are
+ * few.
+ */
+static int addr_is_local(const struct pkt *p)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, rc;
+
+	memset(&ss, 0, sizeof(ss));
+	if (p->family == 6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		s6->sin6_family = AF_INET6;
+		memcpy(&s6->sin6_addr, p->src, 16);
+		len = sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+		s4->sin_family = AF_INET;
+		memcpy(&s4->sin_addr, p->src, 4);
+		len = sizeof(*s4);
+	}
+	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 1;	/* cannot tell: do not claim "made here" */
+	rc = bind(fd, (struct sockaddr *)&ss, len);
+	close(fd);
+	return rc == 0;
+}
+
+static void live_fill(struct worker *w, struct rst_event *e,
+		      const struct nfqueue_pkt *np)
+{
+	struct rst_live *l = &e->live;
+	char name[IF_NAMESIZE];
+
+	l->valid = 1;
+	/*
+	 * Born on this host's output path for an address that is not its
+	 * own: only a reject rule makes those.  A local socket's RST carries
+	 * a local address and is judged as any endpoint's.
+	 */
+	l->made_here = np->hook == NF_INET_LOCAL_OUT && np->indev == 0 &&
+		       !addr_is_local(&e->p);
+	snprintf(l->hook_name, sizeof(l->hook_name), "%s",
+		 nfqueue_hook_name(np->hook));
+	snprintf(l->in, sizeof(l->in), "%s", nfqueue_ifname(w->q, np->indev, name));
+	snprintf(l->out, sizeof(l->out), "%s", nfqueue_ifname(w->q, np->outdev, name));
+	/* Logged, not queued: we told the kernel nothing. */
+	snprintf(l->verdict, sizeof(l->verdict), "%s",
+		 np->logged ? "none" : "accept");
+	live_ct(w, e, np);
+}
+
+/* Each queued packet: parse, account, and for a RST add the live facts. */
+static int worker_packet(const struct nfqueue_pkt *np, void *arg)
+{
+	struct worker *w = arg;
+	struct rst_event *e;
+	enum pkt_status s;
+	struct pkt p;
+
+	s = pkt_parse(&p, LINK_RAW, np->payload, np->caplen);
+	w->parse[s]++;
+	if (s != PKT_OK)
+		return NFQUEUE_ACCEPT;
+	/* Made by this host: it left through the output hook, from no interface. */
+	if (np->hook == NF_INET_LOCAL_OUT && np->indev == 0)
+		p.dir = DIR_OUT;
+	else if (np->hook == NF_INET_LOCAL_IN)
+		p.dir = DIR_IN;
+	e = engine_packet(w->eng, &p, np->ts_us, 0);
+	if (e != NULL)
+		live_fill(w, e, np);
+	return NFQUEUE_ACCEPT;
+}
+
+/* The worker's counters; called by the thread that reads its queue. */
+static void worker_counts(struct worker *w, struct worker_counts *wc)
+{
+	nfqueue_get_stats(w->q, &wc->q);
+	memset(&wc->k, 0, sizeof(wc->k));
+	if (nfqueue_kernel_stats(w->qnum, &wc->k) == 0)
+		wc->q.failed_open = nfqueue_failed_open(w->q, &wc->k);
+	if (w->log != NULL)
+		nfqueue_get_stats(w->log, &wc->log);
+	else
+		memset(&wc->log, 0, sizeof(wc->log));
+	engine_get_stats(w->eng, &wc->e);
+	ct_get_stats(w->ct, &wc->c);
+	memcpy(wc->parse, w->parse, sizeof(wc->parse));
+}
+
+static void worker_snapshot(struct worker *w)
+{
+	struct worker_counts wc;
+
+	worker_counts(w, &wc);
+	pthread_mutex_lock(&w->snap_mu);
+	w->snap = wc;
+	pthread_mutex_unlock(&w->snap_mu);
+}
+
+static void worker_tick(struct worker *w)
+{
+	uint64_t expirations;
+
+	if (read(w->tfd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
+		log_warn("queue %u: timer", w->qnum);
+	engine_tick(w->eng, now_us());
+	worker_snapshot(w);
+}
+
+/* Read what is waiting, a bounded number of batches. */
+static int worker_drain(struct worker *w, struct nfqueue *q)
+{
+	int i, n;
+
+	for (i = 0; i < READS_PER_WAKE; i++) {
+		n = nfqueue_read(q, worker_packet, w);
+		if (n <= 0)
+			return n;
+	}
+	return 1;
+}
+
+static void counters_print(struct run *r);
+static void output_reopen(struct run *r);
+
+/* One queue's loop.  The main thread's (is_main) also serves signals. */
+static int worker_loop(struct worker *w, int is_main)
+{
+	struct pollfd pfd[3];
+
+	pfd[0].fd = nfqueue_fd(w->q);
+	pfd[0].events = POLLIN;
+	pfd[1].fd = w->tfd;
+	pfd[1].events = POLLIN;
+	pfd[2].fd = w->log != NULL ? nfqueue_fd(w->log) : -1;	/* -1: ignored */
+	pfd[2].events = POLLIN;
+	for (;;) {
+		if (is_main) {
+			if (run_quit)
+				break;
+			if (run_reopen) {
+				run_reopen = 0;
+				output_reopen(w->run);
+			}
+			if (run_dump) {
+				run_dump = 0;
+				counters_print(w->run);
+			}
+		}
+		if (stopping())
+			break;
+		if (poll(pfd, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_warn("queue %u: poll", w->qnum);
+			return -1;
+		}
+		if (pfd[0].revents & (POLLIN | POLLERR) && worker_drain(w, w->q) < 0)
+			return -1;
+		if (pfd[2].revents & (POLLIN | POLLERR) &&
+		    worker_drain(w, w->log) < 0)
+			return -1;
+		if (pfd[1].revents & POLLIN)
+			worker_tick(w);
+	}
+	return 0;
+}
+
+/* After the loop: answer what is left, release every held RST. */
+static void worker_finish(struct worker *w)
+{
+	while (nfqueue_read(w->q, worker_packet, w) > 0)
+		;
+	while (w->log != NULL && nfqueue_read(w->log, worker_packet, w) > 0)
+		;
+	engine_flush(w->eng);
+	worker_snapshot(w);
+}
+
+static void *worker_thread(void *arg)
+{
+	struct worker *w = arg;
+
+	if (worker_loop(w, 0) < 0) {
+		__atomic_store_n(&w->run->failed, 1, __ATOMIC_RELAXED);
+		kill(getpid(), SIGTERM);	/* wake the main thread */
+	}
+	worker_finish(w);
+	return NULL;
+}
+
+static int worker_open(struct run *r, struct worker *w, int idx)
+{
+	struct itimerspec its = {
+		.it_interval = { 0, TICK_US * 1000 },
+		.it_value = { 0, TICK_US * 1000 },
+	};
+	struct nfqueue_conf qc;
+	struct engine_conf ec;
+
+	w->run = r;
+	w->idx = idx;
+	w->qnum = (uint16_t)(r->conf.queue + idx);
+	w->tfd = -1;
+	pthread_mutex_init(&w->snap_mu, NULL);
+	engine_conf_default(&ec);
+	ec.max_flows = r->conf.max_flows / r->conf.queues;
+	if (ec.max_flows < 1024)
+		ec.max_flows = 1024;
+	ec.hold_us = r->conf.hold_us;
+	if (getrandom(&ec.seed, sizeof(ec.seed), 0) != sizeof(ec.seed))
+		ec.seed ^= (uint64_t)now_us() * 0x9e3779b97f4a7c15ULL;
+	w->eng = engine_new(&ec, run_emit, w);
+	if (w->eng == NULL) {
+		log_warn("queue %u: cannot allocate tables for %u flows", w->qnum,
+			 ec.max_flows);
+		return -1;
+	}
+	nfqueue_conf_default(&qc);
+	qc.num = w->qnum;
+	qc.length = r->conf.queue_length;
+	if ((w->q = nfqueue_open(&qc)) == NULL)
+		return -1;
+	/*
+	 * The reject RSTs of new connections are logged, not queued (nfq.h);
+	 * the first queue's engine takes them.
+	 */
+	if (idx == 0 && r->conf.log_rejects) {
+		qc.num = r->conf.log_group;
+		if ((w->log = nfqueue_open_log(&qc)) == NULL)
+			return -1;
+	}
+	if ((w->ct = ct_open()) == NULL)
+		return -1;
+	w->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (w->tfd < 0 || timerfd_settime(w->tfd, 0, &its, NULL) < 0) {
+		log_warn("queue %u: timer", w->qnum);
+		return -1;
+	}
+	worker_snapshot(w);
+	return 0;
+}
+
+static void worker_close(struct worker *w)
+{
+	nfqueue_close(w->q);
+	nfqueue_close(w->log);
+	ct_close(w->ct);
+	engine_free(w->eng);
+	if (w->tfd >= 0)
+		close(w->tfd);
+	pthread_mutex_destroy(&w->snap_mu);
+}
+
+/* Start queues 1..n-1 in threads that never take a signal. */
+static int workers_start(struct run *r)
+{
+	sigset_t all, old;
+	int i, err = 0;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	for (i = 1; i < r->nw && err == 0; i++) {
+		err = pthread_create(&r->w[i].tid, NULL, worker_thread, &r->w[i]);
+		if (err == 0)
+			r->w[i].started = 1;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err) {
+		errno = err;
+		log_warn("cannot start the thread of queue %u", r->w[i - 1].qnum);
+		return -1;
+	}
+	return 0;
+}
+
+static void workers_stop(struct run *r)
+{
+	int i;
+
+	__atomic_store_n(&run_stopping, 1, __ATOMIC_RELAXED);
+	for (i = 1; i < r->nw; i++)
+		if (r->w[i].started)
+			pthread_join(r->w[i].tid, NULL);
+}
+
+static void counters_print(struct run *r)
+{
+	uint64_t by[ORIGIN_MAX] = { 0 }, events, flows = 0, evicted = 0,
+		 expired = 0, bad = 0, lookups = 0, marked = 0;
+	struct worker_counts wc;
+	struct nfqueue_kstats ks;
+	int i, a, c;
+
+	for (i = 0; i < r->nw; i++) {
+		struct worker *w = &r->w[i];
+
+		if (i == 0) {
+			worker_counts(w, &wc);
+		} else {
+			pthread_mutex_lock(&w->snap_mu);
+			wc = w->snap;
+			pthread_mutex_unlock(&w->snap_mu);
+		}
+		ks = wc.k;
+		log_warnx("queue %u: queued %" PRIu64 ", verdicts %" PRIu64
+			  " (%" PRIu64 " batches, %" PRIu64 " single), failed open %"
+			  PRIu64 ", ENOBUFS %" PRIu64 ", undecodable messages %" PRIu64
+			  "; kernel: waiting %u, id_sequence %u, queue_dropped %u, "
+			  "user_dropped %u",
+			  w->qnum, wc.q.queued, wc.q.verdicts, wc.q.batches,
+			  wc.q.singles, wc.q.failed_open, wc.q.enobufs, wc.q.bad_msgs,
+			  ks.waiting, ks.id_sequence, ks.queue_dropped, ks.user_dropped);
+		if (w->log != NULL)
+			log_warnx("log group %u: logged %" PRIu64 ", lost %" PRIu64,
+				  r->conf.log_group, wc.log.queued,
+				  wc.log.failed_open);
+		flows += wc.e.flows;
+		evicted += wc.e.flows_evicted;
+		expired += wc.e.flows_expired;
+		bad += wc.parse[PKT_TRUNCATED] + wc.parse[PKT_MALFORMED];
+		lookups += wc.c.lookups;
+		marked += wc.c.marked;
+	}
+	pthread_mutex_lock(&r->out_mu);
+	events = r->out.events;
+	for (a = 0; a < ORIGIN_MAX; a++)
+		for (c = 0; c < CAUSE_MAX; c++)
+			by[a] += r->out.by[a][c];
+	pthread_mutex_unlock(&r->out_mu);
+	log_warnx("flows %" PRIu64 " (evicted %" PRIu64 ", expired %" PRIu64
+		  "), resets %" PRIu64 ": endpoint %" PRIu64 ", local %" PRIu64
+		  ", middlebox %" PRIu64 ", unknown %" PRIu64 "; truncated or "
+		  "malformed packets %" PRIu64 "; conntrack lookups %" PRIu64
+		  ", marked %" PRIu64,
+		  flows, evicted, expired, events, by[ORIGIN_ENDPOINT],
+		  by[ORIGIN_LOCAL], by[ORIGIN_MIDDLEBOX], by[ORIGIN_UNKNOWN], bad,
+		  lookups, marked);
+}
+
+/* Open (or reopen, after SIGHUP) the event file. */
+static int output_open(struct run *r)
+{
+	const char *path = r->conf.json_file;
+	FILE *fp;
+
+	if (path[0] == '\0' || strcmp(path, "-") == 0) {
+		output_init(&r->out, stdout, OUT_JSON);
+		return 0;
+	}
+	fp = fopen(path, "a");
+	if (fp == NULL) {
+		log_warn("%s", path);
+		return -1;
+	}
+	setvbuf(fp, NULL, _IOLBF, 0);
+	output_init(&r->out, fp, OUT_JSON);
+	return 0;
+}
+
+static void output_reopen(struct run *r)
+{
+	const char *path = r->conf.json_file;
+	FILE *fp;
+
+	if (path[0] == '\0' || strcmp(path, "-") == 0)
+		return;
+	fp = fopen(path, "a");
+	if (fp == NULL) {
+		log_warn("%s: cannot reopen; still writing to the old file", path);
+		return;
+	}
+	setvbuf(fp, NULL, _IOLBF, 0);
+	pthread_mutex_lock(&r->out_mu);
+	fclose(r->out.fp);
+	r->out.fp = fp;		/* the counts carry on */
+	pthread_mutex_unlock(&r->out_mu);
+	log_info("%s: reopened", path);
+}
+
+static void run_usage(FILE *fp)
+{
+	fprintf(fp,
+		"usage: rstaudit run [-dnv] [-c file] [--json-file path] [--syslog]\n"
+		"                    [--queue n] [--queues n] [--fanout] [--hold seconds]\n"
+		"                    [--no-install-rules]\n");
+}
+
+/* Command-line settings, applied over the configuration file. */
+struct override {
+	const char *key, *value;
+};
+
+static int run_options(struct run *r, int argc, char **argv,
+		       struct override *ov, int *nov)
+{
+	static const struct option longopts[] = {
+		{ "json-file", required_argument, NULL, 'j' },
+		{ "queue", required_argument, NULL, 'q' },
+		{ "queues", required_argument, NULL, 'Q' },
+		{ "hold", required_argument, NULL, 'H' },
+		{ "fanout", no_argument, NULL, 'f' },
+		{ "syslog", no_argument, NULL, 's' },
+		{ "no-install-rules", no_argument, NULL, 'N' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "c:dnvh", longopts, NULL)) != -1) {
+		const char *key = NULL, *value = optarg;
+
+		switch (ch) {
+		case 'c':
+			r->conf_path = optarg;
+			break;
+		case 'd':
+			r->daemonize = 1;
+			break;
+		case 'n':
+			r->check_only = 1;
+			break;
+		case 'v':
+			r->verbose++;
+			break;
+		case 'j': key = "json_file"; break;
+		case 'q': key = "queue"; break;
+		case 'Q': key = "queues"; break;
+		case 'H': key = "hold"; break;
+		case 'f': key = "fanout"; value = "yes"; break;
+		case 's': key = "syslog"; value = "yes"; break;
+		case 'N': key = "install_rules"; value = "no"; break;
+		case 'h':
+			run_usage(stdout);
+			exit(EXIT_OK);
+		default:
+			run_usage(stderr);
+			return -1;
+		}
+		if (key != NULL && *nov < 16) {
+			ov[*nov].key = key;
+			ov[(*nov)++].value = value;
+		}
+	}
+	if (optind != argc) {
+		log_warnx("run: unexpected argument '%s'", argv[optind]);
+		run_usage(stderr);
+		return -1;
+	}
+	return 0;
+}
+
+/* Configuration file, then the command line over it.  Returns errors. */
+static int run_configure(struct run *r, const struct override *ov, int nov)
+{
+	const char *path = r->conf_path ? r->conf_path : CONF_FILE;
+	const char *err;
+	int errors = 0, i;
+
+	conf_default(&r->conf);
+	errors = conf_load(&r->conf, path);
+	if (errors < 0) {
+		errors = 0;
+		if (r->conf_path != NULL || errno != ENOENT) {
+			log_warn("%s", path);
+			errors = 1;
+		}
+	}
+	for (i = 0; i < nov; i++)
+		if (conf_set(&r->conf, ov[i].key, ov[i].value, &err) < 0) {
+			log_warnx("command line: %s", err);
+			errors++;
+		}
+	if ((unsigned)r->conf.queue + r->conf.queues - 1 > 65535) {
+		log_warnx("%s: queues %u from queue %u go past 65535", path,
+			  r->conf.queues, r->conf.queue);
+		errors++;
+	}
+	if (r->daemonize && r->conf.json_file[0] != '\0' &&
+	    r->conf.json_file[0] != '/') {
+		log_warnx("json_file %s: give an absolute path with -d",
+			  r->conf.json_file);
+		errors++;
+	}
+	return errors;
+}
+
+static void signals_install(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = run_signal;	/* no SA_RESTART: poll() returns */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+static void run_teardown(struct run *r)
+{
+	int i;
+
+	for (i = 0; i < r->nw; i++)
+		worker_close(&r->w[i]);
+	free(r->w);
+	if (r->out.fp != NULL && r->out.fp != stdout)
+		fclose(r->out.fp);
+	pthread_mutex_destroy(&r->out_mu);
+}
+
+int run_main(int argc, char **argv)
+{
+	struct override ov[16];
+	struct run r;
+	int nov = 0, i, errors, rc = EXIT_OK;
+
+	memset(&r, 0, sizeof(r));
+	pthread_mutex_init(&r.out_mu, NULL);
+	log_init(1, 0);
+	if (run_options(&r, argc, argv, ov, &nov) < 0)
+		return EXIT_USAGE;
+	errors = run_configure(&r, ov, nov);
+	if (r.check_only) {
+		if (errors == 0)
+			fprintf(stderr, "configuration OK\n");
+		return errors ? EXIT_USAGE : EXIT_OK;
+	}
+	if (errors) {
+		log_warnx("%d error%s in the configuration", errors,
+			  errors == 1 ? "" : "s");
+		return EXIT_USAGE;
+	}
+	log_init(r.verbose, r.conf.syslog || r.daemonize);
+	signals_install();
+
+	if (output_open(&r) < 0)
+		return EXIT_NOOUTPUT;
+	r.nw = r.conf.queues;
+	if ((r.w = calloc((size_t)r.nw, sizeof(*r.w))) == NULL) {
+		log_warn("workers");
+		return EXIT_SETUP;
+	}
+	for (i = 0; i < r.nw; i++) {
+		if (worker_open(&r, &r.w[i], i) < 0) {
+			r.nw = i + 1;
+			run_teardown(&r);
+			return EXIT_SETUP;
+		}
+	}
+	/* Queues first: from the first rule on, someone listens. */
+	if (r.conf.install_rules && rules_install(&r.conf) < 0) {
+		run_teardown(&r);
+		return EXIT_SETUP;
+	}
+	log_info("queue %u (%d in all), hold %.1f s, conntrack %s, events to %s",
+		 r.conf.queue, r.nw, r.conf.hold_us / 1e6,
+		 nfqueue_has_conntrack(r.w[0].q) ? "with the packet (NFQA_CT)"
+						   : "by lookup",
+		 r.conf.json_file[0] ? r.conf.json_file : "stdout");
+	if (r.daemonize && daemon(0, 0) < 0) {
+		log_warn("daemon");
+		rules_remove();
+		run_teardown(&r);
+		return EXIT_SETUP;
+	}
+	if (workers_start(&r) < 0)
+		rc = EXIT_SETUP;
+	else if (worker_loop(&r.w[0], 1) < 0)
+		rc = EXIT_SETUP;
+
+	/* No new packets, then answer what is left and release the RSTs. */
+	rules_remove();
+	workers_stop(&r);
+	worker_finish(&r.w[0]);
+	if (__atomic_load_n(&r.failed, __ATOMIC_RELAXED))
+		rc = EXIT_SETUP;
+	counters_print(&r);
+	log_info("exiting");
+	run_teardown(&r);
+	return rc;
+}
