@@ -93,12 +93,15 @@ bench: deps all
 	@sh bench/run.sh
 
 install: all
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(MANDIR)/man5
 	install -m 0755 rstaudit $(DESTDIR)$(SBINDIR)/rstaudit
 	install -m 0644 man/rstaudit.8 $(DESTDIR)$(MANDIR)/man8/rstaudit.8
+	install -m 0644 man/rstaudit.conf.5 $(DESTDIR)$(MANDIR)/man5/rstaudit.conf.5
 
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/rstaudit $(DESTDIR)$(MANDIR)/man8/rstaudit.8
+	rm -f $(DESTDIR)$(SBINDIR)/rstaudit $(DESTDIR)$(MANDIR)/man8/rstaudit.8 \
+		$(DESTDIR)$(MANDIR)/man5/rstaudit.conf.5
 
 clean:
 	rm -f rstaudit src/*.o .flags $(UNIT) tests/fuzz/fuzz_pkt tests/fuzz/fuzz_file
