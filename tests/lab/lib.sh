@@ -311,3 +311,29 @@ cap_stop() {
 	grep -q '^0 packets dropped by kernel' "$LAB_TMP/$1.log" || {
 		lab_log "$1: tcpdump lost packets"; lab_show "$1"; return 1; }
 }
+
+# lab_daemon TAG NODE ARGS...: start `rstaudit run -v ARGS` in NODE
+# (RSTAUDIT names the binary; default ./rstaudit from the repository
+# top).  Returns when its queues are bound and its table is installed
+# (the "queue N (M in all), hold" line), or fails with its log.
+lab_daemon() {
+	_tag=$1 _node=$2; shift 2
+	_bin=${RSTAUDIT:-./rstaudit}
+	case $_bin in /*) ;; *) _bin=$(pwd)/$_bin ;; esac
+	lab_spawn "$_node" "$_tag" "$_bin" run -v "$@" &&
+	lab_wait_log "$_tag" 'in all), hold' 10
+}
+
+# lab_counters TAG [LINES]: ask daemon TAG for its counters (SIGUSR1) and
+# print the newest set (the last LINES lines starting "rstaudit: queue",
+# "log group" or "flows"; default 3).
+lab_counters() {
+	_n=$(grep -c '^rstaudit: flows' "$LAB_TMP/$1.log")
+	lab_kill "$1" USR1
+	lab_poll 5 _lab_more_counters "$1" "$_n" || return 1
+	grep -E '^rstaudit: (queue [0-9]+:|log group|flows)' "$LAB_TMP/$1.log" |
+		tail -"${2:-3}"
+}
+_lab_more_counters() {
+	[ "$(grep -c '^rstaudit: flows' "$LAB_TMP/$1.log")" -gt "$2" ]
+}
