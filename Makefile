@@ -39,7 +39,7 @@ ADAPT	= src/pcapin.o src/output.o src/sha1.o src/log.o src/analyze.o \
 OBJS	= $(CORE) $(ADAPT) src/main.o
 
 UNIT	= tests/unit/test_pkt tests/unit/test_flow tests/unit/test_classify \
-	  tests/unit/test_engine tests/unit/test_output
+	  tests/unit/test_engine tests/unit/test_output tests/unit/test_ct
 
 .PHONY: FORCE all check unit golden-check corpus-check lab-check demo golden \
 	deps fuzz bench install uninstall clean
@@ -64,6 +64,10 @@ src/%.o: src/%.c src/*.h .flags
 
 tests/unit/test_%: tests/unit/test_%.c tests/unit/*.h $(CORE) src/output.o src/sha1.o
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CORE) src/output.o src/sha1.o
+
+# The conntrack adapter's decoding, without a kernel that sends NFQA_CT.
+tests/unit/test_ct: tests/unit/test_ct.c tests/unit/t.h src/ct.o src/log.o
+	$(CC) $(CFLAGS) $(PC_CFLAGS) $(LDFLAGS) -o $@ $< src/ct.o src/log.o $(PC_LIBS)
 
 deps:
 	@sh tests/deps.sh
