@@ -36,7 +36,9 @@ CORE	= src/pkt.o src/table.o src/flow.o src/host.o src/classify.o \
 # Adapters: capture files, output, logging, the command line.
 ADAPT	= src/pcapin.o src/output.o src/sha1.o src/log.o src/analyze.o \
 	  src/nft.o src/nfq.o src/ct.o src/conf.o src/run.o
-OBJS	= $(CORE) $(ADAPT) src/main.o
+# Operations: counters, control socket, sd_notify, privilege drop.
+OPS	= src/stats.o src/ctl.o src/notify.o src/priv.o
+OBJS	= $(CORE) $(ADAPT) $(OPS) src/main.o
 
 UNIT	= tests/unit/test_pkt tests/unit/test_flow tests/unit/test_classify \
 	  tests/unit/test_engine tests/unit/test_output
