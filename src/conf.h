@@ -31,7 +31,10 @@
 #include <limits.h>
 #include <stdint.h>
 
-#define CONF_FILE	"/etc/rstaudit.conf"
+#ifndef SYSCONFDIR
+#define SYSCONFDIR	"/etc"		/* the Makefile's SYSCONFDIR */
+#endif
+#define CONF_FILE	SYSCONFDIR "/rstaudit.conf"
 #define CONF_MAX_QUEUES	64
 #define CONF_LOG_GROUP	100
 #define CONF_CONTROL_SOCKET "/run/rstaudit/control.sock"
