@@ -106,7 +106,9 @@ bench: deps all
 
 # Paths in the man pages and the unit follow the install's.
 MANSED	= sed -e 's|/usr/local/sbin/rstaudit|$(SBINDIR)/rstaudit|g' \
-	      -e 's|/etc/rstaudit.conf|$(SYSCONFDIR)/rstaudit.conf|g'
+	      -e 's|/etc/rstaudit.conf|$(SYSCONFDIR)/rstaudit.conf|g' \
+	      -e 's|/usr/local/lib/systemd/system|$(SYSTEMDUNITDIR)|g' \
+	      -e 's|/usr/local/share/doc/rstaudit|$(DOCDIR)|g'
 UNITSED	= sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
 
 install: all
