@@ -75,7 +75,8 @@ static int ctl_mkdir(const char *path, uid_t uid, gid_t gid)
 	if (mkdir(dir, 0755) < 0) {
 		if (errno == EEXIST)
 			return 0;
-		log_warn("control socket %s: cannot create %s", path, dir);
+		log_warn("control socket %s: cannot create %s (set control_socket "
+			 "elsewhere, or none)", path, dir);
 		return -1;
 	}
 	if (uid != (uid_t)-1 && chown(dir, uid, gid) < 0) {
@@ -151,7 +152,8 @@ static int ctl_listen(struct ctl *c, uid_t uid, gid_t gid)
 	rc = bind(c->fd, (struct sockaddr *)&sun, sizeof(sun));
 	umask(old);
 	if (rc < 0) {
-		log_warn("control socket %s: bind", c->path);
+		log_warn("control socket %s: bind (set control_socket elsewhere, "
+			 "or none)", c->path);
 		return -1;
 	}
 	if (stat(c->path, &st) < 0) {
