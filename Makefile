@@ -6,12 +6,20 @@
 #   make SANITIZE=1 check   the same under ASan and UBSan
 #   make golden       regenerate the golden files after a deliberate change
 #   make fuzz         build and run the libFuzzer targets (clang)
-#   make install      honours DESTDIR, PREFIX, SBINDIR, MANDIR
+#   make install      honours DESTDIR, PREFIX, SBINDIR, MANDIR, SYSCONFDIR,
+#                     SYSTEMDUNITDIR, DOCDIR; make uninstall undoes it
 
 PREFIX	?= /usr/local
 SBINDIR	?= $(PREFIX)/sbin
 MANDIR	?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+DOCDIR	?= $(PREFIX)/share/doc/rstaudit
+EXAMPLEDIR = $(DOCDIR)/examples
 DESTDIR	?=
+# Installed as $(SYSCONFDIR)/rstaudit.conf when it exists (never over an
+# existing file); every rules/*.conf also goes to the examples.
+DEFAULT_CONF ?= rules/rstaudit.conf
 
 CC	?= cc
 PKG_CONFIG ?= pkg-config
@@ -20,7 +28,7 @@ LIBS_PC	= libpcap libnetfilter_queue libmnl libnftnl libnetfilter_conntrack
 WARN	= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	  -Wformat=2 -Wwrite-strings -Wno-format-nonliteral
 CFLAGS	?= -O2 -g
-CFLAGS	+= -std=gnu11 $(WARN) -D_GNU_SOURCE -Isrc
+CFLAGS	+= -std=gnu11 $(WARN) -D_GNU_SOURCE -Isrc -DSYSCONFDIR='"$(SYSCONFDIR)"'
 ifeq ($(SANITIZE),1)
 CFLAGS	+= -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
 	   -fno-sanitize-recover=undefined
@@ -36,7 +44,9 @@ CORE	= src/pkt.o src/table.o src/flow.o src/host.o src/classify.o \
 # Adapters: capture files, output, logging, the command line.
 ADAPT	= src/pcapin.o src/output.o src/sha1.o src/log.o src/analyze.o \
 	  src/nft.o src/nfq.o src/ct.o src/conf.o src/run.o
-OBJS	= $(CORE) $(ADAPT) src/main.o
+# Operations: counters, control socket, sd_notify, privilege drop.
+OPS	= src/stats.o src/ctl.o src/notify.o src/priv.o
+OBJS	= $(CORE) $(ADAPT) $(OPS) src/main.o
 
 UNIT	= tests/unit/test_pkt tests/unit/test_flow tests/unit/test_classify \
 	  tests/unit/test_engine tests/unit/test_output tests/unit/test_ct
@@ -79,6 +89,8 @@ check: deps all $(UNIT)
 	@sh tests/lab/run.sh
 	@sh tests/live/nft_test.sh
 	@sh tests/live/run.sh
+	@sh tests/ops/live.sh
+	@sh tests/ops/install.sh
 	@echo "make check: all suites passed"
 
 unit: all $(UNIT)
@@ -96,16 +108,50 @@ fuzz:
 bench: deps all
 	@sh bench/run.sh
 
+# Paths in the man pages and the unit follow the install's.
+MANSED	= sed -e 's|/usr/local/sbin/rstaudit|$(SBINDIR)/rstaudit|g' \
+	      -e 's|/etc/rstaudit.conf|$(SYSCONFDIR)/rstaudit.conf|g' \
+	      -e 's|/usr/local/lib/systemd/system|$(SYSTEMDUNITDIR)|g' \
+	      -e 's|/usr/local/share/doc/rstaudit|$(DOCDIR)|g'
+UNITSED	= sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
+
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
-		$(DESTDIR)$(MANDIR)/man5
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(SYSTEMDUNITDIR) \
+		$(DESTDIR)$(EXAMPLEDIR)
 	install -m 0755 rstaudit $(DESTDIR)$(SBINDIR)/rstaudit
-	install -m 0644 man/rstaudit.8 $(DESTDIR)$(MANDIR)/man8/rstaudit.8
-	install -m 0644 man/rstaudit.conf.5 $(DESTDIR)$(MANDIR)/man5/rstaudit.conf.5
+	$(MANSED) man/rstaudit.8 >$(DESTDIR)$(MANDIR)/man8/rstaudit.8
+	$(MANSED) man/rstaudit.conf.5 >$(DESTDIR)$(MANDIR)/man5/rstaudit.conf.5
+	$(UNITSED) rules/rstaudit.service >$(DESTDIR)$(SYSTEMDUNITDIR)/rstaudit.service
+	chmod 0644 $(DESTDIR)$(MANDIR)/man8/rstaudit.8 \
+		$(DESTDIR)$(MANDIR)/man5/rstaudit.conf.5 \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/rstaudit.service
+	install -m 0644 rules/rstaudit.nft $(wildcard rules/*.conf) $(DESTDIR)$(EXAMPLEDIR)
+	@if [ -f $(DEFAULT_CONF) ]; then \
+		install -d $(DESTDIR)$(SYSCONFDIR); \
+		if [ -e $(DESTDIR)$(SYSCONFDIR)/rstaudit.conf ]; then \
+			echo "kept $(DESTDIR)$(SYSCONFDIR)/rstaudit.conf (the example is in $(EXAMPLEDIR))"; \
+		else \
+			echo "install -m 0644 $(DEFAULT_CONF) $(DESTDIR)$(SYSCONFDIR)/rstaudit.conf"; \
+			install -m 0644 $(DEFAULT_CONF) $(DESTDIR)$(SYSCONFDIR)/rstaudit.conf; \
+		fi; \
+	fi
 
+# The configuration goes only if it is still the one installed.
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/rstaudit $(DESTDIR)$(MANDIR)/man8/rstaudit.8 \
-		$(DESTDIR)$(MANDIR)/man5/rstaudit.conf.5
+		$(DESTDIR)$(MANDIR)/man5/rstaudit.conf.5 \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/rstaudit.service
+	rm -f $(DESTDIR)$(EXAMPLEDIR)/rstaudit.nft \
+		$(patsubst rules/%,$(DESTDIR)$(EXAMPLEDIR)/%,$(wildcard rules/*.conf))
+	-rmdir $(DESTDIR)$(EXAMPLEDIR) $(DESTDIR)$(DOCDIR) 2>/dev/null
+	@if [ -f $(DEFAULT_CONF) ] && cmp -s $(DEFAULT_CONF) \
+		$(DESTDIR)$(SYSCONFDIR)/rstaudit.conf; then \
+		echo "rm -f $(DESTDIR)$(SYSCONFDIR)/rstaudit.conf"; \
+		rm -f $(DESTDIR)$(SYSCONFDIR)/rstaudit.conf; \
+	elif [ -e $(DESTDIR)$(SYSCONFDIR)/rstaudit.conf ]; then \
+		echo "kept $(DESTDIR)$(SYSCONFDIR)/rstaudit.conf: changed since installed"; \
+	fi
 
 clean:
 	rm -f rstaudit src/*.o .flags $(UNIT) tests/fuzz/fuzz_pkt tests/fuzz/fuzz_file

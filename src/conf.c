@@ -40,6 +40,8 @@ static const struct conf_key conf_keys[] = {
 	{ "install_rules",	T_BOOL,    F(install_rules),	0, 0 },
 	{ "log_rejects",	T_BOOL,    F(log_rejects),	0, 0 },
 	{ "log_group",		T_UINT,    F(log_group),	0, 65535 },
+	{ "user",		T_PATH,    F(user),		0, 0 },
+	{ "control_socket",	T_PATH,    F(control_socket),	0, 0 },
 };
 
 void conf_default(struct conf *c)
@@ -54,6 +56,8 @@ void conf_default(struct conf *c)
 	c->install_rules = 1;
 	c->log_rejects = 1;
 	c->log_group = CONF_LOG_GROUP;
+	snprintf(c->control_socket, sizeof(c->control_socket), "%s",
+		 CONF_CONTROL_SOCKET);
 }
 
 static void store_uint(void *field, size_t size, unsigned long v)
@@ -147,7 +151,8 @@ int conf_set(struct conf *c, const char *key, const char *value,
 		break;
 	case T_PATH:
 		if (strlen(value) >= k->size) {
-			snprintf(msg, sizeof(msg), "%s: path too long", k->name);
+			snprintf(msg, sizeof(msg), "%s: too long (at most %zu bytes)",
+				 k->name, k->size - 1);
 			*err = msg;
 			return -1;
 		}

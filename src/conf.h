@@ -20,6 +20,8 @@
  *				reject rule makes for new connections cannot be
  *				queued, so the table logs them instead)
  *	log_group N		that NFLOG group (0..65535)
+ *	user NAME		after setup, run as NAME with CAP_NET_ADMIN only
+ *	control_socket PATH	where `rstaudit stats` asks ("none": off)
  *
  * Errors are reported as `file:line: message`, all of them, and counted.
  */
@@ -29,9 +31,13 @@
 #include <limits.h>
 #include <stdint.h>
 
-#define CONF_FILE	"/etc/rstaudit.conf"
+#ifndef SYSCONFDIR
+#define SYSCONFDIR	"/etc"		/* the Makefile's SYSCONFDIR */
+#endif
+#define CONF_FILE	SYSCONFDIR "/rstaudit.conf"
 #define CONF_MAX_QUEUES	64
 #define CONF_LOG_GROUP	100
+#define CONF_CONTROL_SOCKET "/run/rstaudit/control.sock"
 
 struct conf {
 	uint16_t queue;
@@ -47,11 +53,14 @@ struct conf {
 	int	 install_rules;
 	int	 log_rejects;
 	uint16_t log_group;
+	char	 user[64];		/* "": stay as started */
+	char	 control_socket[108];	/* sun_path; "none": off */
 };
 
 /* Defaults: queue 0, 1 queue, hold 2 s, stdout, 1 M flows, learn 8,
  * mark 0x20000000, queue_length NFQUEUE_LENGTH, install rules, log
- * rejects to group CONF_LOG_GROUP. */
+ * rejects to group CONF_LOG_GROUP, no user, control socket
+ * CONF_CONTROL_SOCKET. */
 void	conf_default(struct conf *c);
 
 /*

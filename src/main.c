@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "analyze.h"
+#include "ctl.h"
 #include "run.h"
 
 #define RSTAUDIT_VERSION "0.1"
@@ -13,8 +14,10 @@ static void usage(FILE *fp)
 {
 	fprintf(fp,
 		"usage: rstaudit analyze [--json] [--hold SECONDS] [--max-flows N] [-v] FILE...\n"
-		"       rstaudit run [-dnv] [-c file] [--json-file path] [--syslog] [--queue n]\n"
-		"                    [--queues n] [--fanout] [--hold seconds] [--no-install-rules]\n"
+		"       rstaudit run [-dnv] [-c file] [-u user] [--json-file path] [--syslog]\n"
+		"                    [--queue n] [--queues n] [--fanout] [--hold seconds]\n"
+		"                    [--no-install-rules] [--control-socket path]\n"
+		"       rstaudit stats [-p] [-c file] [-s socket]\n"
 		"       rstaudit --version\n"
 		"See rstaudit(8).\n");
 }
@@ -29,6 +32,8 @@ int main(int argc, char **argv)
 		return analyze_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "run") == 0)
 		return run_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "stats") == 0)
+		return ctl_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--version") == 0) {
 		printf("rstaudit %s\n", RSTAUDIT_VERSION);
 		return EXIT_OK;

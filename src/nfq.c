@@ -39,6 +39,8 @@
 #define IFCACHE		64	/* interfaces remembered (direct mapped) */
 #define IFCACHE_SEC	10	/* a name is looked up again after this */
 #define ACK_WAIT_MS	2000
+#define KSTATS_PATH	"/proc/net/netfilter/nfnetlink_queue"
+#define KSTATS_BUFSZ	16384	/* 65536 queues' lines would not fit; 64 do */
 
 struct ifname_slot {
 	uint32_t ifindex;
@@ -66,7 +68,16 @@ struct nfqueue {
 	struct sockaddr_nl	 from[NFQUEUE_BATCH];
 	char			*rbuf;		/* NFQUEUE_BATCH * MSG_BUFSZ */
 	struct ifname_slot	 ifcache[IFCACHE];
+	int			 kstats_ref;	/* holds kstats_fd open */
 };
+
+/*
+ * KSTATS_PATH is mode 0440 root: opened while the queues are bound, as
+ * root, and kept, so the counters still read it after the privilege
+ * drop.  Opened and closed by the main thread only (nfqueue_open and
+ * nfqueue_close); read with pread(), which any thread may call.
+ */
+static int kstats_fd = -1, kstats_users;
 
 void nfqueue_conf_default(struct nfqueue_conf *c)
 {
@@ -597,6 +608,12 @@ static struct nfqueue *source_open(const struct nfqueue_conf *c, int is_log)
 	if (socket_setup(q, c) < 0 ||
 	    (is_log ? log_bind(q, c) : queue_bind(q, c)) < 0)
 		goto fail;
+	if (!is_log) {
+		if (kstats_fd < 0)
+			kstats_fd = open(KSTATS_PATH, O_RDONLY | O_CLOEXEC);
+		q->kstats_ref = 1;
+		kstats_users++;
+	}
 	return q;
 fail:
 	saved = errno;
@@ -639,6 +656,10 @@ void nfqueue_close(struct nfqueue *q)
 	}
 	if (q->nl)
 		mnl_socket_close(q->nl);
+	if (q->kstats_ref && --kstats_users == 0 && kstats_fd >= 0) {
+		close(kstats_fd);
+		kstats_fd = -1;
+	}
 	free(q->rbuf);
 	free(q->vbuf);
 	free(q);
@@ -680,17 +701,38 @@ const char *nfqueue_ifname(struct nfqueue *q, uint32_t ifindex,
  * queue-full case takes none and is visible only to a counter on the
  * queueing rule (rule hits - id_sequence).
  */
+/* The whole of KSTATS_PATH into buf (NUL-terminated).  -1 on error. */
+static int kstats_read(char *buf, size_t size)
+{
+	size_t got = 0;
+	ssize_t k;
+	int fd = kstats_fd, rc = 0;
+
+	if (fd < 0 && (fd = open(KSTATS_PATH, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	while (got < size - 1 &&
+	       (k = pread(fd, buf + got, size - 1 - got, (off_t)got)) != 0) {
+		if (k < 0) {
+			rc = -1;
+			break;
+		}
+		got += (size_t)k;
+	}
+	buf[got] = '\0';
+	if (fd != kstats_fd)
+		close(fd);
+	return rc;
+}
+
 int nfqueue_kernel_stats(uint16_t num, struct nfqueue_kstats *ks)
 {
 	unsigned int qn, pid, total, mode, range, qd, ud, seq, one;
-	char line[256];
-	FILE *fp;
-	int rc = -1;
+	char buf[KSTATS_BUFSZ], *line, *save;
 
-	fp = fopen("/proc/net/netfilter/nfnetlink_queue", "r");
-	if (fp == NULL)
+	if (kstats_read(buf, sizeof(buf)) < 0)
 		return -1;
-	while (fgets(line, sizeof(line), fp)) {
+	for (line = strtok_r(buf, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
 		if (sscanf(line, "%u %u %u %u %u %u %u %u %u", &qn, &pid, &total,
 			   &mode, &range, &qd, &ud, &seq, &one) != 9 || qn != num)
 			continue;
@@ -701,13 +743,10 @@ int nfqueue_kernel_stats(uint16_t num, struct nfqueue_kstats *ks)
 		ks->queue_dropped = qd;
 		ks->user_dropped = ud;
 		ks->id_sequence = seq;
-		rc = 0;
-		break;
+		return 0;
 	}
-	fclose(fp);
-	if (rc < 0)
-		errno = ENOENT;
-	return rc;
+	errno = ENOENT;
+	return -1;
 }
 
 uint64_t nfqueue_failed_open(const struct nfqueue *q,

@@ -33,13 +33,17 @@
 #include "analyze.h"	/* enum exit_status */
 #include "conf.h"
 #include "ct.h"
+#include "ctl.h"
 #include "engine.h"
 #include "log.h"
 #include "nfq.h"
 #include "nft.h"
+#include "notify.h"
 #include "output.h"
 #include "pkt.h"
+#include "priv.h"
 #include "run.h"
+#include "stats.h"
 
 #define TICK_US		100000	/* engine_tick() period */
 #define READS_PER_WAKE	16	/* batches read before looking at the timer */
@@ -47,12 +51,8 @@
 #define EXIT_SETUP	4
 
 struct worker_counts {
-	struct nfqueue_stats	q;
-	struct nfqueue_kstats	k;		/* the kernel's view of q */
+	struct stats_queue	s;		/* stats.h */
 	struct nfqueue_stats	log;
-	struct engine_stats	e;
-	struct ct_stats		c;
-	uint64_t		parse[PKT_STATUS_MAX];
 };
 
 struct run;
@@ -82,6 +82,10 @@ struct run {
 	struct worker		*w;
 	int			 nw;
 	int			 failed;	/* a queue failed while running */
+	struct ctl		*ctl;		/* the control socket, or NULL */
+	uid_t			 uid;		/* conf.user's, or (uid_t)-1 */
+	gid_t			 gid;
+	uint64_t		 start_time;	/* seconds since the epoch */
 };
 
 static volatile sig_atomic_t run_quit, run_reopen, run_dump;
@@ -300,17 +304,21 @@ static int worker_packet(const struct nfqueue_pkt *np, void *arg)
 /* The worker's counters; called by the thread that reads its queue. */
 static void worker_counts(struct worker *w, struct worker_counts *wc)
 {
-	nfqueue_get_stats(w->q, &wc->q);
-	memset(&wc->k, 0, sizeof(wc->k));
-	if (nfqueue_kernel_stats(w->qnum, &wc->k) == 0)
-		wc->q.failed_open = nfqueue_failed_open(w->q, &wc->k);
+	struct stats_queue *s = &wc->s;
+
+	s->qnum = w->qnum;
+	nfqueue_get_stats(w->q, &s->q);
+	memset(&s->k, 0, sizeof(s->k));
+	if (nfqueue_kernel_stats(w->qnum, &s->k) == 0)
+		s->q.failed_open = nfqueue_failed_open(w->q, &s->k);
 	if (w->log != NULL)
 		nfqueue_get_stats(w->log, &wc->log);
 	else
 		memset(&wc->log, 0, sizeof(wc->log));
-	engine_get_stats(w->eng, &wc->e);
-	ct_get_stats(w->ct, &wc->c);
-	memcpy(wc->parse, w->parse, sizeof(wc->parse));
+	engine_get_stats(w->eng, &s->e);
+	ct_get_stats(w->ct, &s->c);
+	memcpy(s->parse, w->parse, sizeof(s->parse));
+	s->bad = s->parse[PKT_TRUNCATED] + s->parse[PKT_MALFORMED];
 }
 
 static void worker_snapshot(struct worker *w)
@@ -331,6 +339,8 @@ static void worker_tick(struct worker *w)
 		log_warn("queue %u: timer", w->qnum);
 	engine_tick(w->eng, now_us());
 	worker_snapshot(w);
+	if (w->idx == 0)
+		notify_watchdog();	/* the main thread's loop is alive */
 }
 
 /* Read what is waiting, a bounded number of batches. */
@@ -347,12 +357,17 @@ static int worker_drain(struct worker *w, struct nfqueue *q)
 }
 
 static void counters_print(struct run *r);
+static void counters_render(FILE *fp, enum stats_format fmt, void *arg);
 static void output_reopen(struct run *r);
 
-/* One queue's loop.  The main thread's (is_main) also serves signals. */
+/*
+ * One queue's loop.  The main thread's (is_main) also serves signals and
+ * the control socket (pfd[3] on).
+ */
 static int worker_loop(struct worker *w, int is_main)
 {
-	struct pollfd pfd[3];
+	struct pollfd pfd[3 + CTL_POLLFDS];
+	int n = 3;
 
 	pfd[0].fd = nfqueue_fd(w->q);
 	pfd[0].events = POLLIN;
@@ -366,21 +381,28 @@ static int worker_loop(struct worker *w, int is_main)
 				break;
 			if (run_reopen) {
 				run_reopen = 0;
+				notify_reloading();
 				output_reopen(w->run);
+				notify_ready("reloaded");
 			}
 			if (run_dump) {
 				run_dump = 0;
 				counters_print(w->run);
 			}
+			if (w->run->ctl != NULL)
+				n = 3 + ctl_pollfds(w->run->ctl, pfd + 3);
 		}
 		if (stopping())
 			break;
-		if (poll(pfd, 3, -1) < 0) {
+		if (poll(pfd, (nfds_t)n, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_warn("queue %u: poll", w->qnum);
 			return -1;
 		}
+		if (n > 3)
+			ctl_serve(w->run->ctl, pfd + 3, n - 3, counters_render,
+				  w->run);
 		if (pfd[0].revents & (POLLIN | POLLERR) && worker_drain(w, w->q) < 0)
 			return -1;
 		if (pfd[2].revents & (POLLIN | POLLERR) &&
@@ -510,14 +532,15 @@ static void workers_stop(struct run *r)
 			pthread_join(r->w[i].tid, NULL);
 }
 
-static void counters_print(struct run *r)
+/* Every counter, into s: queue 0's read here (the main thread reads it). */
+static void run_stats(struct run *r, struct stats *s)
 {
-	uint64_t by[ORIGIN_MAX] = { 0 }, events, flows = 0, evicted = 0,
-		 expired = 0, bad = 0, lookups = 0, marked = 0;
 	struct worker_counts wc;
-	struct nfqueue_kstats ks;
 	int i, a, c;
 
+	memset(s, 0, sizeof(*s));
+	s->nq = r->nw;
+	s->start_time = r->start_time;
 	for (i = 0; i < r->nw; i++) {
 		struct worker *w = &r->w[i];
 
@@ -528,40 +551,36 @@ static void counters_print(struct run *r)
 			wc = w->snap;
 			pthread_mutex_unlock(&w->snap_mu);
 		}
-		ks = wc.k;
-		log_warnx("queue %u: queued %" PRIu64 ", verdicts %" PRIu64
-			  " (%" PRIu64 " batches, %" PRIu64 " single), failed open %"
-			  PRIu64 ", ENOBUFS %" PRIu64 ", undecodable messages %" PRIu64
-			  "; kernel: waiting %u, id_sequence %u, queue_dropped %u, "
-			  "user_dropped %u",
-			  w->qnum, wc.q.queued, wc.q.verdicts, wc.q.batches,
-			  wc.q.singles, wc.q.failed_open, wc.q.enobufs, wc.q.bad_msgs,
-			  ks.waiting, ks.id_sequence, ks.queue_dropped, ks.user_dropped);
-		if (w->log != NULL)
-			log_warnx("log group %u: logged %" PRIu64 ", lost %" PRIu64,
-				  r->conf.log_group, wc.log.queued,
-				  wc.log.failed_open);
-		flows += wc.e.flows;
-		evicted += wc.e.flows_evicted;
-		expired += wc.e.flows_expired;
-		bad += wc.parse[PKT_TRUNCATED] + wc.parse[PKT_MALFORMED];
-		lookups += wc.c.lookups;
-		marked += wc.c.marked;
+		s->q[i] = wc.s;
+		if (w->log != NULL) {
+			s->has_log = 1;
+			s->log_group = r->conf.log_group;
+			s->log = wc.log;
+		}
 	}
 	pthread_mutex_lock(&r->out_mu);
-	events = r->out.events;
+	s->events = r->out.events;
 	for (a = 0; a < ORIGIN_MAX; a++)
 		for (c = 0; c < CAUSE_MAX; c++)
-			by[a] += r->out.by[a][c];
+			s->by[a][c] = r->out.by[a][c];
 	pthread_mutex_unlock(&r->out_mu);
-	log_warnx("flows %" PRIu64 " (evicted %" PRIu64 ", expired %" PRIu64
-		  "), resets %" PRIu64 ": endpoint %" PRIu64 ", local %" PRIu64
-		  ", middlebox %" PRIu64 ", unknown %" PRIu64 "; truncated or "
-		  "malformed packets %" PRIu64 "; conntrack lookups %" PRIu64
-		  ", marked %" PRIu64,
-		  flows, evicted, expired, events, by[ORIGIN_ENDPOINT],
-		  by[ORIGIN_LOCAL], by[ORIGIN_MIDDLEBOX], by[ORIGIN_UNKNOWN], bad,
-		  lookups, marked);
+}
+
+static void counters_render(FILE *fp, enum stats_format fmt, void *arg)
+{
+	struct stats s;
+
+	run_stats(arg, &s);
+	stats_write(fp, &s, fmt);
+}
+
+/* The counters as text in the log (SIGUSR1, and at exit). */
+static void counters_print(struct run *r)
+{
+	struct stats s;
+
+	run_stats(r, &s);
+	stats_log(&s);
 }
 
 /* Open (or reopen, after SIGHUP) the event file. */
@@ -581,6 +600,7 @@ static int output_open(struct run *r)
 	}
 	setvbuf(fp, NULL, _IOLBF, 0);
 	output_init(&r->out, fp, OUT_JSON);
+	priv_give(fileno(fp), path, r->uid, r->gid);	/* SIGHUP reopens it */
 	return 0;
 }
 
@@ -607,9 +627,9 @@ static void output_reopen(struct run *r)
 static void run_usage(FILE *fp)
 {
 	fprintf(fp,
-		"usage: rstaudit run [-dnv] [-c file] [--json-file path] [--syslog]\n"
+		"usage: rstaudit run [-dnv] [-c file] [-u user] [--json-file path] [--syslog]\n"
 		"                    [--queue n] [--queues n] [--fanout] [--hold seconds]\n"
-		"                    [--no-install-rules]\n");
+		"                    [--no-install-rules] [--control-socket path]\n");
 }
 
 /* Command-line settings, applied over the configuration file. */
@@ -628,12 +648,14 @@ static int run_options(struct run *r, int argc, char **argv,
 		{ "fanout", no_argument, NULL, 'f' },
 		{ "syslog", no_argument, NULL, 's' },
 		{ "no-install-rules", no_argument, NULL, 'N' },
+		{ "control-socket", required_argument, NULL, 'S' },
+		{ "user", required_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "c:dnvh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:dnu:vh", longopts, NULL)) != -1) {
 		const char *key = NULL, *value = optarg;
 
 		switch (ch) {
@@ -656,6 +678,8 @@ static int run_options(struct run *r, int argc, char **argv,
 		case 'f': key = "fanout"; value = "yes"; break;
 		case 's': key = "syslog"; value = "yes"; break;
 		case 'N': key = "install_rules"; value = "no"; break;
+		case 'S': key = "control_socket"; break;
+		case 'u': key = "user"; break;
 		case 'h':
 			run_usage(stdout);
 			exit(EXIT_OK);
@@ -708,6 +732,8 @@ static int run_configure(struct run *r, const struct override *ov, int nov)
 			  r->conf.json_file);
 		errors++;
 	}
+	errors += priv_configure(path, r->conf.user, &r->uid, &r->gid);
+	errors += ctl_configure(path, r->conf.control_socket);
 	return errors;
 }
 
@@ -736,6 +762,8 @@ static void run_teardown(struct run *r)
 	if (r->out.fp != NULL && r->out.fp != stdout)
 		fclose(r->out.fp);
 	pthread_mutex_destroy(&r->out_mu);
+	ctl_close(r->ctl);
+	notify_close();
 }
 
 int run_main(int argc, char **argv)
@@ -762,12 +790,21 @@ int run_main(int argc, char **argv)
 	}
 	log_init(r.verbose, r.conf.syslog || r.daemonize);
 	signals_install();
+	notify_init();
+	r.start_time = now_us() / 1000000;
 
 	if (output_open(&r) < 0)
 		return EXIT_NOOUTPUT;
+	/* While we may still make its directory and give it to our user. */
+	if (strcmp(r.conf.control_socket, "none") != 0 &&
+	    (r.ctl = ctl_open(r.conf.control_socket, r.uid, r.gid)) == NULL) {
+		run_teardown(&r);
+		return EXIT_SETUP;
+	}
 	r.nw = r.conf.queues;
 	if ((r.w = calloc((size_t)r.nw, sizeof(*r.w))) == NULL) {
 		log_warn("workers");
+		run_teardown(&r);
 		return EXIT_SETUP;
 	}
 	for (i = 0; i < r.nw; i++) {
@@ -782,6 +819,12 @@ int run_main(int argc, char **argv)
 		run_teardown(&r);
 		return EXIT_SETUP;
 	}
+	/* Everything privileged is open; before any thread: caps are per thread. */
+	if (r.conf.user[0] != '\0' && priv_drop(r.conf.user, r.uid, r.gid) < 0) {
+		rules_remove();
+		run_teardown(&r);
+		return EXIT_SETUP;
+	}
 	log_info("queue %u (%d in all), hold %.1f s, conntrack %s, events to %s",
 		 r.conf.queue, r.nw, r.conf.hold_us / 1e6,
 		 nfqueue_has_conntrack(r.w[0].q) ? "with the packet (NFQA_CT)"
@@ -793,12 +836,16 @@ int run_main(int argc, char **argv)
 		run_teardown(&r);
 		return EXIT_SETUP;
 	}
-	if (workers_start(&r) < 0)
+	if (workers_start(&r) < 0) {
 		rc = EXIT_SETUP;
-	else if (worker_loop(&r.w[0], 1) < 0)
-		rc = EXIT_SETUP;
+	} else {
+		notify_ready("auditing");	/* the table and queues are up */
+		if (worker_loop(&r.w[0], 1) < 0)
+			rc = EXIT_SETUP;
+	}
 
 	/* No new packets, then answer what is left and release the RSTs. */
+	notify_stopping();
 	rules_remove();
 	workers_stop(&r);
 	worker_finish(&r.w[0]);

@@ -315,13 +315,23 @@ cap_stop() {
 # lab_daemon TAG NODE ARGS...: start `rstaudit run -v ARGS` in NODE
 # (RSTAUDIT names the binary; default ./rstaudit from the repository
 # top).  Returns when its queues are bound and its table is installed
-# (the "queue N (M in all), hold" line), or fails with its log.
+# (the "queue N (M in all), hold" line), or fails with its log.  Its
+# control socket is $LAB_TMP/TAG.sock (lab_stats), so daemons in other
+# namespaces never share one; --control-socket in ARGS overrides it.
 lab_daemon() {
 	_tag=$1 _node=$2; shift 2
 	_bin=${RSTAUDIT:-./rstaudit}
 	case $_bin in /*) ;; *) _bin=$(pwd)/$_bin ;; esac
-	lab_spawn "$_node" "$_tag" "$_bin" run -v "$@" &&
+	lab_spawn "$_node" "$_tag" "$_bin" run -v \
+		--control-socket "$LAB_TMP/$_tag.sock" "$@" &&
 	lab_wait_log "$_tag" 'in all), hold' 10
+}
+
+# lab_stats TAG [ARGS...]: `rstaudit stats ARGS` from daemon TAG's
+# control socket (--prometheus for that format).
+lab_stats() {
+	_tag=$1; shift
+	${RSTAUDIT:-./rstaudit} stats -s "$LAB_TMP/$_tag.sock" "$@"
 }
 
 # lab_counters TAG [LINES]: ask daemon TAG for its counters (SIGUSR1) and

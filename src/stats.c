@@ -1,0 +1,327 @@
+/*
+ * stats.c: the daemon's counters as text or Prometheus (see stats.h).
+ *
+ * One table, families[], says for every counter where its value lives,
+ * its Prometheus name, type and help, and where it goes in the text: on
+ * its queue's line, on the log group's, or summed over the queues on one
+ * of the summary lines.  The text keeps the shape SIGUSR1 has always
+ * logged ("queue 0: queued N, ...", "flows N, ..." last), so scripts that
+ * read it keep working.
+ */
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "stats.h"
+
+enum kind {
+	K_QUEUE,	/* uint64_t at off in struct stats_queue; per queue */
+	K_QUEUE32,	/* uint32_t at off in struct stats_queue; per queue */
+	K_LOG,		/* uint64_t at off in struct nfqueue_stats of the log */
+	K_GLOBAL,	/* uint64_t at off in struct stats */
+	K_PARSE,	/* per queue and parse status */
+	K_RESETS,	/* per origin and cause */
+};
+
+/* Where a family goes in the text, in this order ("flows" line last). */
+enum line { L_NONE, L_QUEUE, L_LOG, L_ENGINE, L_CT, L_CAUSE, L_TOTAL, L_MAX };
+
+enum type { COUNTER, GAUGE };
+
+struct family {
+	const char	*name;		/* after "rstaudit_"; NULL: text only */
+	enum type	 type;
+	enum kind	 kind;
+	size_t		 off;
+	enum line	 line;
+	const char	*text;		/* its words in the text; NULL: none */
+	const char	*help;
+};
+
+#define Q(f)	K_QUEUE, offsetof(struct stats_queue, f)
+#define Q32(f)	K_QUEUE32, offsetof(struct stats_queue, f)
+#define LG(f)	K_LOG, offsetof(struct nfqueue_stats, f)
+#define G(f)	K_GLOBAL, offsetof(struct stats, f)
+
+static const struct family families[] = {
+	{ "queue_packets_total", COUNTER, Q(q.queued), L_QUEUE, "queued",
+	  "Packets the kernel handed to the daemon, per queue." },
+	{ "queue_verdicts_total", COUNTER, Q(q.verdicts), L_QUEUE, "verdicts",
+	  "Packets the daemon gave a verdict." },
+	{ "queue_dropped_total", COUNTER, Q(q.dropped), L_QUEUE, "dropped",
+	  "Verdicts that were drop." },
+	{ "queue_verdict_batches_total", COUNTER, Q(q.batches), L_QUEUE, "batches",
+	  "Batch verdict messages sent." },
+	{ "queue_verdict_singles_total", COUNTER, Q(q.singles), L_QUEUE, "single",
+	  "Single verdict messages sent." },
+	{ "queue_failed_open_total", COUNTER, Q(q.failed_open), L_QUEUE, "failed open",
+	  "Packets the kernel let pass unseen because the queue or socket was full." },
+	{ "queue_enobufs_total", COUNTER, Q(q.enobufs), L_QUEUE, "ENOBUFS",
+	  "ENOBUFS errors on the queue's socket." },
+	{ "queue_bad_messages_total", COUNTER, Q(q.bad_msgs), L_QUEUE,
+	  "undecodable messages", "Netlink messages the daemon could not decode." },
+	{ "queue_verdict_errors_total", COUNTER, Q(q.verdict_errors), L_QUEUE,
+	  "verdict errors", "Verdicts the kernel refused." },
+	{ "queue_send_errors_total", COUNTER, Q(q.send_errors), L_QUEUE,
+	  "send errors", "Verdict messages that could not be sent." },
+	{ "queue_waiting", GAUGE, Q32(k.waiting), L_QUEUE, "waiting",
+	  "Packets waiting in the kernel for a verdict." },
+	{ "queue_kernel_id_sequence", GAUGE, Q32(k.id_sequence), L_QUEUE,
+	  "id_sequence", "Last packet id the kernel gave out (wraps at 2^32)." },
+	{ "queue_kernel_dropped_total", COUNTER, Q32(k.queue_dropped), L_QUEUE,
+	  "queue_dropped", "Packets the kernel dropped, queue full (only without fail-open)." },
+	{ "queue_kernel_user_dropped_total", COUNTER, Q32(k.user_dropped), L_QUEUE,
+	  "user_dropped", "Packets the kernel dropped, socket full (only without fail-open)." },
+
+	{ "nflog_packets_total", COUNTER, LG(queued), L_LOG, "logged",
+	  "RSTs of this host's own rejects read from the NFLOG group." },
+	{ "nflog_lost_total", COUNTER, LG(failed_open), L_LOG, "lost",
+	  "NFLOG messages lost (gaps in their sequence numbers)." },
+
+	{ "engine_segments_total", COUNTER, Q(e.packets), L_ENGINE, "segments",
+	  "TCP segments given to the engine." },
+	{ "engine_copies_total", COUNTER, Q(e.copies), L_ENGINE, "copies",
+	  "Forwarded copies of a segment already seen, skipped." },
+	{ "engine_released_early_total", COUNTER, Q(e.released_early), L_ENGINE,
+	  "released early", "RSTs judged before their hold ended: too many held." },
+	{ "hosts", GAUGE, Q(e.hosts), L_ENGINE, "hosts",
+	  "Addresses with a TTL and IP ID baseline." },
+	{ "hosts_evicted_total", COUNTER, Q(e.hosts_evicted), L_ENGINE,
+	  "hosts evicted", "Host baselines evicted, table full." },
+	{ "packets_total", COUNTER, K_PARSE, 0, L_NONE, NULL,
+	  "Queued packets by how they parsed (ok: a TCP segment)." },
+
+	{ "conntrack_found_total", COUNTER, Q(c.found), L_CT, "found",
+	  "Conntrack lookups that found the connection." },
+	{ "conntrack_missing_total", COUNTER, Q(c.missing), L_CT, "missing",
+	  "Conntrack lookups that found no entry." },
+	{ "conntrack_errors_total", COUNTER, Q(c.errors), L_CT, "errors",
+	  "Conntrack lookups that failed." },
+	{ "conntrack_from_queue_total", COUNTER, Q(c.from_queue), L_CT, "from queue",
+	  "Conntrack entries that came with the queued packet." },
+	{ "conntrack_mark_errors_total", COUNTER, Q(c.mark_errors), L_CT,
+	  "mark errors", "Conntrack marks that could not be set." },
+
+	{ NULL, COUNTER, K_RESETS, 0, L_CAUSE, "", NULL },
+
+	{ "flows", GAUGE, Q(e.flows), L_TOTAL, "flows",
+	  "Connections tracked now." },
+	{ "flows_evicted_total", COUNTER, Q(e.flows_evicted), L_TOTAL, "evicted",
+	  "Connections forgotten to make room, table full." },
+	{ "flows_expired_total", COUNTER, Q(e.flows_expired), L_TOTAL, "expired",
+	  "Connections forgotten after being idle." },
+	{ "resets_total", COUNTER, K_RESETS, 0, L_TOTAL, "resets",
+	  "RST events written, by origin and cause." },
+	{ NULL, COUNTER, Q(bad), L_TOTAL, "truncated or malformed packets", NULL },
+	{ "conntrack_lookups_total", COUNTER, Q(c.lookups), L_TOTAL,
+	  "conntrack lookups", "Conntrack lookups sent (one per RST, without NFQA_CT)." },
+	{ "conntrack_marked_total", COUNTER, Q(c.marked), L_TOTAL, "marked",
+	  "Connections given the mark bits after a RST, so their next packets are queued." },
+
+	{ "start_time_seconds", GAUGE, G(start_time), L_NONE, NULL,
+	  "When the daemon started, in seconds since the epoch." },
+};
+
+#define NFAMILIES	(sizeof(families) / sizeof(families[0]))
+
+/* The text's summary lines, and their prefixes. */
+static const char *const line_prefix[L_MAX] = {
+	[L_ENGINE] = "engine: ",
+	[L_CT] = "conntrack: ",
+	[L_CAUSE] = "resets by cause: ",
+	[L_TOTAL] = "",
+};
+
+int stats_format_parse(const char *name, enum stats_format *fmt)
+{
+	if (strcmp(name, "text") == 0)
+		*fmt = STATS_TEXT;
+	else if (strcmp(name, "prometheus") == 0)
+		*fmt = STATS_PROMETHEUS;
+	else
+		return -1;
+	return 0;
+}
+
+/*
+ * Sample i of f: its labels (Prometheus syntax, no braces; "" for none)
+ * and value.  Returns 0, or -1 when there is no sample i.
+ */
+static int family_sample(const struct family *f, const struct stats *s,
+			 int i, char *labels, size_t len, uint64_t *v)
+{
+	const struct stats_queue *q;
+	int n;
+
+	labels[0] = '\0';
+	switch (f->kind) {
+	case K_QUEUE:
+	case K_QUEUE32:
+		if (i >= s->nq)
+			return -1;
+		q = &s->q[i];
+		snprintf(labels, len, "queue=\"%u\"", q->qnum);
+		if (f->kind == K_QUEUE)
+			memcpy(v, (const char *)q + f->off, sizeof(*v));
+		else
+			*v = *(const uint32_t *)(const void *)((const char *)q + f->off);
+		return 0;
+	case K_LOG:
+		if (i > 0 || !s->has_log)
+			return -1;
+		snprintf(labels, len, "group=\"%u\"", s->log_group);
+		memcpy(v, (const char *)&s->log + f->off, sizeof(*v));
+		return 0;
+	case K_GLOBAL:
+		if (i > 0)
+			return -1;
+		memcpy(v, (const char *)s + f->off, sizeof(*v));
+		return 0;
+	case K_PARSE:
+		if (i >= s->nq * PKT_STATUS_MAX)
+			return -1;
+		q = &s->q[i / PKT_STATUS_MAX];
+		n = i % PKT_STATUS_MAX;
+		snprintf(labels, len, "queue=\"%u\",status=\"%s\"", q->qnum,
+			 pkt_status_names[n]);
+		*v = q->parse[n];
+		return 0;
+	case K_RESETS:
+		if (i >= ORIGIN_MAX * CAUSE_MAX)
+			return -1;
+		snprintf(labels, len, "origin=\"%s\",cause=\"%s\"",
+			 origin_names[i / CAUSE_MAX], cause_names[i % CAUSE_MAX]);
+		*v = s->by[i / CAUSE_MAX][i % CAUSE_MAX];
+		return 0;
+	}
+	return -1;
+}
+
+static uint64_t family_sum(const struct family *f, const struct stats *s)
+{
+	char labels[128];
+	uint64_t v, sum = 0;
+	int i;
+
+	for (i = 0; family_sample(f, s, i, labels, sizeof(labels), &v) == 0; i++)
+		sum += v;
+	return sum;
+}
+
+static void prom_family(FILE *fp, const struct family *f, const struct stats *s)
+{
+	char labels[128];
+	uint64_t v;
+	int i;
+
+	for (i = 0; family_sample(f, s, i, labels, sizeof(labels), &v) == 0; i++) {
+		if (i == 0)
+			fprintf(fp, "# HELP rstaudit_%s %s\n# TYPE rstaudit_%s %s\n",
+				f->name, f->help, f->name,
+				f->type == GAUGE ? "gauge" : "counter");
+		if (labels[0] != '\0')
+			fprintf(fp, "rstaudit_%s{%s} %" PRIu64 "\n", f->name,
+				labels, v);
+		else
+			fprintf(fp, "rstaudit_%s %" PRIu64 "\n", f->name, v);
+	}
+}
+
+/* The resets, by origin (endpoint first, as always) or by cause. */
+static void text_resets(FILE *fp, const struct stats *s, enum line line)
+{
+	uint64_t sum;
+	int a, c;
+
+	if (line == L_CAUSE) {
+		for (c = 0; c < CAUSE_MAX; c++) {
+			for (sum = 0, a = 0; a < ORIGIN_MAX; a++)
+				sum += s->by[a][c];
+			fprintf(fp, "%s%s %" PRIu64, c ? ", " : "",
+				cause_names[c], sum);
+		}
+		return;
+	}
+	fprintf(fp, "resets %" PRIu64, s->events);
+	for (a = 1; a <= ORIGIN_MAX; a++) {
+		for (sum = 0, c = 0; c < CAUSE_MAX; c++)
+			sum += s->by[a % ORIGIN_MAX][c];
+		fprintf(fp, ", %s %" PRIu64, origin_names[a % ORIGIN_MAX], sum);
+	}
+}
+
+/* One line: queue qi's (L_QUEUE), the log group's, or a summary. */
+static void text_line(FILE *fp, const struct stats *s, enum line line, int qi)
+{
+	char labels[128];
+	const struct family *f;
+	uint64_t v;
+	size_t i;
+	int n = 0;
+
+	if (line == L_QUEUE)
+		fprintf(fp, "queue %u: ", s->q[qi].qnum);
+	else if (line == L_LOG)
+		fprintf(fp, "log group %u: ", s->log_group);
+	else
+		fputs(line_prefix[line], fp);
+	for (i = 0; i < NFAMILIES; i++) {
+		f = &families[i];
+		if (f->line != line || f->text == NULL)
+			continue;
+		fputs(n++ ? ", " : "", fp);
+		if (f->kind == K_RESETS) {
+			text_resets(fp, s, line);
+			continue;
+		}
+		if (line == L_QUEUE || line == L_LOG)
+			family_sample(f, s, line == L_QUEUE ? qi : 0, labels,
+				      sizeof(labels), &v);
+		else
+			v = family_sum(f, s);
+		fprintf(fp, "%s %" PRIu64, f->text, v);
+	}
+	fputc('\n', fp);
+}
+
+int stats_write(FILE *fp, const struct stats *s, enum stats_format fmt)
+{
+	size_t i;
+	int line;
+
+	if (fmt == STATS_PROMETHEUS) {
+		for (i = 0; i < NFAMILIES; i++)
+			if (families[i].name != NULL)
+				prom_family(fp, &families[i], s);
+	} else {
+		for (i = 0; i < (size_t)s->nq; i++)
+			text_line(fp, s, L_QUEUE, (int)i);
+		if (s->has_log)
+			text_line(fp, s, L_LOG, 0);
+		for (line = L_ENGINE; line < L_MAX; line++)
+			text_line(fp, s, (enum line)line, 0);
+	}
+	return ferror(fp) ? -1 : 0;
+}
+
+void stats_log(const struct stats *s)
+{
+	char *buf = NULL, *line, *next;
+	size_t len = 0;
+	FILE *fp;
+
+	if ((fp = open_memstream(&buf, &len)) == NULL) {
+		log_warn("counters");
+		return;
+	}
+	stats_write(fp, s, STATS_TEXT);
+	if (fclose(fp) == 0)
+		for (line = buf; (next = strchr(line, '\n')) != NULL; line = next + 1) {
+			*next = '\0';
+			log_warnx("%s", line);
+		}
+	free(buf);
+}

@@ -1,0 +1,62 @@
+/*
+ * stats.h: the live daemon's counters, one struct, two renderings.
+ *
+ * run.c fills a struct stats (each queue's counters, the NFLOG group's,
+ * the events by origin and cause); stats_write() prints it as text (the
+ * lines SIGUSR1 logs and `rstaudit stats` prints) or in the Prometheus
+ * text exposition format, both from one table of counter families in
+ * stats.c.  Adding a counter: a field here, a line in run.c's
+ * run_stats() to fill it, a row in that table.  Adding a family with
+ * labels of a new kind (per rule, say): a kind and its case in
+ * family_sample().
+ *
+ * No I/O beyond the FILE the caller gives (and the log, for
+ * stats_log()); nothing on the packet path.
+ */
+#ifndef RSTAUDIT_STATS_H
+#define RSTAUDIT_STATS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "conf.h"
+#include "ct.h"
+#include "engine.h"
+#include "nfq.h"
+#include "pkt.h"
+#include "rst.h"
+
+enum stats_format { STATS_TEXT, STATS_PROMETHEUS };
+
+/* One queue's counters, as its worker thread last saw them. */
+struct stats_queue {
+	uint16_t		qnum;
+	struct nfqueue_stats	q;
+	struct nfqueue_kstats	k;		/* the kernel's view of q */
+	struct engine_stats	e;
+	struct ct_stats		c;
+	uint64_t		parse[PKT_STATUS_MAX];
+	uint64_t		bad;		/* parse: truncated + malformed */
+};
+
+struct stats {
+	int			nq;
+	struct stats_queue	q[CONF_MAX_QUEUES];
+	int			has_log;
+	uint16_t		log_group;
+	struct nfqueue_stats	log;		/* the NFLOG group (queued, lost) */
+	uint64_t		events;		/* events written */
+	uint64_t		by[ORIGIN_MAX][CAUSE_MAX];
+	uint64_t		start_time;	/* seconds since the epoch */
+};
+
+/* "text" or "prometheus" into *fmt; -1 for anything else. */
+int	stats_format_parse(const char *name, enum stats_format *fmt);
+
+/* Write s to fp in fmt.  Returns 0, or -1 when fp reports an error. */
+int	stats_write(FILE *fp, const struct stats *s, enum stats_format fmt);
+
+/* The text, one log_warnx() per line (SIGUSR1, and at exit). */
+void	stats_log(const struct stats *s);
+
+#endif
