@@ -6,6 +6,19 @@
       (POINT: client or gw).  Every reset in EXPECT visible at POINT must
       be reported once, in frame order, with the expected origin and cause;
       any other event fails.
+  check.py live EXPECT EVENTS
+      EVENTS is `rstaudit run --json-file` output on the lab's gateway
+      while the scenarios of EXPECT ran (both families may share one
+      file).  As `events` at POINT gw, in the order the daemon wrote
+      them, and each event must also carry the hook, interfaces,
+      conntrack facts and verdict the lab implies (live_expect()).
+  check.py event EVENTS --src A --sport P [--wait S] KEY=VALUE...
+      The newest live event from A port P exists (polling up to S
+      seconds) and has each KEY=VALUE: KEY a field (origin, cause, hook,
+      in, out, verdict, family...) or ct.state / ct.invalid; VALUE "null"
+      for a null or absent one.
+  check.py count EVENTS --sport P [--want N] [--wait S]
+      Events from port P: N of them (polling up to S seconds for N).
   check.py wire OUTDIR
       The captures themselves: every expected reset is on the wire at each
       capture point, with the TTL its real sender implies (and, at the
@@ -24,6 +37,7 @@ import json
 import os
 import struct
 import sys
+import time
 
 POINTS = ("client", "gw")
 ORIGINS = {"endpoint", "local", "middlebox", "unknown"}
@@ -31,6 +45,8 @@ CAUSES = {"refused", "abort", "after-fin", "stale", "reject", "injected"}
 EVENT_FIELDS = ("ts", "family", "src", "sport", "dst", "dport", "flags",
                 "seq", "ack", "ttl", "origin", "cause", "confidence",
                 "evidence", "frame", "file")
+COMMON_FIELDS = EVENT_FIELDS[:-2]
+LIVE_FIELDS = COMMON_FIELDS + ("hook", "in", "out", "ct", "verdict")
 
 
 class Tally:
@@ -83,14 +99,15 @@ def flow_name(d):
 
 
 def event_name(e):
-    return "frame %s %s [%s] seq %s ack %s ttl %s" % (
-        e.get("frame"), flow_name(e), e.get("flags"), e.get("seq"),
-        e.get("ack"), e.get("ttl"))
+    return "%s %s [%s] seq %s ack %s ttl %s" % (
+        "frame %s" % e["frame"] if "frame" in e else e.get("ts"),
+        flow_name(e), e.get("flags"), e.get("seq"), e.get("ack"), e.get("ttl"))
 
 
-def read_events(path, t):
+def read_events(path, t, live=False):
     """Parse the JSON lines; malformed lines and events missing contract
-    fields are failures."""
+    fields are failures.  Offline events come back in frame order, live
+    ones in the order the daemon wrote them."""
     events = []
     with open(path) as f:
         for n, line in enumerate(f, 1):
@@ -101,21 +118,89 @@ def read_events(path, t):
             except ValueError as err:
                 t.fail("%s:%d: not JSON (%s): %.80s" % (path, n, err, line.strip()))
                 continue
-            missing = [k for k in EVENT_FIELDS if k not in e]
-            if missing:
-                t.fail("%s:%d: event lacks %s" % (path, n, ", ".join(missing)),
+            missing = [k for k in (LIVE_FIELDS if live else EVENT_FIELDS)
+                       if k not in e]
+            extra = [k for k in ("frame", "file") if live and k in e]
+            if missing or extra:
+                t.fail("%s:%d: event %s" % (path, n, "; ".join(
+                    (["lacks " + ", ".join(missing)] if missing else []) +
+                    (["has offline " + ", ".join(extra)] if extra else []))),
                        "%.200s" % line.strip())
                 continue
             e["src"], e["dst"] = addr(e["src"]), addr(e["dst"])
             events.append(e)
-    events.sort(key=lambda e: int(e["frame"]))
+    if not live:
+        events.sort(key=lambda e: int(e["frame"]))
     return events
 
 
-def check_events(rows, point, events, t, allow_dup=False):
+def event_field(e, key):
+    """A field as text (ct.state: nested; null or absent: "null")."""
+    v = e
+    for part in key.split("."):
+        if not isinstance(v, dict) or v.get(part) is None:
+            return "null"
+        v = v[part]
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+# The scenarios whose RST answers a SYN (scenarios.sh).  Conntrack
+# deletes the entry of a connection whose only answer was a RST
+# (nf_conntrack_proto_tcp), so the daemon's lookup finds none; the
+# gateway's own reject of a SYN is logged (NFLOG, its entry never
+# confirmed), not queued, so it has no verdict and no lookup.
+ANSWERS_SYN = {"refused", "gw-reject-syn", "mbox-reject-syn"}
+
+
+def live_expect(row):
+    """{field: value} a live event at the gateway must carry for the reset
+    of this expect.tsv row: the gateway's own resets leave through the
+    output hook with no input interface; forwarded ones cross the forward
+    hook, client side c0, middlebox side m0; every other reset's entry
+    is in CLOSE, conntrack having taken the RST (not invalid)."""
+    if row["sender"] == "gw":
+        want = {"hook": "output", "in": "", "out": "c0"}
+    elif row["sender"] == "client":
+        want = {"hook": "forward", "in": "c0", "out": "m0"}
+    else:
+        want = {"hook": "forward", "in": "m0", "out": "c0"}
+    logged = row["sender"] == "gw" and row["scenario"] in ANSWERS_SYN
+    want["verdict"] = "none" if logged else "accept"
+    if row["scenario"] in ANSWERS_SYN:
+        want["ct"] = "null"
+    else:
+        want["ct.state"] = "CLOSE"
+        want["ct.invalid"] = "false"
+    return want
+
+
+def live_mismatch(row, ev):
+    """The live fields of ev that differ from live_expect(row)."""
+    out = []
+    for k, want in live_expect(row).items():
+        got = event_field(ev, k)
+        if got != want:
+            out.append("%s %s, want %s" % (k, got or '""', want or '""'))
+    if ev.get("ct") and not isinstance(ev["ct"].get("id"), int):
+        out.append("ct.id %s, want a number" % ev["ct"].get("id"))
+    return out
+
+
+def live_name(e):
+    ct = e.get("ct")
+    return "%s in %s out %s ct %s verdict %s" % (
+        e.get("hook"), e.get("in") or "-", e.get("out") or "-",
+        "%s%s" % (ct["state"], " invalid" if ct.get("invalid") else "")
+        if ct else "none", e.get("verdict"))
+
+
+def check_events(rows, point, events, t, allow_dup=False, live=False):
     """Match the k-th expected reset of a flow (src, sport, dst, dport) to
     the k-th reported one, in frame order; a report repeating one already
-    matched (same seq, ack, flags) is an undeduplicated copy."""
+    matched (same seq, ack, flags) is an undeduplicated copy.  live: the
+    events come from the daemon, and also carry live_expect()'s facts."""
     want = [r for r in rows if r[point + "_origin"] != "-"]
     by_key = {}
     for e in events:
@@ -156,6 +241,12 @@ def check_events(rows, point, events, t, allow_dup=False):
                        ev["confidence"]),
                    "  " + event_name(ev),
                    *["  evidence: " + str(x) for x in ev["evidence"]])
+        elif live and live_mismatch(r, ev):
+            t.fail(label + ": %s/%s, but wrong live facts" % (wo, wc),
+                   *["  " + m for m in live_mismatch(r, ev)],
+                   "  " + event_name(ev), "  " + live_name(ev))
+        elif live:
+            t.ok("%s: %s/%s, %s" % (label, wo, wc, live_name(ev)))
         else:
             t.ok("%s: %s/%s (frame %s)" % (label, wo, wc, ev["frame"]))
     for e in events:
@@ -376,6 +467,120 @@ def self_test(t):
         t.fail("self-test: --allow-dup still fails on a copy")
     else:
         t.ok("self-test: --allow-dup accepts a copy")
+    self_test_live(rows, t)
+
+
+def self_live_events(rows):
+    """What the daemon should write for rows: the offline events without
+    frame and file, with live_expect()'s facts."""
+    out = []
+    for e, r in zip(self_events(rows, "gw"),
+                    [r for r in rows if r["gw_origin"] != "-"]):
+        del e["frame"], e["file"]
+        w = live_expect(r)
+        e.update(hook=w["hook"], verdict=w["verdict"], ct=None,
+                 **{"in": w["in"], "out": w["out"]})
+        if "ct.state" in w:
+            e["ct"] = {"state": w["ct.state"], "id": 7, "invalid": False}
+        out.append(e)
+    return out
+
+
+def self_test_live(rows, t):
+    """check_events(live=True) passes the right live facts and catches
+    each wrong one."""
+    import copy
+    import io
+    import contextlib
+    good = self_live_events(rows)
+
+    def with_change(i, **kw):
+        evs = copy.deepcopy(good)
+        for k, v in kw.items():
+            if k.startswith("ct_"):
+                evs[i]["ct"][k[3:]] = v
+            else:
+                evs[i][k] = v
+        return evs
+
+    cases = [
+        ("live: correct events", good, 0),
+        ("live: forward hook for the gateway's own reset", with_change(1, hook="forward"), 1),
+        ("live: wrong input interface", with_change(0, **{"in": "c0"}), 1),
+        ("live: verdict of a logged reset", with_change(1, verdict="accept"), 1),
+        ("live: conntrack entry where there is none", with_change(0, ct={"state": "CLOSE", "id": 1, "invalid": False}), 1),
+        ("live: conntrack judged it invalid", with_change(2, ct_invalid=True), 1),
+        ("live: wrong conntrack state", with_change(3, ct_state="ESTABLISHED"), 1),
+        ("live: wrong origin", with_change(2, origin="endpoint"), 1),
+        ("live: missing event", good[:3], 1),
+    ]
+    for name, events, want_fail in cases:
+        sub = Tally()
+        with contextlib.redirect_stdout(io.StringIO()):
+            check_events(rows, "gw", events, sub, live=True)
+        if (sub.failed > 0) == bool(want_fail):
+            t.ok("self-test: %s %s" % (name, "caught" if want_fail else "passes"))
+        else:
+            t.fail("self-test: %s: %d failures reported" % (name, sub.failed))
+
+
+def newest_event(path, src, sport, wait):
+    """The newest event from src port sport, polling up to wait seconds."""
+    end = time.monotonic() + wait
+    while True:
+        found = []
+        try:
+            with open(path) as f:
+                for line in f:
+                    try:
+                        e = json.loads(line)
+                    except ValueError:
+                        continue
+                    if addr(e.get("src", "0.0.0.0")) == addr(src) and \
+                            e.get("sport") == sport:
+                        found.append(e)
+        except FileNotFoundError:
+            pass
+        if found or time.monotonic() >= end:
+            return found[-1] if found else None
+        time.sleep(0.05)
+
+
+def cmd_event(args, t):
+    e = newest_event(args.events, args.src, args.sport, args.wait)
+    label = "event from %s port %d" % (args.src, args.sport)
+    if e is None:
+        t.fail("%s: none in %s" % (label, args.events))
+        return
+    bad = ["%s is %s, want %s" % (k, event_field(e, k), v)
+           for k, _, v in (kv.partition("=") for kv in args.kv)
+           if event_field(e, k) != v]
+    if bad:
+        t.fail(label + ": " + "; ".join(bad), json.dumps(e))
+    else:
+        t.ok("%s: %s" % (label, " ".join(args.kv) or "present"))
+
+
+def count_events(path, sport):
+    try:
+        with open(path) as f:
+            return sum(1 for line in f if line.strip() and
+                       json.loads(line).get("sport") == sport)
+    except FileNotFoundError:
+        return 0
+
+
+def cmd_count(args, t):
+    end = time.monotonic() + args.wait
+    while True:
+        n = count_events(args.events, args.sport)
+        if args.want is None or n >= args.want or time.monotonic() >= end:
+            break
+        time.sleep(0.05)
+    if args.want is None or n == args.want:
+        t.ok("events from port %d: %d" % (args.sport, n))
+    else:
+        t.fail("events from port %d: %d, want %d" % (args.sport, n, args.want))
 
 
 def main():
@@ -386,15 +591,38 @@ def main():
     e.add_argument("point", choices=POINTS)
     e.add_argument("events")
     e.add_argument("--allow-dup", action="store_true")
+    lv = sub.add_parser("live")
+    lv.add_argument("expect")
+    lv.add_argument("events")
+    ev = sub.add_parser("event")
+    ev.add_argument("events")
+    ev.add_argument("--src", required=True)
+    ct = sub.add_parser("count")
+    ct.add_argument("events")
+    ct.add_argument("--want", type=int)
+    for q in (ev, ct):
+        q.add_argument("--sport", type=int, required=True)
+        q.add_argument("--wait", type=float, default=0)
     w = sub.add_parser("wire")
     w.add_argument("outdir")
     sub.add_parser("self-test")
-    args = p.parse_args()
+    # event's KEY=VALUE words may come after its options: take them here.
+    args, rest = p.parse_known_args()
+    if rest and (args.cmd != "event" or not all("=" in w for w in rest)):
+        p.error("unexpected: " + " ".join(rest))
+    args.kv = rest
     t = Tally()
     try:
         if args.cmd == "events":
             check_events(read_expect(args.expect), args.point,
                          read_events(args.events, t), t, args.allow_dup)
+        elif args.cmd == "live":
+            check_events(read_expect(args.expect), "gw",
+                         read_events(args.events, t, live=True), t, live=True)
+        elif args.cmd == "event":
+            cmd_event(args, t)
+        elif args.cmd == "count":
+            cmd_count(args, t)
         elif args.cmd == "wire":
             check_wire(args.outdir, t)
         else:
