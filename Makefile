@@ -74,6 +74,7 @@ check: deps all $(UNIT)
 	@sh tests/corpus.sh
 	@sh tests/lab/run.sh
 	@sh tests/live/nft_test.sh
+	@sh tests/live/events.sh
 	@sh tests/live/run.sh
 	@echo "make check: all suites passed"
 
