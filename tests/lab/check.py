@@ -19,6 +19,11 @@
       for a null or absent one.
   check.py count EVENTS --sport P [--want N] [--wait S]
       Events from port P: N of them (polling up to S seconds for N).
+  check.py show EXPECT EVENTS
+      For `make demo`: each live event on one line beside the scenario
+      that made it (who, why, confidence, hook, interfaces, conntrack,
+      the most telling evidence), marking any that `live` would fail;
+      then each expected reset that no event reports.
   check.py wire OUTDIR
       The captures themselves: every expected reset is on the wire at each
       capture point, with the TTL its real sender implies (and, at the
@@ -206,6 +211,7 @@ def check_events(rows, point, events, t, allow_dup=False, live=False):
     for e in events:
         by_key.setdefault(key(e), []).append(e)
     used = set()
+    matched = {}              # id(event): its expect.tsv row
     seen = {}
     total, nth = {}, {}
     for r in want:
@@ -231,6 +237,7 @@ def check_events(rows, point, events, t, allow_dup=False, live=False):
                    "want %s/%s" % (r[point + "_origin"], r[point + "_cause"]))
             continue
         used.add(id(ev))
+        matched[id(ev)] = r
         seen.setdefault(k, set()).add((ev["seq"], ev["ack"], ev["flags"]))
         wo, wc = r[point + "_origin"], r[point + "_cause"]
         if r["family"] != ev["family"] or (wo, wc) != (ev["origin"], ev["cause"]):
@@ -263,6 +270,69 @@ def check_events(rows, point, events, t, allow_dup=False, live=False):
         t.fail("%s: unexpected event: %s/%s" % (point, e["origin"], e["cause"]),
                "  " + event_name(e),
                *["  evidence: " + str(x) for x in e["evidence"]])
+    return matched
+
+
+# --- show, for make demo ---------------------------------------------------
+
+LAB_NAMES = {"10.0.1.2": "client", "fd00:1::2": "client",
+             "10.0.3.2": "server", "fd00:3::2": "server"}
+
+# Evidence worth a place on the one line, most telling first.
+TELLING = ("made here", "after this RST", "in a burst", "genuine",
+           "hops closer", "hop closer", "hops farther", "hop farther",
+           "answers", "comes after", "a stateless reply", "continues", "matches")
+
+
+def telling(evidence):
+    for word in TELLING:
+        for sentence in evidence:
+            if word in sentence:
+                return sentence
+    return evidence[0] if evidence else ""
+
+
+def show_line(e, row):
+    """One event as a line of the demo's table."""
+    def end(a, port):
+        return "%s:%s" % (LAB_NAMES.get(a, a), port)
+    ct = e.get("ct")
+    note = ""
+    if row is None:
+        note = "  <- no scenario made this reset"
+    elif (row["gw_origin"], row["gw_cause"]) != (e["origin"], e["cause"]):
+        note = "  <- want %s/%s" % (row["gw_origin"], row["gw_cause"])
+    elif live_mismatch(row, e):
+        note = "  <- " + "; ".join(live_mismatch(row, e))
+    return "%-20s %-27s %-2s  %-9s %-9s %4.2f  %-7s %-5s  %-6s %s%s" % (
+        row["scenario"] if row else "?",
+        "%s > %s" % (end(e["src"], e["sport"]), end(e["dst"], e["dport"])),
+        e["flags"], e["origin"], e["cause"], e["confidence"], e["hook"],
+        "%s>%s" % (e["in"] or "-", e["out"] or "-"),
+        ct["state"] + ("!" if ct.get("invalid") else "") if ct else "-",
+        telling(e["evidence"]), note)
+
+
+def cmd_show(args, t):
+    import io
+    import contextlib
+    rows = read_expect(args.expect)
+    events = read_events(args.events, t, live=True)
+    with contextlib.redirect_stdout(io.StringIO()):
+        matched = check_events(rows, "gw", events, t, live=True)
+    print("%-20s %-27s %-2s  %-9s %-9s %4s  %-7s %-5s  %-6s %s" % (
+        "what the lab did", "the reset", "", "who", "why", "conf", "hook",
+        "in>out", "ct", "evidence (the most telling)"))
+    for e in events:
+        print(show_line(e, matched.get(id(e))))
+    missing = [r for r in rows if r["gw_origin"] != "-"]
+    for r in matched.values():
+        missing.remove(r)
+    for r in missing:
+        print("%-20s %s:%s > %s:%s: NOT REPORTED (want %s/%s)" % (
+            r["scenario"], LAB_NAMES.get(r["src"], r["src"]), r["sport"],
+            LAB_NAMES.get(r["dst"], r["dst"]), r["dport"],
+            r["gw_origin"], r["gw_cause"]))
 
 
 # --- pcap reading, for the wire check -------------------------------------
@@ -594,6 +664,9 @@ def main():
     lv = sub.add_parser("live")
     lv.add_argument("expect")
     lv.add_argument("events")
+    sh = sub.add_parser("show")
+    sh.add_argument("expect")
+    sh.add_argument("events")
     ev = sub.add_parser("event")
     ev.add_argument("events")
     ev.add_argument("--src", required=True)
@@ -619,6 +692,8 @@ def main():
         elif args.cmd == "live":
             check_events(read_expect(args.expect), "gw",
                          read_events(args.events, t, live=True), t, live=True)
+        elif args.cmd == "show":
+            cmd_show(args, t)
         elif args.cmd == "event":
             cmd_event(args, t)
         elif args.cmd == "count":
