@@ -17,8 +17,9 @@
       seconds) and has each KEY=VALUE: KEY a field (origin, cause, hook,
       in, out, verdict, family...) or ct.state / ct.invalid; VALUE "null"
       for a null or absent one.
-  check.py count EVENTS --sport P [--want N] [--wait S]
-      Events from port P: N of them (polling up to S seconds for N).
+  check.py count EVENTS --sport P [--want N] [--wait S] [KEY=VALUE...]
+      Events from port P: N of them (polling up to S seconds for N),
+      and every one with each KEY=VALUE.
   check.py show EXPECT EVENTS
       For `make demo`: each live event on one line beside the scenario
       that made it (who, why, confidence, hook, interfaces, conntrack,
@@ -631,26 +632,34 @@ def cmd_event(args, t):
         t.ok("%s: %s" % (label, " ".join(args.kv) or "present"))
 
 
-def count_events(path, sport):
+def port_events(path, sport):
     try:
         with open(path) as f:
-            return sum(1 for line in f if line.strip() and
-                       json.loads(line).get("sport") == sport)
+            return [e for e in (json.loads(line) for line in f if line.strip())
+                    if e.get("sport") == sport]
     except FileNotFoundError:
-        return 0
+        return []
 
 
 def cmd_count(args, t):
     end = time.monotonic() + args.wait
     while True:
-        n = count_events(args.events, args.sport)
-        if args.want is None or n >= args.want or time.monotonic() >= end:
+        evs = port_events(args.events, args.sport)
+        if args.want is None or len(evs) >= args.want or \
+                time.monotonic() >= end:
             break
         time.sleep(0.05)
-    if args.want is None or n == args.want:
-        t.ok("events from port %d: %d" % (args.sport, n))
-    else:
+    n = len(evs)
+    if args.want is not None and n != args.want:
         t.fail("events from port %d: %d, want %d" % (args.sport, n, args.want))
+        return
+    odd = [e for e in evs for kv in args.kv
+           if event_field(e, kv.partition("=")[0]) != kv.partition("=")[2]]
+    if odd:
+        t.fail("events from port %d: %d, not all with %s" % (
+            args.sport, n, " ".join(args.kv)), json.dumps(odd[0]))
+    else:
+        t.ok("events from port %d: %d %s" % (args.sport, n, " ".join(args.kv)))
 
 
 def main():
@@ -679,9 +688,10 @@ def main():
     w = sub.add_parser("wire")
     w.add_argument("outdir")
     sub.add_parser("self-test")
-    # event's KEY=VALUE words may come after its options: take them here.
+    # KEY=VALUE words (event, count) may follow options: taken here.
     args, rest = p.parse_known_args()
-    if rest and (args.cmd != "event" or not all("=" in w for w in rest)):
+    if rest and (args.cmd not in ("event", "count") or
+                 not all("=" in w for w in rest)):
         p.error("unexpected: " + " ".join(rest))
     args.kv = rest
     t = Tally()

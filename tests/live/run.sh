@@ -122,6 +122,21 @@ expect "after the garbage: a refused connection still gives its event" \
 		>/dev/null && $CHECK event $EV --src $SRV4 --sport 7001 --wait 5 \
 		origin=endpoint cause=refused hook=forward"
 
+# --- gw as an endpoint: RSTs at the input and output hooks ----------------
+for fam in 4 6; do
+	srv=$(lab_addr server $fam) gw=$(lab_addr gw $fam)
+	lab_in gw $PEER connect refused --addr "$srv" --port 7011 >/dev/null 2>&1 ||
+		bad "ipv$fam: gw's connection to a closed port was not refused"
+	expect "ipv$fam: a RST to gw itself: endpoint refused, input hook, in m0" \
+		$CHECK event "$EV" --src "$srv" --sport 7011 --wait 5 family=ipv$fam \
+		origin=endpoint cause=refused hook=input in=m0 out= ct=null verdict=accept
+	client connect refused --addr "$gw" --port 7012 ||
+		bad "ipv$fam: a connection to gw's closed port was not refused"
+	expect "ipv$fam: gw's own stack's RST: endpoint refused (not local), output hook, out c0" \
+		$CHECK event "$EV" --src "$gw" --sport 7012 --wait 5 family=ipv$fam \
+		origin=endpoint cause=refused hook=output in= out=c0 ct=null verdict=accept
+done
+
 # --- SIGHUP reopens the event file ----------------------------------------
 mv "$EV" "$EV.1"
 lab_kill d1 HUP
@@ -232,11 +247,17 @@ stop d4 TERM || bad "SIGTERM after SIGCONT: exit status $?"
 rm -f "$EV"
 daemon d5 --json-file "$EV" --queues 2 --hold 0.5
 for i in 3 4 5 6 7 8 9 10; do
-	client connect refused --addr "$SRV4" --port 7004 --src 10.0.1.$i
-	client connect refused --addr "$SRV6" --port 7004 --src fd00:1::$i
+	for port in 7004 7005; do
+		client connect refused --addr "$SRV4" --port $port --src 10.0.1.$i
+		client connect refused --addr "$SRV6" --port $port --src fd00:1::$i
+	done
 done
 expect "two queues: 16 refused connections, 16 events" \
-	$CHECK count "$EV" --sport 7004 --wait 5 --want 16
+	$CHECK count "$EV" --sport 7004 --wait 5 --want 16 origin=endpoint cause=refused
+# gw's rejects of a SYN are logged, and reach queue 0's engine whichever
+# queue had their SYN: "made here" tells them.
+expect "two queues: 16 rejected by gw, 16 local reject events" \
+	$CHECK count "$EV" --sport 7005 --wait 5 --want 16 origin=local cause=reject verdict=none
 c=$(settled_counters d5 4)
 q0=$(echo "$c" | sed -n 's/.*queue 0: queued \([0-9]*\).*/\1/p')
 q1=$(echo "$c" | sed -n 's/.*queue 1: queued \([0-9]*\).*/\1/p')
@@ -248,7 +269,7 @@ fi
 st=0; stop d5 TERM || st=$?
 [ $st = 0 ] && good "two queues: SIGTERM stops every thread, exit 0" ||
 	bad "two queues: exit status $st"
-expect "two queues: still 16 events after exit (each reset once)" \
-	$CHECK count "$EV" --sport 7004 --want 16
+expect "two queues: still 16 events each after exit (each reset once)" \
+	sh -c "$CHECK count $EV --sport 7004 --want 16 && $CHECK count $EV --sport 7005 --want 16"
 cp "$LAB_TMP"/d*.log "$OUT/" 2>/dev/null
 finish
