@@ -109,7 +109,12 @@ grep -q 'no conntrack (NFQA_CT)' "$LAB_TMP/d1.log" &&
 	echo "live: note: the kernel attaches conntrack (NFQA_CT) to queued packets"
 client garbage --src "$CLI4" --dst "$SRV4" && client garbage --src "$CLI6" --dst "$SRV6" ||
 	bad "cannot send the malformed packets"
-c=$(settled_counters d1)
+# The raw packets may still be on their way when sendto() returns.
+_garbage_in() {
+	c=$(lab_counters d1) || return 2
+	[ "$(lab_counter "$c" "malformed packets")" -ge 12 ]
+}
+lab_poll 5 _garbage_in
 n=$(lab_counter "$c" "malformed packets") q=$(lab_counter "$c" queued)
 if alive d1 && [ "${n:-0}" -ge 12 ]; then
 	good "malformed and hostile TCP: daemon alive, $n of $q queued counted as truncated or malformed"
