@@ -309,8 +309,69 @@ def connect_echo(sock, args):
     return "echo ok"
 
 
+def raw_rst(src, sport, dst, dport, seq):
+    """Send a RST (no ACK) from src:sport with a correct checksum, through
+    a raw socket: our own socket knows nothing of it."""
+    fam = family_of(dst)
+    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, 0, 5 << 4, 0x04,
+                      0, 0, 0)
+    if fam == socket.AF_INET:
+        s, d = socket.inet_aton(src), socket.inet_aton(dst)
+        pseudo = s + d + struct.pack("!BBH", 0, 6, len(tcp))
+    else:
+        s = socket.inet_pton(socket.AF_INET6, src)
+        d = socket.inet_pton(socket.AF_INET6, dst)
+        pseudo = s + d + struct.pack("!IxxxB", len(tcp), 6)
+    tcp = tcp[:16] + struct.pack("!H", csum(pseudo + tcp)) + tcp[18:]
+    if fam == socket.AF_INET:
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 0, 0x4000,
+                         64, 6, 0, s, d)
+        ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+    else:
+        ip = struct.pack("!IHBB16s16s", 6 << 28, len(tcp), 6, 64, s, d)
+    raw = socket.socket(fam, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    raw.sendto(ip + tcp, (dst, 0))
+    raw.close()
+
+
+def connect_oow_rst(sock, args):
+    """Echo once, forge a RST of our own connection with a sequence number
+    half the space away (out of window: conntrack and the server ignore
+    it), then echo again: the connection survived."""
+    connect_echo(sock, args)
+    src, sport = sock.getsockname()[:2]
+    seq = (snd_nxt(sock) + (1 << 31)) & 0xffffffff
+    raw_rst(src, sport, args.addr, args.port, seq)
+    connect_echo_again(sock)
+    return "survived an out-of-window RST (seq %u)" % seq
+
+
+TCP_REPAIR_QUEUE, TCP_QUEUE_SEQ, TCP_SEND_QUEUE = 20, 21, 2
+TCP_REPAIR_OFF_NO_WP = -1
+
+
+def snd_nxt(sock):
+    """The socket's next sequence number to send (all sent, nothing
+    unacknowledged), read in TCP repair mode, left without a probe."""
+    wait_acked(sock)
+    sock.setsockopt(socket.IPPROTO_TCP, TCP_REPAIR, 1)
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, TCP_REPAIR_QUEUE, TCP_SEND_QUEUE)
+        seq = sock.getsockopt(socket.IPPROTO_TCP, TCP_QUEUE_SEQ)
+    finally:
+        sock.setsockopt(socket.IPPROTO_TCP, TCP_REPAIR, TCP_REPAIR_OFF_NO_WP)
+    return seq & 0xffffffff
+
+
+def connect_echo_again(sock):
+    sock.sendall(HELLO)
+    if recv_exact(sock, len(HELLO)) != HELLO:
+        raise Failed("bad echo after the forged RST")
+
+
 CONNECT = {
     "echo": connect_echo,
+    "oow-rst": connect_oow_rst,
     "refused": connect_refused,
     "reset": connect_reset,
     "after-fin": connect_after_fin,

@@ -7,6 +7,8 @@
 # skips, without it.  Checks:
 #   - malformed and hostile TCP in the queue: the daemon lives, counts
 #     them, and still reports the next reset;
+#   - RSTs to and from gw itself (input and output hooks), and one that
+#     conntrack judges invalid (out of window);
 #   - SIGHUP reopens the event file;
 #   - SIGTERM: exit 0, a RST held for 60 s is written, the counters are
 #     printed, the table is gone, the queue unbound;
@@ -140,6 +142,21 @@ for fam in 4 6; do
 	expect "ipv$fam: gw's own stack's RST: endpoint refused (not local), output hook, out c0" \
 		$CHECK event "$EV" --src "$gw" --sport 7012 --wait 5 family=ipv$fam \
 		origin=endpoint cause=refused hook=output in= out=c0 ct=null verdict=accept
+done
+
+# --- a RST conntrack finds out of window ----------------------------------
+# The client forges a RST of its own connection, half the sequence space
+# away: conntrack ignores it (its entry stays ESTABLISHED), so does the
+# server, and the echo after it still works.
+for fam in 4 6; do
+	sport=4200$fam
+	expect "ipv$fam: an out-of-window RST does not break the connection" \
+		lab_in client $PEER connect oow-rst --addr "$(lab_addr server $fam)" \
+		--port 7000 --src "$(lab_addr client $fam)" --sport $sport
+	expect "ipv$fam: ...and its event says conntrack judged it invalid (ESTABLISHED), forward c0>m0" \
+		$CHECK event "$EV" --src "$(lab_addr client $fam)" --sport $sport --wait 5 \
+		family=ipv$fam hook=forward in=c0 out=m0 ct.state=ESTABLISHED \
+		ct.invalid=true verdict=accept
 done
 
 # --- SIGHUP reopens the event file ----------------------------------------
