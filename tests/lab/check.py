@@ -164,14 +164,18 @@ def live_expect(row):
     """{field: value} a live event at the gateway must carry for the reset
     of this expect.tsv row: the gateway's own resets leave through the
     output hook with no input interface; forwarded ones cross the forward
-    hook, client side c0, middlebox side m0; every other reset's entry
-    is in CLOSE, conntrack having taken the RST (not invalid)."""
+    hook, client side c0, middlebox side m0, with the TTL they arrived
+    with; every other reset's entry is in CLOSE, conntrack having taken
+    the RST (not invalid)."""
     if row["sender"] == "gw":
         want = {"hook": "output", "in": "", "out": "c0"}
     elif row["sender"] == "client":
         want = {"hook": "forward", "in": "c0", "out": "m0"}
     else:
         want = {"hook": "forward", "in": "m0", "out": "c0"}
+    # The TTL as the RST reached gw (the daemon undoes the decrement the
+    # kernel makes before the forward hook): its first copy at gw.
+    want["ttl"] = str(wire_expect(row, "gw")[0][1])
     logged = row["sender"] == "gw" and row["scenario"] in ANSWERS_SYN
     want["verdict"] = "none" if logged else "accept"
     if row["scenario"] in ANSWERS_SYN:
@@ -550,7 +554,7 @@ def self_live_events(rows):
         del e["frame"], e["file"]
         w = live_expect(r)
         e.update(hook=w["hook"], verdict=w["verdict"], ct=None,
-                 **{"in": w["in"], "out": w["out"]})
+                 ttl=int(w["ttl"]), **{"in": w["in"], "out": w["out"]})
         if "ct.state" in w:
             e["ct"] = {"state": w["ct.state"], "id": 7, "invalid": False}
         out.append(e)
@@ -583,6 +587,7 @@ def self_test_live(rows, t):
         ("live: conntrack judged it invalid", with_change(2, ct_invalid=True), 1),
         ("live: wrong conntrack state", with_change(3, ct_state="ESTABLISHED"), 1),
         ("live: wrong origin", with_change(2, origin="endpoint"), 1),
+        ("live: TTL after gw's own decrement", with_change(0, ttl=61), 1),
         ("live: missing event", good[:3], 1),
     ]
     for name, events, want_fail in cases:

@@ -136,12 +136,12 @@ for fam in 4 6; do
 		bad "ipv$fam: gw's connection to a closed port was not refused"
 	expect "ipv$fam: a RST to gw itself: endpoint refused, input hook, in m0" \
 		$CHECK event "$EV" --src "$srv" --sport 7011 --wait 5 family=ipv$fam \
-		origin=endpoint cause=refused hook=input in=m0 out= ct=null verdict=accept
+		origin=endpoint cause=refused hook=input in=m0 out= ct=null verdict=accept ttl=63
 	client connect refused --addr "$gw" --port 7012 ||
 		bad "ipv$fam: a connection to gw's closed port was not refused"
 	expect "ipv$fam: gw's own stack's RST: endpoint refused (not local), output hook, out c0" \
 		$CHECK event "$EV" --src "$gw" --sport 7012 --wait 5 family=ipv$fam \
-		origin=endpoint cause=refused hook=output in= out=c0 ct=null verdict=accept
+		origin=endpoint cause=refused hook=output in= out=c0 ct=null verdict=accept ttl=64
 done
 
 # --- a RST conntrack finds out of window ----------------------------------
@@ -156,7 +156,7 @@ for fam in 4 6; do
 	expect "ipv$fam: ...and its event says conntrack judged it invalid (ESTABLISHED), forward c0>m0" \
 		$CHECK event "$EV" --src "$(lab_addr client $fam)" --sport $sport --wait 5 \
 		family=ipv$fam hook=forward in=c0 out=m0 ct.state=ESTABLISHED \
-		ct.invalid=true verdict=accept
+		ct.invalid=true verdict=accept ttl=64
 done
 
 # --- SIGHUP reopens the event file ----------------------------------------
