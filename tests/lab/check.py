@@ -20,6 +20,13 @@
   check.py count EVENTS --sport P [--want N] [--wait S] [KEY=VALUE...]
       Events from port P: N of them (polling up to S seconds for N),
       and every one with each KEY=VALUE.
+  check.py agree EVENTS ANALYZED
+      The daemon's events (EVENTS) and `rstaudit analyze --json` of a
+      capture taken on the same gateway meanwhile (ANALYZED) tell the
+      same story: each reset in both, with the same origin, cause, TTL,
+      hops, confidence and evidence (delays aside: the daemon times a
+      packet when it reads it).  The gateway's own RSTs differ by design:
+      the daemon saw them made (origin, cause, TTL and hops must agree).
   check.py show EXPECT EVENTS
       For `make demo`: each live event on one line beside the scenario
       that made it (who, why, confidence, hook, interfaces, conntrack,
@@ -276,6 +283,51 @@ def check_events(rows, point, events, t, allow_dup=False, live=False):
                "  " + event_name(e),
                *["  evidence: " + str(x) for x in e["evidence"]])
     return matched
+
+
+# --- agree: live and offline, one gateway ----------------------------------
+
+def reset_key(e):
+    return (e["family"], e["src"], int(e["sport"]), e["dst"], int(e["dport"]),
+            e["seq"], e["ack"], e["flags"])
+
+
+def no_delays(sentences):
+    import re
+    return [re.sub(r"[0-9.]+ ms", "N ms", x) for x in sentences]
+
+
+def check_agree(live, offline, t):
+    left = {}
+    for e in offline:
+        left.setdefault(reset_key(e), []).append(e)
+    for e in live:
+        label = "agree %s %s [%s] seq %s" % (e["family"], flow_name(e),
+                                            e["flags"], e["seq"])
+        if not left.get(reset_key(e)):
+            t.fail(label + ": not in the capture's analysis")
+            continue
+        o = left[reset_key(e)].pop(0)
+        fields = ["origin", "cause", "ttl", "hops", "expected_hops"]
+        made_here = any("made here" in x for x in e["evidence"])
+        if not made_here:
+            fields.append("confidence")
+        bad = ["%s %s live, %s offline" % (f, e.get(f), o.get(f))
+               for f in fields if e.get(f) != o.get(f)]
+        if not made_here and no_delays(e["evidence"]) != no_delays(o["evidence"]):
+            bad.append("evidence differs")
+        if bad:
+            t.fail(label + ": " + "; ".join(bad),
+                   *["live:    " + x for x in e["evidence"]],
+                   *["offline: " + x for x in o["evidence"]])
+        else:
+            t.ok("%s: both %s/%s, ttl %s%s" % (
+                label, e["origin"], e["cause"], e["ttl"],
+                " (made here: seen by the daemon)" if made_here else ""))
+    for k, rest in left.items():
+        for o in rest:
+            t.fail("agree: the capture has a reset the daemon did not report",
+                   "  " + event_name(o))
 
 
 # --- show, for make demo ---------------------------------------------------
@@ -678,6 +730,9 @@ def main():
     lv = sub.add_parser("live")
     lv.add_argument("expect")
     lv.add_argument("events")
+    ag = sub.add_parser("agree")
+    ag.add_argument("events")
+    ag.add_argument("analyzed")
     sh = sub.add_parser("show")
     sh.add_argument("expect")
     sh.add_argument("events")
@@ -707,6 +762,9 @@ def main():
         elif args.cmd == "live":
             check_events(read_expect(args.expect), "gw",
                          read_events(args.events, t, live=True), t, live=True)
+        elif args.cmd == "agree":
+            check_agree(read_events(args.events, t, live=True),
+                        read_events(args.analyzed, t), t)
         elif args.cmd == "show":
             cmd_show(args, t)
         elif args.cmd == "event":

@@ -11,7 +11,9 @@
 #    with the hook, interfaces, conntrack facts and verdict each reset
 #    implies; one event per reset, none extra.  The reset flows' entries
 #    carry the daemon's ct mark.  SIGTERM: exit 0, table gone.  Once with
-#    one queue, once with two (one thread each).
+#    one queue, once with two (one thread each).  With one, gw also
+#    captures, and `rstaudit analyze` of that capture must tell the same
+#    story as the daemon (check.py agree).
 # 2. A fresh daemon; one connection through gw: its first learn_packets
 #    (8) packets are queued, and then nothing more while 4 MiB go each
 #    way and it closes (the daemon's queued counter, the kernel's
@@ -86,6 +88,18 @@ every_reset() {
 	else
 		bad "queues $_q: the daemon did not start"; lab_down; return
 	fi
+	# What the daemon sees, captured on gw for rstaudit analyze to
+	# compare: each packet as it arrives, and those gw sends itself
+	# (TTL 64: every forwarded copy leaving has one less).  Not the
+	# forwarded copies leaving: the queue delays them, so their order
+	# differs from the arriving ones', which the offline analyser's
+	# in/out copy matching (one packet of memory per side) cannot take.
+	_cap=
+	if [ "$_q" = 1 ]; then
+		cap_start cap gw any "$_dir/gw.pcap" -y LINUX_SLL2 \
+			'inbound or (ip and ip[8] = 64) or (ip6 and ip6[7] = 64)' && _cap=1 ||
+			bad "queues $_q: cannot capture on gw"
+	fi
 	for fam in 4 6; do
 		_ok=1
 		for ev_scn in $SCENARIOS; do
@@ -106,11 +120,22 @@ every_reset() {
 			tail -20 "$_dir/scenarios-ipv$fam.log" | sed 's/^/    /'
 		fi
 	done
+	if [ -n "$_cap" ]; then
+		cap_sync cap && cap_stop cap || { bad "queues $_q: the capture on gw failed"; _cap=; }
+	fi
 	lab_kill d TERM
 	if lab_wait d 10; then good "queues $_q: SIGTERM: exit 0"; else bad "queues $_q: SIGTERM: exit status $?"; fi
 	cp "$LAB_TMP/d.log" "$_dir/daemon.log"
 	if lab_has_table gw; then bad "queues $_q: the table outlived the daemon"; else good "queues $_q: table gone after exit"; fi
 	checked "queues $_q: events against expect.tsv" "$_dir/live.log" $CHECK live "$LAB_EXPECT" "$EV"
+	if [ -n "$_cap" ]; then
+		if "$RSTAUDIT" analyze --json "$_dir/gw.pcap" >"$_dir/gw.json" 2>"$_dir/gw.err"; then
+			checked "queues $_q: events against rstaudit analyze of gw's capture" \
+				"$_dir/agree.log" $CHECK agree "$EV" "$_dir/gw.json"
+		else
+			bad "queues $_q: rstaudit analyze of gw's capture failed"
+		fi
+	fi
 	# The counters it printed at exit, after the last held RST was written.
 	_c=$(grep -E '^rstaudit: (queue [0-9]+:|log group|flows)' "$_dir/daemon.log" |
 		tail -$((_q + 2)))
