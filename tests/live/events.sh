@@ -8,7 +8,7 @@
 # 1. The daemon, with its own table and the default configuration, sees
 #    every scenario of tests/lab/scenarios.sh; `check.py live` compares
 #    its events with expect.tsv's gw columns (origin and cause), and
-#    with the hook, interfaces, conntrack facts and verdict each reset
+#    with the hook, interfaces, TTL, conntrack facts and verdict each reset
 #    implies; one event per reset, none extra.  The reset flows' entries
 #    carry the daemon's ct mark.  SIGTERM: exit 0, table gone.  Once with
 #    one queue, once with two (one thread each).  With one, gw also

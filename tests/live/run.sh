@@ -74,7 +74,7 @@ settled_counters() {
 }
 _settled() {
 	_sc=$(lab_counters "$@") || return 1
-	[ "$(lab_counter "$_sc" waiting)" = 0 ]
+	! echo "$_sc" | grep -q 'waiting [1-9]'	# in every queue
 }
 
 if [ "$(id -u)" != 0 ]; then
