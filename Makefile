@@ -88,6 +88,7 @@ check: deps all $(UNIT)
 	@sh tests/corpus.sh
 	@sh tests/lab/run.sh
 	@sh tests/live/nft_test.sh
+	@sh tests/live/events.sh
 	@sh tests/live/run.sh
 	@sh tests/ops/live.sh
 	@sh tests/ops/install.sh

@@ -290,6 +290,14 @@ static int worker_packet(const struct nfqueue_pkt *np, void *arg)
 	w->parse[s]++;
 	if (s != PKT_OK)
 		return NFQUEUE_ACCEPT;
+	/*
+	 * ip_forward() and ip6_forward() decrement the TTL before the
+	 * forward hook: count the hop back, so forwarded packets show the
+	 * TTL they arrived with, as at the input hook and in a capture, and
+	 * compare rightly with what this host sends itself.
+	 */
+	if (np->hook == NF_INET_FORWARD && p.ttl < 255)
+		p.ttl++;
 	/* Made by this host: it left through the output hook, from no interface. */
 	if (np->hook == NF_INET_LOCAL_OUT && np->indev == 0)
 		p.dir = DIR_OUT;

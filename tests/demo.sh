@@ -1,17 +1,97 @@
 #!/bin/sh
-# make demo: rstaudit's main job on the bundled example captures: a real
-# injection from the public Zeek corpus, and the namespace lab's client
-# and gateway captures of every kind of reset (tests/golden/lab).
+# make demo: rstaudit's live mode on a throwaway gateway.  Builds the
+# namespace lab (tests/lab: client - gw - mbox - server), runs
+# `rstaudit run` on gw, makes each kind of reset, prints what the daemon
+# reported (one line per reset) and its counters, removes everything,
+# then shows the same core reading a capture.  Needs root.  Exit status
+# 0 when every reset was reported as the lab made it.
+#
+#   DEMO_FAMILIES="4 6" make demo     IPv6 as well (default: 4)
 set -u
 cd "$(dirname "$0")/.." || exit 1
-rc=0
-show() {
-	printf '\n$ rstaudit analyze %s\n' "$*"
-	./rstaudit analyze "$@" || rc=1
+LAB_PREFIX=${LAB_PREFIX:-rsdemo$$}
+LAB_DIR=$(pwd)/tests/lab
+. tests/lab/lib.sh
+. tests/lab/scenarios.sh
+PY=/usr/bin/python3
+FAMILIES=${DEMO_FAMILIES:-4}
+
+fail() { echo "demo: $*" >&2; exit 1; }
+say() { printf '%s\n' "$*"; }
+
+# What each scenario does, as the demo announces it.
+what() {
+	case $1 in
+	refused) echo "the client connects to a closed port on the server" ;;
+	abort) echo "the server aborts (SO_LINGER 0) after an exchange" ;;
+	unread) echo "the server closes with the client's data unread" ;;
+	after_fin) echo "the client closes with the server's reply unread, after its FIN" ;;
+	gw_reject_syn) echo "gw's own nft rule rejects the SYN (reject with tcp reset)" ;;
+	gw_reject_keyword) echo "gw's own nft rule resets a request starting GWBLOCK" ;;
+	mbox_reject_syn) echo "mbox, an in-path firewall, rejects the SYN" ;;
+	mbox_reject_keyword) echo "mbox resets a request containing MBOXBLOCK (iptables)" ;;
+	inject) echo "an on-path injector on mbox forges 3 RSTs on FORBIDDEN; the real reply follows" ;;
+	stale) echo "the server vanishes silently; the client writes and gets its RST" ;;
+	esac
 }
-echo "rstaudit: who sent each TCP reset, and why."
-show tests/golden/external/rst-inject-rae.pcap
-show tests/golden/lab/client-v4.pcap
-show tests/golden/lab/gw-v6.pcap
-printf '\nThe same as JSON lines: rstaudit analyze --json FILE; see man -l man/rstaudit.8\n'
+
+[ "$(id -u)" = 0 ] || fail "run as root (sudo make demo): the demo builds network namespaces"
+[ -x ./rstaudit ] || fail "build first: make"
+lab_trap
+say "rstaudit: who sent each TCP reset, and why; live, on a Linux gateway."
+say ""
+say "A throwaway lab of network namespaces ($LAB_PREFIX-*):"
+say "  client 10.0.1.2 -- [c0] gw [m0] -- mbox (firewall, injector) -- server 10.0.3.2"
+lab_up || fail "cannot build the lab"
+EV=$LAB_TMP/events.json
+LAB_EXPECT=$LAB_TMP/expect.tsv
+scn_expect_header >"$LAB_EXPECT"
+
+say ""
+say "gw# rstaudit run -v -c /dev/null --json-file events.json --hold 1"
+lab_daemon d gw -c /dev/null --json-file "$EV" --hold 1 ||
+	fail "the daemon did not start"
+sed -n 's/^rstaudit: /    /p' "$LAB_TMP/d.log"
+
+for fam in $FAMILIES; do
+	say ""
+	say "Making each kind of reset (IPv$fam):"
+	for scn in $SCENARIOS; do
+		printf '  %-20s %s\n' "$(echo "$scn" | tr _ -)" "$(what "$scn")"
+		"scn_$scn" "$fam" >"$LAB_TMP/scn.log" 2>&1 || {
+			sed 's/^/    /' "$LAB_TMP/scn.log"
+			fail "scenario $scn (IPv$fam) failed"
+		}
+	done
+done
+
+# SIGTERM: the RSTs still held for later evidence are written, the
+# counters printed, the table removed.
+lab_kill d TERM
+lab_wait d 10 || fail "the daemon did not exit cleanly (status $?)"
+say ""
+say "What rstaudit run on gw reported, one line per reset (--json-file has all of it):"
+say ""
+$PY "$LAB_DIR/check.py" show "$LAB_EXPECT" "$EV" >"$LAB_TMP/show.out" 2>&1
+rc=$?
+grep -v '^check: ' "$LAB_TMP/show.out" | sed 's/^/  /'
+counts=$(sed -n 's/^check: //p' "$LAB_TMP/show.out")
+say ""
+say "Its counters at exit:"
+grep -E '^rstaudit: (queue [0-9]+:|log group|flows)' "$LAB_TMP/d.log" | tail -3 |
+	sed 's/^rstaudit: /  /'
+lab_has_table gw && rc=1
+lab_down
+say ""
+if [ $rc = 0 ]; then
+	say "Every reset reported as the lab made it ($counts): who, why, hook,"
+	say "interfaces, conntrack and verdict.  The lab is gone."
+else
+	say "demo: FAILED: the daemon's report differs from what the lab did ($counts)"
+fi
+
+say ""
+say "The same core reads captures (rstaudit analyze), here a public one of a real injection:"
+say ""
+./rstaudit analyze tests/golden/external/rst-inject-rae.pcap | sed 's/^/  /' || rc=1
 exit $rc

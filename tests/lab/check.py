@@ -6,6 +6,32 @@
       (POINT: client or gw).  Every reset in EXPECT visible at POINT must
       be reported once, in frame order, with the expected origin and cause;
       any other event fails.
+  check.py live EXPECT EVENTS
+      EVENTS is `rstaudit run --json-file` output on the lab's gateway
+      while the scenarios of EXPECT ran (both families may share one
+      file).  As `events` at POINT gw, in the order the daemon wrote
+      them, and each event must also carry the hook, interfaces,
+      conntrack facts and verdict the lab implies (live_expect()).
+  check.py event EVENTS --src A --sport P [--wait S] KEY=VALUE...
+      The newest live event from A port P exists (polling up to S
+      seconds) and has each KEY=VALUE: KEY a field (origin, cause, hook,
+      in, out, verdict, family...) or ct.state / ct.invalid; VALUE "null"
+      for a null or absent one.
+  check.py count EVENTS --sport P [--want N] [--wait S] [KEY=VALUE...]
+      Events from port P: N of them (polling up to S seconds for N),
+      and every one with each KEY=VALUE.
+  check.py agree EVENTS ANALYZED
+      The daemon's events (EVENTS) and `rstaudit analyze --json` of a
+      capture taken on the same gateway meanwhile (ANALYZED) tell the
+      same story: each reset in both, with the same origin, cause, TTL,
+      hops, confidence and evidence (delays aside: the daemon times a
+      packet when it reads it).  The gateway's own RSTs differ by design:
+      the daemon saw them made (origin, cause, TTL and hops must agree).
+  check.py show EXPECT EVENTS
+      For `make demo`: each live event on one line beside the scenario
+      that made it (who, why, confidence, hook, interfaces, conntrack,
+      the most telling evidence), marking any that `live` would fail;
+      then each expected reset that no event reports.
   check.py wire OUTDIR
       The captures themselves: every expected reset is on the wire at each
       capture point, with the TTL its real sender implies (and, at the
@@ -24,6 +50,7 @@ import json
 import os
 import struct
 import sys
+import time
 
 POINTS = ("client", "gw")
 ORIGINS = {"endpoint", "local", "middlebox", "unknown"}
@@ -31,6 +58,8 @@ CAUSES = {"refused", "abort", "after-fin", "stale", "reject", "injected"}
 EVENT_FIELDS = ("ts", "family", "src", "sport", "dst", "dport", "flags",
                 "seq", "ack", "ttl", "origin", "cause", "confidence",
                 "evidence", "frame", "file")
+COMMON_FIELDS = EVENT_FIELDS[:-2]
+LIVE_FIELDS = COMMON_FIELDS + ("hook", "in", "out", "ct", "verdict")
 
 
 class Tally:
@@ -83,14 +112,15 @@ def flow_name(d):
 
 
 def event_name(e):
-    return "frame %s %s [%s] seq %s ack %s ttl %s" % (
-        e.get("frame"), flow_name(e), e.get("flags"), e.get("seq"),
-        e.get("ack"), e.get("ttl"))
+    return "%s %s [%s] seq %s ack %s ttl %s" % (
+        "frame %s" % e["frame"] if "frame" in e else e.get("ts"),
+        flow_name(e), e.get("flags"), e.get("seq"), e.get("ack"), e.get("ttl"))
 
 
-def read_events(path, t):
+def read_events(path, t, live=False):
     """Parse the JSON lines; malformed lines and events missing contract
-    fields are failures."""
+    fields are failures.  Offline events come back in frame order, live
+    ones in the order the daemon wrote them."""
     events = []
     with open(path) as f:
         for n, line in enumerate(f, 1):
@@ -101,26 +131,99 @@ def read_events(path, t):
             except ValueError as err:
                 t.fail("%s:%d: not JSON (%s): %.80s" % (path, n, err, line.strip()))
                 continue
-            missing = [k for k in EVENT_FIELDS if k not in e]
-            if missing:
-                t.fail("%s:%d: event lacks %s" % (path, n, ", ".join(missing)),
+            missing = [k for k in (LIVE_FIELDS if live else EVENT_FIELDS)
+                       if k not in e]
+            extra = [k for k in ("frame", "file") if live and k in e]
+            if missing or extra:
+                t.fail("%s:%d: event %s" % (path, n, "; ".join(
+                    (["lacks " + ", ".join(missing)] if missing else []) +
+                    (["has offline " + ", ".join(extra)] if extra else []))),
                        "%.200s" % line.strip())
                 continue
             e["src"], e["dst"] = addr(e["src"]), addr(e["dst"])
             events.append(e)
-    events.sort(key=lambda e: int(e["frame"]))
+    if not live:
+        events.sort(key=lambda e: int(e["frame"]))
     return events
 
 
-def check_events(rows, point, events, t, allow_dup=False):
+def event_field(e, key):
+    """A field as text (ct.state: nested; null or absent: "null")."""
+    v = e
+    for part in key.split("."):
+        if not isinstance(v, dict) or v.get(part) is None:
+            return "null"
+        v = v[part]
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+# The scenarios whose RST answers a SYN (scenarios.sh).  Conntrack
+# deletes the entry of a connection whose only answer was a RST
+# (nf_conntrack_proto_tcp), so the daemon's lookup finds none; the
+# gateway's own reject of a SYN is logged (NFLOG, its entry never
+# confirmed), not queued, so it has no verdict and no lookup.
+ANSWERS_SYN = {"refused", "gw-reject-syn", "mbox-reject-syn"}
+
+
+def live_expect(row):
+    """{field: value} a live event at the gateway must carry for the reset
+    of this expect.tsv row: the gateway's own resets leave through the
+    output hook with no input interface; forwarded ones cross the forward
+    hook, client side c0, middlebox side m0, with the TTL they arrived
+    with; every other reset's entry is in CLOSE, conntrack having taken
+    the RST (not invalid)."""
+    if row["sender"] == "gw":
+        want = {"hook": "output", "in": "", "out": "c0"}
+    elif row["sender"] == "client":
+        want = {"hook": "forward", "in": "c0", "out": "m0"}
+    else:
+        want = {"hook": "forward", "in": "m0", "out": "c0"}
+    # The TTL as the RST reached gw (the daemon undoes the decrement the
+    # kernel makes before the forward hook): its first copy at gw.
+    want["ttl"] = str(wire_expect(row, "gw")[0][1])
+    logged = row["sender"] == "gw" and row["scenario"] in ANSWERS_SYN
+    want["verdict"] = "none" if logged else "accept"
+    if row["scenario"] in ANSWERS_SYN:
+        want["ct"] = "null"
+    else:
+        want["ct.state"] = "CLOSE"
+        want["ct.invalid"] = "false"
+    return want
+
+
+def live_mismatch(row, ev):
+    """The live fields of ev that differ from live_expect(row)."""
+    out = []
+    for k, want in live_expect(row).items():
+        got = event_field(ev, k)
+        if got != want:
+            out.append("%s %s, want %s" % (k, got or '""', want or '""'))
+    if ev.get("ct") and not isinstance(ev["ct"].get("id"), int):
+        out.append("ct.id %s, want a number" % ev["ct"].get("id"))
+    return out
+
+
+def live_name(e):
+    ct = e.get("ct")
+    return "%s in %s out %s ct %s verdict %s" % (
+        e.get("hook"), e.get("in") or "-", e.get("out") or "-",
+        "%s%s" % (ct["state"], " invalid" if ct.get("invalid") else "")
+        if ct else "none", e.get("verdict"))
+
+
+def check_events(rows, point, events, t, allow_dup=False, live=False):
     """Match the k-th expected reset of a flow (src, sport, dst, dport) to
     the k-th reported one, in frame order; a report repeating one already
-    matched (same seq, ack, flags) is an undeduplicated copy."""
+    matched (same seq, ack, flags) is an undeduplicated copy.  live: the
+    events come from the daemon, and also carry live_expect()'s facts."""
     want = [r for r in rows if r[point + "_origin"] != "-"]
     by_key = {}
     for e in events:
         by_key.setdefault(key(e), []).append(e)
     used = set()
+    matched = {}              # id(event): its expect.tsv row
     seen = {}
     total, nth = {}, {}
     for r in want:
@@ -146,6 +249,7 @@ def check_events(rows, point, events, t, allow_dup=False):
                    "want %s/%s" % (r[point + "_origin"], r[point + "_cause"]))
             continue
         used.add(id(ev))
+        matched[id(ev)] = r
         seen.setdefault(k, set()).add((ev["seq"], ev["ack"], ev["flags"]))
         wo, wc = r[point + "_origin"], r[point + "_cause"]
         if r["family"] != ev["family"] or (wo, wc) != (ev["origin"], ev["cause"]):
@@ -156,6 +260,12 @@ def check_events(rows, point, events, t, allow_dup=False):
                        ev["confidence"]),
                    "  " + event_name(ev),
                    *["  evidence: " + str(x) for x in ev["evidence"]])
+        elif live and live_mismatch(r, ev):
+            t.fail(label + ": %s/%s, but wrong live facts" % (wo, wc),
+                   *["  " + m for m in live_mismatch(r, ev)],
+                   "  " + event_name(ev), "  " + live_name(ev))
+        elif live:
+            t.ok("%s: %s/%s, %s" % (label, wo, wc, live_name(ev)))
         else:
             t.ok("%s: %s/%s (frame %s)" % (label, wo, wc, ev["frame"]))
     for e in events:
@@ -172,6 +282,114 @@ def check_events(rows, point, events, t, allow_dup=False):
         t.fail("%s: unexpected event: %s/%s" % (point, e["origin"], e["cause"]),
                "  " + event_name(e),
                *["  evidence: " + str(x) for x in e["evidence"]])
+    return matched
+
+
+# --- agree: live and offline, one gateway ----------------------------------
+
+def reset_key(e):
+    return (e["family"], e["src"], int(e["sport"]), e["dst"], int(e["dport"]),
+            e["seq"], e["ack"], e["flags"])
+
+
+def no_delays(sentences):
+    import re
+    return [re.sub(r"[0-9.]+ ms", "N ms", x) for x in sentences]
+
+
+def check_agree(live, offline, t):
+    left = {}
+    for e in offline:
+        left.setdefault(reset_key(e), []).append(e)
+    for e in live:
+        label = "agree %s %s [%s] seq %s" % (e["family"], flow_name(e),
+                                            e["flags"], e["seq"])
+        if not left.get(reset_key(e)):
+            t.fail(label + ": not in the capture's analysis")
+            continue
+        o = left[reset_key(e)].pop(0)
+        fields = ["origin", "cause", "ttl", "hops", "expected_hops"]
+        made_here = any("made here" in x for x in e["evidence"])
+        if not made_here:
+            fields.append("confidence")
+        bad = ["%s %s live, %s offline" % (f, e.get(f), o.get(f))
+               for f in fields if e.get(f) != o.get(f)]
+        if not made_here and no_delays(e["evidence"]) != no_delays(o["evidence"]):
+            bad.append("evidence differs")
+        if bad:
+            t.fail(label + ": " + "; ".join(bad),
+                   *["live:    " + x for x in e["evidence"]],
+                   *["offline: " + x for x in o["evidence"]])
+        else:
+            t.ok("%s: both %s/%s, ttl %s%s" % (
+                label, e["origin"], e["cause"], e["ttl"],
+                " (made here: seen by the daemon)" if made_here else ""))
+    for k, rest in left.items():
+        for o in rest:
+            t.fail("agree: the capture has a reset the daemon did not report",
+                   "  " + event_name(o))
+
+
+# --- show, for make demo ---------------------------------------------------
+
+LAB_NAMES = {"10.0.1.2": "client", "fd00:1::2": "client",
+             "10.0.3.2": "server", "fd00:3::2": "server"}
+
+# Evidence worth a place on the one line, most telling first.
+TELLING = ("made here", "after this RST", "in a burst", "genuine",
+           "hops closer", "hop closer", "hops farther", "hop farther",
+           "answers", "comes after", "a stateless reply", "continues", "matches")
+
+
+def telling(evidence):
+    for word in TELLING:
+        for sentence in evidence:
+            if word in sentence:
+                return sentence
+    return evidence[0] if evidence else ""
+
+
+def show_line(e, row):
+    """One event as a line of the demo's table."""
+    def end(a, port):
+        return "%s:%s" % (LAB_NAMES.get(a, a), port)
+    ct = e.get("ct")
+    note = ""
+    if row is None:
+        note = "  <- no scenario made this reset"
+    elif (row["gw_origin"], row["gw_cause"]) != (e["origin"], e["cause"]):
+        note = "  <- want %s/%s" % (row["gw_origin"], row["gw_cause"])
+    elif live_mismatch(row, e):
+        note = "  <- " + "; ".join(live_mismatch(row, e))
+    return "%-20s %-27s %-2s  %-9s %-9s %4.2f  %-7s %-5s  %-6s %s%s" % (
+        row["scenario"] if row else "?",
+        "%s > %s" % (end(e["src"], e["sport"]), end(e["dst"], e["dport"])),
+        e["flags"], e["origin"], e["cause"], e["confidence"], e["hook"],
+        "%s>%s" % (e["in"] or "-", e["out"] or "-"),
+        ct["state"] + ("!" if ct.get("invalid") else "") if ct else "-",
+        telling(e["evidence"]), note)
+
+
+def cmd_show(args, t):
+    import io
+    import contextlib
+    rows = read_expect(args.expect)
+    events = read_events(args.events, t, live=True)
+    with contextlib.redirect_stdout(io.StringIO()):
+        matched = check_events(rows, "gw", events, t, live=True)
+    print("%-20s %-27s %-2s  %-9s %-9s %4s  %-7s %-5s  %-6s %s" % (
+        "what the lab did", "the reset", "", "who", "why", "conf", "hook",
+        "in>out", "ct", "evidence (the most telling)"))
+    for e in events:
+        print(show_line(e, matched.get(id(e))))
+    missing = [r for r in rows if r["gw_origin"] != "-"]
+    for r in matched.values():
+        missing.remove(r)
+    for r in missing:
+        print("%-20s %s:%s > %s:%s: NOT REPORTED (want %s/%s)" % (
+            r["scenario"], LAB_NAMES.get(r["src"], r["src"]), r["sport"],
+            LAB_NAMES.get(r["dst"], r["dst"]), r["dport"],
+            r["gw_origin"], r["gw_cause"]))
 
 
 # --- pcap reading, for the wire check -------------------------------------
@@ -376,6 +594,129 @@ def self_test(t):
         t.fail("self-test: --allow-dup still fails on a copy")
     else:
         t.ok("self-test: --allow-dup accepts a copy")
+    self_test_live(rows, t)
+
+
+def self_live_events(rows):
+    """What the daemon should write for rows: the offline events without
+    frame and file, with live_expect()'s facts."""
+    out = []
+    for e, r in zip(self_events(rows, "gw"),
+                    [r for r in rows if r["gw_origin"] != "-"]):
+        del e["frame"], e["file"]
+        w = live_expect(r)
+        e.update(hook=w["hook"], verdict=w["verdict"], ct=None,
+                 ttl=int(w["ttl"]), **{"in": w["in"], "out": w["out"]})
+        if "ct.state" in w:
+            e["ct"] = {"state": w["ct.state"], "id": 7, "invalid": False}
+        out.append(e)
+    return out
+
+
+def self_test_live(rows, t):
+    """check_events(live=True) passes the right live facts and catches
+    each wrong one."""
+    import copy
+    import io
+    import contextlib
+    good = self_live_events(rows)
+
+    def with_change(i, **kw):
+        evs = copy.deepcopy(good)
+        for k, v in kw.items():
+            if k.startswith("ct_"):
+                evs[i]["ct"][k[3:]] = v
+            else:
+                evs[i][k] = v
+        return evs
+
+    cases = [
+        ("live: correct events", good, 0),
+        ("live: forward hook for the gateway's own reset", with_change(1, hook="forward"), 1),
+        ("live: wrong input interface", with_change(0, **{"in": "c0"}), 1),
+        ("live: verdict of a logged reset", with_change(1, verdict="accept"), 1),
+        ("live: conntrack entry where there is none", with_change(0, ct={"state": "CLOSE", "id": 1, "invalid": False}), 1),
+        ("live: conntrack judged it invalid", with_change(2, ct_invalid=True), 1),
+        ("live: wrong conntrack state", with_change(3, ct_state="ESTABLISHED"), 1),
+        ("live: wrong origin", with_change(2, origin="endpoint"), 1),
+        ("live: TTL after gw's own decrement", with_change(0, ttl=61), 1),
+        ("live: missing event", good[:3], 1),
+    ]
+    for name, events, want_fail in cases:
+        sub = Tally()
+        with contextlib.redirect_stdout(io.StringIO()):
+            check_events(rows, "gw", events, sub, live=True)
+        if (sub.failed > 0) == bool(want_fail):
+            t.ok("self-test: %s %s" % (name, "caught" if want_fail else "passes"))
+        else:
+            t.fail("self-test: %s: %d failures reported" % (name, sub.failed))
+
+
+def newest_event(path, src, sport, wait):
+    """The newest event from src port sport, polling up to wait seconds."""
+    end = time.monotonic() + wait
+    while True:
+        found = []
+        try:
+            with open(path) as f:
+                for line in f:
+                    try:
+                        e = json.loads(line)
+                    except ValueError:
+                        continue
+                    if addr(e.get("src", "0.0.0.0")) == addr(src) and \
+                            e.get("sport") == sport:
+                        found.append(e)
+        except FileNotFoundError:
+            pass
+        if found or time.monotonic() >= end:
+            return found[-1] if found else None
+        time.sleep(0.05)
+
+
+def cmd_event(args, t):
+    e = newest_event(args.events, args.src, args.sport, args.wait)
+    label = "event from %s port %d" % (args.src, args.sport)
+    if e is None:
+        t.fail("%s: none in %s" % (label, args.events))
+        return
+    bad = ["%s is %s, want %s" % (k, event_field(e, k), v)
+           for k, _, v in (kv.partition("=") for kv in args.kv)
+           if event_field(e, k) != v]
+    if bad:
+        t.fail(label + ": " + "; ".join(bad), json.dumps(e))
+    else:
+        t.ok("%s: %s" % (label, " ".join(args.kv) or "present"))
+
+
+def port_events(path, sport):
+    try:
+        with open(path) as f:
+            return [e for e in (json.loads(line) for line in f if line.strip())
+                    if e.get("sport") == sport]
+    except FileNotFoundError:
+        return []
+
+
+def cmd_count(args, t):
+    end = time.monotonic() + args.wait
+    while True:
+        evs = port_events(args.events, args.sport)
+        if args.want is None or len(evs) >= args.want or \
+                time.monotonic() >= end:
+            break
+        time.sleep(0.05)
+    n = len(evs)
+    if args.want is not None and n != args.want:
+        t.fail("events from port %d: %d, want %d" % (args.sport, n, args.want))
+        return
+    odd = [e for e in evs for kv in args.kv
+           if event_field(e, kv.partition("=")[0]) != kv.partition("=")[2]]
+    if odd:
+        t.fail("events from port %d: %d, not all with %s" % (
+            args.sport, n, " ".join(args.kv)), json.dumps(odd[0]))
+    else:
+        t.ok("events from port %d: %d %s" % (args.sport, n, " ".join(args.kv)))
 
 
 def main():
@@ -386,15 +727,50 @@ def main():
     e.add_argument("point", choices=POINTS)
     e.add_argument("events")
     e.add_argument("--allow-dup", action="store_true")
+    lv = sub.add_parser("live")
+    lv.add_argument("expect")
+    lv.add_argument("events")
+    ag = sub.add_parser("agree")
+    ag.add_argument("events")
+    ag.add_argument("analyzed")
+    sh = sub.add_parser("show")
+    sh.add_argument("expect")
+    sh.add_argument("events")
+    ev = sub.add_parser("event")
+    ev.add_argument("events")
+    ev.add_argument("--src", required=True)
+    ct = sub.add_parser("count")
+    ct.add_argument("events")
+    ct.add_argument("--want", type=int)
+    for q in (ev, ct):
+        q.add_argument("--sport", type=int, required=True)
+        q.add_argument("--wait", type=float, default=0)
     w = sub.add_parser("wire")
     w.add_argument("outdir")
     sub.add_parser("self-test")
-    args = p.parse_args()
+    # KEY=VALUE words (event, count) may follow options: taken here.
+    args, rest = p.parse_known_args()
+    if rest and (args.cmd not in ("event", "count") or
+                 not all("=" in w for w in rest)):
+        p.error("unexpected: " + " ".join(rest))
+    args.kv = rest
     t = Tally()
     try:
         if args.cmd == "events":
             check_events(read_expect(args.expect), args.point,
                          read_events(args.events, t), t, args.allow_dup)
+        elif args.cmd == "live":
+            check_events(read_expect(args.expect), "gw",
+                         read_events(args.events, t, live=True), t, live=True)
+        elif args.cmd == "agree":
+            check_agree(read_events(args.events, t, live=True),
+                        read_events(args.analyzed, t), t)
+        elif args.cmd == "show":
+            cmd_show(args, t)
+        elif args.cmd == "event":
+            cmd_event(args, t)
+        elif args.cmd == "count":
+            cmd_count(args, t)
         elif args.cmd == "wire":
             check_wire(args.outdir, t)
         else:

@@ -173,10 +173,13 @@ lab_down() {
 	if [ -n "${LAB_KEEP:-}" ]; then
 		lab_log "kept $LAB_TMP (logs, pid files)"
 	elif [ -n "$LAB_TMP" ]; then
-		rm -rf "$LAB_TMP"
+		# lab_spawn's wrappers may still be writing the status of
+		# what was just killed: try again until the directory is gone.
+		lab_poll 5 _lab_rm_tmp || lab_log "cannot remove $LAB_TMP"
 	fi
 	LAB_IS_UP='' LAB_MADE=''
 }
+_lab_rm_tmp() { rm -rf "$LAB_TMP" 2>/dev/null; [ ! -e "$LAB_TMP" ]; }
 
 # lab_trap: call lab_down on exit, and exit on INT, TERM and HUP.
 lab_trap() {
@@ -264,8 +267,11 @@ lab_kill() {
 }
 
 # lab_go NAME: create the flag file peers wait for with --go (see peer.py).
+# lab_gofile NAME: its path, for a peer's --go; the flag of an earlier
+# run (the other family, in the same lab) is removed first, or the new
+# peer would go at once.
 lab_go() { : >"$LAB_TMP/$1.go"; }
-lab_gofile() { echo "$LAB_TMP/$1.go"; }
+lab_gofile() { rm -f "$LAB_TMP/$1.go"; echo "$LAB_TMP/$1.go"; }
 
 # cap_start TAG NODE IFACE FILE [TCPDUMP-ARGS...]: capture everything on
 # IFACE in NODE to FILE, each packet written as it arrives.  Returns when
@@ -346,4 +352,25 @@ lab_counters() {
 }
 _lab_more_counters() {
 	[ "$(grep -c '^rstaudit: flows' "$LAB_TMP/$1.log")" -gt "$2" ]
+}
+
+# lab_counter TEXT NAME: the number after NAME in lab_counters output
+# (the first one: "queued", "failed open", "id_sequence", "waiting"...).
+lab_counter() {
+	echo "$1" | sed -n "s/.*[ (:]$2 \([0-9][0-9]*\).*/\1/p" | head -1
+}
+
+# lab_queue_hits NODE: packets the queueing rules of NODE's rstaudit
+# table sent to NFQUEUE (its rule counters; the NFLOG rule not counted).
+lab_queue_hits() {
+	lab_in "$1" nft list table inet rstaudit 2>/dev/null |
+		awk '/queue/ && !/log group/ {
+			for (i = 2; i < NF; i++)
+				if ($(i - 1) == "counter" && $i == "packets") s += $(i + 1)
+		} END { print s + 0 }'
+}
+
+# lab_has_table NODE: does NODE have rstaudit's table (any family)?
+lab_has_table() {
+	lab_in "$1" nft list tables 2>/dev/null | grep -q ' rstaudit$'
 }

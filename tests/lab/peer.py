@@ -3,6 +3,11 @@
 
   peer.py serve MODE --addr A --port P [--go FILE] [--delay MS]
   peer.py connect MODE --addr A --port P --sport S [--keyword K] [--go FILE]
+  peer.py serve echo --addr A --port P    echo every connection, until killed
+  peer.py connect echo --addr A --port P [--src S]   one echo exchange
+  peer.py bulk --addr A --port P --bytes N [--rounds R] [--go FILE]
+  peer.py load --addr A --port P --count N --parallel K
+  peer.py garbage --src S --dst D [--port P]
   peer.py probe --addr A         a TCP SYN to port 9 answered (refused)
   peer.py mark --addr A --text T one UDP datagram to port 9
   peer.py csum-off IFACE...      turn off transmit checksum offload
@@ -12,6 +17,16 @@ kernel did what the scenario claims (a reset where one is expected), so a
 wrong lab fails loudly instead of producing a wrong capture.  Exit status 0
 means the expected outcome happened; the last line of output says what.
 A server prints "ready" once it listens.  Every wait is bounded.
+
+The live daemon's tests add: an echo server that serves until killed;
+`bulk`, one connection that first exchanges R small messages (its first
+packets, which the gateway queues), prints "warm", waits for --go, then
+sends N bytes while reading them back, and closes; `load`, N short echo
+connections K at a time ("load: N ok, N failed, S s"); `garbage`, raw
+malformed and hostile TCP segments (a header longer than the packet, a
+data offset below 5, a cut header, options that loop or overrun, IP
+options, an IPv6 extension header) that a router forwards and a RST
+rule queues.
 """
 
 import argparse
@@ -23,6 +38,7 @@ import socket
 import struct
 import sys
 import termios
+import threading
 import time
 
 TCP_REPAIR = 19
@@ -200,12 +216,36 @@ SERVE = {
 }
 
 
+def echo_one(conn):
+    """Send back everything until the peer closes, then close."""
+    try:
+        conn.settimeout(30)
+        while True:
+            data = conn.recv(65536)
+            if not data:
+                break
+            conn.sendall(data)
+    except OSError:
+        pass
+    finally:
+        conn.close()
+
+
+def serve_echo(lsock):
+    """Serve every connection in its own thread, until killed."""
+    while True:
+        conn, _ = lsock.accept()
+        threading.Thread(target=echo_one, args=(conn,), daemon=True).start()
+
+
 def cmd_serve(args):
     lsock = socket.socket(family_of(args.addr), socket.SOCK_STREAM)
     lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     lsock.bind((args.addr, args.port))
-    lsock.listen(4)
+    lsock.listen(1024 if args.mode == "echo" else 4)
     say("ready %s port %d" % (args.addr, args.port))
+    if args.mode == "echo":
+        serve_echo(lsock)
     if args.mode == "listen":
         # Only listen: a firewall is expected to answer the SYN.
         wait_go(args.go)
@@ -259,7 +299,79 @@ def connect_stale(sock, args):
     return "reset by the server's stateless RST"
 
 
+def connect_echo(sock, args):
+    """One exchange with the echo server: the path works both ways."""
+    sock.connect((args.addr, args.port))
+    sock.sendall(HELLO)
+    got = recv_exact(sock, len(HELLO))
+    if got != HELLO:
+        raise Failed("bad echo %r" % got)
+    return "echo ok"
+
+
+def raw_rst(src, sport, dst, dport, seq):
+    """Send a RST (no ACK) from src:sport with a correct checksum, through
+    a raw socket: our own socket knows nothing of it."""
+    fam = family_of(dst)
+    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, 0, 5 << 4, 0x04,
+                      0, 0, 0)
+    if fam == socket.AF_INET:
+        s, d = socket.inet_aton(src), socket.inet_aton(dst)
+        pseudo = s + d + struct.pack("!BBH", 0, 6, len(tcp))
+    else:
+        s = socket.inet_pton(socket.AF_INET6, src)
+        d = socket.inet_pton(socket.AF_INET6, dst)
+        pseudo = s + d + struct.pack("!IxxxB", len(tcp), 6)
+    tcp = tcp[:16] + struct.pack("!H", csum(pseudo + tcp)) + tcp[18:]
+    if fam == socket.AF_INET:
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 0, 0x4000,
+                         64, 6, 0, s, d)
+        ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+    else:
+        ip = struct.pack("!IHBB16s16s", 6 << 28, len(tcp), 6, 64, s, d)
+    raw = socket.socket(fam, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    raw.sendto(ip + tcp, (dst, 0))
+    raw.close()
+
+
+def connect_oow_rst(sock, args):
+    """Echo once, forge a RST of our own connection with a sequence number
+    half the space away (out of window: conntrack and the server ignore
+    it), then echo again: the connection survived."""
+    connect_echo(sock, args)
+    src, sport = sock.getsockname()[:2]
+    seq = (snd_nxt(sock) + (1 << 31)) & 0xffffffff
+    raw_rst(src, sport, args.addr, args.port, seq)
+    connect_echo_again(sock)
+    return "survived an out-of-window RST (seq %u)" % seq
+
+
+TCP_REPAIR_QUEUE, TCP_QUEUE_SEQ, TCP_SEND_QUEUE = 20, 21, 2
+TCP_REPAIR_OFF_NO_WP = -1
+
+
+def snd_nxt(sock):
+    """The socket's next sequence number to send (all sent, nothing
+    unacknowledged), read in TCP repair mode, left without a probe."""
+    wait_acked(sock)
+    sock.setsockopt(socket.IPPROTO_TCP, TCP_REPAIR, 1)
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, TCP_REPAIR_QUEUE, TCP_SEND_QUEUE)
+        seq = sock.getsockopt(socket.IPPROTO_TCP, TCP_QUEUE_SEQ)
+    finally:
+        sock.setsockopt(socket.IPPROTO_TCP, TCP_REPAIR, TCP_REPAIR_OFF_NO_WP)
+    return seq & 0xffffffff
+
+
+def connect_echo_again(sock):
+    sock.sendall(HELLO)
+    if recv_exact(sock, len(HELLO)) != HELLO:
+        raise Failed("bad echo after the forged RST")
+
+
 CONNECT = {
+    "echo": connect_echo,
+    "oow-rst": connect_oow_rst,
     "refused": connect_refused,
     "reset": connect_reset,
     "after-fin": connect_after_fin,
@@ -271,10 +383,154 @@ def cmd_connect(args):
     args.payload = args.payload.encode()
     sock = socket.socket(family_of(args.addr), socket.SOCK_STREAM)
     sock.settimeout(WAIT)
-    if args.sport:
+    if args.sport or args.src:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("", args.sport))
+        sock.bind((args.src or "", args.sport))
     return CONNECT[args.mode](sock, args)
+
+
+def cmd_bulk(args):
+    """Warm up with small messages, wait for --go, then move --bytes each
+    way (a thread sends while this one reads the echo back)."""
+    sock = socket.socket(family_of(args.addr), socket.SOCK_STREAM)
+    sock.settimeout(WAIT)
+    sock.connect((args.addr, args.port))
+    for _ in range(args.rounds):
+        sock.sendall(HELLO)
+        if recv_exact(sock, len(HELLO)) != HELLO:
+            raise Failed("bad echo while warming up")
+    say("warm: %d round trips" % args.rounds)
+    wait_go(args.go)
+    block = bytes(range(256)) * 256
+    err = []
+
+    def send():
+        try:
+            left = args.bytes
+            while left > 0:
+                n = min(left, len(block))
+                sock.sendall(block[:n])
+                left -= n
+        except OSError as e:
+            err.append(e)
+
+    t = threading.Thread(target=send)
+    t.start()
+    got = 0
+    while got < args.bytes:
+        data = sock.recv(min(len(block), args.bytes - got))
+        if not data:
+            break
+        if data != (block * 2)[got % len(block):got % len(block) + len(data)]:
+            raise Failed("echoed bytes differ at %d" % got)
+        got += len(data)
+    t.join()
+    if err or got != args.bytes:
+        raise Failed("sent %s, echoed %d of %d" % (err or "all", got, args.bytes))
+    sock.close()
+    return "bulk: %d bytes each way" % got
+
+
+def one_echo(addr, port):
+    sock = socket.socket(family_of(addr), socket.SOCK_STREAM)
+    sock.settimeout(20)
+    try:
+        sock.connect((addr, port))
+        sock.sendall(HELLO)
+        return recv_exact(sock, len(HELLO)) == HELLO
+    except (OSError, Failed):
+        return False
+    finally:
+        sock.close()
+
+
+def cmd_load(args):
+    """N short echo connections, K at a time; every one must work."""
+    lock = threading.Lock()
+    left, ok, bad = [args.count], [0], [0]
+
+    def work():
+        while True:
+            with lock:
+                if left[0] == 0:
+                    return
+                left[0] -= 1
+            r = one_echo(args.addr, args.port)
+            with lock:
+                ok[0] += r
+                bad[0] += not r
+
+    t0 = time.monotonic()
+    ts = [threading.Thread(target=work) for _ in range(args.parallel)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    msg = "load: %d ok, %d failed, %.1f s" % (ok[0], bad[0],
+                                               time.monotonic() - t0)
+    if bad[0]:
+        raise Failed(msg)
+    return msg
+
+
+def csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    s = (s >> 16) + (s & 0xFFFF)
+    s += s >> 16
+    return ~s & 0xFFFF
+
+
+def tcp_bytes(sport, dport, doff, flags, opts=b"", payload=b""):
+    return struct.pack("!HHIIBBHHH", sport, dport, 1000, 0, doff << 4, flags,
+                       0, 0, 0) + opts + payload
+
+
+# Malformed and hostile TCP, each from its own source port (40001...).
+# RST set so that the gateway's table queues it.
+def garbage_tcp(port):
+    return [
+        tcp_bytes(40001, port, 15, 0x04),              # header past the packet
+        tcp_bytes(40002, port, 2, 0x04),               # data offset below 5
+        tcp_bytes(40003, port, 15, 0x14, b"\x01" * 8),  # options cut short
+        tcp_bytes(40004, port, 5, 0x04)[:12],          # cut TCP header
+        tcp_bytes(40005, port, 8, 0x04, b"\x08\x00" + b"\x00" * 10),  # length 0
+        tcp_bytes(40006, port, 8, 0x04, b"\x01\x05\xff" + b"\x00" * 9),  # past end
+        tcp_bytes(40007, port, 6, 0x04, b"\x02\x04", b"payload"),  # cut MSS
+        tcp_bytes(40008, port, 5, 0xff, b"", b"\xff" * 200),  # every flag, data
+    ]
+
+
+def garbage(args):
+    """Send each garbage segment as a raw IP packet; IPv4 also with IP
+    options, IPv6 also behind a hop-by-hop header."""
+    fam = family_of(args.dst)
+    sock = socket.socket(fam, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    n = 0
+    if fam == socket.AF_INET:
+        src, dst = socket.inet_aton(args.src), socket.inet_aton(args.dst)
+        for i, tcp in enumerate(garbage_tcp(args.port)):
+            for opts in (b"", b"\x01\x01\x01\x00"):     # NOP NOP NOP EOL
+                ihl = 5 + len(opts) // 4
+                ip = struct.pack("!BBHHHBBH4s4s", 0x40 | ihl, 0,
+                                 ihl * 4 + len(tcp), 0x1234 + i, 0, 64, 6, 0,
+                                 src, dst) + opts
+                ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+                sock.sendto(ip + tcp, (args.dst, 0))
+                n += 1
+    else:
+        src = socket.inet_pton(socket.AF_INET6, args.src)
+        dst = socket.inet_pton(socket.AF_INET6, args.dst)
+        hbh = b"\x06\x00" + b"\x01\x04\x00\x00\x00\x00"  # PadN, next TCP
+        for tcp in garbage_tcp(args.port):
+            for nxt, ext in ((6, b""), (0, hbh)):
+                ip = struct.pack("!IHBB16s16s", 6 << 28, len(ext) + len(tcp),
+                                 nxt, 64, src, dst)
+                sock.sendto(ip + ext + tcp, (args.dst, 0))
+                n += 1
+    sock.close()
+    return "garbage: sent %d" % n
 
 
 def cmd_probe(args):
@@ -322,7 +578,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("serve")
-    s.add_argument("mode", choices=sorted(SERVE) + ["listen"])
+    s.add_argument("mode", choices=sorted(SERVE) + ["echo", "listen"])
     c = sub.add_parser("connect")
     c.add_argument("mode", choices=sorted(CONNECT))
     c.add_argument("--sport", type=int, default=0)
@@ -332,6 +588,21 @@ def main():
         q.add_argument("--port", type=int, required=True)
         q.add_argument("--go", help="wait for this file before going on")
         q.add_argument("--delay", type=int, default=10, help="ms")
+    c.add_argument("--src", help="bind this local address")
+    b = sub.add_parser("bulk")
+    b.add_argument("--bytes", type=int, default=4 << 20)
+    b.add_argument("--rounds", type=int, default=5)
+    ld = sub.add_parser("load")
+    ld.add_argument("--count", type=int, default=2000)
+    ld.add_argument("--parallel", type=int, default=200)
+    for q in (b, ld):
+        q.add_argument("--addr", required=True)
+        q.add_argument("--port", type=int, required=True)
+    b.add_argument("--go", help="wait for this file before the bulk")
+    g = sub.add_parser("garbage")
+    g.add_argument("--src", required=True)
+    g.add_argument("--dst", required=True)
+    g.add_argument("--port", type=int, default=7009)
     pr = sub.add_parser("probe")
     pr.add_argument("--addr", required=True)
     m = sub.add_parser("mark")
@@ -342,6 +613,7 @@ def main():
     args = p.parse_args()
     args.request = b"GET / HTTP/1.0\r\n\r\n"
     run = {"serve": cmd_serve, "connect": cmd_connect,
+           "bulk": cmd_bulk, "load": cmd_load, "garbage": garbage,
            "probe": cmd_probe, "mark": cmd_mark,
            "csum-off": cmd_csum_off}[args.cmd]
     try:
