@@ -35,11 +35,14 @@ CORE	= src/pkt.o src/table.o src/flow.o src/host.o src/classify.o \
 	  src/evidence.o src/engine.o
 # Adapters: capture files, output, logging, the command line.
 ADAPT	= src/pcapin.o src/output.o src/sha1.o src/log.o src/analyze.o \
-	  src/nft.o src/nfq.o src/ct.o src/conf.o src/run.o
+	  src/nft.o src/nfq.o src/ct.o src/conf.o src/run.o $(EVIDENCE)
+# Evidence files: the ring of recent packets, pcapng blocks, the writer.
+EVIDENCE = src/evring.o src/pcapng.o src/evpcap.o
 OBJS	= $(CORE) $(ADAPT) src/main.o
 
 UNIT	= tests/unit/test_pkt tests/unit/test_flow tests/unit/test_classify \
-	  tests/unit/test_engine tests/unit/test_output
+	  tests/unit/test_engine tests/unit/test_output \
+	  tests/unit/test_evring tests/unit/test_evpcap
 
 .PHONY: FORCE all check unit golden-check corpus-check lab-check demo golden \
 	deps fuzz bench install uninstall clean
@@ -64,6 +67,13 @@ src/%.o: src/%.c src/*.h .flags
 
 tests/unit/test_%: tests/unit/test_%.c tests/unit/*.h $(CORE) src/output.o src/sha1.o
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CORE) src/output.o src/sha1.o
+
+# The evidence writer's test reads its files back with libpcap.
+tests/unit/test_evring tests/unit/test_evpcap: tests/unit/test_ev%: \
+		tests/unit/test_ev%.c tests/unit/*.h $(CORE) $(EVIDENCE) \
+		src/output.o src/sha1.o src/log.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CORE) $(EVIDENCE) src/output.o \
+		src/sha1.o src/log.o -lpcap
 
 deps:
 	@sh tests/deps.sh

@@ -20,6 +20,11 @@
  *				reject rule makes for new connections cannot be
  *				queued, so the table logs them instead)
  *	log_group N		that NFLOG group (0..65535)
+ *	evidence_dir PATH	each reset and its flow into pcapng files there
+ *				("": off; see evpcap.h)
+ *	evidence_file_size N	bytes a file may reach (k, M, G suffixes)
+ *	evidence_files N	files kept; the oldest are removed
+ *	evidence_packets N	queued packets remembered, per queue
  *
  * Errors are reported as `file:line: message`, all of them, and counted.
  */
@@ -47,11 +52,16 @@ struct conf {
 	int	 install_rules;
 	int	 log_rejects;
 	uint16_t log_group;
+	char	 evidence_dir[PATH_MAX];	/* "": no evidence files */
+	uint64_t evidence_file_size;
+	uint32_t evidence_files;
+	uint32_t evidence_packets;
 };
 
 /* Defaults: queue 0, 1 queue, hold 2 s, stdout, 1 M flows, learn 8,
  * mark 0x20000000, queue_length NFQUEUE_LENGTH, install rules, log
- * rejects to group CONF_LOG_GROUP. */
+ * rejects to group CONF_LOG_GROUP, no evidence files (when on: 10 files
+ * of 10 MB, 65536 packets per queue). */
 void	conf_default(struct conf *c);
 
 /*

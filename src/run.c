@@ -34,6 +34,7 @@
 #include "conf.h"
 #include "ct.h"
 #include "engine.h"
+#include "evpcap.h"
 #include "log.h"
 #include "nfq.h"
 #include "nft.h"
@@ -67,6 +68,7 @@ struct worker {
 	struct nfqueue		*log;		/* the NFLOG group (worker 0) */
 	struct ct_handle	*ct;
 	struct engine		*eng;
+	struct evring		*ring;		/* recent packets (evidence on) */
 	int			 tfd;
 	uint64_t		 parse[PKT_STATUS_MAX];
 	pthread_mutex_t		 snap_mu;	/* guards snap */
@@ -79,6 +81,7 @@ struct run {
 	int			 verbose, daemonize, check_only;
 	pthread_mutex_t		 out_mu;	/* guards out and its file */
 	struct output		 out;
+	struct evpcap		*ev;		/* evidence files, or NULL */
 	struct worker		*w;
 	int			 nw;
 	int			 failed;	/* a queue failed while running */
@@ -169,6 +172,8 @@ static void run_emit(struct rst_event *e, void *arg)
 	struct run *r = w->run;
 
 	pthread_mutex_lock(&r->out_mu);
+	if (r->ev != NULL)
+		evpcap_event(r->ev, w->ring, e);	/* fills e->live.pcap_* */
 	output_event(&r->out, e);
 	if (fflush(r->out.fp) == EOF)
 		log_warn("cannot write events");
@@ -278,6 +283,7 @@ static void live_fill(struct worker *w, struct rst_event *e,
 static int worker_packet(const struct nfqueue_pkt *np, void *arg)
 {
 	struct worker *w = arg;
+	struct evring_slot *kept = NULL;
 	struct rst_event *e;
 	enum pkt_status s;
 	struct pkt p;
@@ -291,9 +297,15 @@ static int worker_packet(const struct nfqueue_pkt *np, void *arg)
 		p.dir = DIR_OUT;
 	else if (np->hook == NF_INET_LOCAL_IN)
 		p.dir = DIR_IN;
+	if (w->ring != NULL)
+		kept = evpcap_keep(w->ring, &p, np->payload, np->caplen, np->len,
+				   np->ts_us, np->indev, np->outdev);
 	e = engine_packet(w->eng, &p, np->ts_us, 0);
-	if (e != NULL)
+	if (e != NULL) {
+		if (kept != NULL)
+			kept->serial = e->serial;	/* its event finds it so */
 		live_fill(w, e, np);
+	}
 	return NFQUEUE_ACCEPT;
 }
 
@@ -442,6 +454,12 @@ static int worker_open(struct run *r, struct worker *w, int idx)
 			 ec.max_flows);
 		return -1;
 	}
+	if (r->ev != NULL &&
+	    (w->ring = evring_new(r->conf.evidence_packets)) == NULL) {
+		log_warn("queue %u: cannot allocate %u evidence packets", w->qnum,
+			 r->conf.evidence_packets);
+		return -1;
+	}
 	nfqueue_conf_default(&qc);
 	qc.num = w->qnum;
 	qc.length = r->conf.queue_length;
@@ -473,6 +491,7 @@ static void worker_close(struct worker *w)
 	nfqueue_close(w->log);
 	ct_close(w->ct);
 	engine_free(w->eng);
+	evring_free(w->ring);
 	if (w->tfd >= 0)
 		close(w->tfd);
 	pthread_mutex_destroy(&w->snap_mu);
@@ -508,6 +527,20 @@ static void workers_stop(struct run *r)
 	for (i = 1; i < r->nw; i++)
 		if (r->w[i].started)
 			pthread_join(r->w[i].tid, NULL);
+}
+
+static void evidence_print(struct run *r)
+{
+	struct evpcap_stats es;
+
+	pthread_mutex_lock(&r->out_mu);
+	evpcap_get_stats(r->ev, &es);
+	pthread_mutex_unlock(&r->out_mu);
+	log_warnx("evidence: resets %" PRIu64 " in %" PRIu64 " files (%" PRIu64
+		  " removed), packets %" PRIu64 " (and %" PRIu64 " shared), "
+		  "bytes %" PRIu64 "; write errors %" PRIu64 ", resets gone "
+		  "from the ring %" PRIu64, es.events, es.files, es.removed,
+		  es.records, es.shared, es.bytes, es.errors, es.lost);
 }
 
 static void counters_print(struct run *r)
@@ -562,6 +595,8 @@ static void counters_print(struct run *r)
 		  flows, evicted, expired, events, by[ORIGIN_ENDPOINT],
 		  by[ORIGIN_LOCAL], by[ORIGIN_MIDDLEBOX], by[ORIGIN_UNKNOWN], bad,
 		  lookups, marked);
+	if (r->ev != NULL)
+		evidence_print(r);
 }
 
 /* Open (or reopen, after SIGHUP) the event file. */
@@ -602,6 +637,25 @@ static void output_reopen(struct run *r)
 	r->out.fp = fp;		/* the counts carry on */
 	pthread_mutex_unlock(&r->out_mu);
 	log_info("%s: reopened", path);
+}
+
+/* The evidence files, when evidence_dir is set (evpcap.h). */
+static int evidence_open(struct run *r)
+{
+	struct evpcap_conf ec;
+
+	if (r->conf.evidence_dir[0] == '\0')
+		return 0;
+	ec.dir = r->conf.evidence_dir;
+	ec.file_size = r->conf.evidence_file_size;
+	ec.files = r->conf.evidence_files;
+	ec.hold_us = r->conf.hold_us;
+	if ((r->ev = evpcap_open(&ec)) == NULL)
+		return -1;	/* evpcap_open() said why */
+	log_info("evidence: %s, %u files of %" PRIu64 " bytes at most, %u "
+		 "packets per queue", r->conf.evidence_dir, ec.files,
+		 ec.file_size, r->conf.evidence_packets);
+	return 0;
 }
 
 static void run_usage(FILE *fp)
@@ -681,6 +735,7 @@ static int run_configure(struct run *r, const struct override *ov, int nov)
 {
 	const char *path = r->conf_path ? r->conf_path : CONF_FILE;
 	const char *err;
+	char msg[PATH_MAX + 128];
 	int errors = 0, i;
 
 	conf_default(&r->conf);
@@ -700,6 +755,11 @@ static int run_configure(struct run *r, const struct override *ov, int nov)
 	if ((unsigned)r->conf.queue + r->conf.queues - 1 > 65535) {
 		log_warnx("%s: queues %u from queue %u go past 65535", path,
 			  r->conf.queues, r->conf.queue);
+		errors++;
+	}
+	if (r->conf.evidence_dir[0] != '\0' &&
+	    evpcap_check(r->conf.evidence_dir, msg, sizeof(msg)) < 0) {
+		log_warnx("%s", msg);
 		errors++;
 	}
 	if (r->daemonize && r->conf.json_file[0] != '\0' &&
@@ -733,6 +793,7 @@ static void run_teardown(struct run *r)
 	for (i = 0; i < r->nw; i++)
 		worker_close(&r->w[i]);
 	free(r->w);
+	evpcap_close(r->ev);
 	if (r->out.fp != NULL && r->out.fp != stdout)
 		fclose(r->out.fp);
 	pthread_mutex_destroy(&r->out_mu);
@@ -765,6 +826,10 @@ int run_main(int argc, char **argv)
 
 	if (output_open(&r) < 0)
 		return EXIT_NOOUTPUT;
+	if (evidence_open(&r) < 0) {
+		run_teardown(&r);
+		return EXIT_NOOUTPUT;
+	}
 	r.nw = r.conf.queues;
 	if ((r.w = calloc((size_t)r.nw, sizeof(*r.w))) == NULL) {
 		log_warn("workers");
