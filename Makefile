@@ -85,6 +85,7 @@ check: deps all $(UNIT)
 	@sh tests/lab/run.sh
 	@sh tests/live/nft_test.sh
 	@sh tests/live/run.sh
+	@sh tests/live/evidence.sh
 	@echo "make check: all suites passed"
 
 unit: all $(UNIT)

@@ -759,7 +759,7 @@ static int run_configure(struct run *r, const struct override *ov, int nov)
 	}
 	if (r->conf.evidence_dir[0] != '\0' &&
 	    evpcap_check(r->conf.evidence_dir, msg, sizeof(msg)) < 0) {
-		log_warnx("%s", msg);
+		log_warnx("%s: %s", path, msg);
 		errors++;
 	}
 	if (r->daemonize && r->conf.json_file[0] != '\0' &&
