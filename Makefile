@@ -75,6 +75,12 @@ tests/unit/test_evring tests/unit/test_evpcap: tests/unit/test_ev%: \
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CORE) $(EVIDENCE) src/output.o \
 		src/sha1.o src/log.o -lpcap
 
+# What evidence files cost per packet and per reset (bench/evring.c).
+bench/evring: bench/evring.c tests/unit/*.h $(CORE) $(EVIDENCE) src/output.o \
+		src/sha1.o src/log.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CORE) $(EVIDENCE) src/output.o \
+		src/sha1.o src/log.o
+
 deps:
 	@sh tests/deps.sh
 
@@ -115,5 +121,6 @@ uninstall:
 		$(DESTDIR)$(MANDIR)/man5/rstaudit.conf.5
 
 clean:
-	rm -f rstaudit src/*.o .flags $(UNIT) tests/fuzz/fuzz_pkt tests/fuzz/fuzz_file
+	rm -f rstaudit src/*.o .flags $(UNIT) tests/fuzz/fuzz_pkt tests/fuzz/fuzz_file \
+		bench/evring
 	rm -rf tests/out

@@ -18,6 +18,7 @@
 #include "evfix.h"
 #include "evpcap.h"
 #include "log.h"
+#include "output.h"
 
 #define C "10.0.1.2"
 #define S "10.0.3.2"
@@ -419,6 +420,38 @@ static void test_lost(void)
 	evring_free(r);
 }
 
+/* The event says where its evidence is, or null; text output too. */
+static void test_output(void)
+{
+	struct pkt rst = fx_pkt(S, 7001, C, 41001, TH_RST | TH_ACK, 0, 101, 62, 0, 0);
+	struct evring *r = evring_new(256);
+	struct rst_event e;
+	struct output o;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp;
+
+	make_event(&e, r, &rst, 1, 1);
+	fp = open_memstream(&buf, &len);
+	output_init(&o, fp, OUT_JSON);
+	output_event(&o, &e);
+	e.live.pcap_file = "/ev/rstaudit-20261121T063533Z-0000.pcapng";
+	e.live.pcap_frame = 2;
+	e.live.pcap_packets = 3;
+	output_event(&o, &e);
+	o.fmt = OUT_TEXT;
+	output_event(&o, &e);
+	fclose(fp);
+	CHECK(strstr(buf, ",\"verdict\":\"accept\",\"evidence_pcap\":null,") != NULL);
+	CHECK(strstr(buf, ",\"evidence_pcap\":{\"file\":\"/ev/rstaudit-"
+		     "20261121T063533Z-0000.pcapng\",\"frame\":2,\"packets\":3},")
+	      != NULL);
+	CHECK(strstr(buf, " verdict accept pcap /ev/rstaudit-20261121T063533Z-"
+		     "0000.pcapng frame 2 (3 packets)\n") != NULL);
+	free(buf);
+	evring_free(r);
+}
+
 static void test_check(void)
 {
 	char err[512], path[128];
@@ -449,12 +482,15 @@ int main(void)
 		perror("mkdtemp");
 		return 1;
 	}
+	fprintf(stderr, "test_evpcap: write errors and a lost reset are made "
+		"on purpose; their warnings follow\n");
 	T_RUN(test_one_flow);
 	T_RUN(test_shared);
 	T_RUN(test_rotation);
 	T_RUN(test_write_error);
 	T_RUN(test_lost);
 	T_RUN(test_check);
+	T_RUN(test_output);
 	rc = T_END("test_evpcap");
 	clean_dir();
 	rmdir(dir);
