@@ -8,9 +8,11 @@
  * 4 M packets of 64 k connections (SYN, SYN/ACK, 6 data packets each,
  * the IPv4 bytes of a queued packet, 60 to 128 bytes kept) through a ring
  * of 65536; one connection in 8 ends with a RST, whose event is written
- * 1 k packets later (as after a hold) into DIR (default /dev/shm).  Prints
- * ns per packet and us per reset, best of 3.
+ * 1 k packets later (as after a hold) into DIR (default: a temporary
+ * directory in /dev/shm, removed after).  Prints ns per packet and us per
+ * reset, best of 3.
  */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,10 +25,10 @@
 
 #define PACKETS	(4u << 20)
 #define FLOWS	(1u << 16)
-#define LAG	1024
+#define LAG	1024	/* packets between a RST and its event */
 #ifndef RING
-#define RING	(1u << 16)
-#endif	/* packets between a RST and its event */
+#define RING	(1u << 16)	/* evidence_packets; -DRING=n to try others */
+#endif
 
 static double now(void)
 {
@@ -111,15 +113,38 @@ static double pass(struct evring *r, struct evpcap *w, int keep,
 	return now() - t0;
 }
 
+/* Remove the evidence files in dir, and dir itself. */
+static void cleanup(const char *dir)
+{
+	char path[512];
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, "rstaudit-", 9) != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		unlink(path);
+	}
+	if (d != NULL)
+		closedir(d);
+	rmdir(dir);
+}
+
 int main(int argc, char **argv)
 {
-	struct evpcap_conf c = { argc > 1 ? argv[1] : "/dev/shm", 64u << 20, 4,
+	char tmp[] = "/dev/shm/rstaudit-bench.XXXXXX";
+	struct evpcap_conf c = { argc > 1 ? argv[1] : tmp, 64u << 20, 4,
 				 2000000 };
 	double best_pkt = 1e9, best_ev = 1e9, base, all, tev;
 	uint32_t events;
 	int round;
 
 	log_init(0, 0);
+	if (argc < 2 && mkdtemp(tmp) == NULL) {
+		perror(tmp);
+		return 1;
+	}
 	for (round = 0; round < 3; round++) {
 		struct evring *r = evring_new(RING);
 		struct evpcap *w = evpcap_open(&c);
@@ -138,6 +163,7 @@ int main(int argc, char **argv)
 	printf("evpcap_keep   %6.1f ns per queued packet\n", best_pkt * 1e9);
 	printf("evpcap_event  %6.2f us per reset (8 packets of its flow, "
 	       "written)\n", best_ev * 1e6);
-	printf("files left in %s: rstaudit-*.pcapng (remove them)\n", c.dir);
+	if (argc < 2)
+		cleanup(tmp);
 	return 0;
 }
