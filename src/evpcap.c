@@ -303,7 +303,7 @@ static uint32_t iface_id(struct evpcap *w, uint32_t ifindex)
 	for (i = 0; i < w->nif; i++)
 		if (w->ifs[i] == ifindex)
 			return i;
-	if (w->nif == IFACES - 1 && ifindex != IF_OTHER)
+	if (w->nif >= IFACES - 1 && ifindex != IF_OTHER)
 		return iface_id(w, IF_OTHER);	/* full: the rest go here */
 	if (ifindex == IF_OTHER)
 		snprintf(name, sizeof(name), "other");

@@ -420,6 +420,38 @@ static void test_lost(void)
 	evring_free(r);
 }
 
+/* More interfaces than a file describes: the rest share one, "other". */
+static void test_interfaces(void)
+{
+	struct evring *r = evring_new(1024);
+	struct evpcap *w = open_writer(1 << 20, 3);
+	struct pkt d = fx_pkt(C, 41002, S, 7002, TH_ACK, 101, 901, 64, 2, 10);
+	struct pkt rst = fx_pkt(S, 7002, C, 41002, TH_RST | TH_ACK, 901, 101, 62, 0, 0);
+	struct rst_event e;
+	unsigned i, n[3], records;
+	char comment[2048];
+
+	if (w == NULL) {
+		CHECK(w != NULL);
+		return;
+	}
+	for (i = 0; i < 100; i++)	/* ifindexes no host has */
+		evfix_push(r, &d, i, 100000 + i);
+	make_event(&e, r, &rst, 1, 100);
+	for (i = 0; i < 100; i++)
+		evfix_push(r, &d, 101 + i, 200000 + i);
+	CHECK_EQ(evpcap_event(w, r, &e), 0);
+	CHECK_EQ(e.live.pcap_packets, EVPCAP_BEFORE + 1 + EVPCAP_AFTER);
+	CHECK_EQ(walk(e.live.pcap_file, n, 1, comment, sizeof(comment)), 0);
+	CHECK_EQ(n[1], 64);
+	CHECK_EQ(n[2], EVPCAP_BEFORE + 1 + EVPCAP_AFTER);
+	CHECK(pcap_has(e.live.pcap_file, EVPCAP_BEFORE + 1, &rst, &records));
+	CHECK_EQ(records, EVPCAP_BEFORE + 1 + EVPCAP_AFTER);
+	evpcap_close(w);
+	evring_free(r);
+	clean_dir();
+}
+
 /* The event says where its evidence is, or null; text output too. */
 static void test_output(void)
 {
@@ -489,6 +521,7 @@ int main(void)
 	T_RUN(test_rotation);
 	T_RUN(test_write_error);
 	T_RUN(test_lost);
+	T_RUN(test_interfaces);
 	T_RUN(test_check);
 	T_RUN(test_output);
 	rc = T_END("test_evpcap");
