@@ -13,6 +13,10 @@
 #     its RST, with the verdict as comment, after its flow's SYN; the
 #     genuine reply that came after a forged RST is there too
 #     (evidence.py events);
+#   - the same with two queues (two rings, one writer), without the
+#     gateway's reject (its RST reaches the first queue through NFLOG,
+#     its SYN maybe the second), and refused connections from 16 client
+#     addresses so that both queues have some;
 #   - rotation: 4 kB files, 2 kept, 100 resets: 2 files remain, none over
 #     4 kB, the newest, the first run's file among the removed
 #     (evidence.py rotation);
@@ -86,6 +90,27 @@ for i in range(int(sys.argv[1])):
 ev_counters() {
 	lab_counters "$1" >/dev/null &&
 	grep '^rstaudit: evidence: resets' "$LAB_TMP/$1.log" | tail -1
+}
+# refuse_from N: one refused connection from each of N more client
+# addresses, 10.0.1.100 onwards.
+refuse_from() {
+	_i=0
+	while [ "$_i" -lt "$1" ]; do
+		ip -n "$(lab_ns client)" addr add "10.0.1.$((100 + _i))/24" dev eth0 \
+			2>/dev/null
+		_i=$((_i + 1))
+	done
+	lab_in client "$LAB_PY" -c '
+import socket, sys
+for i in range(int(sys.argv[1])):
+    s = socket.socket()
+    s.bind(("10.0.1.%d" % (100 + i), 0))
+    try:
+        s.settimeout(5)
+        s.connect(("10.0.3.2", 7001))
+        sys.exit("port 7001 is open")
+    except ConnectionRefusedError:
+        s.close()' "$1"
 }
 # stop TAG: SIGTERM, and the daemon ends with status 0.
 stop() {
@@ -190,6 +215,38 @@ else
 	bad "daemon with evidence_dir did not start"
 fi
 first=$(ls "$EV")
+
+# ---- two queues, one writer ------------------------------------------------
+
+cat >"$T/q2.conf" <<EOF
+hold 0.5
+json_file $T/q2.json
+evidence_dir $T/q2
+queues 2
+EOF
+mkdir -p "$T/q2"
+if lab_daemon q2 gw -c "$T/q2.conf"; then
+	for fam in 4 6; do
+		for scn in refused abort inject; do
+			"scn_$scn" "$fam" || bad "scenario $scn (IPv$fam) failed"
+		done
+	done
+	# The queues are chosen by a hash of the addresses alone: 16 client
+	# addresses reach both (all on one: 1 chance in 65536).
+	refuse_from 16 || bad "16 refused connections from 16 addresses"
+	lab_poll 10 _has_events "$T/q2.json" 28 ||
+		bad "28 events within 10 s: $(events "$T/q2.json")"
+	q1=$(lab_counters q2 4 | sed -n 's/.*queue 1: queued \([0-9]*\),.*/\1/p')
+	if [ "${q1:-0}" -gt 0 ]; then
+		good "both queues had packets (queue 1: $q1)"
+	else
+		bad "queue 1 had no packets: the second ring was not tested"
+	fi
+	stop q2
+	checked "two queues" $CHECK events "$T/q2.json" --expect 28 --inject
+else
+	bad "daemon with two queues did not start"
+fi
 
 # ---- rotation ------------------------------------------------------------
 
