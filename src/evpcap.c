@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <net/if.h>
 #include <sys/stat.h>
 
+#include "conf.h"
 #include "evpcap.h"
 #include "log.h"
 #include "output.h"
@@ -211,6 +213,36 @@ void evpcap_close(struct evpcap *w)
 void evpcap_get_stats(const struct evpcap *w, struct evpcap_stats *st)
 {
 	*st = w->st;
+}
+
+void evpcap_log_stats(const struct evpcap *w)
+{
+	const struct evpcap_stats *s = &w->st;
+
+	log_warnx("evidence: resets %" PRIu64 " in %" PRIu64 " files (%" PRIu64
+		  " removed), packets %" PRIu64 " (and %" PRIu64 " shared), "
+		  "bytes %" PRIu64 "; write errors %" PRIu64 ", resets gone "
+		  "from the ring %" PRIu64, s->events, s->files, s->removed,
+		  s->records, s->shared, s->bytes, s->errors, s->lost);
+}
+
+int evpcap_setup(const struct conf *c, struct evpcap **w)
+{
+	struct evpcap_conf ec;
+
+	*w = NULL;
+	if (c->evidence_dir[0] == '\0')
+		return 0;
+	ec.dir = c->evidence_dir;
+	ec.file_size = c->evidence_file_size;
+	ec.files = c->evidence_files;
+	ec.hold_us = c->hold_us;
+	if ((*w = evpcap_open(&ec)) == NULL)
+		return -1;	/* evpcap_open() said why */
+	log_info("evidence: %s, %u files of %" PRIu64 " bytes at most, %u "
+		 "packets per queue", c->evidence_dir, ec.files, ec.file_size,
+		 c->evidence_packets);
+	return 0;
 }
 
 /* A write failed: say so once, until one works again. */

@@ -88,4 +88,15 @@ int	 evpcap_event(struct evpcap *w, struct evring *ring,
 
 void	 evpcap_get_stats(const struct evpcap *w, struct evpcap_stats *st);
 
+/* The counters as one log line (SIGUSR1, exit). */
+void	 evpcap_log_stats(const struct evpcap *w);
+
+struct conf;
+
+/*
+ * The daemon's writer from its configuration: *w NULL when evidence_dir
+ * is not set.  -1 (after a log line) when the directory cannot be used.
+ */
+int	 evpcap_setup(const struct conf *c, struct evpcap **w);
+
 #endif

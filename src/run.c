@@ -529,20 +529,6 @@ static void workers_stop(struct run *r)
 			pthread_join(r->w[i].tid, NULL);
 }
 
-static void evidence_print(struct run *r)
-{
-	struct evpcap_stats es;
-
-	pthread_mutex_lock(&r->out_mu);
-	evpcap_get_stats(r->ev, &es);
-	pthread_mutex_unlock(&r->out_mu);
-	log_warnx("evidence: resets %" PRIu64 " in %" PRIu64 " files (%" PRIu64
-		  " removed), packets %" PRIu64 " (and %" PRIu64 " shared), "
-		  "bytes %" PRIu64 "; write errors %" PRIu64 ", resets gone "
-		  "from the ring %" PRIu64, es.events, es.files, es.removed,
-		  es.records, es.shared, es.bytes, es.errors, es.lost);
-}
-
 static void counters_print(struct run *r)
 {
 	uint64_t by[ORIGIN_MAX] = { 0 }, events, flows = 0, evicted = 0,
@@ -595,8 +581,11 @@ static void counters_print(struct run *r)
 		  flows, evicted, expired, events, by[ORIGIN_ENDPOINT],
 		  by[ORIGIN_LOCAL], by[ORIGIN_MIDDLEBOX], by[ORIGIN_UNKNOWN], bad,
 		  lookups, marked);
-	if (r->ev != NULL)
-		evidence_print(r);
+	if (r->ev != NULL) {
+		pthread_mutex_lock(&r->out_mu);
+		evpcap_log_stats(r->ev);
+		pthread_mutex_unlock(&r->out_mu);
+	}
 }
 
 /* Open (or reopen, after SIGHUP) the event file. */
@@ -637,25 +626,6 @@ static void output_reopen(struct run *r)
 	r->out.fp = fp;		/* the counts carry on */
 	pthread_mutex_unlock(&r->out_mu);
 	log_info("%s: reopened", path);
-}
-
-/* The evidence files, when evidence_dir is set (evpcap.h). */
-static int evidence_open(struct run *r)
-{
-	struct evpcap_conf ec;
-
-	if (r->conf.evidence_dir[0] == '\0')
-		return 0;
-	ec.dir = r->conf.evidence_dir;
-	ec.file_size = r->conf.evidence_file_size;
-	ec.files = r->conf.evidence_files;
-	ec.hold_us = r->conf.hold_us;
-	if ((r->ev = evpcap_open(&ec)) == NULL)
-		return -1;	/* evpcap_open() said why */
-	log_info("evidence: %s, %u files of %" PRIu64 " bytes at most, %u "
-		 "packets per queue", r->conf.evidence_dir, ec.files,
-		 ec.file_size, r->conf.evidence_packets);
-	return 0;
 }
 
 static void run_usage(FILE *fp)
@@ -826,7 +796,7 @@ int run_main(int argc, char **argv)
 
 	if (output_open(&r) < 0)
 		return EXIT_NOOUTPUT;
-	if (evidence_open(&r) < 0) {
+	if (evpcap_setup(&r.conf, &r.ev) < 0) {
 		run_teardown(&r);
 		return EXIT_NOOUTPUT;
 	}
