@@ -113,11 +113,13 @@ static void walk_after(struct walk *w, struct evring_slot *s, unsigned after)
 	if (after == 0)
 		return;
 	/*
-	 * A SYN that opens another connection, or a later RST with its own
-	 * event (the packets after that one are its evidence): what came
-	 * later belongs elsewhere.
+	 * A SYN that opens another connection, or a later RST (the packets
+	 * after that one are its own event's evidence): what came later
+	 * belongs elsewhere.  By its flags, not its serial: the RST being
+	 * handed to the engine right now has none yet, and the engine may
+	 * release this event on that very packet.
 	 */
-	if (bare_syn(s) || s->serial != 0) {
+	if (bare_syn(s) || (s->tcp_flags & TH_RST)) {
 		w->na = w->wa = 0;
 		return;
 	}

@@ -73,9 +73,9 @@ struct evring_flow {
 /*
  * The packets of the flow of key around the RST whose event is serial:
  * before it, back to the SYN that opened the connection (at most
- * `before`, the nearest); after it, up to the next RST that has an event
- * of its own (whose after-packets they are), a SYN that opens another
- * connection, or until_us (at most `after`, the earliest).  Both directions, in ring
+ * `before`, the nearest); after it, up to the flow's next RST (whose
+ * own event's packets they are), a SYN that opens another connection, or
+ * until_us (at most `after`, the earliest).  Both directions, in ring
  * order; before and after are cut to EVRING_SIDE_MAX.  Returns 0, or
  * -1 when the RST itself has left the ring (the ring is too small for the
  * hold); f->n is then 0.

@@ -213,7 +213,7 @@ static void test_flow_opening_syn(void)
 	evring_free(r);
 }
 
-/* A burst: each RST's "after" ends at the next RST that has its own event. */
+/* A burst: each RST's "after" ends at the next RST, tagged yet or not. */
 static void test_flow_burst(void)
 {
 	struct evring *r = evring_new(256);
@@ -245,6 +245,17 @@ static void test_flow_burst(void)
 	evfix_push(r, &reply, 7, 3);
 	CHECK_EQ(evring_flow(r, evring_key(&rst), 12, 100, 64, 64, &f), 0);
 	CHECK_EQ(f.n, 6);
+	/* A RST the engine has not made an event of yet (no serial) cuts too. */
+	evring_free(r);
+	r = evring_new(256);
+	evfix_push(r, &syn, 1, 2);
+	evfix_push(r, &rst, 2, 3)->serial = 10;
+	evfix_push(r, &reply, 3, 3);
+	evfix_push(r, &crst, 3, 2);
+	CHECK_EQ(evring_flow(r, evring_key(&rst), 10, 3, 64, 64, &f), 0);
+	CHECK_EQ(f.n, 3);			/* SYN, RST, reply; not crst */
+	CHECK_EQ(f.slot[2]->ts_us, 3);
+	CHECK_EQ(f.slot[2]->tcp_flags, TH_ACK);
 	evring_free(r);
 }
 
