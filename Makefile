@@ -43,13 +43,16 @@ CORE	= src/pkt.o src/table.o src/flow.o src/host.o src/classify.o \
 	  src/evidence.o src/engine.o
 # Adapters: capture files, output, logging, the command line.
 ADAPT	= src/pcapin.o src/output.o src/sha1.o src/log.o src/analyze.o \
-	  src/nft.o src/nfq.o src/ct.o src/conf.o src/run.o
+	  src/nft.o src/nfq.o src/ct.o src/conf.o src/run.o $(EVIDENCE)
+# Evidence files: the ring of recent packets, pcapng blocks, the writer.
+EVIDENCE = src/evring.o src/pcapng.o src/evpcap.o
 # Operations: counters, control socket, sd_notify, privilege drop.
 OPS	= src/stats.o src/ctl.o src/notify.o src/priv.o
 OBJS	= $(CORE) $(ADAPT) $(OPS) src/main.o
 
 UNIT	= tests/unit/test_pkt tests/unit/test_flow tests/unit/test_classify \
-	  tests/unit/test_engine tests/unit/test_output tests/unit/test_ct
+	  tests/unit/test_engine tests/unit/test_output tests/unit/test_ct \
+	  tests/unit/test_evring tests/unit/test_evpcap
 
 .PHONY: FORCE all check unit golden-check corpus-check lab-check demo golden \
 	deps fuzz bench install uninstall clean
@@ -78,6 +81,18 @@ tests/unit/test_%: tests/unit/test_%.c tests/unit/*.h $(CORE) src/output.o src/s
 # The conntrack adapter's decoding, without a kernel that sends NFQA_CT.
 tests/unit/test_ct: tests/unit/test_ct.c tests/unit/t.h src/ct.o src/log.o
 	$(CC) $(CFLAGS) $(PC_CFLAGS) $(LDFLAGS) -o $@ $< src/ct.o src/log.o $(PC_LIBS)
+# The evidence writer's test reads its files back with libpcap.
+tests/unit/test_evring tests/unit/test_evpcap: tests/unit/test_ev%: \
+		tests/unit/test_ev%.c tests/unit/*.h $(CORE) $(EVIDENCE) \
+		src/output.o src/sha1.o src/log.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CORE) $(EVIDENCE) src/output.o \
+		src/sha1.o src/log.o -lpcap
+
+# What evidence files cost per packet and per reset (bench/evring.c).
+bench/evring: bench/evring.c tests/unit/*.h $(CORE) $(EVIDENCE) src/output.o \
+		src/sha1.o src/log.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CORE) $(EVIDENCE) src/output.o \
+		src/sha1.o src/log.o
 
 deps:
 	@sh tests/deps.sh
@@ -92,6 +107,7 @@ check: deps all $(UNIT)
 	@sh tests/live/run.sh
 	@sh tests/ops/live.sh
 	@sh tests/ops/install.sh
+	@sh tests/live/evidence.sh
 	@echo "make check: all suites passed"
 
 unit: all $(UNIT)
@@ -155,5 +171,6 @@ uninstall:
 	fi
 
 clean:
-	rm -f rstaudit src/*.o .flags $(UNIT) tests/fuzz/fuzz_pkt tests/fuzz/fuzz_file
+	rm -f rstaudit src/*.o .flags $(UNIT) tests/fuzz/fuzz_pkt tests/fuzz/fuzz_file \
+		bench/evring
 	rm -rf tests/out

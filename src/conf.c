@@ -14,7 +14,7 @@
 
 #define LINE_MAX_LEN	1024
 
-enum conf_type { T_UINT, T_BOOL, T_SECONDS, T_PATH, T_MASK };
+enum conf_type { T_UINT, T_BOOL, T_SECONDS, T_PATH, T_MASK, T_SIZE };
 
 struct conf_key {
 	const char	*name;
@@ -42,6 +42,10 @@ static const struct conf_key conf_keys[] = {
 	{ "log_group",		T_UINT,    F(log_group),	0, 65535 },
 	{ "user",		T_PATH,    F(user),		0, 0 },
 	{ "control_socket",	T_PATH,    F(control_socket),	0, 0 },
+	{ "evidence_dir",	T_PATH,    F(evidence_dir),	0, 0 },
+	{ "evidence_file_size",	T_SIZE,    F(evidence_file_size), 1024, 1ul << 40 },
+	{ "evidence_files",	T_UINT,    F(evidence_files),	1, 10000 },
+	{ "evidence_packets",	T_UINT,    F(evidence_packets),	256, 1u << 22 },
 };
 
 void conf_default(struct conf *c)
@@ -58,6 +62,9 @@ void conf_default(struct conf *c)
 	c->log_group = CONF_LOG_GROUP;
 	snprintf(c->control_socket, sizeof(c->control_socket), "%s",
 		 CONF_CONTROL_SOCKET);
+	c->evidence_file_size = 10ul << 20;
+	c->evidence_files = 10;
+	c->evidence_packets = 1u << 16;
 }
 
 static void store_uint(void *field, size_t size, unsigned long v)
@@ -79,6 +86,31 @@ static int parse_uint(const char *s, int base, unsigned long *v)
 	errno = 0;
 	*v = strtoul(s, &end, base);
 	return errno || end == s || *end ? -1 : 0;
+}
+
+/* A byte count: digits, then k, M or G (powers of 1024) or nothing. */
+static int parse_size(const char *s, unsigned long *v)
+{
+	static const char units[] = "kKmMgG";
+	unsigned shift = 0;
+	const char *u;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	*v = strtoul(s, &end, 10);
+	if (errno || end == s)
+		return -1;
+	if (*end != '\0') {
+		if ((u = strchr(units, *end)) == NULL || end[1] != '\0')
+			return -1;
+		shift = 10 * (unsigned)((u - units) / 2 + 1);
+		if (*v > (~0ul >> shift))
+			return -1;
+		*v <<= shift;
+	}
+	return 0;
 }
 
 static int parse_bool(const char *s, int *v)
@@ -126,6 +158,15 @@ int conf_set(struct conf *c, const char *key, const char *value,
 		if (parse_uint(value, 0, &u) < 0 || u > 0xffffffffUL) {
 			snprintf(msg, sizeof(msg), "%s: give a 32-bit mask, e.g. 0x20000000, "
 				 "or 0 for none", k->name);
+			*err = msg;
+			return -1;
+		}
+		store_uint(field, k->size, u);
+		break;
+	case T_SIZE:
+		if (parse_size(value, &u) < 0 || u < k->lo || u > k->hi) {
+			snprintf(msg, sizeof(msg), "%s: give bytes, 1k to 1024G "
+				 "(suffix k, M or G)", k->name);
 			*err = msg;
 			return -1;
 		}

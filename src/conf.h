@@ -22,6 +22,11 @@
  *	log_group N		that NFLOG group (0..65535)
  *	user NAME		after setup, run as NAME with CAP_NET_ADMIN only
  *	control_socket PATH	where `rstaudit stats` asks ("none": off)
+ *	evidence_dir PATH	each reset and its flow into pcapng files there
+ *				("": off; see evpcap.h)
+ *	evidence_file_size N	bytes a file may reach (k, M, G suffixes)
+ *	evidence_files N	files kept; the oldest are removed
+ *	evidence_packets N	queued packets remembered, per queue
  *
  * Errors are reported as `file:line: message`, all of them, and counted.
  */
@@ -55,12 +60,17 @@ struct conf {
 	uint16_t log_group;
 	char	 user[64];		/* "": stay as started */
 	char	 control_socket[108];	/* sun_path; "none": off */
+	char	 evidence_dir[PATH_MAX];	/* "": no evidence files */
+	uint64_t evidence_file_size;
+	uint32_t evidence_files;
+	uint32_t evidence_packets;
 };
 
 /* Defaults: queue 0, 1 queue, hold 2 s, stdout, 1 M flows, learn 8,
  * mark 0x20000000, queue_length NFQUEUE_LENGTH, install rules, log
  * rejects to group CONF_LOG_GROUP, no user, control socket
- * CONF_CONTROL_SOCKET. */
+ * CONF_CONTROL_SOCKET, no evidence files (when on: 10 files of 10 MB,
+ * 65536 packets per queue). */
 void	conf_default(struct conf *c);
 
 /*

@@ -130,6 +130,14 @@ static void json_live(FILE *fp, const struct rst_live *l)
 	}
 	fputs(",\"verdict\":", fp);
 	json_str(fp, l->verdict);
+	if (l->pcap_file != NULL) {
+		fputs(",\"evidence_pcap\":{\"file\":", fp);
+		json_str(fp, l->pcap_file);
+		fprintf(fp, ",\"frame\":%u,\"packets\":%u}", l->pcap_frame,
+			l->pcap_packets);
+	} else {
+		fputs(",\"evidence_pcap\":null", fp);
+	}
 }
 
 static void output_json(struct output *o, const struct rst_event *e)
@@ -207,6 +215,9 @@ static void output_text(struct output *o, const struct rst_event *e)
 			e->live.out[0] ? e->live.out : "-",
 			e->live.ct_known ? e->live.ct_state : "none",
 			e->live.verdict);
+	if (e->live.valid && e->live.pcap_file != NULL)
+		fprintf(fp, " pcap %s frame %u (%u packets)", e->live.pcap_file,
+			e->live.pcap_frame, e->live.pcap_packets);
 	fputc('\n', fp);
 	for (i = 0; i < e->v.n_ev; i++) {
 		evidence_format(e, &e->v.ev[i], sentence, sizeof(sentence));

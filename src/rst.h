@@ -103,6 +103,14 @@ struct rst_live {
 	char ct_state[16];
 	char in[16], out[16];	/* interface names */
 	char verdict[16];	/* what the daemon told the kernel */
+	/*
+	 * The evidence file holding it and its flow (evpcap.c), set as it
+	 * is emitted; pcap_file points into the writer and is good while
+	 * the event is written.  NULL: none (off, or not written).
+	 */
+	const char *pcap_file;
+	uint32_t pcap_frame;	/* the RST's record number there, from 1 */
+	uint32_t pcap_packets;	/* its flow's packets there, the RST included */
 };
 
 struct rst_event {

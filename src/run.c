@@ -35,6 +35,7 @@
 #include "ct.h"
 #include "ctl.h"
 #include "engine.h"
+#include "evpcap.h"
 #include "log.h"
 #include "nfq.h"
 #include "nft.h"
@@ -67,6 +68,7 @@ struct worker {
 	struct nfqueue		*log;		/* the NFLOG group (worker 0) */
 	struct ct_handle	*ct;
 	struct engine		*eng;
+	struct evring		*ring;		/* recent packets (evidence on) */
 	int			 tfd;
 	uint64_t		 parse[PKT_STATUS_MAX];
 	pthread_mutex_t		 snap_mu;	/* guards snap */
@@ -79,6 +81,7 @@ struct run {
 	int			 verbose, daemonize, check_only;
 	pthread_mutex_t		 out_mu;	/* guards out and its file */
 	struct output		 out;
+	struct evpcap		*ev;		/* evidence files, or NULL */
 	struct worker		*w;
 	int			 nw;
 	int			 failed;	/* a queue failed while running */
@@ -173,6 +176,8 @@ static void run_emit(struct rst_event *e, void *arg)
 	struct run *r = w->run;
 
 	pthread_mutex_lock(&r->out_mu);
+	if (r->ev != NULL)
+		evpcap_event(r->ev, w->ring, e);	/* fills e->live.pcap_* */
 	output_event(&r->out, e);
 	if (fflush(r->out.fp) == EOF)
 		log_warn("cannot write events");
@@ -282,6 +287,7 @@ static void live_fill(struct worker *w, struct rst_event *e,
 static int worker_packet(const struct nfqueue_pkt *np, void *arg)
 {
 	struct worker *w = arg;
+	struct evring_slot *kept = NULL;
 	struct rst_event *e;
 	enum pkt_status s;
 	struct pkt p;
@@ -303,9 +309,15 @@ static int worker_packet(const struct nfqueue_pkt *np, void *arg)
 		p.dir = DIR_OUT;
 	else if (np->hook == NF_INET_LOCAL_IN)
 		p.dir = DIR_IN;
+	if (w->ring != NULL)
+		kept = evpcap_keep(w->ring, &p, np->payload, np->caplen, np->len,
+				   np->ts_us, np->indev, np->outdev);
 	e = engine_packet(w->eng, &p, np->ts_us, 0);
-	if (e != NULL)
+	if (e != NULL) {
+		if (kept != NULL)
+			kept->serial = e->serial;	/* its event finds it so */
 		live_fill(w, e, np);
+	}
 	return NFQUEUE_ACCEPT;
 }
 
@@ -472,6 +484,12 @@ static int worker_open(struct run *r, struct worker *w, int idx)
 			 ec.max_flows);
 		return -1;
 	}
+	if (r->ev != NULL &&
+	    (w->ring = evring_new(r->conf.evidence_packets)) == NULL) {
+		log_warn("queue %u: cannot allocate %u evidence packets", w->qnum,
+			 r->conf.evidence_packets);
+		return -1;
+	}
 	nfqueue_conf_default(&qc);
 	qc.num = w->qnum;
 	qc.length = r->conf.queue_length;
@@ -503,6 +521,7 @@ static void worker_close(struct worker *w)
 	nfqueue_close(w->log);
 	ct_close(w->ct);
 	engine_free(w->eng);
+	evring_free(w->ring);
 	if (w->tfd >= 0)
 		close(w->tfd);
 	pthread_mutex_destroy(&w->snap_mu);
@@ -571,6 +590,10 @@ static void run_stats(struct run *r, struct stats *s)
 	for (a = 0; a < ORIGIN_MAX; a++)
 		for (c = 0; c < CAUSE_MAX; c++)
 			s->by[a][c] = r->out.by[a][c];
+	if (r->ev != NULL) {
+		s->has_evidence = 1;
+		evpcap_get_stats(r->ev, &s->ev);
+	}
 	pthread_mutex_unlock(&r->out_mu);
 }
 
@@ -713,6 +736,7 @@ static int run_configure(struct run *r, const struct override *ov, int nov)
 {
 	const char *path = r->conf_path ? r->conf_path : CONF_FILE;
 	const char *err;
+	char msg[PATH_MAX + 128];
 	int errors = 0, i;
 
 	conf_default(&r->conf);
@@ -732,6 +756,11 @@ static int run_configure(struct run *r, const struct override *ov, int nov)
 	if ((unsigned)r->conf.queue + r->conf.queues - 1 > 65535) {
 		log_warnx("%s: queues %u from queue %u go past 65535", path,
 			  r->conf.queues, r->conf.queue);
+		errors++;
+	}
+	if (r->conf.evidence_dir[0] != '\0' &&
+	    evpcap_check(r->conf.evidence_dir, msg, sizeof(msg)) < 0) {
+		log_warnx("%s: %s", path, msg);
 		errors++;
 	}
 	if (r->daemonize && r->conf.json_file[0] != '\0' &&
@@ -767,6 +796,7 @@ static void run_teardown(struct run *r)
 	for (i = 0; i < r->nw; i++)
 		worker_close(&r->w[i]);
 	free(r->w);
+	evpcap_close(r->ev);
 	if (r->out.fp != NULL && r->out.fp != stdout)
 		fclose(r->out.fp);
 	pthread_mutex_destroy(&r->out_mu);
@@ -776,6 +806,7 @@ static void run_teardown(struct run *r)
 
 int run_main(int argc, char **argv)
 {
+	char err[256];
 	struct override ov[16];
 	struct run r;
 	int nov = 0, i, errors, rc = EXIT_OK;
@@ -809,6 +840,10 @@ int run_main(int argc, char **argv)
 		run_teardown(&r);
 		return EXIT_SETUP;
 	}
+	if (evpcap_setup(&r.conf, &r.ev) < 0) {
+		run_teardown(&r);
+		return EXIT_NOOUTPUT;
+	}
 	r.nw = r.conf.queues;
 	if ((r.w = calloc((size_t)r.nw, sizeof(*r.w))) == NULL) {
 		log_warn("workers");
@@ -829,6 +864,14 @@ int run_main(int argc, char **argv)
 	}
 	/* Everything privileged is open; before any thread: caps are per thread. */
 	if (r.conf.user[0] != '\0' && priv_drop(r.conf.user, r.uid, r.gid) < 0) {
+		rules_remove();
+		run_teardown(&r);
+		return EXIT_SETUP;
+	}
+	/* Evidence files are made as that user: it must be able to. */
+	if (r.ev != NULL && r.conf.user[0] != '\0' &&
+	    evpcap_check(r.conf.evidence_dir, err, sizeof(err)) < 0) {
+		log_warnx("%s (as user %s)", err, r.conf.user);
 		rules_remove();
 		run_teardown(&r);
 		return EXIT_SETUP;

@@ -24,10 +24,12 @@ enum kind {
 	K_GLOBAL,	/* uint64_t at off in struct stats */
 	K_PARSE,	/* per queue and parse status */
 	K_RESETS,	/* per origin and cause */
+	K_EVIDENCE,	/* uint64_t at off in struct evpcap_stats, when on */
 };
 
 /* Where a family goes in the text, in this order ("flows" line last). */
-enum line { L_NONE, L_QUEUE, L_LOG, L_ENGINE, L_CT, L_CAUSE, L_TOTAL, L_MAX };
+enum line { L_NONE, L_QUEUE, L_LOG, L_ENGINE, L_CT, L_CAUSE, L_EVIDENCE,
+	     L_TOTAL, L_MAX };
 
 enum type { COUNTER, GAUGE };
 
@@ -45,6 +47,7 @@ struct family {
 #define Q32(f)	K_QUEUE32, offsetof(struct stats_queue, f)
 #define LG(f)	K_LOG, offsetof(struct nfqueue_stats, f)
 #define G(f)	K_GLOBAL, offsetof(struct stats, f)
+#define EV(f)	K_EVIDENCE, offsetof(struct evpcap_stats, f)
 
 static const struct family families[] = {
 	{ "queue_packets_total", COUNTER, Q(q.queued), L_QUEUE, "queued",
@@ -107,6 +110,21 @@ static const struct family families[] = {
 
 	{ NULL, COUNTER, K_RESETS, 0, L_CAUSE, "", NULL },
 
+	{ "evidence_resets_total", COUNTER, EV(events), L_EVIDENCE, "resets",
+	  "Resets written to evidence files with their flow." },
+	{ "evidence_files_total", COUNTER, EV(files), L_EVIDENCE, "files",
+	  "Evidence files created." },
+	{ "evidence_files_removed_total", COUNTER, EV(removed), L_EVIDENCE,
+	  "removed", "Evidence files removed to keep their number bounded." },
+	{ "evidence_packets_total", COUNTER, EV(records), L_EVIDENCE, "packets",
+	  "Packet records written to evidence files." },
+	{ "evidence_bytes_total", COUNTER, EV(bytes), L_EVIDENCE, "bytes",
+	  "Bytes written to evidence files." },
+	{ "evidence_write_errors_total", COUNTER, EV(errors), L_EVIDENCE,
+	  "write errors", "Evidence writes that failed (the reset is still reported)." },
+	{ "evidence_lost_total", COUNTER, EV(lost), L_EVIDENCE,
+	  "resets gone from the ring", "Resets whose packets had left the ring by their event." },
+
 	{ "flows", GAUGE, Q(e.flows), L_TOTAL, "flows",
 	  "Connections tracked now." },
 	{ "flows_evicted_total", COUNTER, Q(e.flows_evicted), L_TOTAL, "evicted",
@@ -132,6 +150,7 @@ static const char *const line_prefix[L_MAX] = {
 	[L_ENGINE] = "engine: ",
 	[L_CT] = "conntrack: ",
 	[L_CAUSE] = "resets by cause: ",
+	[L_EVIDENCE] = "evidence: ",
 	[L_TOTAL] = "",
 };
 
@@ -195,6 +214,11 @@ static int family_sample(const struct family *f, const struct stats *s,
 		snprintf(labels, len, "origin=\"%s\",cause=\"%s\"",
 			 origin_names[i / CAUSE_MAX], cause_names[i % CAUSE_MAX]);
 		*v = s->by[i / CAUSE_MAX][i % CAUSE_MAX];
+		return 0;
+	case K_EVIDENCE:
+		if (i > 0 || !s->has_evidence)
+			return -1;
+		memcpy(v, (const char *)&s->ev + f->off, sizeof(*v));
 		return 0;
 	}
 	return -1;
@@ -302,7 +326,8 @@ int stats_write(FILE *fp, const struct stats *s, enum stats_format fmt)
 		if (s->has_log)
 			text_line(fp, s, L_LOG, 0);
 		for (line = L_ENGINE; line < L_MAX; line++)
-			text_line(fp, s, (enum line)line, 0);
+			if (line != L_EVIDENCE || s->has_evidence)
+				text_line(fp, s, (enum line)line, 0);
 	}
 	return ferror(fp) ? -1 : 0;
 }

@@ -22,6 +22,7 @@
 #include "conf.h"
 #include "ct.h"
 #include "engine.h"
+#include "evpcap.h"
 #include "nfq.h"
 #include "pkt.h"
 #include "rst.h"
@@ -45,6 +46,8 @@ struct stats {
 	int			has_log;
 	uint16_t		log_group;
 	struct nfqueue_stats	log;		/* the NFLOG group (queued, lost) */
+	int			has_evidence;	/* evidence files are on */
+	struct evpcap_stats	ev;
 	uint64_t		events;		/* events written */
 	uint64_t		by[ORIGIN_MAX][CAUSE_MAX];
 	uint64_t		start_time;	/* seconds since the epoch */
