@@ -10,7 +10,9 @@
  * (the server holds the TIME_WAIT) and opens the next.  Completions
  * during [warmup, seconds] give the rate.  Prints:
  *
- *	connrate: N connections in T s: R/s, failed F
+ *	connrate: N connections in T s: R/s, failed F, total C
+ *
+ * (C: every connection completed, warm-up and stragglers included.)
  *
  * The server prints "ready" once it listens; it exits on SIGTERM.
  */
@@ -118,7 +120,7 @@ static int conn_start(int ep, const struct target *t)
 static int client(const struct target *t, int conc, double seconds, double warm)
 {
 	struct epoll_event evs[256];
-	uint64_t done = 0, failed = 0;
+	uint64_t done = 0, failed = 0, total = 0;
 	double t0 = mono(), now = t0, t_warm = t0 + warm, t_end = t0 + seconds;
 	int ep, i, n, inflight = 0;
 	char b;
@@ -151,6 +153,7 @@ static int client(const struct target *t, int conc, double seconds, double warm)
 			close(fd);	/* removed from the epoll set */
 			inflight--;
 			if (r == 0 && !(evs[i].events & EPOLLERR)) {
+				total++;
 				if (now >= t_warm && now <= t_end)
 					done++;
 			} else {
@@ -160,9 +163,10 @@ static int client(const struct target *t, int conc, double seconds, double warm)
 		if (now > t_end + 10)	/* stragglers: give up on them */
 			break;
 	}
-	printf("connrate: %llu connections in %.3f s: %.0f/s, failed %llu\n",
-	       (unsigned long long)done, seconds - warm,
-	       (double)done / (seconds - warm), (unsigned long long)failed);
+	printf("connrate: %llu connections in %.3f s: %.0f/s, failed %llu, "
+	       "total %llu\n", (unsigned long long)done, seconds - warm,
+	       (double)done / (seconds - warm), (unsigned long long)failed,
+	       (unsigned long long)total);
 	return 0;
 }
 

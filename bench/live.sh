@@ -52,6 +52,8 @@
 #   BENCH_CPU_GEN, BENCH_CPU_CONS   CPUs for the flood and the consumer (0, 1)
 #   BENCH_PERF        a directory: record `perf record -g` of the consumer's
 #                     CPU during each rstaudit window there
+#   BENCH_CONF        configuration file for every `rstaudit run` (-c);
+#                     default an empty one, so /etc/rstaudit.conf is not read
 #   RSTAUDIT          the binary (./rstaudit)
 #   LAB_PREFIX        namespace prefix (rsbn<pid>)
 set -u
@@ -203,7 +205,7 @@ cons_start() {
 		lab_spawn gw cons taskset -c "$CPU_CONS" "$LAB_TMP/nfqbare" &&
 		lab_wait_log cons '^ready' 5 ;;
 	rstaudit)
-		lab_daemon cons gw --no-install-rules \
+		lab_daemon cons gw -c "$CONF" --no-install-rules \
 			--json-file "$LAB_TMP/events.json" &&
 		taskset -a -p -c "$CPU_CONS" "$(pid_of cons)" >/dev/null ;;
 	esac
@@ -338,14 +340,27 @@ gw_setup() {
 		EOF
 		;;
 	rstaudit)
-		lab_daemon gwd gw --json-file "$LAB_TMP/gw-events.json" ;;
+		lab_daemon gwd gw -c "$CONF" --json-file "$LAB_TMP/gw-events.json" &&
+		_cpu0=$(cpu_ticks "$(pid_of gwd)") ;;
 	esac
 }
 
+# gw_clear plain|ct|rstaudit [UNITS]: undo gw_setup.  For rstaudit, say
+# on stderr what it did per unit of work (UNITS: connections, or 0).
 gw_clear() {
 	case $1 in
 	ct) lab_in gw nft delete table inet bench_ct ;;
-	rstaudit) stop gwd ;;
+	rstaudit)
+		if [ "${2:-0}" -gt 0 ]; then
+			_cpu1=$(cpu_ticks "$(pid_of gwd)")
+			lab_counters gwd >"$LAB_TMP/gwd.counters" || return 1
+			_q=$(field "$(grep 'rstaudit: queue' "$LAB_TMP/gwd.counters")" queued)
+			awk -v q="$_q" -v n="$2" -v c=$((_cpu1 - _cpu0)) \
+			    -v hz="$(getconf CLK_TCK)" 'BEGIN {
+				printf "    (rstaudit: %.1f packets queued and %.1f CPU us per connection)\n",
+				    q / n, c / hz * 1e6 / n }' >&2
+		fi
+		stop gwd ;;
 	esac || return 1
 	[ -z "$(gw_tables)" ] || { lab_log "gw still has: $(gw_tables)"; return 1; }
 }
@@ -366,19 +381,27 @@ conn_one() {
 	gw_setup "$1" || return 1
 	lab_in client "$LAB_TMP/connrate" -c 64 -t "$CONN_S" -w 0.5 $SERVER $PORT_CONN \
 		>"$LAB_TMP/conn.out" 2>&1 || { cat "$LAB_TMP/conn.out" >&2; return 1; }
-	gw_clear "$1" || return 1
 	_l=$(cat "$LAB_TMP/conn.out")
+	gw_clear "$1" "$(field "$_l" 'total')" || return 1
 	_f=$(field "$_l" failed)
 	[ "${_f:-1}" = 0 ] || say "  ($1: $_f connections failed)"
 	echo "$_l" | sed -n 's/.*: \([0-9]*\)\/s.*/\1/p'
 }
 
-# part_gw NAME FN UNIT: FN plain|ct|rstaudit, interleaved, BENCH_RUNS times.
+# part_gw NAME FN UNIT: FN plain|ct|rstaudit, interleaved, BENCH_RUNS
+# times, the order rotated each time so that a drift over a round (the
+# host's load, state left by the previous run) does not always fall on
+# the same setup.
 part_gw() {
 	_name=$1 _fn=$2 _unit=$3
 	_r=1
 	while [ $_r -le "$RUNS" ]; do
-		for _s in plain ct rstaudit; do
+		case $((_r % 3)) in
+		1) _order="plain ct rstaudit" ;;
+		2) _order="ct rstaudit plain" ;;
+		0) _order="rstaudit plain ct" ;;
+		esac
+		for _s in $_order; do
 			_v=$($_fn $_s) || die "$_name: $_s run $_r failed"
 			[ -n "$_v" ] || die "$_name: $_s run $_r gave no figure"
 			echo "$_v" >> "$LAB_TMP/$_name.$_s"
@@ -400,7 +423,15 @@ part_tput() {
 }
 
 part_conn() {
-	lab_sysctl gw net.netfilter.nf_conntrack_tcp_timeout_time_wait=2 2>/dev/null
+	# Each run leaves a TIME_WAIT per connection in the server (it closes
+	# first) and in gw's conntrack; a later run that reuses the ports
+	# is slowed by them (measured: the second of two identical runs was
+	# a third slower).  The server keeps none (the bucket limit is 0:
+	# the kernel says "time wait bucket table overflow" and closes), gw
+	# forgets them after 2 s.
+	lab_sysctl server net.ipv4.tcp_max_tw_buckets=0 &&
+	lab_sysctl gw net.netfilter.nf_conntrack_tcp_timeout_time_wait=2 ||
+		die "cannot shorten TIME_WAIT"
 	say "new connections: 64 in flight, ${CONN_S}s (0.5s warm-up), server accepts and closes"
 	lab_spawn server connsrv "$LAB_TMP/connrate" -l $PORT_CONN &&
 	lab_wait_log connsrv '^ready' 5 || die "connection server"
@@ -431,7 +462,7 @@ part_mem() {
 		}
 	}
 	EOF
-	lab_daemon mem gw --json-file "$LAB_TMP/mem-events.json" || die "rstaudit run"
+	lab_daemon mem gw -c "$CONF" --json-file "$LAB_TMP/mem-events.json" || die "rstaudit run"
 	_pid=$(pid_of mem)
 	_rss0=$(mem_status "$_pid" VmRSS)
 	_ct0=$(lab_in gw conntrack -C 2>/dev/null)
@@ -534,6 +565,10 @@ summary() {
 
 lab_trap
 bench_up || die "cannot build the lab"
+CONF=${BENCH_CONF:-$LAB_TMP/empty.conf}
+[ -n "${BENCH_CONF:-}" ] || : >"$CONF"
+case $CONF in /*) ;; *) CONF=$(pwd)/$CONF ;; esac
+[ -r "$CONF" ] || die "$CONF: cannot read"
 bench_build || die "cannot build the bench tools"
 say "lab $LAB_PREFIX up: client $CLIENT - gw - server $SERVER; parts: $PARTS"
 for _p in $PARTS; do
