@@ -15,7 +15,10 @@
 #
 #   client 10.0.1.2 [eth0] -- [c0] gw 10.0.1.1 | 10.0.2.1 [s0] -- [eth0] server 10.0.2.2
 #
-# Veth offloads stay at their defaults (GSO/GRO on, as a gateway's NICs).
+# Veth offloads stay at their defaults (TSO/GSO on: the gateway forwards
+# 64 KiB segments, as it does GRO'd ones from real NICs); BENCH_OFFLOAD=0
+# turns transmit checksum offload off, and with it TSO, so that every
+# 1500-byte packet crosses the gateway's rules on its own.
 #
 # Parts (BENCH_PARTS, default all four):
 #   verdict  RST verdict rate, rstaudit against nfqbare (bench/nfqbare.c),
@@ -49,6 +52,7 @@
 #   BENCH_CONN_S      seconds of each connection run (3)
 #   BENCH_MEM_FLOWS   flows for the memory figure (1000000)
 #   BENCH_MEM_RATE    SYNs per second for it (100000)
+#   BENCH_OFFLOAD     0: no checksum offload (nor TSO) on the veths (1)
 #   BENCH_CPU_GEN, BENCH_CPU_CONS   CPUs for the flood and the consumer (0, 1)
 #   BENCH_PERF        a directory: record `perf record -g` of the consumer's
 #                     CPU during each rstaudit window there
@@ -130,6 +134,10 @@ bench_up() {
 	# the TIME_WAITs.  Short conntrack TIME_WAIT in gw, so that runs
 	# do not fill its table.
 	lab_sysctl client net.ipv4.ip_local_port_range="1024 65000" || return 1
+	if [ "${BENCH_OFFLOAD:-1}" = 0 ]; then
+		lab_csum_off client eth0 && lab_csum_off gw c0 s0 &&
+		lab_csum_off server eth0 || return 1
+	fi
 }
 
 bench_build() {
@@ -570,7 +578,7 @@ CONF=${BENCH_CONF:-$LAB_TMP/empty.conf}
 case $CONF in /*) ;; *) CONF=$(pwd)/$CONF ;; esac
 [ -r "$CONF" ] || die "$CONF: cannot read"
 bench_build || die "cannot build the bench tools"
-say "lab $LAB_PREFIX up: client $CLIENT - gw - server $SERVER; parts: $PARTS"
+say "lab $LAB_PREFIX up: client $CLIENT - gw - server $SERVER; offload ${BENCH_OFFLOAD:-1}; parts: $PARTS"
 for _p in $PARTS; do
 	case $_p in
 	verdict) part_verdict ;;
