@@ -50,6 +50,8 @@
 #   BENCH_FLOOD_FLOWS 4-tuples the flood cycles through (16384)
 #   BENCH_TPUT_S      seconds of each iperf3 run, after 1 s omitted (3)
 #   BENCH_CONN_S      seconds of each connection run (3)
+#   BENCH_CONN_C      connections in flight (64; 256 gave the same ratios:
+#                     the rate is bound by CPU, not by the queue's latency)
 #   BENCH_MEM_FLOWS   flows for the memory figure (1000000)
 #   BENCH_MEM_RATE    SYNs per second for it (100000)
 #   BENCH_OFFLOAD     0: no checksum offload (nor TSO) on the veths (1)
@@ -71,6 +73,7 @@ WINDOW_S=${BENCH_WINDOW_S:-2}
 FLOOD_FLOWS=${BENCH_FLOOD_FLOWS:-16384}
 TPUT_S=${BENCH_TPUT_S:-3}
 CONN_S=${BENCH_CONN_S:-3}
+CONN_C=${BENCH_CONN_C:-64}
 MEM_FLOWS=${BENCH_MEM_FLOWS:-1000000}
 MEM_RATE=${BENCH_MEM_RATE:-100000}
 CPU_GEN=${BENCH_CPU_GEN:-0}
@@ -387,7 +390,7 @@ print("%.0f" % (d["end"]["sum_received"]["bits_per_second"] / 1e6))
 
 conn_one() {
 	gw_setup "$1" || return 1
-	lab_in client "$LAB_TMP/connrate" -c 64 -t "$CONN_S" -w 0.5 $SERVER $PORT_CONN \
+	lab_in client "$LAB_TMP/connrate" -c "$CONN_C" -t "$CONN_S" -w 0.5 $SERVER $PORT_CONN \
 		>"$LAB_TMP/conn.out" 2>&1 || { cat "$LAB_TMP/conn.out" >&2; return 1; }
 	_l=$(cat "$LAB_TMP/conn.out")
 	gw_clear "$1" "$(field "$_l" 'total')" || return 1
@@ -440,7 +443,7 @@ part_conn() {
 	lab_sysctl server net.ipv4.tcp_max_tw_buckets=0 &&
 	lab_sysctl gw net.netfilter.nf_conntrack_tcp_timeout_time_wait=2 ||
 		die "cannot shorten TIME_WAIT"
-	say "new connections: 64 in flight, ${CONN_S}s (0.5s warm-up), server accepts and closes"
+	say "new connections: $CONN_C in flight, ${CONN_S}s (0.5s warm-up), server accepts and closes"
 	lab_spawn server connsrv "$LAB_TMP/connrate" -l $PORT_CONN &&
 	lab_wait_log connsrv '^ready' 5 || die "connection server"
 	part_gw conn conn_one conn/s
