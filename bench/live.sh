@@ -80,6 +80,7 @@ CPU_GEN=${BENCH_CPU_GEN:-0}
 CPU_CONS=${BENCH_CPU_CONS:-1}
 RSTAUDIT=${RSTAUDIT:-./rstaudit}
 LAB_PREFIX=${LAB_PREFIX:-rsbn$$}
+# shellcheck disable=SC2034	# read by tests/lab/lib.sh
 LAB_DIR=$(pwd)/tests/lab
 export RSTAUDIT
 
@@ -114,6 +115,7 @@ fi
 bench_up() {
 	lab_need_root || return 1
 	LAB_TMP=$(mktemp -d "${TMPDIR:-/tmp}/$LAB_PREFIX.XXXXXX") || return 1
+	# shellcheck disable=SC2034	# read by lab_down
 	LAB_IS_UP=1
 	for _n in client gw server; do
 		ip netns add "$(lab_ns "$_n")" ||
@@ -146,7 +148,7 @@ bench_up() {
 bench_build() {
 	_w="-std=gnu11 -O2 -Wall -Wextra -Wshadow -Wstrict-prototypes \
 -Wmissing-prototypes -Wformat=2 -Wwrite-strings -D_GNU_SOURCE"
-	# shellcheck disable=SC2086
+	# shellcheck disable=SC2086,SC2046	# flag lists: split on purpose
 	cc $_w -o "$LAB_TMP/nfqbare" bench/nfqbare.c \
 		$(pkg-config --cflags --libs libnetfilter_queue libmnl) &&
 	cc $_w -o "$LAB_TMP/rstflood" bench/rstflood.c &&
@@ -268,6 +270,7 @@ verdict_one() {
 	_t1=$(sample cons "$_p") || return 1
 	_c1=$(cons_counts "$_cons")
 	if [ -n "${BENCH_PERF:-}" ] && [ "$_cons" = rstaudit ]; then
+		# shellcheck disable=SC2086	# options: split on purpose
 		perf record -q ${BENCH_PERF_ARGS:--g} -C "$CPU_CONS" -o "$BENCH_PERF/perf.$_mode.$_run.data" \
 			-- sleep "$WINDOW_S" >/dev/null 2>&1
 	else
@@ -413,7 +416,7 @@ part_gw() {
 		0) _order="rstaudit plain ct" ;;
 		esac
 		for _s in $_order; do
-			_v=$($_fn $_s) || die "$_name: $_s run $_r failed"
+			_v=$($_fn "$_s") || die "$_name: $_s run $_r failed"
 			[ -n "$_v" ] || die "$_name: $_s run $_r gave no figure"
 			echo "$_v" >> "$LAB_TMP/$_name.$_s"
 			printf '  %-5s gw %-8s run %d: %s %s\n' "$_name" "$_s" $_r "$_v" "$_unit"
@@ -486,7 +489,7 @@ part_mem() {
 		lab_poll 30 _queue_empty || die "the queue does not drain"
 		lab_counters mem >"$LAB_TMP/mem.counters" || die "no counters"
 		_flows=$(field "$(grep 'rstaudit: flows' "$LAB_TMP/mem.counters")" flows)
-		say "  pass $_pass at ${_rate}/s: $(cat "$LAB_TMP/syn.out" | sed 's/^rstflood: //'); daemon flows $_flows"
+		say "  pass $_pass at ${_rate}/s: $(sed 's/^rstflood: //' "$LAB_TMP/syn.out"); daemon flows $_flows"
 		[ "${_flows:-0}" -ge "$MEM_FLOWS" ] && break
 		[ $_pass -ge 3 ] && break
 		# Some failed open: send them all again, slower (a SYN the
