@@ -570,7 +570,8 @@ summary() {
 			    ">= " $NF "x", (ratio >= $NF ? "met" : "MISSED")
 			if ($1 ~ /^RST/) {
 				printf "%-45s %10s %10s\n", "  failed open/s meanwhile", $4, $5
-				printf "%-45s %10s %10s\n", "  consumer CPU us/verdict", $6, $7
+				printf "%-45s %10s %10s %6.3fx  (bare / rstaudit: the ratio of costs, whatever else ran)\n",
+				    "  consumer CPU us/verdict", $6, $7, ($7 > 0 ? $6 / $7 : 0)
 			}
 		}' "$LAB_TMP/rows"
 }
