@@ -6,6 +6,8 @@
 #   make SANITIZE=1 check   the same under ASan and UBSan
 #   make golden       regenerate the golden files after a deliberate change
 #   make fuzz         build and run the libFuzzer targets (clang)
+#   make bench        offline benchmark, then the live one (root: bench/live.sh)
+#   make bench-live   the live benchmark alone (root)
 #   make install      honours DESTDIR, PREFIX, SBINDIR, MANDIR, SYSCONFDIR,
 #                     SYSTEMDUNITDIR, DOCDIR; make uninstall undoes it
 
@@ -55,7 +57,7 @@ UNIT	= tests/unit/test_pkt tests/unit/test_flow tests/unit/test_classify \
 	  tests/unit/test_evring tests/unit/test_evpcap
 
 .PHONY: FORCE all check unit golden-check corpus-check lab-check demo golden \
-	deps fuzz bench install uninstall clean
+	deps fuzz bench bench-live install uninstall clean
 
 all: rstaudit
 
@@ -124,6 +126,10 @@ fuzz:
 
 bench: deps all
 	@sh bench/run.sh
+	@sh bench/live.sh
+
+bench-live: deps all
+	@sh bench/live.sh
 
 # Paths in the man pages and the unit follow the install's.
 MANSED	= sed -e 's|/usr/local/sbin/rstaudit|$(SBINDIR)/rstaudit|g' \
