@@ -32,14 +32,14 @@ PC_LIBS	= $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null || \
 
 # The pure core: bytes and values in, values out; no I/O, no libraries.
 CORE	= src/pkt.o src/table.o src/flow.o src/host.o src/classify.o \
-	  src/evidence.o src/engine.o
+	  src/evidence.o src/engine.o src/policy.o
 # Adapters: capture files, output, logging, the command line.
 ADAPT	= src/pcapin.o src/output.o src/sha1.o src/log.o src/analyze.o \
 	  src/nft.o src/nfq.o src/ct.o src/conf.o src/run.o
 OBJS	= $(CORE) $(ADAPT) src/main.o
 
 UNIT	= tests/unit/test_pkt tests/unit/test_flow tests/unit/test_classify \
-	  tests/unit/test_engine tests/unit/test_output
+	  tests/unit/test_engine tests/unit/test_output tests/unit/test_policy
 
 .PHONY: FORCE all check unit golden-check corpus-check lab-check demo golden \
 	deps fuzz bench install uninstall clean
