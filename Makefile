@@ -35,7 +35,7 @@ CORE	= src/pkt.o src/table.o src/flow.o src/host.o src/classify.o \
 	  src/evidence.o src/engine.o src/policy.o
 # Adapters: capture files, output, logging, the command line.
 ADAPT	= src/pcapin.o src/output.o src/sha1.o src/log.o src/analyze.o \
-	  src/nft.o src/nfq.o src/ct.o src/conf.o src/run.o
+	  src/nft.o src/nfq.o src/ct.o src/conf.o src/enforce.o src/run.o
 OBJS	= $(CORE) $(ADAPT) src/main.o
 
 UNIT	= tests/unit/test_pkt tests/unit/test_flow tests/unit/test_classify \
@@ -49,7 +49,7 @@ all: rstaudit
 rstaudit: $(OBJS)
 	$(CC) $(LDFLAGS) -pthread -o $@ $(OBJS) $(PC_LIBS)
 
-src/pcapin.o src/analyze.o src/nft.o src/nfq.o src/ct.o src/run.o: \
+src/pcapin.o src/analyze.o src/nft.o src/nfq.o src/ct.o src/enforce.o src/run.o: \
 	CFLAGS += $(PC_CFLAGS)
 
 # Objects remember the flags they were built with: switching SANITIZE
@@ -75,6 +75,8 @@ check: deps all $(UNIT)
 	@sh tests/lab/run.sh
 	@sh tests/live/nft_test.sh
 	@sh tests/live/run.sh
+	@sh tests/conf_check.sh
+	@sh tests/live/enforce.sh
 	@echo "make check: all suites passed"
 
 unit: all $(UNIT)

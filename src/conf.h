@@ -20,6 +20,12 @@
  *				reject rule makes for new connections cannot be
  *				queued, so the table logs them instead)
  *	log_group N		that NFLOG group (0..65535)
+ *	policy MODE		audit (default), dry-run or enforce
+ *	rule ACTION TERM...	one policy rule (policy.h); repeated, in order
+ *	max_drops_per_flow N	RSTs the policy may drop per connection
+ *	suspect_hold MS		hold a suspect RST this long (0: off)
+ *	suspect_max N		suspect RSTs held at once, per queue
+ *	ct_restore yes|no	after dropping a RST, put conntrack back
  *
  * Errors are reported as `file:line: message`, all of them, and counted.
  */
@@ -28,6 +34,8 @@
 
 #include <limits.h>
 #include <stdint.h>
+
+#include "policy.h"
 
 #define CONF_FILE	"/etc/rstaudit.conf"
 #define CONF_MAX_QUEUES	64
@@ -47,6 +55,7 @@ struct conf {
 	int	 install_rules;
 	int	 log_rejects;
 	uint16_t log_group;
+	struct policy policy;
 };
 
 /* Defaults: queue 0, 1 queue, hold 2 s, stdout, 1 M flows, learn 8,
@@ -64,5 +73,14 @@ int	conf_load(struct conf *c, const char *path);
 /* Parse one "key value" setting (the command line uses it too). */
 int	conf_set(struct conf *c, const char *key, const char *value,
 	    const char **err);
+
+/*
+ * After SIGHUP: log each key whose value differs between the running
+ * configuration and the new one (from path) but that only a restart
+ * applies (queue numbers, table, engine sizes: all but the policy keys,
+ * json_file and syslog).  Returns how many.
+ */
+int	conf_report_restart(const char *path, const struct conf *running,
+	    const struct conf *next);
 
 #endif

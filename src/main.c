@@ -15,6 +15,7 @@ static void usage(FILE *fp)
 		"usage: rstaudit analyze [--json] [--hold SECONDS] [--max-flows N] [-v] FILE...\n"
 		"       rstaudit run [-dnv] [-c file] [--json-file path] [--syslog] [--queue n]\n"
 		"                    [--queues n] [--fanout] [--hold seconds] [--no-install-rules]\n"
+		"       rstaudit -n [-v] [-c file]   (check a configuration: run -n)\n"
 		"       rstaudit --version\n"
 		"See rstaudit(8).\n");
 }
@@ -29,6 +30,9 @@ int main(int argc, char **argv)
 		return analyze_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "run") == 0)
 		return run_main(argc - 1, argv + 1);
+	/* `rstaudit -n -c FILE`: the configuration check, as in ntpd -n. */
+	if (strcmp(argv[1], "-n") == 0)
+		return run_main(argc, argv);
 	if (strcmp(argv[1], "--version") == 0) {
 		printf("rstaudit %s\n", RSTAUDIT_VERSION);
 		return EXIT_OK;

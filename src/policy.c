@@ -53,6 +53,7 @@ void policy_default(struct policy *pol)
 	pol->mode = POLICY_AUDIT;
 	pol->max_drops_per_flow = POLICY_DEFAULT_MAX_DROPS;
 	pol->suspect_max = POLICY_DEFAULT_SUSPECT_MAX;
+	pol->ct_restore = 1;
 }
 
 int policy_mode_parse(const char *s, uint8_t *mode)

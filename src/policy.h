@@ -103,6 +103,7 @@ struct policy {
 	uint32_t max_drops_per_flow;	/* drops (or would-drops) per connection */
 	uint32_t suspect_hold_us;	/* 0: decide at once, always */
 	uint32_t suspect_max;		/* RSTs held at once, per queue */
+	int ct_restore;			/* after a drop, undo conntrack's CLOSE */
 	uint16_t nrules;
 	struct policy_rule rules[POLICY_MAX_RULES];
 };
@@ -122,7 +123,8 @@ struct policy_decision {
 #define POLICY_DEFAULT_SUSPECT_MAX	16
 #define POLICY_SUSPECT_MAX		256	/* the most suspect_max may be */
 
-/* Mode audit, no rules, max_drops_per_flow 8, no suspect hold. */
+/* Mode audit, no rules, max_drops_per_flow 8, no suspect hold,
+ * suspect_max 16, ct_restore on. */
 void	policy_default(struct policy *pol);
 
 /*

@@ -34,6 +34,7 @@
 #include "conf.h"
 #include "ct.h"
 #include "engine.h"
+#include "enforce.h"
 #include "log.h"
 #include "nfq.h"
 #include "nft.h"
@@ -52,6 +53,7 @@ struct worker_counts {
 	struct nfqueue_stats	log;
 	struct engine_stats	e;
 	struct ct_stats		c;
+	struct enforce_stats	pol;
 	uint64_t		parse[PKT_STATUS_MAX];
 };
 
@@ -67,15 +69,24 @@ struct worker {
 	struct nfqueue		*log;		/* the NFLOG group (worker 0) */
 	struct ct_handle	*ct;
 	struct engine		*eng;
+	struct enforce		*enf;		/* the policy at work */
+	uint64_t		 pol_gen;	/* generation of its policy */
 	int			 tfd;
 	uint64_t		 parse[PKT_STATUS_MAX];
 	pthread_mutex_t		 snap_mu;	/* guards snap */
 	struct worker_counts	 snap;		/* for the main thread */
 };
 
+struct override;
+
 struct run {
 	struct conf		 conf;
 	const char		*conf_path;
+	const struct override	*ov;		/* command line, over the file */
+	int			 nov;
+	/* The policy the workers use; SIGHUP swaps it (policy_publish()). */
+	struct policy		*pol, *pol_old;
+	uint64_t		 pol_gen;
 	int			 verbose, daemonize, check_only;
 	pthread_mutex_t		 out_mu;	/* guards out and its file */
 	struct output		 out;
@@ -139,6 +150,13 @@ static void rules_remove(void)
 	if (run_nft_installed && nft_remove(&run_nft) == 0)
 		run_nft_installed = 0;
 }
+
+/* Stop queueing without losing what is queued (nft_quiesce()). */
+static void rules_quiesce(void)
+{
+	if (run_nft_installed)
+		(void)nft_quiesce(&run_nft);
+}
 /* ---- end of STUB ------------------------------------------------------ */
 
 static uint64_t now_us(void)
@@ -168,6 +186,7 @@ static void run_emit(struct rst_event *e, void *arg)
 	struct worker *w = arg;
 	struct run *r = w->run;
 
+	enforce_released(w->enf, e);	/* still held in the queue? decide */
 	pthread_mutex_lock(&r->out_mu);
 	output_event(&r->out, e);
 	if (fflush(r->out.fp) == EOF)
@@ -281,6 +300,7 @@ static int worker_packet(const struct nfqueue_pkt *np, void *arg)
 	struct rst_event *e;
 	enum pkt_status s;
 	struct pkt p;
+	int v = NFQUEUE_ACCEPT;
 
 	s = pkt_parse(&p, LINK_RAW, np->payload, np->caplen);
 	w->parse[s]++;
@@ -292,9 +312,13 @@ static int worker_packet(const struct nfqueue_pkt *np, void *arg)
 	else if (np->hook == NF_INET_LOCAL_IN)
 		p.dir = DIR_IN;
 	e = engine_packet(w->eng, &p, np->ts_us, 0);
-	if (e != NULL)
+	if (e != NULL) {
 		live_fill(w, e, np);
-	return NFQUEUE_ACCEPT;
+		if (!np->logged)	/* a logged RST has no verdict to give */
+			v = enforce_rst(w->enf, e, np->id);
+	}
+	enforce_observe(w->enf);
+	return v;
 }
 
 /* The worker's counters; called by the thread that reads its queue. */
@@ -310,6 +334,7 @@ static void worker_counts(struct worker *w, struct worker_counts *wc)
 		memset(&wc->log, 0, sizeof(wc->log));
 	engine_get_stats(w->eng, &wc->e);
 	ct_get_stats(w->ct, &wc->c);
+	enforce_get_stats(w->enf, &wc->pol);
 	memcpy(wc->parse, w->parse, sizeof(wc->parse));
 }
 
@@ -348,11 +373,25 @@ static int worker_drain(struct worker *w, struct nfqueue *q)
 
 static void counters_print(struct run *r);
 static void output_reopen(struct run *r);
+static void run_reload(struct run *r);
+static void policy_reap(struct run *r);
+
+/* Take up the newest policy, if the main thread published one. */
+static void worker_policy(struct worker *w)
+{
+	uint64_t gen = __atomic_load_n(&w->run->pol_gen, __ATOMIC_ACQUIRE);
+
+	if (gen == w->pol_gen)
+		return;
+	enforce_set_policy(w->enf, __atomic_load_n(&w->run->pol,
+						   __ATOMIC_ACQUIRE), gen);
+	__atomic_store_n(&w->pol_gen, gen, __ATOMIC_RELEASE);
+}
 
 /* One queue's loop.  The main thread's (is_main) also serves signals. */
 static int worker_loop(struct worker *w, int is_main)
 {
-	struct pollfd pfd[3];
+	struct pollfd pfd[4];
 
 	pfd[0].fd = nfqueue_fd(w->q);
 	pfd[0].events = POLLIN;
@@ -360,14 +399,17 @@ static int worker_loop(struct worker *w, int is_main)
 	pfd[1].events = POLLIN;
 	pfd[2].fd = w->log != NULL ? nfqueue_fd(w->log) : -1;	/* -1: ignored */
 	pfd[2].events = POLLIN;
+	pfd[3].fd = enforce_fd(w->enf);
+	pfd[3].events = POLLIN;
 	for (;;) {
 		if (is_main) {
 			if (run_quit)
 				break;
 			if (run_reopen) {
 				run_reopen = 0;
-				output_reopen(w->run);
+				run_reload(w->run);
 			}
+			policy_reap(w->run);
 			if (run_dump) {
 				run_dump = 0;
 				counters_print(w->run);
@@ -375,7 +417,8 @@ static int worker_loop(struct worker *w, int is_main)
 		}
 		if (stopping())
 			break;
-		if (poll(pfd, 3, -1) < 0) {
+		worker_policy(w);
+		if (poll(pfd, 4, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_warn("queue %u: poll", w->qnum);
@@ -386,6 +429,8 @@ static int worker_loop(struct worker *w, int is_main)
 		if (pfd[2].revents & (POLLIN | POLLERR) &&
 		    worker_drain(w, w->log) < 0)
 			return -1;
+		if (pfd[3].revents & POLLIN)
+			enforce_timer(w->enf);
 		if (pfd[1].revents & POLLIN)
 			worker_tick(w);
 	}
@@ -399,6 +444,7 @@ static void worker_finish(struct worker *w)
 		;
 	while (w->log != NULL && nfqueue_read(w->log, worker_packet, w) > 0)
 		;
+	enforce_finish(w->enf);		/* the held RSTs, before their events */
 	engine_flush(w->eng);
 	worker_snapshot(w);
 }
@@ -458,6 +504,11 @@ static int worker_open(struct run *r, struct worker *w, int idx)
 	}
 	if ((w->ct = ct_open()) == NULL)
 		return -1;
+	if ((w->enf = enforce_new(w->q, w->ct, w->eng)) == NULL) {
+		log_warn("queue %u: policy", w->qnum);
+		return -1;
+	}
+	worker_policy(w);
 	w->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (w->tfd < 0 || timerfd_settime(w->tfd, 0, &its, NULL) < 0) {
 		log_warn("queue %u: timer", w->qnum);
@@ -469,6 +520,7 @@ static int worker_open(struct run *r, struct worker *w, int idx)
 
 static void worker_close(struct worker *w)
 {
+	enforce_free(w->enf);	/* before its queue: it answers nothing now */
 	nfqueue_close(w->q);
 	nfqueue_close(w->log);
 	ct_close(w->ct);
@@ -508,6 +560,41 @@ static void workers_stop(struct run *r)
 	for (i = 1; i < r->nw; i++)
 		if (r->w[i].started)
 			pthread_join(r->w[i].tid, NULL);
+}
+
+/*
+ * The policy's counters over every queue, from the workers' snapshots
+ * (the first queue's fresh when the caller is the main thread): for the
+ * SIGUSR1 counters and any stats export.
+ */
+static void policy_stats(struct run *r, struct enforce_stats *sum, int fresh)
+{
+	struct worker_counts wc;
+	int i;
+
+	memset(sum, 0, sizeof(*sum));
+	sum->generation = r->pol_gen;
+	sum->nrules = r->pol->nrules;
+	for (i = 0; i < r->nw; i++) {
+		struct worker *w = &r->w[i];
+
+		if (i == 0 && fresh) {
+			enforce_get_stats(w->enf, &wc.pol);
+		} else {
+			pthread_mutex_lock(&w->snap_mu);
+			wc.pol = w->snap.pol;
+			pthread_mutex_unlock(&w->snap_mu);
+		}
+		enforce_stats_add(sum, &wc.pol);
+	}
+}
+
+static void policy_counters_print(struct run *r)
+{
+	struct enforce_stats st;
+
+	policy_stats(r, &st, 1);
+	enforce_stats_log(r->pol, &st);
 }
 
 static void counters_print(struct run *r)
@@ -562,6 +649,7 @@ static void counters_print(struct run *r)
 		  flows, evicted, expired, events, by[ORIGIN_ENDPOINT],
 		  by[ORIGIN_LOCAL], by[ORIGIN_MIDDLEBOX], by[ORIGIN_UNKNOWN], bad,
 		  lookups, marked);
+	policy_counters_print(r);
 }
 
 /* Open (or reopen, after SIGHUP) the event file. */
@@ -676,15 +764,18 @@ static int run_options(struct run *r, int argc, char **argv,
 	return 0;
 }
 
-/* Configuration file, then the command line over it.  Returns errors. */
-static int run_configure(struct run *r, const struct override *ov, int nov)
+/*
+ * Configuration file, then the command line over it, into c.  Returns
+ * the errors (each logged).
+ */
+static int run_configure(struct run *r, struct conf *c)
 {
 	const char *path = r->conf_path ? r->conf_path : CONF_FILE;
 	const char *err;
 	int errors = 0, i;
 
-	conf_default(&r->conf);
-	errors = conf_load(&r->conf, path);
+	conf_default(c);
+	errors = conf_load(c, path);
 	if (errors < 0) {
 		errors = 0;
 		if (r->conf_path != NULL || errno != ENOENT) {
@@ -692,23 +783,113 @@ static int run_configure(struct run *r, const struct override *ov, int nov)
 			errors = 1;
 		}
 	}
-	for (i = 0; i < nov; i++)
-		if (conf_set(&r->conf, ov[i].key, ov[i].value, &err) < 0) {
+	for (i = 0; i < r->nov; i++)
+		if (conf_set(c, r->ov[i].key, r->ov[i].value, &err) < 0) {
 			log_warnx("command line: %s", err);
 			errors++;
 		}
-	if ((unsigned)r->conf.queue + r->conf.queues - 1 > 65535) {
+	if ((unsigned)c->queue + c->queues - 1 > 65535) {
 		log_warnx("%s: queues %u from queue %u go past 65535", path,
-			  r->conf.queues, r->conf.queue);
+			  c->queues, c->queue);
 		errors++;
 	}
-	if (r->daemonize && r->conf.json_file[0] != '\0' &&
-	    r->conf.json_file[0] != '/') {
+	if (r->daemonize && c->json_file[0] != '\0' && c->json_file[0] != '/') {
 		log_warnx("json_file %s: give an absolute path with -d",
-			  r->conf.json_file);
+			  c->json_file);
 		errors++;
 	}
 	return errors;
+}
+
+
+/*
+ * Hand the workers a new policy: each takes it up at its next wakeup
+ * (worker_policy(); the tick wakes them every TICK_US), and the old one
+ * is freed once all have (policy_reap()).  Main thread only.
+ */
+static int policy_publish(struct run *r, const struct policy *pol)
+{
+	struct policy *p;
+	int i;
+
+	/* One swap at a time: the one before must be taken up by all. */
+	for (i = 0; r->pol_old != NULL && i < 100; i++) {
+		policy_reap(r);
+		if (r->pol_old != NULL)
+			usleep(TICK_US / 10);
+	}
+	if (r->pol_old != NULL) {
+		log_warnx("the last policy is not taken up by every queue yet");
+		return -1;
+	}
+	if ((p = malloc(sizeof(*p))) == NULL) {
+		log_warn("policy");
+		return -1;
+	}
+	*p = *pol;
+	r->pol_old = r->pol;
+	__atomic_store_n(&r->pol, p, __ATOMIC_RELEASE);
+	__atomic_store_n(&r->pol_gen, r->pol_gen + 1, __ATOMIC_RELEASE);
+	if (r->nw > 0)
+		worker_policy(&r->w[0]);	/* the main thread's own */
+	policy_reap(r);
+	return 0;
+}
+
+static void policy_reap(struct run *r)
+{
+	int i;
+
+	if (r->pol_old == NULL)
+		return;
+	for (i = 0; i < r->nw; i++)
+		if (r->w[i].enf != NULL &&
+		    __atomic_load_n(&r->w[i].pol_gen, __ATOMIC_ACQUIRE) !=
+		    r->pol_gen)
+			return;
+	free(r->pol_old);
+	r->pol_old = NULL;
+}
+
+
+/*
+ * SIGHUP: read the configuration again.  With any error keep all of the
+ * running one; else take up the policy, the event file and syslog, and
+ * name the keys that changed but need a restart.  The event file is
+ * reopened either way (log rotation).
+ */
+static void run_reload(struct run *r)
+{
+	const char *path = r->conf_path ? r->conf_path : CONF_FILE;
+	struct conf *c = malloc(sizeof(*c));
+	int errors;
+
+	if (c == NULL) {
+		log_warn("reload");
+		output_reopen(r);
+		return;
+	}
+	errors = run_configure(r, c);
+	if (errors) {
+		log_warnx("%s: %d error%s; still running the configuration read "
+			  "before", path, errors, errors == 1 ? "" : "s");
+		free(c);
+		output_reopen(r);
+		return;
+	}
+	conf_report_restart(path, &r->conf, c);
+	if (policy_publish(r, &c->policy) == 0)
+		r->conf.policy = c->policy;
+	memcpy(r->conf.json_file, c->json_file, sizeof(c->json_file));
+	if (r->conf.syslog != c->syslog) {
+		r->conf.syslog = c->syslog;
+		log_init(r->verbose, r->conf.syslog || r->daemonize);
+	}
+	free(c);
+	output_reopen(r);
+	log_warnx("%s: reloaded: policy %s, %u rule%s", path,
+		  policy_mode_names[r->conf.policy.mode], r->conf.policy.nrules,
+		  r->conf.policy.nrules == 1 ? "" : "s");
 }
 
 static void signals_install(void)
@@ -733,6 +914,8 @@ static void run_teardown(struct run *r)
 	for (i = 0; i < r->nw; i++)
 		worker_close(&r->w[i]);
 	free(r->w);
+	free(r->pol);
+	free(r->pol_old);
 	if (r->out.fp != NULL && r->out.fp != stdout)
 		fclose(r->out.fp);
 	pthread_mutex_destroy(&r->out_mu);
@@ -749,10 +932,17 @@ int run_main(int argc, char **argv)
 	log_init(1, 0);
 	if (run_options(&r, argc, argv, ov, &nov) < 0)
 		return EXIT_USAGE;
-	errors = run_configure(&r, ov, nov);
+	r.ov = ov;
+	r.nov = nov;
+	errors = run_configure(&r, &r.conf);
 	if (r.check_only) {
-		if (errors == 0)
+		if (errors == 0) {
 			fprintf(stderr, "configuration OK\n");
+			enforce_describe(stderr, &r.conf.policy, r.verbose);
+		} else {
+			fprintf(stderr, "%d error%s\n", errors,
+				errors == 1 ? "" : "s");
+		}
 		return errors ? EXIT_USAGE : EXIT_OK;
 	}
 	if (errors) {
@@ -765,6 +955,8 @@ int run_main(int argc, char **argv)
 
 	if (output_open(&r) < 0)
 		return EXIT_NOOUTPUT;
+	if (policy_publish(&r, &r.conf.policy) < 0)
+		return EXIT_SETUP;
 	r.nw = r.conf.queues;
 	if ((r.w = calloc((size_t)r.nw, sizeof(*r.w))) == NULL) {
 		log_warn("workers");
@@ -787,6 +979,8 @@ int run_main(int argc, char **argv)
 		 nfqueue_has_conntrack(r.w[0].q) ? "with the packet (NFQA_CT)"
 						   : "by lookup",
 		 r.conf.json_file[0] ? r.conf.json_file : "stdout");
+	log_info("policy %s, %u rule%s", policy_mode_names[r.conf.policy.mode],
+		 r.conf.policy.nrules, r.conf.policy.nrules == 1 ? "" : "s");
 	if (r.daemonize && daemon(0, 0) < 0) {
 		log_warn("daemon");
 		rules_remove();
@@ -798,10 +992,15 @@ int run_main(int argc, char **argv)
 	else if (worker_loop(&r.w[0], 1) < 0)
 		rc = EXIT_SETUP;
 
-	/* No new packets, then answer what is left and release the RSTs. */
-	rules_remove();
+	/*
+	 * No new packets, then answer what is left (the held RSTs too) and
+	 * release the RSTs; only then the chains, whose removal would drop
+	 * every packet still waiting for a verdict.
+	 */
+	rules_quiesce();
 	workers_stop(&r);
 	worker_finish(&r.w[0]);
+	rules_remove();
 	if (__atomic_load_n(&r.failed, __ATOMIC_RELAXED))
 		rc = EXIT_SETUP;
 	counters_print(&r);

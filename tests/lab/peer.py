@@ -224,6 +224,8 @@ def serve_requests(conn, args):
             conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 0)
     except ConnectionResetError:
         return "reset after %d requests" % n
+    except socket.timeout:
+        return "no request after %d: the client is gone" % n
     conn.close()
     return "answered %d requests; the client closed" % n
 
@@ -325,6 +327,7 @@ def connect_requests(sock, args):
             raise Failed("request %d: unexpected reply %r" % (i, line))
         if args.expect_reset == i:
             raise Failed("request %d got its reply; expected a reset" % i)
+        say("got reply %d" % i)
     if args.expect_reset:
         raise Failed("no reset in %d requests" % args.count)
     sock.shutdown(socket.SHUT_WR)
