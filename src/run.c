@@ -424,13 +424,14 @@ static int worker_loop(struct worker *w, int is_main)
 			log_warn("queue %u: poll", w->qnum);
 			return -1;
 		}
+		/* A hold that ran out ends before any later packet is seen. */
+		if (pfd[3].revents & POLLIN)
+			enforce_timer(w->enf);
 		if (pfd[0].revents & (POLLIN | POLLERR) && worker_drain(w, w->q) < 0)
 			return -1;
 		if (pfd[2].revents & (POLLIN | POLLERR) &&
 		    worker_drain(w, w->log) < 0)
 			return -1;
-		if (pfd[3].revents & POLLIN)
-			enforce_timer(w->enf);
 		if (pfd[1].revents & POLLIN)
 			worker_tick(w);
 	}
