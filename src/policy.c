@@ -162,7 +162,8 @@ static int parse_conf(struct pctx *c, const char *word, const char *next,
 	if (*num == '\0' || errno || *end || !(d >= 0 && d <= 1))
 		return fail(c, "confidence: give a comparison and a number from "
 			    "0 to 1, e.g. >=0.8, not '%.32s'", word);
-	r->confidence = (float)d;
+	/* Compared as printed, with two decimals: keep it so. */
+	r->confidence = (float)((int)(d * 100 + 0.5) / 100.0);
 	return 0;
 }
 
