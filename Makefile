@@ -106,5 +106,6 @@ uninstall:
 		$(DESTDIR)$(MANDIR)/man5/rstaudit.conf.5
 
 clean:
-	rm -f rstaudit src/*.o .flags $(UNIT) tests/fuzz/fuzz_pkt tests/fuzz/fuzz_file
+	rm -f rstaudit src/*.o .flags $(UNIT) tests/fuzz/fuzz_pkt tests/fuzz/fuzz_file \
+		tests/fuzz/fuzz_rule
 	rm -rf tests/out
