@@ -10,7 +10,8 @@
 #   - a file with every kind of error exits 2 and prints exactly one
 #     `file:line: message` per bad line, with the right line and the
 #     right message, then the count;
-#   - a missing file is an error (exit 2), a missing default is not.
+#   - the daemon never starts with a bad file;
+#   - a missing file is an error (exit 2).
 # The last line is "conf: N passed, N failed".
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -162,6 +163,17 @@ check_bad "rstaudit -n -c bad.conf" "$RSTAUDIT" -n -c "$TMP/bad.conf"
 check_bad "rstaudit run -n -c bad.conf" "$RSTAUDIT" run -n -c "$TMP/bad.conf"
 grep -q 'bad.conf:27' "$TMP/bad.out" && bad "a good rule line was reported" ||
 	good "a good rule among bad ones is not reported"
+
+# --- a bad file never starts the daemon -------------------------------------
+"$RSTAUDIT" run -c "$TMP/bad.conf" --no-install-rules \
+	--json-file "$TMP/never.json" >"$TMP/out" 2>&1
+rc=$?
+if [ $rc = 2 ] && [ ! -e "$TMP/never.json" ] &&
+   grep -q '30 errors in the configuration' "$TMP/out"; then
+	good "run with a bad file: exit 2 before opening anything"
+else
+	bad "run with a bad file: exit $rc"; sed 's/^/    /' "$TMP/out" | tail -3
+fi
 
 # --- files that are not there ----------------------------------------------
 "$RSTAUDIT" -n -c "$TMP/none.conf" >"$TMP/out" 2>&1

@@ -17,8 +17,9 @@
 #     say drop, rule 2; conntrack is ESTABLISHED again after each burst
 #     (ct_restore); closed ports, aborts and the gateway's own rejects
 #     still reset the client, their events say accept (or none: the
-#     NFLOG'd reject), and `rule accept mark 0x42 ...` marks the
-#     refused connection's RST (counted by a rule in another table);
+#     NFLOG'd reject), `rule accept mark 0x42 ...` marks the refused
+#     connection's RST (counted by a rule in another table) and
+#     `rule log ...` writes the abort to the daemon's log;
 #   - SIGHUP with a bad file: every error as file:line, and the old
 #     policy still drops (the attacked connection survives);
 #   - SIGHUP to dry-run: the connection is reset, the events say
@@ -96,6 +97,7 @@ policy enforce
 max_drops_per_flow 9
 rule accept mark 0x42 origin endpoint cause refused
 rule drop origin middlebox cause injected
+rule log origin endpoint cause abort
 EOF
 	bad) cat <<'EOF' ;;
 policy enforce
@@ -234,9 +236,12 @@ for fam in 4 6; do
 		$EVCHK "$EV" --src "$srv" --sport 7001 --want 1 verdict=accept \
 		origin=endpoint cause=refused policy.rule=1 policy.action=accept \
 		policy.mark=66
-	expect "ipv$fam enforce: abort: accept, no rule" \
+	expect "ipv$fam enforce: abort: accept, rule 3 logs it" \
 		$EVCHK "$EV" --src "$srv" --sport 7002 --want 1 verdict=accept \
-		origin=endpoint cause=abort policy.rule=null policy.action=accept
+		origin=endpoint cause=abort policy.rule=3 policy.action=log
+	expect "ipv$fam enforce: abort: the daemon's log names rule 3 and the reset" \
+		grep -q "rule 3 (line 6): reset $srv port 7002 > .* port 41002, hook forward: endpoint abort" \
+		"$LAB_TMP/d.log"
 	expect "ipv$fam enforce: gw's reject of the SYN: logged, no verdict, no policy" \
 		$EVCHK "$EV" --src "$srv" --sport 7005 --want 1 verdict=none \
 		origin=local policy=null
@@ -249,10 +254,11 @@ m=$(lab_in gw nft list chain inet strict forward |
 [ "${m:-0}" = 2 ] && good "mark: 2 refused RSTs reached the filter chain with mark 0x42" ||
 	bad "mark: ${m:-no} RSTs with mark 0x42, want 2"
 lab_counters d >/dev/null
-expect "SIGUSR1: rule 2 dropped 18, rule 1 matched 2 (marked)" sh -c "
+expect "SIGUSR1: rule 2 dropped 18, rule 1 matched 2 (marked), rule 3 logged 2" sh -c "
 	grep -q 'policy rule 2 (line 5, drop): matched 18, dropped 18, would drop 0, bound 0' $LAB_TMP/d.log &&
 	grep -q 'policy rule 1 (line 4, accept): matched 2,' $LAB_TMP/d.log &&
-	grep -q 'policy enforce: decided [0-9]*, dropped 18, .* marked 2,' $LAB_TMP/d.log"
+	grep -q 'policy rule 3 (line 6, log): matched 2,' $LAB_TMP/d.log &&
+	grep -q 'policy enforce: decided [0-9]*, dropped 18, .* marked 2, logged 2;' $LAB_TMP/d.log"
 
 # --- SIGHUP with a bad file: the old policy stays -----------------------
 if reload bad 'still running the configuration read before'; then
@@ -308,6 +314,17 @@ for fam in 4 6; do
 		policy.judged.confidence=0.99
 	expect "ipv$fam hold: what settled them was the server's data" \
 		$EVCHK "$EV" --src "$srv" --sport $port --select policy.hold.packets=1 --want 6
+	# A figure, not a check: how long the RSTs waited (the server
+	# replies 10 ms after each request).
+	$PY - "$EV" "$srv" $port <<'EOF'
+import json, sys
+ms = sorted(e["policy"]["hold"]["ms"] for e in map(json.loads, open(sys.argv[1]))
+            if e["src"] == sys.argv[2] and e["sport"] == int(sys.argv[3])
+            and e.get("policy") and e["policy"].get("hold"))
+if ms:
+    print("enforce: figure: held %d RSTs %.1f to %.1f ms, median %.1f"
+          % (len(ms), ms[0], ms[-1], ms[len(ms) // 2]))
+EOF
 done
 # For the next two, mbox drops the request after the injector saw it, so
 # that nothing of the server's (not even a delayed ACK) can end the hold.
