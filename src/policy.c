@@ -427,10 +427,13 @@ int policy_rule_parse(struct policy *pol, char *args, uint32_t line,
 static int prefix_has(const struct policy_prefix *p, int family,
 		      const uint8_t *a)
 {
-	unsigned int full = p->len / 8, rest = p->len % 8;
+	unsigned int full = p->len / 8, rest = p->len % 8, i;
 
-	if (p->family != family || memcmp(p->addr, a, full) != 0)
+	if (p->family != family)
 		return 0;
+	for (i = 0; i < full; i++)
+		if (p->addr[i] != a[i])
+			return 0;
 	return rest == 0 ||
 	       ((p->addr[full] ^ a[full]) & (uint8_t)(0xff00u >> rest)) == 0;
 }
@@ -449,15 +452,16 @@ int policy_rule_where(const struct policy_rule *r, const struct rst_event *e)
 	const struct pkt *p = &e->p;
 	uint16_t t = r->terms;
 
+	/* Cheapest first: a long list of rules is mostly rules that fail. */
 	if ((t & PT_FAMILY) && r->family != p->family)
-		return 0;
-	if ((t & PT_SRC) && !prefix_has(&r->src, p->family, p->src))
-		return 0;
-	if ((t & PT_DST) && !prefix_has(&r->dst, p->family, p->dst))
 		return 0;
 	if ((t & PT_SPORT) && (p->sport < r->sport_lo || p->sport > r->sport_hi))
 		return 0;
 	if ((t & PT_DPORT) && (p->dport < r->dport_lo || p->dport > r->dport_hi))
+		return 0;
+	if ((t & PT_SRC) && !prefix_has(&r->src, p->family, p->src))
+		return 0;
+	if ((t & PT_DST) && !prefix_has(&r->dst, p->family, p->dst))
 		return 0;
 	if ((t & PT_IIF) && !ifname_is(r->iif, e->live.in))
 		return 0;
