@@ -42,10 +42,11 @@ PC_LIBS	= $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null || \
 
 # The pure core: bytes and values in, values out; no I/O, no libraries.
 CORE	= src/pkt.o src/table.o src/flow.o src/host.o src/classify.o \
-	  src/evidence.o src/engine.o
+	  src/evidence.o src/engine.o src/policy.o
 # Adapters: capture files, output, logging, the command line.
 ADAPT	= src/pcapin.o src/output.o src/sha1.o src/log.o src/analyze.o \
-	  src/nft.o src/nfq.o src/ct.o src/conf.o src/run.o $(EVIDENCE)
+	  src/nft.o src/nfq.o src/ct.o src/conf.o src/enforce.o src/run.o \
+	  $(EVIDENCE)
 # Evidence files: the ring of recent packets, pcapng blocks, the writer.
 EVIDENCE = src/evring.o src/pcapng.o src/evpcap.o
 # Operations: counters, control socket, sd_notify, privilege drop.
@@ -54,7 +55,7 @@ OBJS	= $(CORE) $(ADAPT) $(OPS) src/main.o
 
 UNIT	= tests/unit/test_pkt tests/unit/test_flow tests/unit/test_classify \
 	  tests/unit/test_engine tests/unit/test_output tests/unit/test_ct \
-	  tests/unit/test_evring tests/unit/test_evpcap
+	  tests/unit/test_evring tests/unit/test_evpcap tests/unit/test_policy
 
 .PHONY: FORCE all check unit golden-check corpus-check lab-check demo golden \
 	deps fuzz bench bench-live install uninstall clean
@@ -64,7 +65,7 @@ all: rstaudit
 rstaudit: $(OBJS)
 	$(CC) $(LDFLAGS) -pthread -o $@ $(OBJS) $(PC_LIBS)
 
-src/pcapin.o src/analyze.o src/nft.o src/nfq.o src/ct.o src/run.o: \
+src/pcapin.o src/analyze.o src/nft.o src/nfq.o src/ct.o src/enforce.o src/run.o: \
 	CFLAGS += $(PC_CFLAGS)
 
 # Objects remember the flags they were built with: switching SANITIZE
@@ -110,6 +111,8 @@ check: deps all $(UNIT)
 	@sh tests/ops/live.sh
 	@sh tests/ops/install.sh
 	@sh tests/live/evidence.sh
+	@sh tests/conf_check.sh
+	@sh tests/live/enforce.sh
 	@echo "make check: all suites passed"
 
 unit: all $(UNIT)
@@ -178,5 +181,5 @@ uninstall:
 
 clean:
 	rm -f rstaudit src/*.o .flags $(UNIT) tests/fuzz/fuzz_pkt tests/fuzz/fuzz_file \
-		bench/evring
+		bench/evring tests/fuzz/fuzz_rule
 	rm -rf tests/out

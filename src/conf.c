@@ -14,7 +14,8 @@
 
 #define LINE_MAX_LEN	1024
 
-enum conf_type { T_UINT, T_BOOL, T_SECONDS, T_PATH, T_MASK, T_SIZE };
+enum conf_type { T_UINT, T_BOOL, T_SECONDS, T_PATH, T_MASK, T_SIZE, T_MODE,
+		 T_MSEC };
 
 struct conf_key {
 	const char	*name;
@@ -46,7 +47,14 @@ static const struct conf_key conf_keys[] = {
 	{ "evidence_file_size",	T_SIZE,    F(evidence_file_size), 1024, 1ul << 40 },
 	{ "evidence_files",	T_UINT,    F(evidence_files),	1, 10000 },
 	{ "evidence_packets",	T_UINT,    F(evidence_packets),	256, 1u << 22 },
+	/* The policy (policy.h); `rule` lines go to policy_rule_parse(). */
+	{ "policy",		T_MODE,    F(policy.mode),	0, 0 },
+	{ "max_drops_per_flow",	T_UINT,    F(policy.max_drops_per_flow), 1, 65535 },
+	{ "suspect_hold",	T_MSEC,    F(policy.suspect_hold_us), 0, 1000 },
+	{ "suspect_max",	T_UINT,    F(policy.suspect_max), 0, POLICY_SUSPECT_MAX },
+	{ "ct_restore",		T_BOOL,    F(policy.ct_restore), 0, 0 },
 };
+#define NKEYS	(sizeof(conf_keys) / sizeof(conf_keys[0]))
 
 void conf_default(struct conf *c)
 {
@@ -65,6 +73,42 @@ void conf_default(struct conf *c)
 	c->evidence_file_size = 10ul << 20;
 	c->evidence_files = 10;
 	c->evidence_packets = 1u << 16;
+	policy_default(&c->policy);
+}
+
+/* The keys SIGHUP applies (rule lines too); the others need a restart. */
+static int key_is_live(const char *key)
+{
+	static const char *const live[] = {
+		"policy", "max_drops_per_flow", "suspect_hold", "suspect_max",
+		"ct_restore", "json_file", "syslog",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(live) / sizeof(live[0]); i++)
+		if (strcmp(key, live[i]) == 0)
+			return 1;
+	return 0;
+}
+
+int conf_report_restart(const char *path, const struct conf *running,
+			const struct conf *next)
+{
+	const struct conf_key *k;
+	int n = 0;
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++) {
+		k = &conf_keys[i];
+		if (key_is_live(k->name) ||
+		    memcmp((const char *)running + k->off,
+			   (const char *)next + k->off, k->size) == 0)
+			continue;
+		log_warnx("%s: %s changed: it takes effect at the next start",
+			  path, k->name);
+		n++;
+	}
+	return n;
 }
 
 static void store_uint(void *field, size_t size, unsigned long v)
@@ -190,6 +234,25 @@ int conf_set(struct conf *c, const char *key, const char *value,
 		}
 		store_uint(field, k->size, (unsigned long)(d * 1e6 + 0.5));
 		break;
+	case T_MODE:
+		if (policy_mode_parse(value, field) < 0) {
+			snprintf(msg, sizeof(msg), "%s: give audit, dry-run or "
+				 "enforce", k->name);
+			*err = msg;
+			return -1;
+		}
+		break;
+	case T_MSEC:
+		errno = 0;
+		d = strtod(value, &end);
+		if (errno || end == value || *end || !(d >= 0) || d > (double)k->hi) {
+			snprintf(msg, sizeof(msg), "%s: give milliseconds, 0 to %lu",
+				 k->name, k->hi);
+			*err = msg;
+			return -1;
+		}
+		store_uint(field, k->size, (unsigned long)(d * 1e3 + 0.5));
+		break;
 	case T_PATH:
 		if (strlen(value) >= k->size) {
 			snprintf(msg, sizeof(msg), "%s: too long (at most %zu bytes)",
@@ -263,6 +326,16 @@ int conf_load(struct conf *c, const char *path)
 		case -1:
 			log_warnx("%s:%u: %s", path, lineno, err);
 			errors++;
+			continue;
+		}
+		if (strcmp(key, "rule") == 0) {
+			char msg[160];
+
+			if (policy_rule_parse(&c->policy, value, lineno, msg,
+					      sizeof(msg)) < 0) {
+				log_warnx("%s:%u: %s", path, lineno, msg);
+				errors++;
+			}
 			continue;
 		}
 		if (conf_set(c, key, value, &err) < 0) {

@@ -27,6 +27,12 @@
  *	evidence_file_size N	bytes a file may reach (k, M, G suffixes)
  *	evidence_files N	files kept; the oldest are removed
  *	evidence_packets N	queued packets remembered, per queue
+ *	policy MODE		audit (default), dry-run or enforce
+ *	rule ACTION TERM...	one policy rule (policy.h); repeated, in order
+ *	max_drops_per_flow N	RSTs the policy may drop per connection
+ *	suspect_hold MS		hold a suspect RST this long (0: off)
+ *	suspect_max N		suspect RSTs held at once, per queue
+ *	ct_restore yes|no	after dropping a RST, put conntrack back
  *
  * Errors are reported as `file:line: message`, all of them, and counted.
  */
@@ -40,6 +46,8 @@
 #define SYSCONFDIR	"/etc"		/* the Makefile's SYSCONFDIR */
 #endif
 #define CONF_FILE	SYSCONFDIR "/rstaudit.conf"
+
+#include "policy.h"
 #define CONF_MAX_QUEUES	64
 #define CONF_LOG_GROUP	100
 #define CONF_CONTROL_SOCKET "/run/rstaudit/control.sock"
@@ -64,6 +72,7 @@ struct conf {
 	uint64_t evidence_file_size;
 	uint32_t evidence_files;
 	uint32_t evidence_packets;
+	struct policy policy;
 };
 
 /* Defaults: queue 0, 1 queue, hold 2 s, stdout, 1 M flows, learn 8,
@@ -83,5 +92,14 @@ int	conf_load(struct conf *c, const char *path);
 /* Parse one "key value" setting (the command line uses it too). */
 int	conf_set(struct conf *c, const char *key, const char *value,
 	    const char **err);
+
+/*
+ * After SIGHUP: log each key whose value differs between the running
+ * configuration and the new one (from path) but that only a restart
+ * applies (queue numbers, table, engine sizes: all but the policy keys,
+ * json_file and syslog).  Returns how many.
+ */
+int	conf_report_restart(const char *path, const struct conf *running,
+	    const struct conf *next);
 
 #endif

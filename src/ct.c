@@ -301,6 +301,35 @@ int ct_mark_set(struct ct_handle *h, const struct pkt *p, uint32_t bits)
 	return -1;
 }
 
+int ct_state_set(struct ct_handle *h, const struct pkt *p, uint8_t state,
+		 uint32_t timeout_s)
+{
+	struct nlmsghdr *nlh;
+	struct nf_conntrack *q;
+	int swap, rc;
+
+	for (swap = 0; swap < 2; swap++) {
+		nlh = msg_start(h, IPCTNL_MSG_CT_NEW, NLM_F_ACK, p->family);
+		if ((q = nfct_new()) == NULL)
+			return -1;
+		tuple_put(q, p, swap);
+		nfct_set_attr_u8(q, ATTR_TCP_STATE, state);
+		nfct_set_attr_u32(q, ATTR_TIMEOUT, timeout_s);
+		rc = nfct_nlmsg_build(nlh, q);
+		nfct_destroy(q);
+		if (rc < 0)
+			return -1;
+		if (transact(h, nlh) == 0) {
+			h->st.restored++;
+			return 0;
+		}
+		if (errno != ENOENT)
+			break;
+	}
+	h->st.restore_errors++;
+	return -1;
+}
+
 int ct_judge(const struct ct_info *ci, uint8_t hook, int answers_syn)
 {
 	if (hook != NF_INET_FORWARD && hook != NF_INET_LOCAL_IN)

@@ -49,6 +49,8 @@ struct ct_stats {
 	uint64_t from_queue;	/* answered by NFQA_CT */
 	uint64_t marked;	/* entries given the mark bits */
 	uint64_t mark_errors;
+	uint64_t restored;	/* entries put back (ct_state_set) */
+	uint64_t restore_errors;
 };
 
 struct ct_handle;
@@ -73,6 +75,15 @@ int	ct_from_queue(struct ct_handle *h, const void *attr, uint16_t len,
  * packets.  ENOENT when the entry is gone.
  */
 int	ct_mark_set(struct ct_handle *h, const struct pkt *p, uint32_t bits);
+
+/*
+ * Put p's connection in TCP state state (enum tcp_conntrack) with
+ * timeout_s seconds to live: after a RST was dropped, conntrack (which
+ * saw it before the drop) has moved the entry to CLOSE; this undoes it.
+ * ENOENT when the entry is gone.
+ */
+int	ct_state_set(struct ct_handle *h, const struct pkt *p, uint8_t state,
+	    uint32_t timeout_s);
 
 /*
  * Did conntrack judge the RST invalid?  1 yes, 0 no, -1 cannot tell

@@ -91,15 +91,31 @@ static struct rst_event *held_find(struct engine *eng, uint32_t serial)
 	return &eng->held[serial & eng->held_mask];
 }
 
-static void held_release_one(struct engine *eng)
+struct rst_event *engine_held(struct engine *eng, uint32_t serial)
 {
-	struct rst_event *e = &eng->held[eng->head & eng->held_mask];
+	return held_find(eng, serial);
+}
+
+uint64_t engine_flow_key(const struct engine *eng, const struct pkt *p)
+{
+	return flow_key(p, flow_sender_side(p), eng->conf.seed);
+}
+
+void engine_judge(struct engine *eng, struct rst_event *e)
+{
 	const struct host *h;
 
 	h = tab_find(&eng->hosts, host_key(&e->p, 0, eng->conf.seed));
 	host_baseline(h, &e->host);
 	e->p.payload = e->payload;
 	rst_classify(e);
+}
+
+static void held_release_one(struct engine *eng)
+{
+	struct rst_event *e = &eng->held[eng->head & eng->held_mask];
+
+	engine_judge(eng, e);
 	eng->head++;
 	if (eng->emit)
 		eng->emit(e, eng->arg);

@@ -65,6 +65,19 @@ struct rst_event *engine_packet_key(struct engine *eng, const struct pkt *p,
 				    uint64_t key, uint64_t ts_us,
 				    uint64_t frame);
 
+/*
+ * Judge a held RST now, from the evidence so far, writing e->v, without
+ * releasing it: the live mode's verdict cannot wait for the hold.  The
+ * release classifies it again, with everything that came by then.
+ */
+void engine_judge(struct engine *eng, struct rst_event *e);
+
+/* The held RST with this serial, or NULL once it has been released. */
+struct rst_event *engine_held(struct engine *eng, uint32_t serial);
+
+/* The key of p's connection, the same for both directions. */
+uint64_t engine_flow_key(const struct engine *eng, const struct pkt *p);
+
 /* Release the RSTs whose hold is over at now_us (a timer, in live mode). */
 void engine_tick(struct engine *eng, uint64_t now_us);
 

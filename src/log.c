@@ -97,3 +97,14 @@ void fatalx(const char *fmt, ...)
 	va_end(ap);
 	exit(4);
 }
+
+void log_lines(char *text)
+{
+	char *line, *next;
+
+	for (line = text; (next = strchr(line, '\n')) != NULL; line = next + 1) {
+		*next = '\0';
+		log_warnx("%s", line);
+		*next = '\n';
+	}
+}

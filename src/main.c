@@ -18,6 +18,7 @@ static void usage(FILE *fp)
 		"                    [--queue n] [--queues n] [--fanout] [--hold seconds]\n"
 		"                    [--no-install-rules] [--control-socket path]\n"
 		"       rstaudit stats [-p] [-c file] [-s socket]\n"
+		"       rstaudit -n [-v] [-c file]   (check a configuration: run -n)\n"
 		"       rstaudit --version\n"
 		"See rstaudit(8).\n");
 }
@@ -34,6 +35,9 @@ int main(int argc, char **argv)
 		return run_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "stats") == 0)
 		return ctl_main(argc - 1, argv + 1);
+	/* `rstaudit -n -c FILE`: the configuration check, as in ntpd -n. */
+	if (strcmp(argv[1], "-n") == 0)
+		return run_main(argc, argv);
 	if (strcmp(argv[1], "--version") == 0) {
 		printf("rstaudit %s\n", RSTAUDIT_VERSION);
 		return EXIT_OK;

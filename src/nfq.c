@@ -62,6 +62,13 @@ struct nfqueue {
 	size_t			 vlen;
 	uint32_t		 accept_max;	/* newest accept not yet sent */
 	int			 accept_pending;
+	int			 in_read;	/* inside nfqueue_read() */
+	int			 mark_set;	/* nfqueue_set_mark() in a callback */
+	uint32_t		 mark_next;
+	/* Packets kept (NFQUEUE_DEFER): no batch may cover defer_lo. */
+	uint32_t		 defer_ids[NFQUEUE_DEFER_MAX];
+	unsigned		 ndefer;
+	uint32_t		 defer_lo;	/* the oldest kept id */
 	/* recvmmsg() state. */
 	struct mmsghdr		 msgs[NFQUEUE_BATCH];
 	struct iovec		 iov[NFQUEUE_BATCH];
@@ -125,6 +132,23 @@ static void verdict_put(struct nfqueue *q, int type, uint32_t id, int verdict)
 	q->vlen += NLMSG_ALIGN(nlh->nlmsg_len);
 }
 
+/* A single accept that also sets the packet's mark. */
+static void verdict_put_mark(struct nfqueue *q, uint32_t id, uint32_t mark)
+{
+	struct nlmsghdr *nlh;
+
+	nlh = nfq_nlmsg_put(q->vbuf + q->vlen, NFQNL_MSG_VERDICT, q->num);
+	nfq_nlmsg_verdict_put(nlh, (int)id, NF_ACCEPT);
+	nfq_nlmsg_verdict_put_mark(nlh, mark);
+	q->vlen += NLMSG_ALIGN(nlh->nlmsg_len);
+}
+
+/* Ids wrap: is a after b?  (The kernel's nfq_id_after.) */
+static int id_after(uint32_t a, uint32_t b)
+{
+	return (int32_t)(b - a) < 0;
+}
+
 /* Close the run of accepts: one VERDICT_BATCH covers every id up to it. */
 static void accept_close(struct nfqueue *q)
 {
@@ -137,22 +161,100 @@ static void accept_close(struct nfqueue *q)
 
 static int verdict_flush(struct nfqueue *q);
 
-static void verdict_add(struct nfqueue *q, uint32_t id, int verdict)
+/*
+ * Queue the verdict on id.  Accepts join the run that one VERDICT_BATCH
+ * answers, unless they carry a mark or a kept packet is older than them
+ * (the batch would answer it too): those go one by one.
+ */
+static void verdict_add(struct nfqueue *q, uint32_t id, int verdict,
+			int has_mark, uint32_t mark)
 {
 	/* Two messages per packet at most: a full buffer cannot happen. */
 	if (q->vlen + 2 * 64 > VERDICT_BUFSZ)
 		verdict_flush(q);
 	q->st.verdicts++;
-	if (verdict == NF_ACCEPT) {
+	if (verdict == NF_ACCEPT && !has_mark &&
+	    (q->ndefer == 0 || !id_after(id, q->defer_lo))) {
 		q->accept_max = id;
 		q->accept_pending = 1;
 		return;
 	}
 	/* Verdicts stay in arrival order: the accepts before it go first. */
 	accept_close(q);
-	verdict_put(q, NFQNL_MSG_VERDICT, id, NF_DROP);
 	q->st.singles++;
-	q->st.dropped++;
+	if (verdict == NF_ACCEPT && has_mark) {
+		verdict_put_mark(q, id, mark);
+		q->st.marked++;
+	} else {
+		verdict_put(q, NFQNL_MSG_VERDICT, id, verdict);
+		q->st.dropped += verdict == NF_DROP;
+	}
+}
+
+/* Keep id for a later verdict.  -1 when NFQUEUE_DEFER_MAX are kept. */
+static int defer_add(struct nfqueue *q, uint32_t id)
+{
+	if (q->ndefer == NFQUEUE_DEFER_MAX) {
+		q->st.defer_full++;
+		return -1;
+	}
+	if (q->ndefer == 0 || id_after(q->defer_lo, id))
+		q->defer_lo = id;
+	q->defer_ids[q->ndefer++] = id;
+	q->st.deferred++;
+	return 0;
+}
+
+static int defer_remove(struct nfqueue *q, uint32_t id)
+{
+	unsigned i, j;
+
+	for (i = 0; i < q->ndefer; i++)
+		if (q->defer_ids[i] == id)
+			break;
+	if (i == q->ndefer)
+		return -1;
+	q->defer_ids[i] = q->defer_ids[--q->ndefer];
+	for (j = 0; j < q->ndefer; j++)
+		if (j == 0 || id_after(q->defer_lo, q->defer_ids[j]))
+			q->defer_lo = q->defer_ids[j];
+	return 0;
+}
+
+void nfqueue_set_mark(struct nfqueue *q, uint32_t mark)
+{
+	q->mark_set = 1;
+	q->mark_next = mark;
+}
+
+unsigned nfqueue_deferred(const struct nfqueue *q)
+{
+	return q->ndefer;
+}
+
+int nfqueue_verdict(struct nfqueue *q, uint32_t id, int verdict, int has_mark,
+		    uint32_t mark)
+{
+	if (defer_remove(q, id) < 0) {
+		errno = ENOENT;
+		return -1;
+	}
+	/* One by one: a kept packet is never answered by a batch. */
+	has_mark = has_mark && verdict != NFQUEUE_DROP;
+	if (q->vlen + 2 * 64 > VERDICT_BUFSZ)
+		verdict_flush(q);
+	accept_close(q);
+	q->st.verdicts++;
+	q->st.singles++;
+	if (has_mark) {
+		verdict_put_mark(q, id, mark);
+		q->st.marked++;
+	} else {
+		verdict_put(q, NFQNL_MSG_VERDICT, id,
+			    verdict == NFQUEUE_DROP ? NF_DROP : NF_ACCEPT);
+		q->st.dropped += verdict == NFQUEUE_DROP;
+	}
+	return q->in_read ? 0 : verdict_flush(q);
 }
 
 static int verdict_flush(struct nfqueue *q)
@@ -329,7 +431,7 @@ static void datagram_handle(struct nfqueue *q, const char *buf, size_t len,
 {
 	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
 	struct nfqueue_pkt p;
-	int n = (int)len;
+	int n = (int)len, v;
 
 	if (truncated) {
 		uint32_t id = q->is_log ? 0 : truncated_id(buf, len);
@@ -338,7 +440,7 @@ static void datagram_handle(struct nfqueue *q, const char *buf, size_t len,
 		if (id != 0) {
 			q->st.queued++;
 			note_id(q, id);
-			verdict_add(q, id, NF_ACCEPT);
+			verdict_add(q, id, NF_ACCEPT, 0, 0);
 		}
 		return;
 	}
@@ -362,8 +464,12 @@ static void datagram_handle(struct nfqueue *q, const char *buf, size_t len,
 		}
 		q->st.queued++;
 		note_id(q, p.id);
-		verdict_add(q, p.id, fn(&p, arg) == NFQUEUE_DROP ? NF_DROP
-								 : NF_ACCEPT);
+		q->mark_set = 0;
+		v = fn(&p, arg);
+		if (v == NFQUEUE_DEFER && defer_add(q, p.id) == 0)
+			continue;
+		verdict_add(q, p.id, v == NFQUEUE_DROP ? NF_DROP : NF_ACCEPT,
+			    q->mark_set, q->mark_next);
 	}
 }
 
@@ -398,6 +504,7 @@ int nfqueue_read(struct nfqueue *q, nfqueue_fn fn, void *arg)
 	}
 	q->st.reads++;
 	ts = now_us();
+	q->in_read = 1;
 	for (i = 0; i < n; i++) {
 		const struct msghdr *mh = &q->msgs[i].msg_hdr;
 
@@ -407,6 +514,7 @@ int nfqueue_read(struct nfqueue *q, nfqueue_fn fn, void *arg)
 				q->msgs[i].msg_len, !!(mh->msg_flags & MSG_TRUNC),
 				ts, fn, arg);
 	}
+	q->in_read = 0;
 	if (verdict_flush(q) < 0)
 		return -1;
 	return (int)(q->st.queued - before);
@@ -421,7 +529,7 @@ static void accept_early(struct nfqueue *q, const struct nlmsghdr *nlh)
 		return;
 	q->st.queued++;
 	note_id(q, p.id);
-	verdict_add(q, p.id, NF_ACCEPT);
+	verdict_add(q, p.id, NF_ACCEPT, 0, 0);
 	verdict_flush(q);
 }
 
@@ -639,6 +747,9 @@ void nfqueue_close(struct nfqueue *q)
 
 	if (q == NULL)
 		return;
+	/* Never blackhole: a packet still kept goes on its way. */
+	while (q->ndefer > 0)
+		nfqueue_verdict(q, q->defer_ids[0], NFQUEUE_ACCEPT, 0, 0);
 	if (q->bound && q->is_log) {
 		struct nfulnl_msg_config_cmd cmd = {
 			.command = NFULNL_CFG_CMD_UNBIND
@@ -752,7 +863,9 @@ int nfqueue_kernel_stats(uint16_t num, struct nfqueue_kstats *ks)
 uint64_t nfqueue_failed_open(const struct nfqueue *q,
 			     const struct nfqueue_kstats *ks)
 {
-	uint32_t tail = ks->id_sequence - q->st.last_id - ks->waiting;
+	/* The packets we keep (NFQUEUE_DEFER) wait in the kernel too. */
+	uint32_t unread = ks->waiting > q->ndefer ? ks->waiting - q->ndefer : 0;
+	uint32_t tail = ks->id_sequence - q->st.last_id - unread;
 
 	return q->st.failed_open + (tail < (1u << 30) ? tail : 0);
 }

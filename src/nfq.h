@@ -36,6 +36,14 @@
 /* Verdicts a callback may return (the kernel's NF_DROP and NF_ACCEPT). */
 #define NFQUEUE_DROP	0
 #define NFQUEUE_ACCEPT	1
+/*
+ * Or: keep the packet in the kernel, unanswered, and answer it later with
+ * nfqueue_verdict().  While any packet is kept, the accepts of the
+ * packets after it go one by one instead of in a VERDICT_BATCH, since a
+ * batch answers every id up to its own; so keep few, briefly.
+ */
+#define NFQUEUE_DEFER	2
+#define NFQUEUE_DEFER_MAX 256	/* packets kept at once, per queue */
 
 struct nfqueue_conf {
 	uint16_t num;		/* queue number */
@@ -76,6 +84,9 @@ struct nfqueue_stats {
 	uint64_t bad_msgs;	/* messages we could not decode */
 	uint64_t verdict_errors; /* the kernel refused a verdict */
 	uint64_t send_errors;	/* verdict messages that could not be sent */
+	uint64_t deferred;	/* packets kept for a later verdict */
+	uint64_t defer_full;	/* ... refused (accepted): too many kept */
+	uint64_t marked;	/* accepts that set a packet mark */
 	uint32_t last_id;	/* newest packet id */
 };
 
@@ -123,6 +134,24 @@ int		 nfqueue_has_conntrack(const struct nfqueue *q);
  * handled, 0 when none were waiting, -1 on a socket error.
  */
 int		 nfqueue_read(struct nfqueue *q, nfqueue_fn fn, void *arg);
+
+/*
+ * In a callback: the verdict it is about to return for its packet also
+ * sets the packet's mark (skb->mark) to mark.
+ */
+void		 nfqueue_set_mark(struct nfqueue *q, uint32_t mark);
+
+/*
+ * Answer a packet kept with NFQUEUE_DEFER: NFQUEUE_ACCEPT (with mark,
+ * when has_mark) or NFQUEUE_DROP.  From a callback it goes out with the
+ * batch being read; otherwise at once.  Returns 0, or -1 with errno
+ * ENOENT (no such packet kept) or the socket's error.
+ */
+int		 nfqueue_verdict(struct nfqueue *q, uint32_t id, int verdict,
+		     int has_mark, uint32_t mark);
+
+/* Packets kept now. */
+unsigned	 nfqueue_deferred(const struct nfqueue *q);
 
 void		 nfqueue_get_stats(const struct nfqueue *q,
 		     struct nfqueue_stats *st);

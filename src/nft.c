@@ -852,6 +852,58 @@ fail:
 	return -1;
 }
 
+/* Every rule of the table, in every chain: a DELRULE without a chain. */
+static int rules_del(struct batch *b, uint8_t family, const char *table)
+{
+	struct nftnl_rule *r;
+	struct nlmsghdr *nlh;
+	char what[64];
+	int rc = -1;
+
+	if ((r = nftnl_rule_alloc()) == NULL)
+		return -1;
+	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, family);
+	if (nftnl_rule_set_str(r, NFTNL_RULE_TABLE, table) < 0)
+		goto out;
+	snprintf(what, sizeof(what), "rules of table %s %s", family_name(family),
+	    table);
+	if ((nlh = batch_hdr(b, NFT_MSG_DELRULE, family, 0, what)) == NULL)
+		goto out;
+	nftnl_rule_nlmsg_build_payload(nlh, r);
+	rc = batch_next(b);
+out:
+	nftnl_rule_free(r);
+	return rc;
+}
+
+int nft_quiesce(struct nft_handle *h)
+{
+	struct batch *b;
+	int rc = -1, i;
+
+	if (h->nl == NULL)
+		return 0;
+	if ((b = batch_new(h->seq)) == NULL)
+		goto out;
+	for (int f = 0; f < h->nfamily; f++)
+		if (rules_del(b, h->family[f], NFT_TABLE_NAME) < 0)
+			goto out;
+	h->seq += (uint32_t)b->n + 2;
+	if (batch_send(b, h->nl, 1) < 0)
+		goto out;
+	if ((i = batch_first_err(b)) >= 0) {
+		errno = b->err[i];
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc < 0)
+		log_warn("nftables: cannot delete the rules of table %s",
+		    NFT_TABLE_NAME);
+	batch_free(b);
+	return rc;
+}
+
 int nft_remove(struct nft_handle *h)
 {
 	struct batch *b;

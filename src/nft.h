@@ -81,6 +81,15 @@ int	nft_detect(struct nft_caps *caps);
 int	nft_install(const struct nft_conf *conf, const struct nft_caps *caps,
 	    struct nft_handle *h);
 
+/*
+ * Delete the table's rules, keeping its chains: nothing more is queued,
+ * and nothing already queued is lost.  (Deleting a chain unregisters its
+ * hook, and the kernel then drops every packet still waiting in any
+ * queue of the namespace: nfqnl_nf_hook_drop().)  So: quiesce, answer
+ * what is left, then remove.
+ */
+int	nft_quiesce(struct nft_handle *h);
+
 /* Delete the table (ENOENT is not an error) and close the socket. */
 int	nft_remove(struct nft_handle *h);
 

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "output.h"
+#include "policy.h"
 #include "sha1.h"
 
 void output_init(struct output *o, FILE *fp, enum out_format fmt)
@@ -112,6 +113,39 @@ static void json_str(FILE *fp, const char *s)
 	fputc('"', fp);
 }
 
+/* The policy's decision: "policy":{...} (see rstaudit(8), run). */
+static void json_policy(FILE *fp, const struct rst_policy *pp)
+{
+	fprintf(fp, ",\"policy\":{\"mode\":\"%s\",\"rule\":",
+		policy_mode_names[pp->mode < POLICY_MODE_MAX ? pp->mode : 0]);
+	if (pp->rule)
+		fprintf(fp, "%u,\"line\":%u", pp->rule, pp->line);
+	else
+		fputs("null,\"line\":null", fp);
+	fprintf(fp, ",\"action\":\"%s\",\"dry_run\":%s,\"would_drop\":%s,"
+		"\"bound\":%s,\"mark\":",
+		policy_action_names[pp->action < PA_MAX ? pp->action : 0],
+		pp->mode == POLICY_DRY_RUN ? "true" : "false",
+		pp->would_drop ? "true" : "false", pp->bound ? "true" : "false");
+	if (pp->has_mark)
+		fprintf(fp, "%u", pp->mark);
+	else
+		fputs("null", fp);
+	fprintf(fp, ",\"judged\":{\"origin\":\"%s\",\"cause\":\"%s\","
+		"\"confidence\":%.2f},\"ct_restored\":%s,\"hold\":",
+		origin_names[pp->origin < ORIGIN_MAX ? pp->origin : 0],
+		cause_names[pp->cause < CAUSE_MAX ? pp->cause : 0],
+		pp->confidence, pp->ct_restored ? "true" : "false");
+	if (pp->held == HOLD_NONE || pp->held >= HOLD_END_MAX) {
+		fputs("null}", fp);
+		return;
+	}
+	fprintf(fp, "{\"ms\":%.3f,\"ended\":\"%s\",\"packets\":%u,"
+		"\"bytes\":%u,\"changed\":%s}}", pp->held_us / 1e3,
+		hold_end_names[pp->held], pp->seen_pkts, pp->seen_data,
+		pp->changed ? "true" : "false");
+}
+
 static void json_live(FILE *fp, const struct rst_live *l)
 {
 	fputs(",\"hook\":", fp);
@@ -138,6 +172,27 @@ static void json_live(FILE *fp, const struct rst_live *l)
 	} else {
 		fputs(",\"evidence_pcap\":null", fp);
 	}
+	if (l->pol.valid)
+		json_policy(fp, &l->pol);
+}
+
+/* " rule 2 drop", " rule 1 would drop (dry-run)", " no rule", ... */
+static void text_policy(FILE *fp, const struct rst_policy *pp)
+{
+	if (pp->rule == 0)
+		fprintf(fp, " policy %s: no rule", policy_mode_names[pp->mode]);
+	else
+		fprintf(fp, " policy %s: rule %u (line %u) %s%s%s",
+			policy_mode_names[pp->mode], pp->rule, pp->line,
+			pp->would_drop ? "would " : "",
+			policy_action_names[pp->action],
+			pp->bound ? ", stopped by max_drops_per_flow" : "");
+	if (pp->has_mark)
+		fprintf(fp, " mark 0x%x", pp->mark);
+	if (pp->held != HOLD_NONE && pp->held < HOLD_END_MAX)
+		fprintf(fp, "; held %.1f ms until %s, saw %u packets%s",
+			pp->held_us / 1e3, hold_end_names[pp->held],
+			pp->seen_pkts, pp->changed ? ", changed the decision" : "");
 }
 
 static void output_json(struct output *o, const struct rst_event *e)
@@ -218,6 +273,8 @@ static void output_text(struct output *o, const struct rst_event *e)
 	if (e->live.valid && e->live.pcap_file != NULL)
 		fprintf(fp, " pcap %s frame %u (%u packets)", e->live.pcap_file,
 			e->live.pcap_frame, e->live.pcap_packets);
+	if (e->live.valid && e->live.pol.valid)
+		text_policy(fp, &e->live.pol);
 	fputc('\n', fp);
 	for (i = 0; i < e->v.n_ev; i++) {
 		evidence_format(e, &e->v.ev[i], sentence, sizeof(sentence));

@@ -92,6 +92,42 @@ struct verdict {
 
 #define RST_PAYLOAD_KEEP 64	/* payload bytes kept for the evidence */
 
+/*
+ * What the daemon's policy did with a queued RST (policy.h, enforce.h).
+ * valid is 0 in audit mode, where the policy is not applied.
+ */
+enum hold_end {
+	HOLD_NONE,		/* decided at once */
+	HOLD_PACKET,		/* a packet of the flow settled it */
+	HOLD_TIMER,		/* suspect_hold ran out */
+	HOLD_RELEASED,		/* its event was written first */
+	HOLD_SHUTDOWN,		/* the daemon stopped */
+	HOLD_END_MAX
+};
+extern const char *const hold_end_names[HOLD_END_MAX];
+
+struct rst_policy {
+	uint8_t valid;
+	uint8_t mode;		/* enum policy_mode */
+	uint8_t action;		/* enum policy_action of the rule; accept if none */
+	uint8_t would_drop;	/* dry-run: the rule says drop */
+	uint8_t bound;		/* max_drops_per_flow turned a drop into accept */
+	uint8_t has_mark;
+	uint8_t ct_restored;	/* conntrack put back to ESTABLISHED */
+	uint16_t rule;		/* 1-based; 0: no rule matched */
+	uint32_t line;		/* the rule's line in the file */
+	uint32_t mark;
+	/* The judgement the decision was made on (the event's may differ). */
+	uint8_t origin, cause;
+	float confidence;
+	/* The suspect hold: how it ended, how long, what it saw. */
+	uint8_t held;		/* enum hold_end */
+	uint8_t changed;	/* the decision differs from the first one */
+	uint32_t held_us;
+	uint32_t seen_pkts;	/* the claimed sender's packets during it */
+	uint32_t seen_data;	/* and their payload bytes */
+};
+
 /* Facts only the live mode has. */
 struct rst_live {
 	uint8_t valid;
@@ -111,6 +147,7 @@ struct rst_live {
 	const char *pcap_file;
 	uint32_t pcap_frame;	/* the RST's record number there, from 1 */
 	uint32_t pcap_packets;	/* its flow's packets there, the RST included */
+	struct rst_policy pol;
 };
 
 struct rst_event {

@@ -36,6 +36,7 @@
 #include "ctl.h"
 #include "engine.h"
 #include "evpcap.h"
+#include "enforce.h"
 #include "log.h"
 #include "nfq.h"
 #include "nft.h"
@@ -55,6 +56,7 @@
 struct worker_counts {
 	struct stats_queue	s;		/* stats.h */
 	struct nfqueue_stats	log;
+	struct enforce_stats	pol;
 };
 
 struct run;
@@ -70,15 +72,24 @@ struct worker {
 	struct ct_handle	*ct;
 	struct engine		*eng;
 	struct evring		*ring;		/* recent packets (evidence on) */
+	struct enforce		*enf;		/* the policy at work */
+	uint64_t		 pol_gen;	/* generation of its policy */
 	int			 tfd;
 	uint64_t		 parse[PKT_STATUS_MAX];
 	pthread_mutex_t		 snap_mu;	/* guards snap */
 	struct worker_counts	 snap;		/* for the main thread */
 };
 
+struct override;
+
 struct run {
 	struct conf		 conf;
 	const char		*conf_path;
+	const struct override	*ov;		/* command line, over the file */
+	int			 nov;
+	/* The policy the workers use; SIGHUP swaps it (policy_publish()). */
+	struct policy		*pol, *pol_old;
+	uint64_t		 pol_gen;
 	int			 verbose, daemonize, check_only;
 	pthread_mutex_t		 out_mu;	/* guards out and its file */
 	struct output		 out;
@@ -147,6 +158,13 @@ static void rules_remove(void)
 	if (run_nft_installed && nft_remove(&run_nft) == 0)
 		run_nft_installed = 0;
 }
+
+/* Stop queueing without losing what is queued (nft_quiesce()). */
+static void rules_quiesce(void)
+{
+	if (run_nft_installed)
+		(void)nft_quiesce(&run_nft);
+}
 /* ---- end of STUB ------------------------------------------------------ */
 
 static uint64_t now_us(void)
@@ -176,6 +194,7 @@ static void run_emit(struct rst_event *e, void *arg)
 	struct worker *w = arg;
 	struct run *r = w->run;
 
+	enforce_released(w->enf, e);	/* still held in the queue? decide */
 	pthread_mutex_lock(&r->out_mu);
 	if (r->ev != NULL)
 		evpcap_event(r->ev, w->ring, e);	/* fills e->live.pcap_* */
@@ -303,6 +322,7 @@ static int worker_packet(const struct nfqueue_pkt *np, void *arg)
 	struct rst_event *e;
 	enum pkt_status s;
 	struct pkt p;
+	int v = NFQUEUE_ACCEPT;
 
 	s = pkt_parse(&p, LINK_RAW, np->payload, np->caplen);
 	w->parse[s]++;
@@ -329,8 +349,11 @@ static int worker_packet(const struct nfqueue_pkt *np, void *arg)
 		if (kept != NULL)
 			kept->serial = e->serial;	/* its event finds it so */
 		live_fill(w, e, np);
+		if (!np->logged)	/* a logged RST has no verdict to give */
+			v = enforce_rst(w->enf, e, np->id);
 	}
-	return NFQUEUE_ACCEPT;
+	enforce_observe(w->enf);
+	return v;
 }
 
 /* The worker's counters; called by the thread that reads its queue. */
@@ -351,6 +374,7 @@ static void worker_counts(struct worker *w, struct worker_counts *wc)
 	ct_get_stats(w->ct, &s->c);
 	memcpy(s->parse, w->parse, sizeof(s->parse));
 	s->bad = s->parse[PKT_TRUNCATED] + s->parse[PKT_MALFORMED];
+	enforce_get_stats(w->enf, &wc->pol);
 }
 
 static void worker_snapshot(struct worker *w)
@@ -392,15 +416,30 @@ static int worker_drain(struct worker *w, struct nfqueue *q)
 static void counters_print(struct run *r);
 static void counters_render(FILE *fp, enum stats_format fmt, void *arg);
 static void output_reopen(struct run *r);
+static void run_reload(struct run *r);
+static void policy_reap(struct run *r);
+
+/* Take up the newest policy, if the main thread published one. */
+static void worker_policy(struct worker *w)
+{
+	uint64_t gen = __atomic_load_n(&w->run->pol_gen, __ATOMIC_ACQUIRE);
+
+	if (gen == w->pol_gen)
+		return;
+	enforce_set_policy(w->enf, __atomic_load_n(&w->run->pol,
+						   __ATOMIC_ACQUIRE), gen);
+	__atomic_store_n(&w->pol_gen, gen, __ATOMIC_RELEASE);
+}
 
 /*
- * One queue's loop.  The main thread's (is_main) also serves signals and
- * the control socket (pfd[3] on).
+ * One queue's loop: its queue, tick timer, NFLOG group and suspect-hold
+ * timer (pfd[0..3]).  The main thread's (is_main) also serves signals
+ * and the control socket (pfd[4] on).
  */
 static int worker_loop(struct worker *w, int is_main)
 {
-	struct pollfd pfd[3 + CTL_POLLFDS];
-	int n = 3;
+	struct pollfd pfd[4 + CTL_POLLFDS];
+	int n = 4;
 
 	pfd[0].fd = nfqueue_fd(w->q);
 	pfd[0].events = POLLIN;
@@ -408,6 +447,8 @@ static int worker_loop(struct worker *w, int is_main)
 	pfd[1].events = POLLIN;
 	pfd[2].fd = w->log != NULL ? nfqueue_fd(w->log) : -1;	/* -1: ignored */
 	pfd[2].events = POLLIN;
+	pfd[3].fd = enforce_fd(w->enf);
+	pfd[3].events = POLLIN;
 	for (;;) {
 		if (is_main) {
 			if (run_quit)
@@ -415,27 +456,32 @@ static int worker_loop(struct worker *w, int is_main)
 			if (run_reopen) {
 				run_reopen = 0;
 				notify_reloading();
-				output_reopen(w->run);
+				run_reload(w->run);
 				notify_ready("reloaded");
 			}
+			policy_reap(w->run);
 			if (run_dump) {
 				run_dump = 0;
 				counters_print(w->run);
 			}
 			if (w->run->ctl != NULL)
-				n = 3 + ctl_pollfds(w->run->ctl, pfd + 3);
+				n = 4 + ctl_pollfds(w->run->ctl, pfd + 4);
 		}
 		if (stopping())
 			break;
+		worker_policy(w);
 		if (poll(pfd, (nfds_t)n, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_warn("queue %u: poll", w->qnum);
 			return -1;
 		}
-		if (n > 3)
-			ctl_serve(w->run->ctl, pfd + 3, n - 3, counters_render,
+		if (n > 4)
+			ctl_serve(w->run->ctl, pfd + 4, n - 4, counters_render,
 				  w->run);
+		/* A hold that ran out ends before any later packet is seen. */
+		if (pfd[3].revents & POLLIN)
+			enforce_timer(w->enf);
 		if (pfd[0].revents & (POLLIN | POLLERR) && worker_drain(w, w->q) < 0)
 			return -1;
 		if (pfd[2].revents & (POLLIN | POLLERR) &&
@@ -454,6 +500,7 @@ static void worker_finish(struct worker *w)
 		;
 	while (w->log != NULL && nfqueue_read(w->log, worker_packet, w) > 0)
 		;
+	enforce_finish(w->enf);		/* the held RSTs, before their events */
 	engine_flush(w->eng);
 	worker_snapshot(w);
 }
@@ -519,6 +566,11 @@ static int worker_open(struct run *r, struct worker *w, int idx)
 	}
 	if ((w->ct = ct_open()) == NULL)
 		return -1;
+	if ((w->enf = enforce_new(w->q, w->ct, w->eng)) == NULL) {
+		log_warn("queue %u: policy", w->qnum);
+		return -1;
+	}
+	worker_policy(w);
 	w->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (w->tfd < 0 || timerfd_settime(w->tfd, 0, &its, NULL) < 0) {
 		log_warn("queue %u: timer", w->qnum);
@@ -530,6 +582,7 @@ static int worker_open(struct run *r, struct worker *w, int idx)
 
 static void worker_close(struct worker *w)
 {
+	enforce_free(w->enf);	/* before its queue: it answers nothing now */
 	nfqueue_close(w->q);
 	nfqueue_close(w->log);
 	ct_close(w->ct);
@@ -572,6 +625,33 @@ static void workers_stop(struct run *r)
 			pthread_join(r->w[i].tid, NULL);
 }
 
+/*
+ * The policy's counters over every queue, from the workers' snapshots
+ * (the first queue's fresh when the caller is the main thread): for the
+ * SIGUSR1 counters and any stats export.
+ */
+static void policy_stats(struct run *r, struct enforce_stats *sum, int fresh)
+{
+	struct worker_counts wc;
+	int i;
+
+	memset(sum, 0, sizeof(*sum));
+	sum->generation = r->pol_gen;
+	sum->nrules = r->pol->nrules;
+	for (i = 0; i < r->nw; i++) {
+		struct worker *w = &r->w[i];
+
+		if (i == 0 && fresh) {
+			enforce_get_stats(w->enf, &wc.pol);
+		} else {
+			pthread_mutex_lock(&w->snap_mu);
+			wc.pol = w->snap.pol;
+			pthread_mutex_unlock(&w->snap_mu);
+		}
+		enforce_stats_add(sum, &wc.pol);
+	}
+}
+
 /* Every counter, into s: queue 0's read here (the main thread reads it). */
 static void run_stats(struct run *r, struct stats *s)
 {
@@ -612,19 +692,31 @@ static void run_stats(struct run *r, struct stats *s)
 
 static void counters_render(FILE *fp, enum stats_format fmt, void *arg)
 {
+	struct run *r = arg;
+	struct enforce_stats st;
 	struct stats s;
 
-	run_stats(arg, &s);
-	stats_write(fp, &s, fmt);
+	policy_stats(r, &st, 1);
+	enforce_stats_write(fp, r->pol, &st, fmt == STATS_PROMETHEUS);
+	run_stats(r, &s);
+	stats_write(fp, &s, fmt);	/* its "flows" line last, as scripts expect */
 }
 
 /* The counters as text in the log (SIGUSR1, and at exit). */
 static void counters_print(struct run *r)
 {
-	struct stats s;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp;
 
-	run_stats(r, &s);
-	stats_log(&s);
+	if ((fp = open_memstream(&buf, &len)) == NULL) {
+		log_warn("counters");
+		return;
+	}
+	counters_render(fp, STATS_TEXT, r);
+	if (fclose(fp) == 0)
+		log_lines(buf);
+	free(buf);
 }
 
 /* Open (or reopen, after SIGHUP) the event file. */
@@ -744,16 +836,19 @@ static int run_options(struct run *r, int argc, char **argv,
 	return 0;
 }
 
-/* Configuration file, then the command line over it.  Returns errors. */
-static int run_configure(struct run *r, const struct override *ov, int nov)
+/*
+ * Configuration file, then the command line over it, into c.  Returns
+ * the errors (each logged).
+ */
+static int run_configure(struct run *r, struct conf *c)
 {
 	const char *path = r->conf_path ? r->conf_path : CONF_FILE;
 	const char *err;
 	char msg[PATH_MAX + 128];
 	int errors = 0, i;
 
-	conf_default(&r->conf);
-	errors = conf_load(&r->conf, path);
+	conf_default(c);
+	errors = conf_load(c, path);
 	if (errors < 0) {
 		errors = 0;
 		if (r->conf_path != NULL || errno != ENOENT) {
@@ -761,30 +856,120 @@ static int run_configure(struct run *r, const struct override *ov, int nov)
 			errors = 1;
 		}
 	}
-	for (i = 0; i < nov; i++)
-		if (conf_set(&r->conf, ov[i].key, ov[i].value, &err) < 0) {
+	for (i = 0; i < r->nov; i++)
+		if (conf_set(c, r->ov[i].key, r->ov[i].value, &err) < 0) {
 			log_warnx("command line: %s", err);
 			errors++;
 		}
-	if ((unsigned)r->conf.queue + r->conf.queues - 1 > 65535) {
+	if ((unsigned)c->queue + c->queues - 1 > 65535) {
 		log_warnx("%s: queues %u from queue %u go past 65535", path,
-			  r->conf.queues, r->conf.queue);
+			  c->queues, c->queue);
 		errors++;
 	}
-	if (r->conf.evidence_dir[0] != '\0' &&
-	    evpcap_check(r->conf.evidence_dir, msg, sizeof(msg)) < 0) {
+	if (c->evidence_dir[0] != '\0' &&
+	    evpcap_check(c->evidence_dir, msg, sizeof(msg)) < 0) {
 		log_warnx("%s: %s", path, msg);
 		errors++;
 	}
-	if (r->daemonize && r->conf.json_file[0] != '\0' &&
-	    r->conf.json_file[0] != '/') {
+	if (r->daemonize && c->json_file[0] != '\0' && c->json_file[0] != '/') {
 		log_warnx("json_file %s: give an absolute path with -d",
-			  r->conf.json_file);
+			  c->json_file);
 		errors++;
 	}
-	errors += priv_configure(path, r->conf.user, &r->uid, &r->gid);
-	errors += ctl_configure(path, r->conf.control_socket);
+	errors += priv_configure(path, c->user, &r->uid, &r->gid);
+	errors += ctl_configure(path, c->control_socket);
 	return errors;
+}
+
+
+/*
+ * Hand the workers a new policy: each takes it up at its next wakeup
+ * (worker_policy(); the tick wakes them every TICK_US), and the old one
+ * is freed once all have (policy_reap()).  Main thread only.
+ */
+static int policy_publish(struct run *r, const struct policy *pol)
+{
+	struct policy *p;
+	int i;
+
+	/* One swap at a time: the one before must be taken up by all. */
+	for (i = 0; r->pol_old != NULL && i < 100; i++) {
+		policy_reap(r);
+		if (r->pol_old != NULL)
+			usleep(TICK_US / 10);
+	}
+	if (r->pol_old != NULL) {
+		log_warnx("the last policy is not taken up by every queue yet");
+		return -1;
+	}
+	if ((p = malloc(sizeof(*p))) == NULL) {
+		log_warn("policy");
+		return -1;
+	}
+	*p = *pol;
+	r->pol_old = r->pol;
+	__atomic_store_n(&r->pol, p, __ATOMIC_RELEASE);
+	__atomic_store_n(&r->pol_gen, r->pol_gen + 1, __ATOMIC_RELEASE);
+	if (r->nw > 0)
+		worker_policy(&r->w[0]);	/* the main thread's own */
+	policy_reap(r);
+	return 0;
+}
+
+static void policy_reap(struct run *r)
+{
+	int i;
+
+	if (r->pol_old == NULL)
+		return;
+	for (i = 0; i < r->nw; i++)
+		if (r->w[i].enf != NULL &&
+		    __atomic_load_n(&r->w[i].pol_gen, __ATOMIC_ACQUIRE) !=
+		    r->pol_gen)
+			return;
+	free(r->pol_old);
+	r->pol_old = NULL;
+}
+
+
+/*
+ * SIGHUP: read the configuration again.  With any error keep all of the
+ * running one; else take up the policy, the event file and syslog, and
+ * name the keys that changed but need a restart.  The event file is
+ * reopened either way (log rotation).
+ */
+static void run_reload(struct run *r)
+{
+	const char *path = r->conf_path ? r->conf_path : CONF_FILE;
+	struct conf *c = malloc(sizeof(*c));
+	int errors;
+
+	if (c == NULL) {
+		log_warn("reload");
+		output_reopen(r);
+		return;
+	}
+	errors = run_configure(r, c);
+	if (errors) {
+		log_warnx("%s: %d error%s; still running the configuration read "
+			  "before", path, errors, errors == 1 ? "" : "s");
+		free(c);
+		output_reopen(r);
+		return;
+	}
+	conf_report_restart(path, &r->conf, c);
+	if (policy_publish(r, &c->policy) == 0)
+		r->conf.policy = c->policy;
+	memcpy(r->conf.json_file, c->json_file, sizeof(c->json_file));
+	if (r->conf.syslog != c->syslog) {
+		r->conf.syslog = c->syslog;
+		log_init(r->verbose, r->conf.syslog || r->daemonize);
+	}
+	free(c);
+	output_reopen(r);
+	log_warnx("%s: reloaded: policy %s, %u rule%s", path,
+		  policy_mode_names[r->conf.policy.mode], r->conf.policy.nrules,
+		  r->conf.policy.nrules == 1 ? "" : "s");
 }
 
 static void signals_install(void)
@@ -810,6 +995,8 @@ static void run_teardown(struct run *r)
 		worker_close(&r->w[i]);
 	free(r->w);
 	evpcap_close(r->ev);
+	free(r->pol);
+	free(r->pol_old);
 	if (r->out.fp != NULL && r->out.fp != stdout)
 		fclose(r->out.fp);
 	pthread_mutex_destroy(&r->out_mu);
@@ -829,10 +1016,17 @@ int run_main(int argc, char **argv)
 	log_init(1, 0);
 	if (run_options(&r, argc, argv, ov, &nov) < 0)
 		return EXIT_USAGE;
-	errors = run_configure(&r, ov, nov);
+	r.ov = ov;
+	r.nov = nov;
+	errors = run_configure(&r, &r.conf);
 	if (r.check_only) {
-		if (errors == 0)
+		if (errors == 0) {
 			fprintf(stderr, "configuration OK\n");
+			enforce_describe(stderr, &r.conf.policy, r.verbose);
+		} else {
+			fprintf(stderr, "%d error%s\n", errors,
+				errors == 1 ? "" : "s");
+		}
 		return errors ? EXIT_USAGE : EXIT_OK;
 	}
 	if (errors) {
@@ -856,6 +1050,10 @@ int run_main(int argc, char **argv)
 	if (evpcap_setup(&r.conf, &r.ev) < 0) {
 		run_teardown(&r);
 		return EXIT_NOOUTPUT;
+	}
+	if (policy_publish(&r, &r.conf.policy) < 0) {
+		run_teardown(&r);
+		return EXIT_SETUP;
 	}
 	r.nw = r.conf.queues;
 	if ((r.w = calloc((size_t)r.nw, sizeof(*r.w))) == NULL) {
@@ -894,6 +1092,8 @@ int run_main(int argc, char **argv)
 		 nfqueue_has_conntrack(r.w[0].q) ? "with the packet (NFQA_CT)"
 						   : "by lookup",
 		 r.conf.json_file[0] ? r.conf.json_file : "stdout");
+	log_info("policy %s, %u rule%s", policy_mode_names[r.conf.policy.mode],
+		 r.conf.policy.nrules, r.conf.policy.nrules == 1 ? "" : "s");
 	if (r.daemonize && daemon(0, 0) < 0) {
 		log_warn("daemon");
 		rules_remove();
@@ -908,11 +1108,16 @@ int run_main(int argc, char **argv)
 			rc = EXIT_SETUP;
 	}
 
-	/* No new packets, then answer what is left and release the RSTs. */
 	notify_stopping();
-	rules_remove();
+	/*
+	 * No new packets, then answer what is left (the held RSTs too) and
+	 * release the RSTs; only then the chains, whose removal would drop
+	 * every packet still waiting for a verdict.
+	 */
+	rules_quiesce();
 	workers_stop(&r);
 	worker_finish(&r.w[0]);
+	rules_remove();
 	if (__atomic_load_n(&r.failed, __ATOMIC_RELAXED))
 		rc = EXIT_SETUP;
 	counters_print(&r);

@@ -331,22 +331,3 @@ int stats_write(FILE *fp, const struct stats *s, enum stats_format fmt)
 	}
 	return ferror(fp) ? -1 : 0;
 }
-
-void stats_log(const struct stats *s)
-{
-	char *buf = NULL, *line, *next;
-	size_t len = 0;
-	FILE *fp;
-
-	if ((fp = open_memstream(&buf, &len)) == NULL) {
-		log_warn("counters");
-		return;
-	}
-	stats_write(fp, s, STATS_TEXT);
-	if (fclose(fp) == 0)
-		for (line = buf; (next = strchr(line, '\n')) != NULL; line = next + 1) {
-			*next = '\0';
-			log_warnx("%s", line);
-		}
-	free(buf);
-}

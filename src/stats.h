@@ -59,7 +59,5 @@ int	stats_format_parse(const char *name, enum stats_format *fmt);
 /* Write s to fp in fmt.  Returns 0, or -1 when fp reports an error. */
 int	stats_write(FILE *fp, const struct stats *s, enum stats_format fmt);
 
-/* The text, one log_warnx() per line (SIGUSR1, and at exit). */
-void	stats_log(const struct stats *s);
 
 #endif

@@ -13,7 +13,7 @@ FUZZ_CC=${FUZZ_CC:-clang}
 FUZZ_CFLAGS="-std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
 -fno-sanitize-recover=undefined -D_GNU_SOURCE -Isrc"
 core="src/pkt.c src/table.c src/flow.c src/host.c src/classify.c src/evidence.c \
-src/engine.c src/output.c src/sha1.c src/pcapin.c"
+src/engine.c src/policy.c src/output.c src/sha1.c src/pcapin.c"
 rc=0
 
 if ! command -v "$FUZZ_CC" >/dev/null 2>&1; then
@@ -62,6 +62,7 @@ fuzz() {
 
 # One line per target: its sources, then -- and what it links against.
 fuzz fuzz_pkt src/pkt.c
+fuzz fuzz_rule src/policy.c src/evidence.c src/classify.c
 # shellcheck disable=SC2046,SC2086	# word splitting wanted
 fuzz fuzz_file $core -- $(pkg-config --libs libpcap 2>/dev/null || echo -lpcap)
 

@@ -1,7 +1,7 @@
 /*
  * inject.c: an on-path TCP reset injector for the rstaudit lab.
  *
- *	inject -i IFACE -k KEYWORD [-p PORT] [-d DELAY_MS] [-t SECONDS]
+ *	inject -i IFACE -k KEYWORD [-c] [-p PORT] [-d DELAY_MS] [-t SECONDS]
  *
  * Sniffs the packets arriving on IFACE with an AF_PACKET socket (it never
  * sits in the forwarding path: the routers keep forwarding everything).
@@ -15,6 +15,11 @@
  *  - to the receiver (the server), claiming to be the client, DELAY_MS
  *    later (default 300), so the server's genuine reply can still reach
  *    the client after the forged RST: the race an analyser can see.
+ *    With -c, no RST to the server at all (client side only): a gateway
+ *    between the client and the middlebox can only protect what crosses
+ *    it, and the RST to the server leaves the middlebox toward the
+ *    server, never through that gateway.  The enforcement test uses -c
+ *    so that what it measures is the gateway's work alone.
  *
  * Forged packets go out through raw IP sockets, so the kernel routes them.
  * Prints "ready" on stdout once capturing; logs each injection on stderr.
@@ -66,6 +71,7 @@ static volatile sig_atomic_t quit;
 static struct pending pending[MAX_PENDING];
 static int npending;
 static int raw4 = -1, raw6 = -1;
+static int client_only;
 
 static void
 on_signal(int sig)
@@ -293,6 +299,8 @@ inject(const struct seg *t, double delay)
 	    "client at seq %u +1460 +4380\n", seg_name(t, name, sizeof(name)),
 	    t->seq, t->ack, BURST, t->ack);
 
+	if (client_only)
+		return;
 	/* To the server, from the client, later. */
 	sv.seq = t->seq + (uint32_t)t->paylen;
 	sv.ack = t->ack;
@@ -360,7 +368,7 @@ sniff_open(const char *ifname)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: inject -i IFACE -k KEYWORD [-p PORT] "
+	fprintf(stderr, "usage: inject -i IFACE -k KEYWORD [-c] [-p PORT] "
 	    "[-d DELAY_MS] [-t SECONDS]\n");
 	exit(2);
 }
@@ -376,8 +384,9 @@ main(int argc, char *argv[])
 	double delay = 0.3, deadline, seconds = 120;
 	int fd, ch;
 
-	while ((ch = getopt(argc, argv, "i:k:p:d:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "ci:k:p:d:t:")) != -1) {
 		switch (ch) {
+		case 'c': client_only = 1; break;
 		case 'i': ifname = optarg; break;
 		case 'k': keyword = optarg; break;
 		case 'p': port = strtol(optarg, NULL, 10); break;

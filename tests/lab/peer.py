@@ -3,6 +3,8 @@
 
   peer.py serve MODE --addr A --port P [--go FILE] [--delay MS]
   peer.py connect MODE --addr A --port P --sport S [--keyword K] [--go FILE]
+  peer.py serve requests ... [--delay MS]   answer each request line
+  peer.py connect requests ... --payload P --count N [--expect-reset K]
   peer.py serve echo --addr A --port P    echo every connection, until killed
   peer.py connect echo --addr A --port P [--src S]   one echo exchange
   peer.py bulk --addr A --port P --bytes N [--rounds R] [--go FILE]
@@ -206,7 +208,46 @@ def serve_vanish(conn, args):
     return "vanished without FIN or RST"
 
 
+def read_line(sock, buf):
+    """One line from sock (buf: bytes already read); (line, rest), or
+    (None, rest) at EOF."""
+    while b"\n" not in buf:
+        chunk = sock.recv(4096)
+        if not chunk:
+            return None, buf
+        buf += chunk
+    line, rest = buf.split(b"\n", 1)
+    return line, rest
+
+
+def serve_requests(conn, args):
+    """Answer every request line with "reply N", --delay ms after it,
+    until the client closes: the server end of a connection that an
+    on-path injector attacks on every request (rstaudit's enforcement
+    test).  A reset ends it early; that is not an error here, the
+    client's side says whether the connection had to survive."""
+    conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 0)
+    conn.settimeout(3 * WAIT)
+    buf, n = b"", 0
+    try:
+        while True:
+            line, buf = read_line(conn, buf)
+            if line is None:
+                break
+            n += 1
+            time.sleep(args.delay / 1000.0)
+            conn.sendall(b"reply %d, %d bytes\n" % (n, len(line)))
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 0)
+    except ConnectionResetError:
+        return "reset after %d requests" % n
+    except socket.timeout:
+        return "no request after %d: the client is gone" % n
+    conn.close()
+    return "answered %d requests; the client closed" % n
+
+
 SERVE = {
+    "requests": serve_requests,
     "abort": serve_abort,
     "unread": serve_unread,
     "fin": serve_fin,
@@ -369,7 +410,46 @@ def connect_echo_again(sock):
         raise Failed("bad echo after the forged RST")
 
 
+def connect_requests(sock, args):
+    """Send --count request lines (each carries --payload) on one
+    connection and read each reply before the next.  With
+    --expect-reset K the K-th request must be answered by a reset (and
+    every one before it by its reply); without it every request must get
+    its reply and the connection must end with a clean close."""
+    sock.connect((args.addr, args.port))
+    buf = b""
+    for i in range(1, args.count + 1):
+        if i > 1:
+            wait_go(args.go)
+            time.sleep(args.pause / 1000.0)
+        sock.sendall(b"%s %d\n" % (args.payload, i))
+        try:
+            line, buf = read_line(sock, buf)
+        except ConnectionResetError:
+            if args.expect_reset == i:
+                return "reset on request %d, as expected" % i
+            raise Failed("reset on request %d of %d" % (i, args.count))
+        except socket.timeout:
+            raise Failed("no reply to request %d within %ds" % (i, WAIT))
+        if line is None:
+            raise Failed("the server closed before reply %d" % i)
+        if not line.startswith(b"reply %d," % i):
+            raise Failed("request %d: unexpected reply %r" % (i, line))
+        if args.expect_reset == i:
+            raise Failed("request %d got its reply; expected a reset" % i)
+        say("got reply %d" % i)
+    if args.expect_reset:
+        raise Failed("no reset in %d requests" % args.count)
+    sock.shutdown(socket.SHUT_WR)
+    line, buf = read_line(sock, buf)
+    if line is not None or buf:
+        raise Failed("data after the last reply: %r" % (line or buf))
+    sock.close()
+    return "got all %d replies, then a clean close" % args.count
+
+
 CONNECT = {
+    "requests": connect_requests,
     "echo": connect_echo,
     "oow-rst": connect_oow_rst,
     "refused": connect_refused,
@@ -583,6 +663,10 @@ def main():
     c.add_argument("mode", choices=sorted(CONNECT))
     c.add_argument("--sport", type=int, default=0)
     c.add_argument("--payload", default="")
+    c.add_argument("--count", type=int, default=1)
+    c.add_argument("--expect-reset", type=int, default=0, metavar="K")
+    c.add_argument("--pause", type=int, default=0,
+                   help="ms between requests (after --go, if given)")
     for q in (s, c):
         q.add_argument("--addr", required=True)
         q.add_argument("--port", type=int, required=True)

@@ -1,0 +1,400 @@
+#!/bin/sh
+# tests/live/enforce.sh: the policy at work on a real gateway, in the
+# four-namespace lab (tests/lab: client - gw - mbox - server).  Run from
+# the repository top after building; RSTAUDIT names another binary.
+# Needs root: it fails, and never skips, without it.
+#
+# The daemon runs on gw.  The on-path injector (tests/lab/inject.c) runs
+# on mbox with -c: it forges its burst of three RSTs to the client on
+# every segment carrying the keyword, and nothing to the server, since
+# that RST would leave mbox toward the server and never cross gw.  gw
+# also has a strict filter chain (drop ct state invalid, drop ct state
+# new without SYN), as many gateways do.  In IPv4 and IPv6:
+#
+#   - policy enforce + `rule drop origin middlebox cause injected`: a
+#     client sending three requests with the keyword on one connection
+#     gets every reply and a clean close; the nine forged RSTs' events
+#     say drop, rule 2; conntrack is ESTABLISHED again after each burst
+#     (ct_restore); closed ports, aborts and the gateway's own rejects
+#     still reset the client, their events say accept (or none: the
+#     NFLOG'd reject), `rule accept mark 0x42 ...` marks the refused
+#     connection's RST (counted by a rule in another table) and
+#     `rule log ...` writes the abort to the daemon's log;
+#   - SIGHUP with a bad file: every error as file:line, and the old
+#     policy still drops (the attacked connection survives);
+#   - SIGHUP to dry-run: the connection is reset, the events say
+#     "would drop"; to max_drops_per_flow 3: the second burst passes and
+#     resets the client, the events say the bound stopped the drops;
+#   - the suspect hold: with `confidence >=0.99`, which only the race
+#     (the genuine reply after the RST) reaches, each forged RST is held
+#     until the server's reply arrives, then dropped: the connection
+#     survives; with nothing coming back from the server (mbox drops
+#     the request once the injector has seen it), the hold runs out and
+#     the RST is accepted; at SIGTERM, a held RST is answered;
+#   - ct_restore no: conntrack stays CLOSE after a drop; once the entry
+#     expires the next request is a ct state new without SYN and the
+#     strict chain drops it (the consequence the manual documents);
+#   - rules/enforce.conf, as shipped, protects the connection too;
+#   - audit: nothing is dropped, the events carry no policy;
+#   - SIGUSR1 and exit counters per rule.
+# The last line is "enforce: N passed, N failed".
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+LAB_PREFIX=${LAB_PREFIX:-rspo$$}
+LAB_DIR=$(pwd)/tests/lab
+. tests/lab/lib.sh
+. tests/lab/scenarios.sh
+PY=/usr/bin/python3
+EVCHK="$PY tests/live/policy_events.py"
+KEYWORD=FORBIDDEN
+passed=0 failed=0
+
+good() { echo "enforce: ok: $*"; passed=$((passed + 1)); }
+bad() { echo "enforce: FAIL: $*"; failed=$((failed + 1)); }
+finish() {
+	echo "enforce: $passed passed, $failed failed"
+	[ "$failed" = 0 ]
+	exit
+}
+# expect NAME CMD...: one check, its output shown when it fails.
+expect() {
+	_name=$1; shift
+	if _out=$("$@" 2>&1); then
+		good "$_name"
+	else
+		bad "$_name"
+		echo "$_out" | sed 's/^/    /' | tail -12
+	fi
+}
+
+lab_need_root || { bad "cannot run the lab here"; finish; }
+"${RSTAUDIT:-./rstaudit}" run -h >/dev/null 2>&1 ||
+	{ bad "no ./rstaudit: build it first (make)"; finish; }
+lab_trap
+lab_up || { bad "cannot build the lab"; finish; }
+scn_build_injector || { bad "cannot build the injector"; finish; }
+CONF=$LAB_TMP/rstaudit.conf
+EV=$LAB_TMP/events.json
+
+# The gateway's own strict filter, and a counter of RSTs marked 0x42.
+lab_in gw nft -f - <<'EOF' || { bad "cannot load gw's filter"; finish; }
+table inet strict {
+	chain forward {
+		type filter hook forward priority filter; policy accept;
+		ct state invalid counter drop
+		tcp flags & (syn | ack) != syn ct state new counter drop
+		meta mark 0x42 tcp flags rst counter
+	}
+}
+EOF
+
+# conf NAME: write configuration NAME to $CONF.
+conf() {
+	case $1 in
+	enforce) cat <<'EOF' ;;
+# the gateway protects its clients from forged resets
+policy enforce
+max_drops_per_flow 9
+rule accept mark 0x42 origin endpoint cause refused
+rule drop origin middlebox cause injected
+rule log origin endpoint cause abort
+EOF
+	bad) cat <<'EOF' ;;
+policy enforce
+rule drop cause injected
+rule drop origin endpoint
+rule drop origin middlebox mark 7
+max_drops_per_flow 0
+suspect_hold soon
+EOF
+	dry-run) cat <<'EOF' ;;
+policy dry-run
+max_drops_per_flow 9
+rule drop origin middlebox cause injected
+queue_length 2048
+EOF
+	bound) cat <<'EOF' ;;
+policy enforce
+max_drops_per_flow 3
+rule drop origin middlebox cause injected
+EOF
+	hold) cat <<'EOF' ;;
+policy enforce
+max_drops_per_flow 20
+suspect_hold 500
+rule drop origin middlebox cause injected confidence >=0.99
+EOF
+	short-hold) cat <<'EOF' ;;
+policy enforce
+suspect_hold 20
+rule drop origin middlebox cause injected confidence >=0.99
+EOF
+	long-hold) cat <<'EOF' ;;
+policy enforce
+suspect_hold 1000
+rule drop origin middlebox cause injected confidence >=0.99
+EOF
+	no-restore) cat <<'EOF' ;;
+policy enforce
+ct_restore no
+rule drop origin middlebox cause injected
+EOF
+	audit) cat <<'EOF' ;;
+policy audit
+rule drop origin middlebox cause injected
+EOF
+	esac >"$CONF"
+}
+
+# reload NAME REGEX: SIGHUP with configuration NAME; wait for a new
+# daemon line matching REGEX.
+reload() {
+	conf "$1"
+	_n=$(grep -c -- "$2" "$LAB_TMP/d.log")
+	lab_kill d HUP
+	lab_poll 5 _more_lines "$2" "$_n" ||
+		{ lab_log "no '$2' after SIGHUP"; lab_show d; return 1; }
+}
+_more_lines() { [ "$(grep -c -- "$1" "$LAB_TMP/d.log")" -gt "$2" ]; }
+
+# attack TAG FAM PORT COUNT [CLIENT-ARGS...]: a server answering
+# requests on PORT (server delay $DELAY ms, default 10) and a client
+# sending COUNT requests with the keyword from port 40000 + PORT - 7000.
+# Starts both; the caller waits for c-TAG.
+attack() {
+	_t=$1 _f=$2 _p=$3 _c=$4; shift 4
+	lab_spawn server "s-$_t" "$LAB_PY" "$LAB_DIR/peer.py" serve requests \
+		--addr "$(lab_addr server "$_f")" --port "$_p" \
+		--delay "${DELAY:-10}" &&
+	lab_wait_log "s-$_t" '^ready' &&
+	lab_spawn client "c-$_t" "$LAB_PY" "$LAB_DIR/peer.py" connect requests \
+		--addr "$(lab_addr server "$_f")" --port "$_p" \
+		--sport $((40000 + _p - 7000)) --payload "GET /?q=$KEYWORD" \
+		--count "$_c" "$@"
+}
+
+# client_ok TAG: the client ended well; else fail with its log.
+client_ok() {
+	lab_wait "c-$1" 20 && return 0
+	lab_show "c-$1"; lab_show "s-$1"
+	return 1
+}
+
+# ct_state FAM PORT: the conntrack state of the flow to PORT on gw.
+ct_state() {
+	lab_in gw conntrack -L -f "ipv$1" -p tcp --dport "$2" 2>/dev/null |
+		awk '{ print $4 }' | head -1
+}
+_ct_is() { [ "$(ct_state "$1" "$2")" = "$3" ]; }
+_ct_gone() { [ -z "$(ct_state "$1" "$2")" ]; }
+
+# strict_new: packets the strict chain dropped as ct state new, not SYN.
+strict_new() {
+	lab_in gw nft list chain inet strict forward |
+		sed -n 's/.*ct state new counter packets \([0-9]*\).*/\1/p'
+}
+_strict_new_above() { [ "$(strict_new)" -gt "$1" ]; }
+
+conf enforce
+if lab_daemon d gw -c "$CONF" --json-file "$EV" --hold 0.5; then
+	good "daemon runs on gw with policy enforce"
+else
+	bad "daemon did not start"; finish
+fi
+lab_spawn mbox inj "$LAB_TMP/inject" -c -i g0 -k "$KEYWORD" -t 600 &&
+	lab_wait_log inj '^ready' || { bad "injector did not start"; finish; }
+
+# --- enforce: the attacked connection survives -------------------------
+for fam in 4 6; do
+	srv=$(lab_addr server $fam) port=$((7100 + fam))
+	attack e$fam $fam $port 3 --go "$(lab_gofile e$fam)"
+	if lab_wait_log c-e$fam '^got reply 1' 10 &&
+	   lab_poll 5 _ct_is $fam $port ESTABLISHED; then
+		good "ipv$fam enforce: after the first burst, conntrack is ESTABLISHED again (ct_restore)"
+	else
+		bad "ipv$fam enforce: conntrack is $(ct_state $fam $port) after the first burst"
+	fi
+	lab_go e$fam
+	expect "ipv$fam enforce: the client gets all 3 replies under attack" client_ok e$fam
+	expect "ipv$fam enforce: 9 forged RSTs, each dropped by rule 2" \
+		$EVCHK "$EV" --src "$srv" --sport $port --want 9 verdict=drop \
+		origin=middlebox policy.mode=enforce policy.rule=2 policy.line=5 \
+		policy.action=drop policy.judged.origin=middlebox policy.hold=null
+	expect "ipv$fam enforce: 3 of them put conntrack back (one per burst)" \
+		$EVCHK "$EV" --src "$srv" --sport $port --select policy.ct_restored=true --want 3
+	expect "ipv$fam enforce: the injector really fired 3 times" \
+		sh -c "[ \$(grep -c 'trigger.*\.$((40000 + port - 7000)) >' $LAB_TMP/inj.log) = 3 ]"
+
+	# Every other kind of reset still resets, and is let through.  (The
+	# scenarios' go files are per lab, made for one family: clear them.)
+	rm -f "$LAB_TMP/gwsyn.go" "$LAB_TMP/gwkw.go"
+	scn_refused $fam && scn_abort $fam && scn_gw_reject_syn $fam &&
+		scn_gw_reject_keyword $fam &&
+		good "ipv$fam enforce: refused, abort and gw's own rejects still reset the client" ||
+		bad "ipv$fam enforce: a reset did not reach the client"
+	expect "ipv$fam enforce: refused: accept, rule 1, marked 0x42" \
+		$EVCHK "$EV" --src "$srv" --sport 7001 --want 1 verdict=accept \
+		origin=endpoint cause=refused policy.rule=1 policy.action=accept \
+		policy.mark=66
+	expect "ipv$fam enforce: abort: accept, rule 3 logs it" \
+		$EVCHK "$EV" --src "$srv" --sport 7002 --want 1 verdict=accept \
+		origin=endpoint cause=abort policy.rule=3 policy.action=log
+	expect "ipv$fam enforce: abort: the daemon's log names rule 3 and the reset" \
+		grep -q "rule 3 (line 6): reset $srv port 7002 > .* port 41002, hook forward: endpoint abort" \
+		"$LAB_TMP/d.log"
+	expect "ipv$fam enforce: gw's reject of the SYN: logged, no verdict, no policy" \
+		$EVCHK "$EV" --src "$srv" --sport 7005 --want 1 verdict=none \
+		origin=local policy=null
+	expect "ipv$fam enforce: gw's mid-stream reject: accept, no rule" \
+		$EVCHK "$EV" --src "$srv" --sport 7006 --want 1 verdict=accept \
+		origin=local hook=output policy.rule=null
+done
+m=$(lab_in gw nft list chain inet strict forward |
+	sed -n 's/.*meta mark 0x00000042 .*counter packets \([0-9]*\).*/\1/p')
+[ "${m:-0}" = 2 ] && good "mark: 2 refused RSTs reached the filter chain with mark 0x42" ||
+	bad "mark: ${m:-no} RSTs with mark 0x42, want 2"
+lab_counters d >/dev/null
+expect "SIGUSR1: rule 2 dropped 18, rule 1 matched 2 (marked), rule 3 logged 2" sh -c "
+	grep -q 'policy rule 2 (line 5, drop): matched 18, dropped 18, would drop 0, bound 0' $LAB_TMP/d.log &&
+	grep -q 'policy rule 1 (line 4, accept): matched 2,' $LAB_TMP/d.log &&
+	grep -q 'policy rule 3 (line 6, log): matched 2,' $LAB_TMP/d.log &&
+	grep -q 'policy enforce: decided [0-9]*, dropped 18, .* marked 2, logged 2;' $LAB_TMP/d.log"
+
+# --- SIGHUP with a bad file: the old policy stays -----------------------
+if reload bad 'still running the configuration read before'; then
+	n=$(grep -c "rstaudit.conf:[0-9]*: " "$LAB_TMP/d.log")
+	[ "$n" = 5 ] && good "SIGHUP, bad file: 5 errors as file:line, old configuration kept" ||
+		{ bad "SIGHUP, bad file: $n file:line errors, want 5"; lab_show d; }
+else
+	bad "SIGHUP, bad file: no refusal"
+fi
+attack kept 4 7111 2
+expect "after the bad SIGHUP: the old policy still protects the connection" client_ok kept
+expect "after the bad SIGHUP: 6 drops by the old rule 2" \
+	$EVCHK "$EV" --src 10.0.3.2 --sport 7111 --want 6 verdict=drop policy.rule=2
+
+# --- dry-run: would drop ----------------------------------------------
+reload dry-run 'reloaded: policy dry-run' &&
+	good "SIGHUP: policy dry-run taken up" || bad "SIGHUP: dry-run not taken up"
+grep -q 'queue_length changed: it takes effect at the next start' "$LAB_TMP/d.log" &&
+	good "SIGHUP: a key that needs a restart is named" ||
+	bad "SIGHUP: queue_length change not reported"
+for fam in 4 6; do
+	srv=$(lab_addr server $fam) port=$((7120 + fam))
+	attack dry$fam $fam $port 2 --expect-reset 1
+	expect "ipv$fam dry-run: the client is reset" client_ok dry$fam
+	lab_kill s-dry$fam
+	expect "ipv$fam dry-run: 3 events say 'would drop', verdict accept" \
+		$EVCHK "$EV" --src "$srv" --sport $port --want 3 verdict=accept \
+		policy.mode=dry-run policy.dry_run=true policy.would_drop=true \
+		policy.action=drop policy.rule=1
+done
+
+# --- the per-flow bound -------------------------------------------------
+reload bound 'reloaded: policy enforce, 1 rule' || bad "SIGHUP: bound not taken up"
+attack bound 4 7131 2 --expect-reset 2
+expect "bound 3: the first burst is dropped, the second resets the client" client_ok bound
+lab_kill s-bound
+expect "bound 3: 3 drops" \
+	$EVCHK "$EV" --src 10.0.3.2 --sport 7131 --select verdict=drop --want 3 policy.bound=false
+expect "bound 3: then 3 accepts that say the bound stopped the drop" \
+	$EVCHK "$EV" --src 10.0.3.2 --sport 7131 --select verdict=accept --want 3 \
+	policy.bound=true policy.action=drop policy.rule=1
+
+# --- the suspect hold -------------------------------------------------
+reload hold 'reloaded: policy enforce, 1 rule' || bad "SIGHUP: hold not taken up"
+for fam in 4 6; do
+	srv=$(lab_addr server $fam) port=$((7140 + fam))
+	attack hold$fam $fam $port 2
+	expect "ipv$fam hold: RSTs held until the genuine reply; the client gets both replies" \
+		client_ok hold$fam
+	expect "ipv$fam hold: 6 drops, each decided by a packet that came during the hold" \
+		$EVCHK "$EV" --src "$srv" --sport $port --want 6 verdict=drop \
+		policy.rule=1 policy.hold.ended=packet policy.hold.changed=true \
+		policy.judged.confidence=0.99
+	expect "ipv$fam hold: what settled them was the server's data" \
+		$EVCHK "$EV" --src "$srv" --sport $port --select policy.hold.packets=1 --want 6
+	# A figure, not a check: how long the RSTs waited (the server
+	# replies 10 ms after each request).
+	$PY - "$EV" "$srv" $port <<'EOF'
+import json, sys
+ms = sorted(e["policy"]["hold"]["ms"] for e in map(json.loads, open(sys.argv[1]))
+            if e["src"] == sys.argv[2] and e["sport"] == int(sys.argv[3])
+            and e.get("policy") and e["policy"].get("hold"))
+if ms:
+    print("enforce: figure: held %d RSTs %.1f to %.1f ms, median %.1f"
+          % (len(ms), ms[0], ms[-1], ms[len(ms) // 2]))
+EOF
+done
+# For the next two, mbox drops the request after the injector saw it, so
+# that nothing of the server's (not even a delayed ACK) can end the hold.
+scn_nft mbox "tcp dport { 7151, 7181 } tcp flags & psh == psh drop" ||
+	bad "cannot load mbox's rule"
+reload short-hold 'reloaded: policy enforce, 1 rule' || bad "SIGHUP: short hold not taken up"
+attack timer 4 7151 1 --expect-reset 1
+expect "hold 20 ms, nothing from the server: the hold runs out, the RST passes" client_ok timer
+lab_kill s-timer
+expect "hold 20 ms: 3 accepts, ended by the timer, nothing seen" \
+	$EVCHK "$EV" --src 10.0.3.2 --sport 7151 --want 3 verdict=accept \
+	policy.rule=null policy.hold.ended=timer policy.hold.packets=0
+
+# --- ct_restore no: what a strict gateway then does ----------------------
+reload no-restore 'reloaded: policy enforce, 1 rule' || bad "SIGHUP: no-restore not taken up"
+lab_sysctl gw net.netfilter.nf_conntrack_tcp_timeout_close=1
+before=$(strict_new)
+attack norest 4 7161 2 --go "$(lab_gofile norest)"
+if lab_wait_log c-norest '^got reply 1' 10 && lab_poll 5 _ct_is 4 7161 CLOSE; then
+	good "ct_restore no: after the dropped RSTs conntrack stays CLOSE"
+else
+	bad "ct_restore no: conntrack is $(ct_state 4 7161)"
+fi
+lab_poll 5 _ct_gone 4 7161 || bad "ct_restore no: the CLOSE entry did not expire"
+lab_go norest
+if lab_poll 5 _strict_new_above "$before"; then
+	good "ct_restore no: once CLOSE expired, the next request was ct state new without SYN, dropped"
+else
+	bad "ct_restore no: the strict chain dropped nothing"
+fi
+lab_kill c-norest; lab_kill s-norest
+lab_sysctl gw net.netfilter.nf_conntrack_tcp_timeout_close=10
+
+# --- the shipped example ------------------------------------------------
+cp rules/enforce.conf "$CONF"
+_n=$(grep -c 'reloaded: policy enforce' "$LAB_TMP/d.log")
+lab_kill d HUP
+lab_poll 5 _more_lines 'reloaded: policy enforce' "$_n" || bad "SIGHUP: rules/enforce.conf not taken up"
+attack example 4 7165 2
+expect "rules/enforce.conf: the attacked connection survives" client_ok example
+expect "rules/enforce.conf: 6 drops by its rule" \
+	$EVCHK "$EV" --src 10.0.3.2 --sport 7165 --want 6 verdict=drop policy.rule=1
+
+# --- audit: nothing applied -----------------------------------------------
+reload audit 'reloaded: policy audit' || bad "SIGHUP: audit not taken up"
+attack audit 4 7171 1 --expect-reset 1
+expect "audit: the client is reset" client_ok audit
+lab_kill s-audit
+expect "audit: 3 events, verdict accept, no policy object" \
+	$EVCHK "$EV" --src 10.0.3.2 --sport 7171 --want 3 verdict=accept policy=null
+
+# --- SIGTERM while a RST is held ----------------------------------------
+reload long-hold 'reloaded: policy enforce, 1 rule' || bad "SIGHUP: long hold not taken up"
+attack term 4 7181 1 --expect-reset 1
+_held() { lab_counters d >/dev/null && tail -8 "$LAB_TMP/d.log" | grep -q 'policy enforce: .* held [0-9]* (now [1-9]'; }
+if lab_poll 5 _held; then
+	lab_kill d TERM
+	lab_wait d 10 && good "SIGTERM with RSTs held: the daemon exits 0" ||
+		bad "SIGTERM with RSTs held: exit status $?"
+	expect "SIGTERM: the held RSTs are answered (accept), the client is reset" client_ok term
+	expect "SIGTERM: their events say the hold ended at shutdown" \
+		$EVCHK "$EV" --src 10.0.3.2 --sport 7181 --select policy.hold.ended=shutdown \
+		verdict=accept
+	expect "exit counters: holds ended at shutdown counted" \
+		grep -q 'policy enforce: .*shutdown [1-9]' "$LAB_TMP/d.log"
+else
+	bad "no RST held for the SIGTERM test"; lab_show d
+fi
+# Let every process end before the lab is deleted.
+for t in s-dry4 s-dry6 s-bound s-timer c-norest s-norest s-audit s-term inj; do
+	lab_kill $t; lab_wait $t 5 >/dev/null 2>&1
+done
+finish
