@@ -164,6 +164,8 @@ static void json_live(FILE *fp, const struct rst_live *l)
 	}
 	fputs(",\"verdict\":", fp);
 	json_str(fp, l->verdict);
+	if (l->pol.valid)
+		json_policy(fp, &l->pol);
 	if (l->pcap_file != NULL) {
 		fputs(",\"evidence_pcap\":{\"file\":", fp);
 		json_str(fp, l->pcap_file);
@@ -172,8 +174,6 @@ static void json_live(FILE *fp, const struct rst_live *l)
 	} else {
 		fputs(",\"evidence_pcap\":null", fp);
 	}
-	if (l->pol.valid)
-		json_policy(fp, &l->pol);
 }
 
 /* " rule 2 drop", " rule 1 would drop (dry-run)", " no rule", ... */

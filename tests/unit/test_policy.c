@@ -399,7 +399,7 @@ static void test_output(void)
 		      "\"judged\":{\"origin\":\"middlebox\",\"cause\":\"injected\","
 		      "\"confidence\":0.94},\"ct_restored\":true,\"hold\":{"
 		      "\"ms\":10.250,\"ended\":\"packet\",\"packets\":1,"
-		      "\"bytes\":36,\"changed\":true}},\"evidence\"") != NULL);
+		      "\"bytes\":36,\"changed\":true}},\"evidence_pcap\":null,\"evidence\"") != NULL);
 	CHECK(strstr(buf, "verdict drop policy enforce: rule 2 (line 14) drop; "
 		      "held 10.2 ms until packet, saw 1 packets, changed the "
 		      "decision\n") != NULL);
