@@ -464,7 +464,7 @@ static void prom_rules(FILE *fp, const struct policy *pol,
 	uint64_t v;
 	int i, k;
 
-	for (k = 0; k < 4; k++) {
+	for (k = 0; k < 4 && pol->nrules > 0; k++) {	/* no family without samples */
 		fprintf(fp, "# HELP rstaudit_policy_rule_%s_total RSTs per rule: "
 			"%s.\n# TYPE rstaudit_policy_rule_%s_total counter\n",
 			names[k], names[k], names[k]);

@@ -259,6 +259,10 @@ expect "SIGUSR1: rule 2 dropped 18, rule 1 matched 2 (marked), rule 3 logged 2" 
 	grep -q 'policy rule 1 (line 4, accept): matched 2,' $LAB_TMP/d.log &&
 	grep -q 'policy rule 3 (line 6, log): matched 2,' $LAB_TMP/d.log &&
 	grep -q 'policy enforce: decided [0-9]*, dropped 18, .* marked 2, logged 2;' $LAB_TMP/d.log"
+lab_stats d --prometheus >"$LAB_TMP/d.prom" 2>&1
+expect "rstaudit stats --prometheus: rule 2 dropped 18, 18 in all" sh -c "
+	grep -qx 'rstaudit_policy_rule_dropped_total{rule=\"2\",line=\"5\",action=\"drop\"} 18' $LAB_TMP/d.prom &&
+	grep -qx 'rstaudit_policy_dropped_total 18' $LAB_TMP/d.prom"
 
 # --- SIGHUP with a bad file: the old policy stays -----------------------
 if reload bad 'still running the configuration read before'; then
@@ -379,7 +383,7 @@ expect "audit: 3 events, verdict accept, no policy object" \
 # --- SIGTERM while a RST is held ----------------------------------------
 reload long-hold 'reloaded: policy enforce, 1 rule' || bad "SIGHUP: long hold not taken up"
 attack term 4 7181 1 --expect-reset 1
-_held() { lab_counters d >/dev/null && tail -8 "$LAB_TMP/d.log" | grep -q 'policy enforce: .* held [0-9]* (now [1-9]'; }
+_held() { lab_counters d >/dev/null && tail -40 "$LAB_TMP/d.log" | grep -q 'policy enforce: .* held [0-9]* (now [1-9]'; }
 if lab_poll 5 _held; then
 	lab_kill d TERM
 	lab_wait d 10 && good "SIGTERM with RSTs held: the daemon exits 0" ||
