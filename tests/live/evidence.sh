@@ -236,7 +236,7 @@ if lab_daemon q2 gw -c "$T/q2.conf"; then
 	refuse_from 16 || bad "16 refused connections from 16 addresses"
 	lab_poll 10 _has_events "$T/q2.json" 28 ||
 		bad "28 events within 10 s: $(events "$T/q2.json")"
-	q1=$(lab_counters q2 4 | sed -n 's/.*queue 1: queued \([0-9]*\),.*/\1/p')
+	q1=$(lab_counters q2 5 | sed -n 's/.*queue 1: queued \([0-9]*\),.*/\1/p')
 	if [ "${q1:-0}" -gt 0 ]; then
 		good "both queues had packets (queue 1: $q1)"
 	else
