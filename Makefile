@@ -113,6 +113,7 @@ check: deps all $(UNIT)
 	@sh tests/live/evidence.sh
 	@sh tests/conf_check.sh
 	@sh tests/live/enforce.sh
+	@sh tests/live/observer.sh
 	@echo "make check: all suites passed"
 
 unit: all $(UNIT)

@@ -1059,7 +1059,7 @@ int run_main(int argc, char **argv)
 			fprintf(stderr, "configuration OK\n");
 			enforce_describe(stderr, &r.conf.policy, r.verbose);
 			rules_conf(&r.conf, &nc);
-			if (r.verbose && nft_render(&nc, stdout) < 0)
+			if (r.verbose > 1 && nft_render(&nc, stdout) < 0)
 				errors++;	/* nft_render() said why */
 		} else {
 			fprintf(stderr, "%d error%s\n", errors,

@@ -286,6 +286,7 @@ cat >"$T/full.conf" <<EOF
 hold 0.2
 json_file $T/full.json
 evidence_dir $T/full
+control_socket $T/full.sock
 EOF
 if lab_spawn gw full unshare -m --propagation private sh -c \
 	'mount -t tmpfs -o size=16k rsev "$0" && exec "$@"' "$T/full" \
