@@ -53,6 +53,7 @@ static const struct conf_key conf_keys[] = {
 	{ "suspect_hold",	T_MSEC,    F(policy.suspect_hold_us), 0, 1000 },
 	{ "suspect_max",	T_UINT,    F(policy.suspect_max), 0, POLICY_SUSPECT_MAX },
 	{ "ct_restore",		T_BOOL,    F(policy.ct_restore), 0, 0 },
+	{ "guard_timeout",	T_SECONDS, F(policy.guard_us),	0, 3600 },
 };
 #define NKEYS	(sizeof(conf_keys) / sizeof(conf_keys[0]))
 
@@ -81,7 +82,7 @@ static int key_is_live(const char *key)
 {
 	static const char *const live[] = {
 		"policy", "max_drops_per_flow", "suspect_hold", "suspect_max",
-		"ct_restore", "json_file", "syslog",
+		"ct_restore", "guard_timeout", "json_file", "syslog",
 	};
 	size_t i;
 

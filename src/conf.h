@@ -33,6 +33,7 @@
  *	suspect_hold MS		hold a suspect RST this long (0: off)
  *	suspect_max N		suspect RSTs held at once, per queue
  *	ct_restore yes|no	after dropping a RST, put conntrack back
+ *	guard_timeout S		drop a dropped forgery's kind in the kernel
  *
  * Errors are reported as `file:line: message`, all of them, and counted.
  */

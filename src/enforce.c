@@ -25,6 +25,7 @@
 	"/proc/sys/net/netfilter/nf_conntrack_tcp_timeout_established"
 #define CT_TIMEOUT_DEF	432000		/* the kernel's default, 5 days */
 #define FOLLOW_MAX	32		/* packets kept behind one held RST */
+#define BURST_GAP_MS	1000		/* drops closer than this: one burst */
 
 /*
  * A packet of a held RST's flow, kept behind it: with its verdict, or,
@@ -73,6 +74,10 @@ struct enforce {
 	uint32_t		 behind;	/* serial of a RST that waits behind
 						 * the one held on its flow */
 	struct policy_decision	 behind_first;	/* ... decided at once */
+	enforce_guard_fn	 guard;
+	void			*guard_arg;
+	uint64_t		 guard_key;	/* the last signature guarded */
+	uint64_t		 guard_until_ms;	/* ... and until when */
 	struct enforce_stats	 st;
 };
 
@@ -151,15 +156,19 @@ int enforce_fd(const struct enforce *enf)
 
 /* ---- the per-flow drop count -------------------------------------------- */
 
+/* Bursts dropped on the flow before the one a RST now would be part of. */
 static uint32_t ledger_drops(struct enforce *enf, uint64_t key, uint32_t now_ms)
 {
 	const struct tab_hdr *h = tab_find(&enf->ledger, key);
 
 	if (h == NULL || now_ms - h->last_ms > LEDGER_IDLE_MS)
 		return 0;
+	if (h->user > 0 && now_ms - h->last_ms <= BURST_GAP_MS)
+		return h->user - 1;	/* it goes on the current burst */
 	return h->user;
 }
 
+/* One more drop on the flow: a new burst when the last was a while ago. */
 static void ledger_count(struct enforce *enf, uint64_t key, uint32_t now_ms)
 {
 	uint64_t before = enf->ledger.evicted;
@@ -169,8 +178,9 @@ static void ledger_count(struct enforce *enf, uint64_t key, uint32_t now_ms)
 	h = tab_get(&enf->ledger, key, now_ms, &created, NULL, NULL);
 	if (now_ms - h->last_ms > LEDGER_IDLE_MS)
 		h->user = 0;
+	if (created || h->user == 0 || now_ms - h->last_ms > BURST_GAP_MS)
+		h->user++;
 	h->last_ms = now_ms;
-	h->user++;
 	enf->st.flows_evicted += enf->ledger.evicted - before;
 }
 
@@ -207,6 +217,65 @@ static void ct_put_back(struct enforce *enf, struct rst_event *e)
 	} else {
 		enf->st.ct_restore_failed++;
 	}
+}
+
+/*
+ * Does e carry a signature the kernel can drop without touching its
+ * claimed sender's own RSTs: a TTL that is not the sender's?
+ */
+static int guardable(const struct rst_event *e)
+{
+	if (e->v.origin != ORIGIN_MIDDLEBOX || e->live.made_here)
+		return 0;
+	if (e->snd.f & SIDE_SEEN)
+		return e->snd.ttl != 0 && e->p.ttl != e->snd.ttl;
+	return e->host.n > 0 &&
+	       (e->p.ttl < e->host.ttl_min || e->p.ttl > e->host.ttl_max);
+}
+
+/* A dropped forgery: its kind to the kernel, once per signature. */
+static void guard(struct enforce *enf, struct rst_event *e, uint32_t now_ms)
+{
+	uint64_t sig = engine_flow_key(enf->eng, &e->p) ^
+		       (uint64_t)e->p.ttl * 0x9e3779b97f4a7c15ULL;
+	uint32_t ms = enf->pol->guard_us / 1000;
+
+	if (enf->guard == NULL || ms == 0 || !guardable(e))
+		return;
+	if (sig == enf->guard_key && now_ms < enf->guard_until_ms) {
+		e->live.pol.guarded = 1;	/* in flight before it was */
+		return;
+	}
+	if (enf->guard(enf->guard_arg, e, ms) < 0) {
+		enf->st.guard_errors++;
+		return;
+	}
+	enf->guard_key = sig;
+	enf->guard_until_ms = now_ms + ms;
+	e->live.pol.guarded = 1;
+	enf->st.guarded++;
+}
+
+void enforce_guard_seen(struct enforce *enf, struct rst_event *e)
+{
+	struct rst_policy *pp = &e->live.pol;
+
+	engine_judge(enf->eng, e);
+	memset(pp, 0, sizeof(*pp));
+	pp->valid = 1;
+	pp->mode = enf->pol != NULL ? enf->pol->mode : POLICY_ENFORCE;
+	pp->action = PA_DROP;
+	pp->guarded = 1;
+	pp->origin = e->v.origin;
+	pp->cause = e->v.cause;
+	pp->confidence = e->v.confidence;
+	enf->st.guard_seen++;
+}
+
+void enforce_set_guard(struct enforce *enf, enforce_guard_fn fn, void *arg)
+{
+	enf->guard = fn;
+	enf->guard_arg = arg;
 }
 
 static void log_action(const struct rst_event *e, const struct rst_policy *pp)
@@ -253,8 +322,10 @@ static int apply(struct enforce *enf, struct rst_event *e,
 	if (d->drop || d->would_drop)
 		ledger_count(enf, engine_flow_key(enf->eng, &e->p),
 			     (uint32_t)(mono_us() / 1000));
-	if (d->drop)
+	if (d->drop) {
 		ct_put_back(enf, e);
+		guard(enf, e, (uint32_t)(mono_us() / 1000));
+	}
 	if (d->action == PA_LOG) {
 		enf->st.logged++;
 		log_action(e, pp);
@@ -597,6 +668,9 @@ void enforce_stats_add(struct enforce_stats *a, const struct enforce_stats *b)
 	a->held_changed += b->held_changed;
 	a->held_full += b->held_full;
 	a->held_next += b->held_next;
+	a->guarded += b->guarded;
+	a->guard_errors += b->guard_errors;
+	a->guard_seen += b->guard_seen;
 	a->ct_restored += b->ct_restored;
 	a->ct_restore_failed += b->ct_restore_failed;
 	a->flows_evicted += b->flows_evicted;
@@ -656,6 +730,15 @@ static void prom_policy(FILE *fp, const struct policy *pol,
 	prom_counter(fp, "held_next_total",
 		     "Packets kept behind a held RST of their flow, in order.",
 		     st->held_next);
+	prom_counter(fp, "guarded_total",
+		     "Forgeries whose kind (addresses, ports, TTL) the kernel now drops.",
+		     st->guarded);
+	prom_counter(fp, "guard_errors_total",
+		     "Forgeries the kernel's guard could not take (full set).",
+		     st->guard_errors);
+	prom_counter(fp, "guard_dropped_total",
+		     "RSTs the kernel's guard dropped before the queue.",
+		     st->guard_dropped);
 	prom_counter(fp, "ct_restored_total",
 		     "Conntrack entries put back to ESTABLISHED after a drop.",
 		     st->ct_restored);
@@ -687,14 +770,17 @@ void enforce_stats_write(FILE *fp, const struct policy *pol,
 		", packet %" PRIu64 ", timer %" PRIu64 ", released %" PRIu64
 		", shutdown %" PRIu64 ", full %" PRIu64 "; changed %" PRIu64
 		"), no room %" PRIu64 ", packets kept behind %" PRIu64
-		"; conntrack restored %" PRIu64 ", failed %" PRIu64 "\n",
+		"; conntrack restored %" PRIu64 ", failed %" PRIu64
+		"; guarded %" PRIu64 " (errors %" PRIu64 "), dropped by the "
+		"guard %" PRIu64 "\n",
 		policy_mode_names[pol->mode], st->decided, st->dropped,
 		st->would_drop, st->bound, st->marked, st->logged, st->held,
 		st->held_now, st->held_end[HOLD_PACKET],
 		st->held_end[HOLD_TIMER], st->held_end[HOLD_RELEASED],
 		st->held_end[HOLD_SHUTDOWN], st->held_end[HOLD_FULL],
 		st->held_changed, st->held_full, st->held_next,
-		st->ct_restored, st->ct_restore_failed);
+		st->ct_restored, st->ct_restore_failed, st->guarded,
+		st->guard_errors, st->guard_dropped);
 	for (i = 0; i < pol->nrules; i++) {
 		rs = &st->rule[i];
 		fprintf(fp, "policy rule %d (line %u, %s): matched %" PRIu64

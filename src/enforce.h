@@ -15,8 +15,18 @@
  * past that a suspect is decided at once, never blocked, never dropped
  * for want of room.
  *
- * A drop is counted against the connection (a small table by flow key);
- * past max_drops_per_flow the rule's drops become accepts.  After a drop
+ * A drop is counted against the connection (a small table by flow key)
+ * once per burst: RSTs less than a second apart are one burst, so a
+ * long burst cannot buy its way through; past max_drops_per_flow bursts
+ * the rule's drops become accepts.
+ *
+ * The guard: when a RST judged middlebox is dropped and its TTL is not
+ * its claimed sender's, that signature (addresses, ports, TTL) goes to
+ * the kernel (enforce_set_guard()'s function: a set in the table, with
+ * the policy's guard_timeout), which drops the following RSTs of it
+ * before they reach the queue, at the kernel's speed whatever the
+ * queue's load.  The genuine sender's RSTs carry its own TTL and come
+ * to the queue as before.  Each burst the daemon sees again counts.  After a drop
  * the connection's conntrack entry, which conntrack moved to CLOSE
  * before our chain dropped the RST, is put back to ESTABLISHED when the
  * flow was established (the policy's ct_restore).
@@ -58,6 +68,10 @@ struct enforce_stats {
 	uint64_t held_full;	/* suspects decided at once: no room */
 	uint64_t held_next;	/* packets kept behind a held RST of their flow */
 	uint64_t ct_restored, ct_restore_failed;
+	uint64_t guarded;	/* signatures given to the kernel's guard */
+	uint64_t guard_errors;	/* ... that it refused (ENOSPC: full) */
+	uint64_t guard_dropped;	/* RSTs the guard dropped (the kernel's count) */
+	uint64_t guard_seen;	/* ... whose NFLOG copy the daemon read */
 	uint64_t flows_evicted;	/* drop counts forgotten for room */
 };
 
@@ -79,6 +93,18 @@ void		 enforce_free(struct enforce *enf);
  */
 void		 enforce_set_policy(struct enforce *enf, const struct policy *pol,
 		    uint64_t generation);
+
+/*
+ * The guard's way to the kernel: fn(arg, e) makes the kernel drop RSTs
+ * like e (its addresses, ports and TTL) for timeout_ms; 0 or -1.
+ */
+typedef int (*enforce_guard_fn)(void *arg, const struct rst_event *e,
+				uint32_t timeout_ms);
+void		 enforce_set_guard(struct enforce *enf, enforce_guard_fn fn,
+		    void *arg);
+
+/* A RST the guard dropped in the kernel (its NFLOG copy): say so in e. */
+void		 enforce_guard_seen(struct enforce *enf, struct rst_event *e);
 
 /* The verdict on a queued RST (NFQUEUE_ACCEPT, _DROP or _DEFER). */
 int		 enforce_rst(struct enforce *enf, struct rst_event *e, uint32_t id);

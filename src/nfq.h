@@ -30,7 +30,7 @@
 
 #define NFQUEUE_BATCH		64	/* messages per recvmmsg() */
 #define NFQUEUE_COPY_RANGE	128	/* IPv6 + TCP with options, and some payload */
-#define NFQUEUE_LENGTH		1024	/* packets waiting at most; see nfq.c */
+#define NFQUEUE_LENGTH		4096	/* packets waiting at most; see nfq.c */
 #define NFQUEUE_TRUESIZE	1024	/* socket memory a message takes, about */
 
 /* Verdicts a callback may return (the kernel's NF_DROP and NF_ACCEPT). */

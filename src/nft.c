@@ -10,6 +10,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -30,6 +31,7 @@
 #include <libnftnl/common.h>
 #include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
+#include <libnftnl/set.h>
 #include <libnftnl/table.h>
 
 #include "log.h"
@@ -48,15 +50,30 @@
 /* NF_IP_PRI_MANGLE: after conntrack (-200), so ct is attached;
  * before filter (0). */
 #define CHAIN_PRIO	(-150)
+/* NF_IP_PRI_RAW: before conntrack, which a dropped forgery never reaches. */
+#define GUARD_PRIO	(-300)
 
-static const struct chain_def {
+struct chain_def {
 	const char	*name;
 	uint32_t	 hook;
-} chains[] = {
-	{ "input",	NF_INET_LOCAL_IN },
-	{ "forward",	NF_INET_FORWARD },
-	{ "output",	NF_INET_LOCAL_OUT },
+	int32_t		 prio;
 };
+
+static const struct chain_def chains[] = {
+	{ "input",	NF_INET_LOCAL_IN,	CHAIN_PRIO },
+	{ "forward",	NF_INET_FORWARD,	CHAIN_PRIO },
+	{ "output",	NF_INET_LOCAL_OUT,	CHAIN_PRIO },
+};
+
+/*
+ * The guard: RSTs of the forgeries the daemon has already dropped on a
+ * connection (its addresses, ports and the forger's TTL, in a set with
+ * a timeout) are dropped in the kernel, before conntrack (raw, -300)
+ * sees them, whatever the queue's load.  A genuine RST of the same
+ * connection carries its sender's own TTL and is queued as any other.
+ */
+static const struct chain_def guard_chain =
+	{ "guard", NF_INET_PRE_ROUTING, GUARD_PRIO };
 #define NCHAINS	(sizeof(chains) / sizeof(chains[0]))
 #define NO_HOOK	UINT32_MAX	/* a chain_def of a regular chain */
 
@@ -104,7 +121,7 @@ enum queue_kind {
 };
 
 /* A batch being built, and the fate of each message in it. */
-struct batch {
+struct nft_batch {
 	struct mnl_nlmsg_batch *b;
 	char		 buf[BATCH_BUFSZ];
 	uint32_t	 seq0;		/* the batch begin's sequence number */
@@ -147,9 +164,9 @@ static struct mnl_socket *sock_open(void)
 }
 
 /* A batch with its begin message, or NULL. */
-static struct batch *batch_new(uint32_t seq)
+static struct nft_batch *batch_new(uint32_t seq)
 {
-	struct batch *b;
+	struct nft_batch *b;
 
 	if ((b = calloc(1, sizeof(*b))) == NULL)
 		return NULL;
@@ -163,7 +180,18 @@ static struct batch *batch_new(uint32_t seq)
 	return b;
 }
 
-static void batch_free(struct batch *b)
+/* Empty b for another batch starting at seq. */
+static void batch_reset(struct nft_batch *b, uint32_t seq)
+{
+	mnl_nlmsg_batch_reset(b->b);
+	b->seq0 = seq;
+	b->n = 0;
+	b->batch_err = 0;
+	nftnl_batch_begin(mnl_nlmsg_batch_current(b->b), seq);
+	mnl_nlmsg_batch_next(b->b);
+}
+
+static void batch_free(struct nft_batch *b)
 {
 	if (b)
 		mnl_nlmsg_batch_stop(b->b);
@@ -171,7 +199,7 @@ static void batch_free(struct batch *b)
 }
 
 /* The header of the next message, acked, described by what. */
-static struct nlmsghdr *batch_hdr(struct batch *b, uint16_t type,
+static struct nlmsghdr *batch_hdr(struct nft_batch *b, uint16_t type,
     uint8_t family, uint16_t flags, const char *what)
 {
 	if (b->n >= BATCH_MSGMAX) {
@@ -184,7 +212,7 @@ static struct nlmsghdr *batch_hdr(struct batch *b, uint16_t type,
 	    family, flags | NLM_F_ACK, b->seq0 + 1 + b->n);
 }
 
-static int batch_next(struct batch *b)
+static int batch_next(struct nft_batch *b)
 {
 	if (!mnl_nlmsg_batch_next(b->b)) {
 		errno = EMSGSIZE;
@@ -195,7 +223,7 @@ static int batch_next(struct batch *b)
 }
 
 /* Record one ack or error; returns 1 if it answered a new message. */
-static int batch_ack(struct batch *b, const struct nlmsghdr *nlh)
+static int batch_ack(struct nft_batch *b, const struct nlmsghdr *nlh)
 {
 	const struct nlmsgerr *e;
 	uint32_t i;
@@ -222,7 +250,7 @@ static int batch_ack(struct batch *b, const struct nlmsghdr *nlh)
  * only guards against a kernel that does not.  Returns -1 on a failure
  * of the batch as a whole; per-message errors are left in b->err.
  */
-static int batch_send(struct batch *b, struct mnl_socket *nl, int commit)
+static int batch_send(struct nft_batch *b, struct mnl_socket *nl, int commit)
 {
 	char rbuf[16384];
 	struct pollfd pfd;
@@ -265,7 +293,7 @@ static int batch_send(struct batch *b, struct mnl_socket *nl, int commit)
 }
 
 /* Index of the first message that failed, or -1. */
-static int batch_first_err(const struct batch *b)
+static int batch_first_err(const struct nft_batch *b)
 {
 	for (int i = 0; i < b->n; i++)
 		if (b->err[i] != 0)
@@ -602,7 +630,7 @@ static int rule_enabled(enum rule_kind kind, const struct nft_conf *conf)
 
 /* --- objects ---------------------------------------------------------- */
 
-static int table_add(struct batch *b, uint8_t family, const char *name,
+static int table_add(struct nft_batch *b, uint8_t family, const char *name,
     uint32_t flags)
 {
 	struct nftnl_table *t;
@@ -628,7 +656,7 @@ out:
 	return rc;
 }
 
-static int table_del(struct batch *b, uint8_t family, const char *name)
+static int table_del(struct nft_batch *b, uint8_t family, const char *name)
 {
 	struct nftnl_table *t;
 	struct nlmsghdr *nlh;
@@ -651,7 +679,7 @@ out:
 
 /* A base chain, policy accept, on def's hook at CHAIN_PRIO; with no
  * def->hook (a shard), a regular chain. */
-static int chain_add(struct batch *b, uint8_t family, const char *table,
+static int chain_add(struct nft_batch *b, uint8_t family, const char *table,
     const struct chain_def *def)
 {
 	struct nftnl_chain *c;
@@ -668,7 +696,7 @@ static int chain_add(struct batch *b, uint8_t family, const char *table,
 		if (nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "filter") < 0)
 			goto out;
 		nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, def->hook);
-		nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, CHAIN_PRIO);
+		nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, def->prio);
 		nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
 	}
 	snprintf(what, sizeof(what), "chain %s %s %s", family_name(family),
@@ -701,7 +729,7 @@ static struct nftnl_rule *rule_new(uint8_t family, const char *table,
 }
 
 /* Append r to its chain in the batch (ok: it was built whole); frees r. */
-static int rule_send(struct batch *b, struct nftnl_rule *r, int ok,
+static int rule_send(struct nft_batch *b, struct nftnl_rule *r, int ok,
     const char *what)
 {
 	struct nlmsghdr *nlh;
@@ -722,7 +750,7 @@ out:
 }
 
 /* TCP match of kind, counter, action in shard sh: appended to chain. */
-static int rule_add(struct batch *b, uint8_t family, const char *table,
+static int rule_add(struct nft_batch *b, uint8_t family, const char *table,
     const char *chain, enum rule_kind kind, const struct nft_conf *conf,
     const struct shard *sh, enum queue_kind qk)
 {
@@ -738,7 +766,7 @@ static int rule_add(struct batch *b, uint8_t family, const char *table,
 }
 
 /* meta l4proto tcp, shard i's match, counter, jump shard<i>. */
-static int jump_add(struct batch *b, uint8_t family, const char *table,
+static int jump_add(struct nft_batch *b, uint8_t family, const char *table,
     const char *chain, const struct nft_conf *conf, uint32_t i)
 {
 	struct nftnl_rule *r;
@@ -760,7 +788,7 @@ static int jump_add(struct batch *b, uint8_t family, const char *table,
  * A dormant probe table (no hook is registered) with one base chain and
  * one rule queueing by qk.  Returns the index of the rule's message.
  */
-static int probe_add(struct batch *b, uint8_t family, enum queue_kind qk,
+static int probe_add(struct nft_batch *b, uint8_t family, enum queue_kind qk,
     const struct nft_conf *conf)
 {
 	static const struct shard probe_shard = { 0, 0 };
@@ -780,7 +808,7 @@ static int probe_add(struct batch *b, uint8_t family, enum queue_kind qk,
  * target, or one that cannot be loaded) or EPROTONOSUPPORT (no such
  * target revision), on the last message only.
  */
-static int probe_result(const struct batch *b, int first, int last)
+static int probe_result(const struct nft_batch *b, int first, int last)
 {
 	int err;
 
@@ -803,7 +831,7 @@ int nft_detect(struct nft_caps *caps)
 {
 	struct mnl_socket *nl = NULL;
 	struct nft_conf conf;
-	struct batch *b;
+	struct nft_batch *b;
 	int owner, q, xip, xinet, rc = -1;
 
 	memset(caps, 0, sizeof(*caps));
@@ -848,6 +876,319 @@ fail:
 	return rc;
 }
 
+static struct shard shard_of(const struct nft_conf *conf, uint32_t i)
+{
+	struct shard sh = {
+		.queue = (uint16_t)(conf->queue_num + i),
+		.group = conf->log_group ? (uint16_t)(conf->log_group + i) : 0,
+	};
+
+	return sh;
+}
+
+/* --- the guard: forgeries dropped in the kernel ------------------------- */
+
+/*
+ * nftables' datatype ids (its datatype.h), so that nft lists the sets.
+ * The TTL is typed icmp_code, a one-byte type that prints as a number
+ * (nft has no name for a TTL, and a bare integer, of no length, makes
+ * nft 1.0.6 abort while it sorts the elements for a listing).
+ */
+#define DT_ICMP_CODE	32
+#define DT_IPADDR	7
+#define DT_IP6ADDR	8
+#define DT_INET_SERVICE	13
+#define DT_BITS		6
+
+static const char *guard_set(int v6)
+{
+	return v6 ? NFT_GUARD_SET6 : NFT_GUARD_SET4;
+}
+
+/* The key: saddr . sport . daddr . dport . ttl, each in 32-bit words. */
+static uint32_t guard_key_len(int v6)
+{
+	return v6 ? 16 + 4 + 16 + 4 + 4 : 4 + 4 + 4 + 4 + 4;
+}
+
+static uint32_t guard_key_type(int v6)
+{
+	uint32_t a = v6 ? DT_IP6ADDR : DT_IPADDR;
+
+	return ((((a << DT_BITS | DT_INET_SERVICE) << DT_BITS | a) << DT_BITS |
+	    DT_INET_SERVICE) << DT_BITS) | DT_ICMP_CODE;
+}
+
+static int set_add(struct nft_batch *b, uint8_t family, int v6, uint32_t id)
+{
+	struct nftnl_set *set;
+	struct nlmsghdr *nlh;
+	char what[64];
+	int rc = -1;
+
+	if ((set = nftnl_set_alloc()) == NULL)
+		return -1;
+	if (nftnl_set_set_str(set, NFTNL_SET_TABLE, NFT_TABLE_NAME) < 0 ||
+	    nftnl_set_set_str(set, NFTNL_SET_NAME, guard_set(v6)) < 0)
+		goto out;
+	nftnl_set_set_u32(set, NFTNL_SET_FAMILY, family);
+	nftnl_set_set_u32(set, NFTNL_SET_FLAGS, NFT_SET_TIMEOUT);
+	nftnl_set_set_u32(set, NFTNL_SET_KEY_TYPE, guard_key_type(v6));
+	nftnl_set_set_u32(set, NFTNL_SET_KEY_LEN, guard_key_len(v6));
+	nftnl_set_set_u32(set, NFTNL_SET_ID, id);
+	nftnl_set_set_u32(set, NFTNL_SET_DESC_SIZE, NFT_GUARD_SIZE);
+	nftnl_set_set_u64(set, NFTNL_SET_TIMEOUT, NFT_GUARD_TIMEOUT_MS);
+	snprintf(what, sizeof(what), "set %s %s %s", family_name(family),
+	    NFT_TABLE_NAME, guard_set(v6));
+	nlh = batch_hdr(b, NFT_MSG_NEWSET, family, NLM_F_CREATE | NLM_F_EXCL,
+	    what);
+	if (nlh == NULL)
+		goto out;
+	nftnl_set_nlmsg_build_payload(nlh, set);
+	rc = batch_next(b);
+out:
+	nftnl_set_free(set);
+	return rc;
+}
+
+/* payload BASE at off, len bytes, into 32-bit register reg. */
+static int put_load(struct nftnl_rule *r, uint32_t base, uint32_t off,
+    uint32_t len, uint32_t reg)
+{
+	struct nftnl_expr *e;
+
+	if (expr_add(r, "payload", &e) < 0)
+		return -1;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, base);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, off);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, reg);
+	return 0;
+}
+
+/*
+ * meta nfproto ipvX, tcp flags rst, the key into registers 0..n, lookup
+ * in the family's set: the match of the guard rule.
+ */
+static int put_guard_match(struct nftnl_rule *r, uint8_t family, int v6,
+    uint32_t set_id)
+{
+	const uint8_t nfproto = v6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
+	const uint32_t alen = v6 ? 16 : 4, aw = alen / 4;
+	const uint32_t N = NFT_PAYLOAD_NETWORK_HEADER;
+	const uint32_t T = NFT_PAYLOAD_TRANSPORT_HEADER;
+	struct nftnl_expr *e;
+
+	/* An ip or ip6 table has only its own; an inet table asks. */
+	if (family == NFPROTO_INET) {
+		if (expr_add(r, "meta", &e) < 0)
+			return -1;
+		nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, NFT_META_NFPROTO);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
+		if (put_cmp(r, NFT_CMP_EQ, &nfproto, 1) < 0)
+			return -1;
+	}
+	if (put_l4proto_tcp(r) < 0 || put_tcp_flag(r, 0x04) < 0 ||
+	    put_load(r, N, v6 ? 8 : 12, alen, NFT_REG32_00) < 0 ||
+	    put_load(r, T, 0, 2, NFT_REG32_00 + aw) < 0 ||
+	    put_load(r, N, v6 ? 24 : 16, alen, NFT_REG32_00 + aw + 1) < 0 ||
+	    put_load(r, T, 2, 2, NFT_REG32_00 + 2 * aw + 1) < 0 ||
+	    put_load(r, N, v6 ? 7 : 8, 1, NFT_REG32_00 + 2 * aw + 2) < 0 ||
+	    expr_add(r, "lookup", &e) < 0)
+		return -1;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG32_00);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, set_id);
+	return nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, guard_set(v6));
+}
+
+/*
+ * The guard's rule for IP family v6 in shard i: the forgery is copied to
+ * the shard's NFLOG group (its event, "dropped by the guard") and
+ * dropped.  With more than one shard, the rule first asks the shard
+ * match, as the shard chains' jumps do.
+ */
+static int guard_rule_add(struct nft_batch *b, uint8_t family, int v6,
+    const struct nft_conf *conf, uint32_t i)
+{
+	struct shard sh = shard_of(conf, i);
+	struct nftnl_rule *r;
+	char what[64];
+	int ok;
+
+	if ((r = rule_new(family, NFT_TABLE_NAME, guard_chain.name)) == NULL)
+		return -1;
+	snprintf(what, sizeof(what), "rule %s of chain %s %s guard",
+	    guard_set(v6), family_name(family), NFT_TABLE_NAME);
+	ok = (conf->queue_total <= 1 || put_shard_match(r, conf, i) == 0) &&
+	    put_guard_match(r, family, v6, (uint32_t)(v6 + 1)) == 0 &&
+	    put_counter(r) == 0 &&
+	    (sh.group == 0 || put_log(r, sh.group) == 0) &&
+	    put_verdict(r, NF_DROP, NULL) == 0;
+	return rule_send(b, r, ok, what);
+}
+
+/* The guard chain, and per IP family of this table a set and its rules. */
+static int guard_build(struct nft_batch *b, uint8_t family,
+    const struct nft_conf *conf)
+{
+	uint32_t n = conf->queue_total > 1 ? conf->queue_total : 1;
+
+	if (chain_add(b, family, NFT_TABLE_NAME, &guard_chain) < 0)
+		return -1;
+	for (int v6 = 0; v6 < 2; v6++) {
+		if ((family == NFPROTO_IPV4 && v6) ||
+		    (family == NFPROTO_IPV6 && !v6))
+			continue;
+		if (set_add(b, family, v6, (uint32_t)(v6 + 1)) < 0)
+			return -1;
+		for (uint32_t i = 0; i < n; i++)
+			if (guard_rule_add(b, family, v6, conf, i) < 0)
+				return -1;
+	}
+	return 0;
+}
+
+/* The element's key bytes, as the rule's registers hold them. */
+static uint32_t guard_key(const struct nft_guard_key *k, uint8_t *key)
+{
+	const uint32_t alen = k->v6 ? 16 : 4;
+	uint8_t *p = key;
+
+	memset(key, 0, NFT_GUARD_KEYMAX);
+	memcpy(p, k->src, alen);
+	p += alen;
+	p[0] = (uint8_t)(k->sport >> 8);
+	p[1] = (uint8_t)k->sport;
+	p += 4;
+	memcpy(p, k->dst, alen);
+	p += alen;
+	p[0] = (uint8_t)(k->dport >> 8);
+	p[1] = (uint8_t)k->dport;
+	p += 4;
+	p[0] = k->ttl;
+	return guard_key_len(k->v6);
+}
+
+/* The table that holds k's family's set. */
+static uint8_t guard_family(const struct nft_handle *h, int v6)
+{
+	if (h->nfamily == 1)
+		return h->family[0];
+	return v6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
+}
+
+int nft_guard_add(struct nft_handle *h, const struct nft_guard_key *k,
+    uint32_t timeout_ms)
+{
+	uint8_t key[NFT_GUARD_KEYMAX], family;
+	struct nftnl_set_elem *el;
+	struct nftnl_set *set;
+	struct nlmsghdr *nlh;
+	struct nft_batch *b;
+	int rc = -1, saved = EIO;
+
+	if (h->nl == NULL || h->guard == NULL) {
+		errno = ENOENT;
+		return -1;
+	}
+	family = guard_family(h, k->v6);
+	if ((set = nftnl_set_alloc()) == NULL)
+		return -1;
+	if ((el = nftnl_set_elem_alloc()) == NULL) {
+		nftnl_set_free(set);
+		return -1;
+	}
+	nftnl_set_set_str(set, NFTNL_SET_TABLE, NFT_TABLE_NAME);
+	nftnl_set_set_str(set, NFTNL_SET_NAME, guard_set(k->v6));
+	nftnl_set_set_u32(set, NFTNL_SET_FAMILY, family);
+	nftnl_set_elem_set(el, NFTNL_SET_ELEM_KEY, key, guard_key(k, key));
+	nftnl_set_elem_set_u64(el, NFTNL_SET_ELEM_TIMEOUT, timeout_ms);
+	nftnl_set_elem_add(set, el);		/* the set owns it now */
+	pthread_mutex_lock(&h->guard_mu);
+	b = h->guard;
+	batch_reset(b, h->seq);
+	nlh = batch_hdr(b, NFT_MSG_NEWSETELEM, family, NLM_F_CREATE,
+	    "guard element");
+	if (nlh != NULL) {
+		nftnl_set_elems_nlmsg_build_payload(nlh, set);
+		if (batch_next(b) == 0 && batch_send(b, h->nl, 1) == 0) {
+			saved = b->err[0];
+			rc = saved == 0 ? 0 : -1;
+		} else {
+			saved = errno;
+		}
+	}
+	h->seq += (uint32_t)b->n + 2;
+	pthread_mutex_unlock(&h->guard_mu);
+	nftnl_set_free(set);
+	errno = saved;
+	return rc;
+}
+
+/* Sum the packets of the guard chain's rules into *n. */
+static int guard_counter_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nftnl_expr_iter *it;
+	struct nftnl_rule *r;
+	struct nftnl_expr *e;
+	uint64_t *n = data;
+
+	if ((r = nftnl_rule_alloc()) == NULL)
+		return MNL_CB_ERROR;
+	if (nftnl_rule_nlmsg_parse(nlh, r) == 0 &&
+	    (it = nftnl_expr_iter_create(r)) != NULL) {
+		while ((e = nftnl_expr_iter_next(it)) != NULL)
+			if (strcmp(nftnl_expr_get_str(e, NFTNL_EXPR_NAME),
+			    "counter") == 0)
+				*n += nftnl_expr_get_u64(e, NFTNL_EXPR_CTR_PACKETS);
+		nftnl_expr_iter_destroy(it);
+	}
+	nftnl_rule_free(r);
+	return MNL_CB_OK;
+}
+
+int nft_guard_dropped(struct nft_handle *h, uint64_t *n)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nftnl_rule *r;
+	struct nlmsghdr *nlh;
+	uint32_t seq, portid;
+	int rc = 0, len;
+
+	*n = 0;
+	if (h->nl == NULL || h->guard == NULL)
+		return 0;
+	pthread_mutex_lock(&h->guard_mu);
+	portid = mnl_socket_get_portid(h->nl);
+	for (int f = 0; f < h->nfamily && rc == 0; f++) {
+		if ((r = nftnl_rule_alloc()) == NULL) {
+			rc = -1;
+			break;
+		}
+		seq = h->seq++;
+		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, h->family[f],
+		    NLM_F_DUMP, seq);
+		nftnl_rule_set_str(r, NFTNL_RULE_TABLE, NFT_TABLE_NAME);
+		nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, guard_chain.name);
+		nftnl_rule_nlmsg_build_payload(nlh, r);
+		nftnl_rule_free(r);
+		if (mnl_socket_sendto(h->nl, nlh, nlh->nlmsg_len) < 0) {
+			rc = -1;
+			break;
+		}
+		while ((len = (int)mnl_socket_recvfrom(h->nl, buf,
+		    sizeof(buf))) > 0) {
+			rc = mnl_cb_run(buf, (size_t)len, seq, portid,
+			    guard_counter_cb, n);
+			if (rc <= 0)
+				break;
+		}
+		rc = rc < 0 || len < 0 ? -1 : 0;
+	}
+	pthread_mutex_unlock(&h->guard_mu);
+	return rc;
+}
+
 /* --- install and remove ------------------------------------------------ */
 
 void nft_conf_default(struct nft_conf *conf)
@@ -858,6 +1199,7 @@ void nft_conf_default(struct nft_conf *conf)
 	conf->mark = NFT_DEFAULT_MARK;
 	conf->log_group = NFT_DEFAULT_LOG_GROUP;
 	conf->log_rejects = 1;
+	conf->guard = 1;
 	conf->owner = 1;
 }
 
@@ -915,18 +1257,9 @@ static const char *plan_family(const struct nft_handle *h)
 	return h->nfamily == 1 ? "inet" : "ip and ip6";
 }
 
-static struct shard shard_of(const struct nft_conf *conf, uint32_t i)
-{
-	struct shard sh = {
-		.queue = (uint16_t)(conf->queue_num + i),
-		.group = conf->log_group ? (uint16_t)(conf->log_group + i) : 0,
-	};
-
-	return sh;
-}
 
 /* Every enabled rule of shard i, appended to chain. */
-static int shard_rules(struct batch *b, uint8_t family, const char *chain,
+static int shard_rules(struct nft_batch *b, uint8_t family, const char *chain,
     const struct nft_conf *conf, uint32_t i, enum queue_kind qk)
 {
 	struct shard sh = shard_of(conf, i);
@@ -942,13 +1275,15 @@ static int shard_rules(struct batch *b, uint8_t family, const char *chain,
  * The table: three base chains; with one queue they hold the rules,
  * with more each jumps to its shard's chain.
  */
-static int table_build(struct batch *b, uint8_t family, uint32_t flags,
+static int table_build(struct nft_batch *b, uint8_t family, uint32_t flags,
     const struct nft_conf *conf, enum queue_kind qk)
 {
 	uint32_t n = conf->queue_total > 1 ? conf->queue_total : 1;
 	char name[16];
 
 	if (table_add(b, family, NFT_TABLE_NAME, flags) < 0)
+		return -1;
+	if (conf->guard && guard_build(b, family, conf) < 0)
 		return -1;
 	for (size_t c = 0; c < NCHAINS; c++)
 		if (chain_add(b, family, NFT_TABLE_NAME, &chains[c]) < 0)
@@ -960,7 +1295,7 @@ static int table_build(struct batch *b, uint8_t family, uint32_t flags,
 		return 0;
 	}
 	for (uint32_t i = 0; i < n; i++) {
-		struct chain_def def = { name, NO_HOOK };
+		struct chain_def def = { name, NO_HOOK, 0 };
 
 		snprintf(name, sizeof(name), "shard%u", i);
 		if (chain_add(b, family, NFT_TABLE_NAME, &def) < 0 ||
@@ -976,7 +1311,7 @@ static int table_build(struct batch *b, uint8_t family, uint32_t flags,
 }
 
 /* Log the first error of a failed install; returns the errno to report. */
-static int install_report(const struct batch *b)
+static int install_report(const struct nft_batch *b)
 {
 	int i = batch_first_err(b);
 	int err = i < 0 ? EPROTO : b->err[i];
@@ -1010,7 +1345,7 @@ int nft_install(const struct nft_conf *conf, const struct nft_caps *caps,
     struct nft_handle *h)
 {
 	enum queue_kind qk;
-	struct batch *b = NULL;
+	struct nft_batch *b = NULL;
 	uint32_t flags;
 	int saved;
 
@@ -1042,6 +1377,11 @@ int nft_install(const struct nft_conf *conf, const struct nft_caps *caps,
 	}
 	h->seq += b->n + 2;
 	h->owned = flags != 0;
+	if (conf->guard) {
+		pthread_mutex_init(&h->guard_mu, NULL);
+		h->guard = b;		/* kept for the guard's elements */
+		b = NULL;
+	}
 	log_info("nftables: table %s %s installed (%s, queue %u%s)",
 	    plan_family(h), NFT_TABLE_NAME,
 	    qk == QUEUE_NATIVE ? "nft queue" : "xt NFQUEUE", conf->queue_num,
@@ -1062,7 +1402,7 @@ fail:
 }
 
 /* Every rule of the table, in every chain: a DELRULE without a chain. */
-static int rules_del(struct batch *b, uint8_t family, const char *table)
+static int rules_del(struct nft_batch *b, uint8_t family, const char *table)
 {
 	struct nftnl_rule *r;
 	struct nlmsghdr *nlh;
@@ -1087,11 +1427,13 @@ out:
 
 int nft_quiesce(struct nft_handle *h)
 {
-	struct batch *b;
+	struct nft_batch *b;
 	int rc = -1, i;
 
 	if (h->nl == NULL)
 		return 0;
+	if (h->guard != NULL)
+		pthread_mutex_lock(&h->guard_mu);
 	if ((b = batch_new(h->seq)) == NULL)
 		goto out;
 	for (int f = 0; f < h->nfamily; f++)
@@ -1110,16 +1452,25 @@ out:
 		log_warn("nftables: cannot delete the rules of table %s",
 		    NFT_TABLE_NAME);
 	batch_free(b);
+	if (h->guard != NULL)
+		pthread_mutex_unlock(&h->guard_mu);
 	return rc;
 }
 
 int nft_remove(struct nft_handle *h)
 {
-	struct batch *b;
+	struct nft_batch *b;
 	int rc = -1, saved = 0;
 
 	if (h->nl == NULL)
 		return 0;
+	if (h->guard != NULL) {
+		pthread_mutex_lock(&h->guard_mu);	/* no element in flight */
+		batch_free(h->guard);
+		h->guard = NULL;
+		pthread_mutex_unlock(&h->guard_mu);
+		pthread_mutex_destroy(&h->guard_mu);
+	}
 	if ((b = batch_new(h->seq)) == NULL)
 		goto fail;
 	for (int f = 0; f < h->nfamily; f++)
@@ -1213,17 +1564,58 @@ static void render_shard(const struct nft_conf *conf, uint32_t i, FILE *fp)
 	}
 }
 
+/* The shard match; tcp: "meta l4proto tcp " before it (nft omits it
+ * where a tcp match follows, as in the guard's rules). */
+static void render_shard_match(const struct nft_conf *conf, uint32_t i,
+    int tcp, FILE *fp)
+{
+	if (tcp)
+		fputs("meta l4proto tcp ", fp);
+	if (conf->fanout)
+		fprintf(fp, "jhash meta cpu mod %u seed 0x0 %u ",
+		    conf->queue_total, i);
+	else
+		fprintf(fp, "symhash mod %u %u ", conf->queue_total, i);
+}
+
 static void render_jumps(const struct nft_conf *conf, FILE *fp)
 {
 	for (uint32_t i = 0; i < conf->queue_total; i++) {
-		if (conf->fanout)
-			fprintf(fp, "\t\tmeta l4proto tcp jhash meta cpu mod %u "
-			    "seed 0x0 %u", conf->queue_total, i);
-		else
-			fprintf(fp, "\t\tmeta l4proto tcp symhash mod %u %u",
-			    conf->queue_total, i);
-		fprintf(fp, " counter jump shard%u\n", i);
+		fputs("\t\t", fp);
+		render_shard_match(conf, i, 1, fp);
+		fprintf(fp, "counter jump shard%u\n", i);
 	}
+}
+
+static void render_guard(const struct nft_conf *conf, FILE *fp)
+{
+	static const char *const key[2] = {
+		"ip saddr . tcp sport . ip daddr . tcp dport . ip ttl",
+		"ip6 saddr . tcp sport . ip6 daddr . tcp dport . ip6 hoplimit",
+	};
+	uint32_t n = conf->queue_total > 1 ? conf->queue_total : 1;
+
+	for (int v6 = 0; v6 < 2; v6++)
+		fprintf(fp, "\tset %s {\n\t\ttypeof %s\n\t\tsize %u\n"
+		    "\t\ttimeout %um\n\t}\n\n", guard_set(v6), key[v6],
+		    NFT_GUARD_SIZE, NFT_GUARD_TIMEOUT_MS / 60000);
+	fprintf(fp, "\tchain %s {\n\t\ttype filter hook prerouting priority "
+	    "raw; policy accept;\n", guard_chain.name);
+	for (int v6 = 0; v6 < 2; v6++) {
+		for (uint32_t i = 0; i < n; i++) {
+			struct shard sh = shard_of(conf, i);
+
+			fputs("\t\t", fp);
+			if (n > 1)
+				render_shard_match(conf, i, 0, fp);
+			fprintf(fp, "tcp flags rst %s @%s counter ", key[v6],
+			    guard_set(v6));
+			if (sh.group)
+				fprintf(fp, "log group %u ", sh.group);
+			fputs("drop\n", fp);
+		}
+	}
+	fputs("\t}\n\n", fp);
 }
 
 int nft_render(const struct nft_conf *conf, FILE *fp)
@@ -1233,6 +1625,8 @@ int nft_render(const struct nft_conf *conf, FILE *fp)
 	if (conf_check(conf) < 0)
 		return -1;
 	fprintf(fp, "table inet %s {\n", NFT_TABLE_NAME);
+	if (conf->guard)
+		render_guard(conf, fp);
 	for (size_t c = 0; c < NCHAINS; c++) {
 		fprintf(fp, "%s\tchain %s {\n", c ? "\n" : "", chains[c].name);
 		fprintf(fp, "\t\ttype filter hook %s priority mangle; "

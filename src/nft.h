@@ -31,6 +31,7 @@
 #ifndef RSTAUDIT_NFT_H
 #define RSTAUDIT_NFT_H
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -39,6 +40,11 @@
 #define NFT_DEFAULT_MARK	0x20000000u
 #define NFT_DEFAULT_LOG_GROUP	100	/* first NFLOG group: learning, rejects */
 #define NFT_MAX_SHARDS		64	/* queues (and groups) at most */
+#define NFT_GUARD_SET4		"forged4"
+#define NFT_GUARD_SET6		"forged6"
+#define NFT_GUARD_SIZE		65536	/* elements per set at most */
+#define NFT_GUARD_TIMEOUT_MS	60000	/* an element's life, by default */
+#define NFT_GUARD_KEYMAX	44	/* bytes of the IPv6 key */
 
 struct nft_conf {
 	uint16_t queue_num;
@@ -49,6 +55,7 @@ struct nft_conf {
 	int	 owner;		/* flag the table owner where supported */
 	uint16_t log_group;	/* first NFLOG group (learning); 0: no NFLOG */
 	int	 log_rejects;	/* log this host's reject RSTs (see nfq.h) */
+	int	 guard;		/* the guard chain and its sets (see nft.c) */
 };
 
 /* What the running kernel accepts, probed by nft_detect(). */
@@ -60,6 +67,7 @@ struct nft_caps {
 };
 
 struct mnl_socket;
+struct nft_batch;
 
 /*
  * The socket that created the table.  With the owner flag the kernel
@@ -72,6 +80,19 @@ struct nft_handle {
 	int		 nfamily;
 	uint8_t		 family[2];	/* NFPROTO_INET, or NFPROTO_IPV4/IPV6 */
 	int		 owned;		/* table carries the owner flag */
+	struct nft_batch *guard;	/* guard elements' batch, or NULL */
+	pthread_mutex_t	 guard_mu;	/* nl and seq, after the install */
+};
+
+/*
+ * A forgery's signature on one connection: its addresses and ports, as
+ * the forged RST carries them, and the TTL (hop limit) it arrived with.
+ */
+struct nft_guard_key {
+	int	 v6;
+	uint8_t	 src[16], dst[16];	/* 4 bytes used for IPv4 */
+	uint16_t sport, dport;
+	uint8_t	 ttl;
 };
 
 /* Defaults: queue 0, one queue, learn 8 packets, mark 0x20000000,
@@ -105,6 +126,18 @@ int	nft_quiesce(struct nft_handle *h);
 
 /* Delete the table (ENOENT is not an error) and close the socket. */
 int	nft_remove(struct nft_handle *h);
+
+/*
+ * Drop k's RSTs in the kernel from now on, for timeout_ms (the guard:
+ * a chain at priority raw on prerouting, before conntrack).  Safe from
+ * any thread.  Errors: ENOENT without a guard, ENOSPC when the set is
+ * full (NFT_GUARD_SIZE), others from the kernel.
+ */
+int	nft_guard_add(struct nft_handle *h, const struct nft_guard_key *k,
+	    uint32_t timeout_ms);
+
+/* The packets the guard dropped so far, into *n.  Safe from any thread. */
+int	nft_guard_dropped(struct nft_handle *h, uint64_t *n);
 
 /* Print the table in nft syntax, native queue statement. */
 int	nft_render(const struct nft_conf *conf, FILE *fp);

@@ -132,10 +132,12 @@ static void json_policy(FILE *fp, const struct rst_policy *pp)
 	else
 		fputs("null", fp);
 	fprintf(fp, ",\"judged\":{\"origin\":\"%s\",\"cause\":\"%s\","
-		"\"confidence\":%.2f},\"ct_restored\":%s,\"hold\":",
+		"\"confidence\":%.2f},\"ct_restored\":%s,\"guarded\":%s,"
+		"\"hold\":",
 		origin_names[pp->origin < ORIGIN_MAX ? pp->origin : 0],
 		cause_names[pp->cause < CAUSE_MAX ? pp->cause : 0],
-		pp->confidence, pp->ct_restored ? "true" : "false");
+		pp->confidence, pp->ct_restored ? "true" : "false",
+		pp->guarded ? "true" : "false");
 	if (pp->held == HOLD_NONE || pp->held >= HOLD_END_MAX) {
 		fputs("null}", fp);
 		return;
@@ -179,7 +181,10 @@ static void json_live(FILE *fp, const struct rst_live *l)
 /* " rule 2 drop", " rule 1 would drop (dry-run)", " no rule", ... */
 static void text_policy(FILE *fp, const struct rst_policy *pp)
 {
-	if (pp->rule == 0)
+	if (pp->rule == 0 && pp->guarded)
+		fprintf(fp, " policy %s: dropped in the kernel by the guard",
+			policy_mode_names[pp->mode]);
+	else if (pp->rule == 0)
 		fprintf(fp, " policy %s: no rule", policy_mode_names[pp->mode]);
 	else
 		fprintf(fp, " policy %s: rule %u (line %u) %s%s%s",
@@ -189,6 +194,8 @@ static void text_policy(FILE *fp, const struct rst_policy *pp)
 			pp->bound ? ", stopped by max_drops_per_flow" : "");
 	if (pp->has_mark)
 		fprintf(fp, " mark 0x%x", pp->mark);
+	if (pp->guarded && pp->rule != 0)
+		fputs(", its kind dropped in the kernel from now on", fp);
 	if (pp->held != HOLD_NONE && pp->held < HOLD_END_MAX)
 		fprintf(fp, "; held %.1f ms until %s, saw %u packets%s",
 			pp->held_us / 1e3, hold_end_names[pp->held],

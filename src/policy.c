@@ -55,6 +55,7 @@ void policy_default(struct policy *pol)
 	pol->max_drops_per_flow = POLICY_DEFAULT_MAX_DROPS;
 	pol->suspect_max = POLICY_DEFAULT_SUSPECT_MAX;
 	pol->ct_restore = 1;
+	pol->guard_us = POLICY_DEFAULT_GUARD_US;
 }
 
 int policy_mode_parse(const char *s, uint8_t *mode)

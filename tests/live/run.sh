@@ -238,7 +238,10 @@ done
 # Ordinary connections never wait for the daemon: stopped, it holds none
 # of them (their first packets are only logged).  Resets do wait, and
 # past the queue's length fail open, every one counted.
-daemon d4 --json-file "$EV"
+# A queue of 1024 (the default is 4096), so that 1500 fail open.
+echo "queue_length 1024" >"$LAB_TMP/q1024.conf"
+lab_daemon d4 gw -c "$LAB_TMP/q1024.conf" --json-file "$EV" ||
+	{ bad "daemon d4 did not start"; finish; }
 h0=$(lab_queue_hits gw)
 lab_kill d4 STOP
 load=$(lab_in client timeout 120 $PEER load --addr "$SRV4" --port 7000 \
