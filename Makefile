@@ -117,6 +117,7 @@ check: deps all $(UNIT) tests/unit/test_route
 	@sh tests/conf_check.sh
 	@sh tests/live/enforce.sh
 	@sh tests/live/route.sh
+	@sh tests/verdicts.sh
 	@echo "make check: all suites passed"
 
 unit: all $(UNIT)

@@ -39,6 +39,11 @@ MAC_CLI, MAC_GW = b"\x02\x00\x00\x00\x00\x0a", b"\x02\x00\x00\x00\x00\x01"
 
 T0 = 1700000000  # 2023-11-14T22:13:20Z
 
+# Ground truth: for each capture, (frame, origin, cause) of every RST
+# made here; cause None where the story does not pin it.  Written to
+# truth.tsv, which tests/verdicts.sh holds rstaudit's verdicts against.
+TRUTH = {}
+
 
 # --- addresses, checksums -------------------------------------------------
 
@@ -204,6 +209,11 @@ class Capture:
         self.t = start * (10 ** 9 if nsec else 10 ** 6)
         self.nsec = nsec
         self.recs = []          # (ts, frame, origlen)
+        self.truth = []         # (frame, origin, cause)
+
+    def mark(self, origin, cause=None):
+        """The frame just added is a RST that origin made (for cause)."""
+        self.truth.append((len(self.recs), origin, cause))
 
     def wait(self, us):
         self.t += us * (1000 if self.nsec else 1)
@@ -255,9 +265,11 @@ class Conn:
         return ipv6(h.addr, o.addr, seg, hlim=ttl, flow=flow, exts=exts)
 
     def seg(self, side, flags, payload=b"", seq=None, ack=None, win=None,
-            opts=b"", dt=100, advance=True, ip=None, link=None):
+            opts=b"", dt=100, advance=True, ip=None, link=None, truth=None):
         """Send a segment from side; ack defaults to all the other side
-        sent.  ip: keyword arguments for ippkt (ttl, ipid, df, ...)."""
+        sent.  ip: keyword arguments for ippkt (ttl, ipid, df, ...).
+        truth: (origin, cause) of a RST; by default the endpoint's own,
+        cause unpinned (forgers and firewalls must say so)."""
         s = self.nxt[side] if seq is None else seq
         if ack is None:
             ack = self.nxt[1 - side] if flags & ACK else 0
@@ -270,6 +282,8 @@ class Conn:
         la.update(self.linkargs)
         la.update(link or {})
         self.cap.ip(pkt, dt, **la)
+        if flags & RST:
+            self.cap.mark(*(truth or ("endpoint",)))
         if advance and not flags & RST:
             end = s + len(payload) + bool(flags & SYN) + bool(flags & FIN)
             if (end - self.nxt[side]) & 0x80000000 == 0:
@@ -329,6 +343,7 @@ def pcap_bytes(recs, linktype=LT_EN10MB, snaplen=262144, nsec=False,
 
 
 def write_pcap(name, cap, linktype=LT_EN10MB, snaplen=262144, **kw):
+    TRUTH[name] = list(cap.truth)
     write(name, pcap_bytes(cap.recs, linktype, snaplen, nsec=cap.nsec, **kw))
 
 
@@ -394,7 +409,7 @@ def abort_conn(cap, cli, srv, cport=40100, sport=80, **kw):
     c.request()
     c.reply()
     c.seg(0, ACK, dt=200)
-    c.rst(1, dt=5000)
+    c.rst(1, dt=5000, truth=("endpoint", "abort"))
     return c
 
 
@@ -406,7 +421,8 @@ def refused_conn(cap, cli, srv, cport=40200, sport=8080, srv_ttl=None,
     c.seg(0, SYN, opts=tcp_opts(("mss", 1460), ("sackok",), ("ts", 7, 0),
                                 ("nop",), ("ws", 7)))
     c.seg(1, RST | ACK, seq=0, win=0, dt=20000,
-          ip={"ipid": 0} if family(srv.addr) == 4 else {})
+          ip={"ipid": 0} if family(srv.addr) == 4 else {},
+          truth=("endpoint", "refused"))
     return c
 
 
@@ -462,7 +478,7 @@ def make_link_files():
     c.seg(0, SYN, opts=tcp_opts(("mss", 1460), ("sackok",), ("ts", 7, 0),
                                 ("nop",), ("ws", 7)), dt=100000)
     c.seg(1, RST | ACK, seq=0, win=0, dt=40, ip={"ttl": 64, "ipid": 0},
-          link={"out": True})
+          link={"out": True}, truth=("local", "reject"))
     write_pcap("link-sll2.pcap", cap, LT_SLL2)
 
     # Raw IP (LINKTYPE_RAW): version from the first nibble.
@@ -561,6 +577,7 @@ def make_fragments():
     rst = tcp(SRV6, CLI6, 80, 40501, c.nxt[1], c.nxt[0], RST | ACK, win=0)
     cap.ip(ipv6(SRV6, CLI6, rst, hlim=55,
                 exts=((44, struct.pack("!HI", 0, 0xabce)),)), dt=4000)
+    cap.mark("endpoint", "abort")
     write_pcap("fragments.pcap", cap)
 
 
@@ -676,6 +693,7 @@ def make_time_formats():
     for i, (t, f, _) in enumerate(cap.recs):
         b += ng_epb(0, t, f, b"the server's abort" if i == 6 else None)
     b += ng_isb(0, cap.recs[-1][0] + 1)
+    TRUTH["pcapng-basic.pcapng"] = list(cap.truth)
     write("pcapng-basic.pcapng", b)
 
     cap = Capture(nsec=True, start=T0 + 4)
@@ -683,6 +701,7 @@ def make_time_formats():
     b = ng_shb() + ng_idb(LT_EN10MB, tsresol=9)
     for t, f, _ in cap.recs:
         b += ng_epb(0, t + 123, f)
+    TRUTH["pcapng-nsec.pcapng"] = list(cap.truth)
     write("pcapng-nsec.pcapng", b)
 
 
@@ -742,9 +761,11 @@ def make_bad_files():
     c.seg(0, PSH | ACK, b"more data after the reset")
     good = pcap_bytes(cap.recs)
     cut = len(good) - len(cap.recs[-1][1]) + 30
+    TRUTH["bad-truncated-record.pcap"] = list(cap.truth)
     write("bad-truncated-record.pcap", good[:cut])
     # ... or 7 bytes into its 16-byte record header.
     cut = len(good) - len(cap.recs[-1][1]) - 16 + 7
+    TRUTH["bad-short-record-header.pcap"] = list(cap.truth)
     write("bad-short-record-header.pcap", good[:cut])
 
     # A record claiming 0x7fffffff bytes, after two good RSTs.
@@ -769,6 +790,7 @@ def make_bad_files():
     t, f, o = cap.recs[big]
     b += struct.pack("<IIII", t // 10 ** 6, t % 10 ** 6, len(f), o) + f
     b += pcap_bytes(cap.recs[big + 1:], snaplen=128)[24:]
+    TRUTH["bad-caplen-over-snaplen.pcap"] = list(cap.truth)
     write("bad-caplen-over-snaplen.pcap", b)
 
     # A link type rstaudit does not decode (LINKTYPE_USER0).
@@ -785,6 +807,7 @@ def make_bad_files():
     b = ng_shb() + ng_idb(LT_EN10MB)
     for t, f, _ in cap.recs:
         b += ng_epb(0, t, f)
+    TRUTH["bad-pcapng-truncated.pcapng"] = list(cap.truth)
     write("bad-pcapng-truncated.pcapng", b[:-40])
 
     # pcapng whose second interface has another link type (raw IP):
@@ -799,6 +822,8 @@ def make_bad_files():
     refused_conn(cap2, *hosts6())
     for t, f, _ in cap2.recs:
         b += ng_epb(1, t, f)
+    TRUTH["bad-pcapng-two-linktypes.pcapng"] = list(cap.truth) + [
+        (f + len(cap.recs), o, c) for f, o, c in cap2.truth]
     write("bad-pcapng-two-linktypes.pcapng", b)
 
 
@@ -821,7 +846,7 @@ def scenario_refused():
                                                ("ts", 1007, 0), ("nop",),
                                                ("ws", 7)), dt=1000000)
     c.seg(1, RST | ACK, seq=0, ack=c.isn[0] + 1, win=0, dt=20000,
-          ip={"ipid": 0})
+          ip={"ipid": 0}, truth=("endpoint", "refused"))
     cli6, srv6 = hosts6()
     c = Conn(cap, cli6, srv6, 41002, 443, 0x41000002, 0xe1000002)
     c.handshake()
@@ -843,7 +868,7 @@ def scenario_abort():
     c.seg(0, ACK, b"p" * 1400)
     c.seg(1, ACK, dt=20000)
     c.seg(1, PSH | ACK, b"HTTP/1.1 413 Payload Too Large\r\n\r\n", dt=100)
-    c.rst(1, dt=200)
+    c.rst(1, dt=200, truth=("endpoint", "abort"))
     cli6, srv6 = hosts6()
     c = Conn(cap, cli6, srv6, 41101, 80, 0x42000001, 0xe2000001)
     c.handshake()
@@ -851,7 +876,7 @@ def scenario_abort():
     c.seg(0, ACK, b"p" * 1400)
     c.seg(1, ACK, dt=20000)
     c.seg(1, PSH | ACK, b"HTTP/1.1 413 Payload Too Large\r\n\r\n", dt=100)
-    c.rst(1, dt=200)
+    c.rst(1, dt=200, truth=("endpoint", "abort"))
     write_pcap("scenario-abort.pcap", cap)
 
 
@@ -867,7 +892,7 @@ def scenario_after_fin():
         c.reply(1400)
         c.seg(1, FIN | PSH | ACK, b"z" * 800, dt=100)
         c.seg(0, ACK, dt=200)
-        c.rst(0, dt=800)
+        c.rst(0, dt=800, truth=("endpoint", "after-fin"))
     write_pcap("scenario-after-fin.pcap", cap)
 
 
@@ -885,7 +910,8 @@ def scenario_stale():
         c.cap.wait(40 * 10 ** 6)
         c.request(b"GET /again HTTP/1.1\r\nHost: example.test\r\n\r\n")
         c.seg(1, RST, seq=c.nxt[1], ack=0, win=0, dt=20000,
-              ip={"ipid": 0} if port == 41300 else {})
+              ip={"ipid": 0} if port == 41300 else {},
+              truth=("endpoint", "stale"))
     write_pcap("scenario-stale.pcap", cap)
 
 
@@ -909,11 +935,12 @@ def scenario_reject():
         c = Conn(cap, cli, srv, base + 1, 25, 0x45100000 + base, 0)
         c.seg(0, SYN, opts=tcp_opts(("mss", 1460), ("sackok",),
                                     ("ts", 7, 0), ("nop",), ("ws", 7)))
-        c.seg(1, RST | ACK, seq=0, win=0, dt=12000, ip=fw)
+        c.seg(1, RST | ACK, seq=0, win=0, dt=12000, ip=fw,
+              truth=("middlebox", "reject"))
         c = Conn(cap, cli, srv, base + 2, 80, 0x45200000 + base, 0xe5200000)
         c.handshake()
         c.request(b"GET /blocked/content HTTP/1.1\r\nHost: x.test\r\n\r\n")
-        c.rst(1, dt=12000, ip=fw)
+        c.rst(1, dt=12000, ip=fw, truth=("middlebox", "reject"))
     write_pcap("scenario-reject.pcap", cap)
 
 
@@ -930,10 +957,11 @@ def scenario_inject_race():
         c = Conn(cap, cli, srv, port, 80, 0x46000000 + port, 0xe6000000)
         c.handshake()
         c.request(b"GET /?q=forbidden-word HTTP/1.1\r\nHost: x.test\r\n\r\n")
-        c.rst(1, dt=5000, ip={"ipid": 0x7a31} if v4 else {"ttl": 61})
+        c.rst(1, dt=5000, ip={"ipid": 0x7a31} if v4 else {"ttl": 61},
+              truth=("middlebox", "injected"))
         c.reply(rtt=15000)
         c.seg(0, RST, seq=c.nxt[0], ack=0, win=0, dt=100,
-              ip={"ipid": 0} if v4 else {})
+              ip={"ipid": 0} if v4 else {}, truth=("endpoint", "stale"))
     write_pcap("scenario-inject-race.pcap", cap)
 
 
@@ -949,8 +977,19 @@ def scenario_inject_burst():
     base = c.nxt[1]
     for i, off in enumerate((0, 1460, 4380)):
         c.rst(1, seq=base + off, dt=3000 if i == 0 else 300,
-              ip={"ttl": 47, "ipid": 0x3039})
+              ip={"ttl": 47, "ipid": 0x3039},
+              truth=("middlebox", "injected"))
     write_pcap("scenario-inject-burst.pcap", cap)
+
+
+def write_truth():
+    lines = ["# file\tframe\torigin\tcause (- where the story does not "
+             "pin it); made by make-inputs.py\n"]
+    for name in sorted(TRUTH):
+        for frame, origin, cause in TRUTH[name]:
+            lines.append("%s\t%d\t%s\t%s\n" % (name, frame, origin,
+                                                  cause or "-"))
+    write("truth.tsv", "".join(lines).encode())
 
 
 def main():
@@ -975,6 +1014,7 @@ def main():
     scenario_reject()
     scenario_inject_race()
     scenario_inject_burst()
+    write_truth()
 
 
 if __name__ == "__main__":
