@@ -25,8 +25,11 @@
  * does.  Each adds its points to F:
  *   ttl off the sender's baseline 2.0    ttls varying over a burst  1.5
  *   RST/ACK seq behind what the sender had sent                       1.5
+ *   RST/ACKs with spread seqs (a socket resets once) 2.0, other bursts 1.0
+ *   new data from the sender after the RST, yet below its seq         1.5
  *   ip id fixed over a burst       1.0    ip id copied from trigger  1.0
- *   ack no stack sends (SYN, not SYN+1) 1.0  burst with spread seqs   1.0
+ *   ip id repeating the sender's last one (its ids count up)          1.0
+ *   ack no stack sends (SYN, not SYN+1) 1.0
  *   ip id off the sender's series  0.75   DF unlike the sender's     0.75
  *   window copied from the trigger 0.75
  * Hints are what the endpoint's stack does but a forger can copy; they
@@ -39,8 +42,9 @@
  * firewall's reject), or several independent fingerprints, which a
  * matching TTL does not outweigh; a TTL change that the sender's own IP
  * ID series or clock explains (a route change) stays endpoint.  The
- * cause is injected when any fingerprint says "copied or crafted", else
- * reject.  Anything else is the endpoint's (unknown with no flow and no
+ * cause is injected when any fingerprint says "copied or crafted" or the
+ * RST dresses as a socket's (a window, timestamps), else reject (a
+ * firewall's reject is plain: window 0, no options).  Anything else is the endpoint's (unknown with no flow and no
  * baseline), and its cause comes from where the RST falls in the
  * connection (endpoint_cause()).  Zero false forgeries is the rule the
  * weights serve: an endpoint's reset called middlebox or local is the
@@ -190,6 +194,20 @@ static void signal_race(struct rst_event *e, struct signals *s)
 	}
 	if (e->after_new_syn)
 		ev_add(e, s, EV_NEW_SYN, (int64_t)e->new_syn_us, 0, LEAN_NONE, 0);
+	if (!s->race && e->below_data > 0)
+		ev_add(e, s, EV_DATA_BELOW, (int64_t)e->below_us,
+		       e->below_data, LEAN_CRAFTED, 1.5f);
+}
+
+/*
+ * RST/ACKs with a seq of their own (not 0, the answer to a SYN) come from
+ * a socket, and a socket resets once: a spread burst of them within one
+ * incarnation is not one stack's doing.
+ */
+static int burst_of_sockets(const struct rst_event *e)
+{
+	return (e->p.flags & TH_ACK) && e->burst_seq_lo != 0 &&
+	       e->burst_seq_hi != 0;
 }
 
 /* Several RSTs at once: what one stack's RSTs would not look like. */
@@ -197,10 +215,15 @@ static void signal_burst(struct rst_event *e, struct signals *s)
 {
 	if (e->burst < 2)
 		return;
-	if (e->burst_seq_hi != e->burst_seq_lo)
+	/*
+	 * Stateless answers to different segments differ, each an ack the
+	 * receiver sent: only a spread past those counts.
+	 */
+	if (e->burst_seq_hi != e->burst_seq_lo &&
+	    !(s->stateless && SEQ_LEQ(e->burst_seq_hi, e->rcv.ack)))
 		ev_add(e, s, EV_SEQ_BURST, e->burst,
 		       (uint32_t)(e->burst_seq_hi - e->burst_seq_lo),
-		       LEAN_CRAFTED, 1.0f);
+		       LEAN_CRAFTED, burst_of_sockets(e) ? 2.0f : 1.0f);
 	if (e->burst_ttl_lo != e->burst_ttl_hi)
 		ev_add(e, s, EV_BURST_TTL, e->burst_ttl_lo, e->burst_ttl_hi,
 		       LEAN_CRAFTED, 1.5f);
@@ -229,6 +252,8 @@ static void signal_ipid(struct rst_event *e, struct signals *s)
 	if ((e->rcv.f & SIDE_SEEN) && id == e->rcv.ipid &&
 	    (!(e->snd.f & SIDE_SEEN) || e->snd.ipid != id))
 		ev_add(e, s, EV_IPID_COPIED, id, 0, LEAN_CRAFTED, 1.0f);
+	else if ((e->snd.f & SIDE_IPID_SEQ) && id == e->snd.ipid)
+		ev_add(e, s, EV_IPID_REPEAT, id, 0, LEAN_CRAFTED, 1.0f);
 	else if ((e->snd.f & (SIDE_SEEN | SIDE_IPID_SEQ)) ==
 		 (SIDE_SEEN | SIDE_IPID_SEQ))
 		ev_add(e, s, EV_IPID_OFF_SERIES, e->snd.ipid, 0, LEAN_FORGED,
@@ -298,8 +323,13 @@ static void signal_acceptance(struct rst_event *e, struct signals *s)
 	 */
 	off = p->seq - r->ack;
 	win = (uint32_t)r->win << (r->wscale <= 14 ? r->wscale : 0);
-	if (off == 0 || ((e->snd.f & SIDE_SEEN) && p->seq == e->snd.nxt &&
-			 SEQ_GEQ(e->snd.nxt, r->ack)))
+	/* Behind data the sender had sent: taken only if that was lost. */
+	if ((e->snd.f & SIDE_SEEN) && SEQ_LT(p->seq, e->snd.nxt) &&
+	    SEQ_GEQ(p->seq, r->ack) && (p->flags & TH_ACK))
+		ev_add(e, s, EV_ACCEPT_NO, (int32_t)(p->seq - e->snd.nxt), 0,
+		       LEAN_NONE, 0);
+	else if (off == 0 || ((e->snd.f & SIDE_SEEN) && p->seq == e->snd.nxt &&
+			      SEQ_GEQ(e->snd.nxt, r->ack)))
 		ev_add(e, s, EV_ACCEPT_EXACT, 0, 0, LEAN_NONE, 0);
 	else if (off < win)
 		ev_add(e, s, EV_ACCEPT_WINDOW, off, 0, LEAN_NONE, 0);
@@ -376,6 +406,15 @@ static float clampf(float x, float lo, float hi)
 	return x < lo ? lo : x > hi ? hi : x;
 }
 
+/*
+ * A firewall's reject is plain: window 0, no options.  A forged RST that
+ * dresses as a socket's (a window, timestamps) was crafted to pass.
+ */
+static int rst_is_plain(const struct pkt *p)
+{
+	return p->win == 0 && !(p->opt.has & TOPT_TS);
+}
+
 /* The model at the top of this file, applied. */
 static void rst_decide(struct rst_event *e, const struct signals *s)
 {
@@ -392,7 +431,8 @@ static void rst_decide(struct rst_event *e, const struct signals *s)
 		conf = s->reply_after ? 0.99f : 0.95f + 0.01f * s->forged;
 	} else if (s->forged >= 2.0f && margin >= 1.5f) {
 		v->origin = ORIGIN_MIDDLEBOX;
-		v->cause = s->crafted ? CAUSE_INJECTED : CAUSE_REJECT;
+		v->cause = s->crafted || !rst_is_plain(&e->p) ? CAUSE_INJECTED
+							       : CAUSE_REJECT;
 		conf = clampf(0.6f + 0.1f * margin, 0.1f, 0.95f);
 	} else {
 		v->cause = endpoint_cause(e, s);

@@ -201,8 +201,17 @@ static void held_after(struct rst_event *e, const struct pkt *p,
 		e->after_ttl = p->ttl;
 	}
 	e->after_data += p->payload_len;
-	if (e->after_new_syn || !held_continues(e, p))
+	if (e->after_new_syn)
 		return;
+	if (!held_continues(e, p)) {
+		if (p->payload_len && (e->snd.f & SIDE_SEEN) &&
+		    seq_past(seq_end_of(p), e->snd.nxt)) {
+			if (e->below_data == 0)
+				e->below_us = ts_us - e->ts_us;
+			e->below_data += p->payload_len;
+		}
+		return;
+	}
 	if (p->flags & TH_SYN)
 		e->after_synack = 1;
 	if (e->race_pkts++ == 0)
@@ -245,7 +254,9 @@ static void held_burst(struct engine *eng, struct rst_event *e)
 	e->burst_ttl_lo = e->burst_ttl_hi = e->p.ttl;
 	e->burst_ipid = e->p.ipid;
 	e->burst_ipid_same = 1;
-	if (prev == NULL || prev->side != e->side ||
+	/* One burst: the same side, the same kind (R or RA), close together. */
+	if (prev == NULL || prev->side != e->side || prev->after_new_syn ||
+	    (prev->p.flags & TH_ACK) != (e->p.flags & TH_ACK) ||
 	    e->ts_us - prev->ts_us > BURST_US)
 		return;
 	e->burst = prev->burst + 1;
@@ -256,7 +267,8 @@ static void held_burst(struct engine *eng, struct rst_event *e)
 	e->burst_ipid_same = prev->burst_ipid_same && prev->burst_ipid == e->p.ipid;
 	for (n = 0; n < CHAIN_MAX; n++) {
 		prev = held_find(eng, serial);
-		if (prev == NULL || prev->side != e->side)
+		if (prev == NULL || prev->side != e->side ||
+		    (prev->p.flags & TH_ACK) != (e->p.flags & TH_ACK))
 			break;
 		prev->burst = e->burst;
 		prev->burst_seq_lo = e->burst_seq_lo;

@@ -144,6 +144,10 @@ int evidence_format(const struct rst_event *e, const struct evidence *ev,
 		return snprintf(buf, len, "answers %s's ACK %u to %s's SYN, which does not acknowledge it (SYN+1 is %u): a SYN-SENT stack resets with seq = SEG.ACK (RFC 9293 3.10.7.3); an ACK like that is an RFC 5961 challenge ACK from an old connection on these ports", rcv, (unsigned)a, snd, (unsigned)b);
 	case EV_NEW_SYN:
 		return snprintf(buf, len, "a new SYN on these ports %.3f ms after this RST began another connection: what follows it is no race", ms(a));
+	case EV_DATA_BELOW:
+		return snprintf(buf, len, "%s sent %lld bytes of new data %.3f ms after this RST, below its seq: its stack would have sent them before resetting", snd, (long long)b, ms(a));
+	case EV_IPID_REPEAT:
+		return snprintf(buf, len, "ip id %lld repeats %s's last packet's, where its ids count up", (long long)a, snd);
 	case EV_MAX:
 		break;
 	}

@@ -76,6 +76,8 @@ enum ev_kind {
 	EV_TS_SERIES,		/* a: the sender's last tsval */
 	EV_SYNSENT_ACK,		/* a: the ack it answers, b: SYN+1 */
 	EV_NEW_SYN,		/* a: delay us of the SYN that began anew */
+	EV_DATA_BELOW,		/* a: delay us, b: bytes of new data below its seq */
+	EV_IPID_REPEAT,		/* the sender's own last IP ID, again */
 	EV_MAX
 };
 
@@ -193,6 +195,13 @@ struct rst_event {
 	uint64_t race_us;	/* delay of the first */
 	uint8_t after_new_syn;	/* a SYN began another incarnation... */
 	uint64_t new_syn_us;	/* ...this long after the RST */
+	/*
+	 * New data from the claimed sender after the RST, past all it had
+	 * sent before but below the RST's seq: a stack that reset with its
+	 * snd_nxt sent it before, and only reordering delayed it.
+	 */
+	uint32_t below_data;
+	uint64_t below_us;	/* delay of the first */
 
 	/* The claimed sender's host baseline, at release. */
 	struct host_base host;
