@@ -5,7 +5,7 @@
  * scores it; rst_decide() then weighs the scores.  Pure: values in,
  * values out.
  *
- * THE MODEL (written once, here; rstaudit(8) "VERDICTS" says the same).
+ * THE MODEL (written once, here; rstaudit(8), "Verdicts", says the same).
  *
  * Proof decides alone.  Only two things prove a RST was not made by the
  * stack whose address it carries:
@@ -14,6 +14,8 @@
  *     ACK of data sent after it, or the genuine SYN/ACK to the SYN the RST
  *     answered); not after a new or retransmitted SYN, not data it had
  *     sent before, not a challenge ACK (engine.c, held_continues());
+ *     A burst's RST/ACKs share it when new data below their seq came
+ *     after them (a socket resets once: one forger's burst);
  *   - made here: the live mode saw it leave this host's output hook for an
  *     address the routing table says is not ours (local); offline, a RST
  *     leaving the capturing host with its initial TTL for an address that
@@ -44,9 +46,9 @@
  * ID series or clock explains (a route change) stays endpoint.  The
  * cause is injected when any fingerprint says "copied or crafted" or the
  * RST dresses as a socket's (a window, timestamps), else reject (a
- * firewall's reject is plain: window 0, no options).  Anything else is the endpoint's (unknown with no flow and no
- * baseline), and its cause comes from where the RST falls in the
- * connection (endpoint_cause()).  Zero false forgeries is the rule the
+ * firewall's reject is plain: window 0, no options).  Anything else is
+ * the endpoint's (unknown with no flow and no baseline), and its cause
+ * comes from where the RST falls in the connection (endpoint_cause()).  Zero false forgeries is the rule the
  * weights serve: an endpoint's reset called middlebox or local is the
  * worst error, so without proof a forgery needs two independent
  * fingerprints or a TTL off with no hint against it.
@@ -176,6 +178,17 @@ static void signal_ttl(struct rst_event *e, struct signals *s)
 	ttl_off(e, s, base, exp_hops);
 }
 
+/*
+ * RST/ACKs with a seq of their own (not 0, the answer to a SYN) come from
+ * a socket, and a socket resets once: a spread burst of them within one
+ * incarnation is not one stack's doing.
+ */
+static int burst_of_sockets(const struct rst_event *e)
+{
+	return (e->p.flags & TH_ACK) && e->burst_seq_lo != 0 &&
+	       e->burst_seq_hi != 0;
+}
+
 /* Proof: the genuine endpoint went on with the connection after "its" RST. */
 static void signal_race(struct rst_event *e, struct signals *s)
 {
@@ -194,20 +207,18 @@ static void signal_race(struct rst_event *e, struct signals *s)
 	}
 	if (e->after_new_syn)
 		ev_add(e, s, EV_NEW_SYN, (int64_t)e->new_syn_us, 0, LEAN_NONE, 0);
-	if (!s->race && e->below_data > 0)
-		ev_add(e, s, EV_DATA_BELOW, (int64_t)e->below_us,
-		       e->below_data, LEAN_CRAFTED, 1.5f);
-}
-
-/*
- * RST/ACKs with a seq of their own (not 0, the answer to a SYN) come from
- * a socket, and a socket resets once: a spread burst of them within one
- * incarnation is not one stack's doing.
- */
-static int burst_of_sockets(const struct rst_event *e)
-{
-	return (e->p.flags & TH_ACK) && e->burst_seq_lo != 0 &&
-	       e->burst_seq_hi != 0;
+	if (s->race || e->below_data == 0)
+		return;
+	ev_add(e, s, EV_DATA_BELOW, (int64_t)e->below_us, e->below_data,
+	       LEAN_CRAFTED, 1.5f);
+	/*
+	 * Reordering, the one innocent reading, needs this RST genuine; but
+	 * a socket resets once, and a fellow of its burst is proven forged.
+	 */
+	if (e->burst_raced && burst_of_sockets(e)) {
+		s->race = 1;
+		ev_add(e, s, EV_BURST_RACED, 0, 0, LEAN_NONE, 0);
+	}
 }
 
 /* Several RSTs at once: what one stack's RSTs would not look like. */

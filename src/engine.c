@@ -220,10 +220,30 @@ static void held_after(struct rst_event *e, const struct pkt *p,
 	e->after_in_seq = 1;
 }
 
+/* A raced RST's burst fellows (one forger's burst) learn it. */
+static void held_burst_raced(struct engine *eng, uint32_t serial,
+			     const struct rst_event *raced)
+{
+	int n;
+
+	for (n = 0; n < CHAIN_MAX; n++) {
+		struct rst_event *e = held_find(eng, serial);
+
+		if (e == NULL)
+			break;
+		if (e->side == raced->side && e->burst > 1 &&
+		    e->burst_seq_lo == raced->burst_seq_lo &&
+		    e->burst_seq_hi == raced->burst_seq_hi)
+			e->burst_raced = 1;
+		serial = e->prev;
+	}
+}
+
 /* A packet of the flow arrives while RSTs of it are held: note it. */
 static void held_observe(struct engine *eng, const struct flow *f, int side,
 			 const struct pkt *p, uint64_t ts_us)
 {
+	const struct rst_event *raced = NULL;
 	uint32_t serial = f->h.user;
 	int syn = (p->flags & (TH_SYN | TH_ACK)) == TH_SYN, n;
 
@@ -238,8 +258,12 @@ static void held_observe(struct engine *eng, const struct flow *f, int side,
 			held_syn(e, side, p, ts_us);
 		else if (e->side == side)
 			held_after(e, p, ts_us);
+		if (e->race_pkts > 0 && e->burst > 1)
+			raced = e;
 		serial = e->prev;
 	}
+	if (raced)
+		held_burst_raced(eng, f->h.user, raced);
 }
 
 /* A second RST from the same side soon after: one burst. */

@@ -148,6 +148,8 @@ int evidence_format(const struct rst_event *e, const struct evidence *ev,
 		return snprintf(buf, len, "%s sent %lld bytes of new data %.3f ms after this RST, below its seq: its stack would have sent them before resetting", snd, (long long)b, ms(a));
 	case EV_IPID_REPEAT:
 		return snprintf(buf, len, "ip id %lld repeats %s's last packet's, where its ids count up", (long long)a, snd);
+	case EV_BURST_RACED:
+		return snprintf(buf, len, "another RST/ACK of this burst is proven forged, and a socket resets once: the same forger's");
 	case EV_MAX:
 		break;
 	}

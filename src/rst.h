@@ -78,6 +78,7 @@ enum ev_kind {
 	EV_NEW_SYN,		/* a: delay us of the SYN that began anew */
 	EV_DATA_BELOW,		/* a: delay us, b: bytes of new data below its seq */
 	EV_IPID_REPEAT,		/* the sender's own last IP ID, again */
+	EV_BURST_RACED,		/* another RST of its burst is raced */
 	EV_MAX
 };
 
@@ -202,6 +203,7 @@ struct rst_event {
 	 */
 	uint32_t below_data;
 	uint64_t below_us;	/* delay of the first */
+	uint8_t burst_raced;	/* a fellow of its burst is raced (race_*) */
 
 	/* The claimed sender's host baseline, at release. */
 	struct host_base host;
