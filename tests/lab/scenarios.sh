@@ -4,7 +4,7 @@
 #   scn_NAME FAMILY     FAMILY is 4 or 6
 #
 # Each makes exactly the resets its name says, on its own server port
-# (7001..7010; the client binds 41001..41010) so flows stay apart in one
+# (7001..7011; the client binds 41001..41011) so flows stay apart in one
 # capture, checks that the kernel really reset the connection, and, when
 # LAB_EXPECT names a file, appends one line per reset to it:
 #
@@ -17,7 +17,7 @@
 # every wait is bounded.
 
 SCENARIOS="refused abort unread after_fin gw_reject_syn gw_reject_keyword
-mbox_reject_syn mbox_reject_keyword inject stale"
+mbox_reject_syn mbox_reject_keyword inject stale reuse"
 
 SCN_GW_KEYWORD=GWBLOCK		# must start the payload (nft @ih match)
 SCN_MBOX_KEYWORD=MBOXBLOCK	# anywhere in the payload (xt_string)
@@ -221,6 +221,20 @@ scn_stale() {
 	scn_connect c-stale stale --go "$(lab_gofile stale)" &&
 	scn_done s-stale && lab_go stale && scn_done c-stale &&
 	scn_expect stale server endpoint/stale endpoint/stale server
+}
+
+# 10. The client vanishes (TCP repair mode, as if it rebooted) and
+# connects again from the same port while the server still holds the old
+# connection: the server answers the SYN with a challenge ACK (RFC 5961
+# 4.2), the client's kernel in SYN-SENT answers that with R seq=SEG.ACK
+# (RFC 9293 3.10.7.3), which resets the old connection, retransmits its
+# SYN a second later, and the new connection proceeds.  The R is the
+# client's own (issue 9): its later data belongs to another incarnation.
+scn_reuse() {
+	scn_setvars "$1" 7011
+	scn_serve s-reuse reuse &&
+	scn_connect c-reuse reuse && scn_done c-reuse s-reuse &&
+	scn_expect synsent-reuse client endpoint/stale endpoint/stale client
 }
 
 # scn_all FAMILY: every scenario in order.
