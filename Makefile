@@ -45,7 +45,7 @@ CORE	= src/pkt.o src/table.o src/flow.o src/host.o src/classify.o \
 	  src/evidence.o src/engine.o src/policy.o
 # Adapters: capture files, output, logging, the command line.
 ADAPT	= src/pcapin.o src/output.o src/sha1.o src/log.o src/analyze.o \
-	  src/nft.o src/nfq.o src/ct.o src/conf.o src/enforce.o src/run.o \
+	  src/nft.o src/nfq.o src/ct.o src/conf.o src/enforce.o src/run.o src/route.o \
 	  $(EVIDENCE)
 # Evidence files: the ring of recent packets, pcapng blocks, the writer.
 EVIDENCE = src/evring.o src/pcapng.o src/evpcap.o
@@ -84,6 +84,9 @@ tests/unit/test_%: tests/unit/test_%.c tests/unit/*.h $(CORE) src/output.o src/s
 # The conntrack adapter's decoding, without a kernel that sends NFQA_CT.
 tests/unit/test_ct: tests/unit/test_ct.c tests/unit/t.h src/ct.o src/log.o
 	$(CC) $(CFLAGS) $(PC_CFLAGS) $(LDFLAGS) -o $@ $< src/ct.o src/log.o $(PC_LIBS)
+# The routing table's answer, run by tests/live/route.sh in a namespace.
+tests/unit/test_route: tests/unit/test_route.c src/route.h src/route.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< src/route.o
 # The evidence writer's test reads its files back with libpcap.
 tests/unit/test_evring tests/unit/test_evpcap: tests/unit/test_ev%: \
 		tests/unit/test_ev%.c tests/unit/*.h $(CORE) $(EVIDENCE) \
@@ -100,7 +103,7 @@ bench/evring: bench/evring.c tests/unit/*.h $(CORE) $(EVIDENCE) src/output.o \
 deps:
 	@sh tests/deps.sh
 
-check: deps all $(UNIT)
+check: deps all $(UNIT) tests/unit/test_route
 	@sh tests/run-unit.sh $(UNIT)
 	@sh tests/golden.sh check
 	@sh tests/corpus.sh
@@ -114,6 +117,8 @@ check: deps all $(UNIT)
 	@sh tests/conf_check.sh
 	@sh tests/live/enforce.sh
 	@sh tests/live/observer.sh
+	@sh tests/live/route.sh
+	@sh tests/verdicts.sh
 	@echo "make check: all suites passed"
 
 unit: all $(UNIT)
@@ -182,5 +187,5 @@ uninstall:
 
 clean:
 	rm -f rstaudit src/*.o .flags $(UNIT) tests/fuzz/fuzz_pkt tests/fuzz/fuzz_file \
-		bench/evring tests/fuzz/fuzz_rule
+		bench/evring tests/fuzz/fuzz_rule tests/unit/test_route
 	rm -rf tests/out

@@ -70,6 +70,15 @@ enum ev_kind {
 	EV_TS_OPTION,		/* carries timestamps, a: tsval */
 	EV_DF_DIFFERS,		/* a: RST's DF */
 	EV_MADE_HERE,		/* live: left by the output path, not forwarded */
+	EV_SEQ_BEHIND,		/* a: sender's next seq, b: bytes behind it */
+	EV_BURST_TTL,		/* a: lowest, b: highest TTL in the burst */
+	EV_IPID_FIXED,		/* a: the IP ID, b: RSTs carrying it */
+	EV_TS_SERIES,		/* a: the sender's last tsval */
+	EV_SYNSENT_ACK,		/* a: the ack it answers, b: SYN+1 */
+	EV_NEW_SYN,		/* a: delay us of the SYN that began anew */
+	EV_DATA_BELOW,		/* a: delay us, b: bytes of new data below its seq */
+	EV_IPID_REPEAT,		/* the sender's own last IP ID, again */
+	EV_BURST_RACED,		/* another RST of its burst is raced */
 	EV_MAX
 };
 
@@ -78,7 +87,7 @@ struct evidence {
 	int64_t a, b;
 };
 
-#define VERDICT_MAX_EV 14
+#define VERDICT_MAX_EV 16
 
 struct verdict {
 	uint8_t origin;		/* enum origin */
@@ -172,9 +181,31 @@ struct rst_event {
 	uint64_t after_us;	/* delay of the first */
 	uint8_t after_ttl;	/* its TTL */
 	uint8_t after_synack;	/* a SYN/ACK answering the same SYN */
-	uint8_t after_in_seq;	/* in the sender's sequence space */
+	uint8_t after_in_seq;	/* one of them continued the connection (race_*) */
 	uint32_t burst;		/* RSTs in this burst, this one included */
 	uint32_t burst_seq_lo, burst_seq_hi;
+	uint8_t burst_ttl_lo, burst_ttl_hi;	/* TTLs over the burst */
+	uint16_t burst_ipid;	/* the IP ID of every RST of the burst... */
+	uint8_t burst_ipid_same;	/* ...if they all carry the same one */
+	/*
+	 * The race, within one incarnation of the connection: the claimed
+	 * sender's later packets that continue it past the RST (new data or
+	 * FIN, an ACK of data sent after it, the SYN/ACK to the SYN it
+	 * answered).  Retransmissions, challenge ACKs and anything after a
+	 * new SYN are not counted here (after_pkts counts them all).
+	 */
+	uint32_t race_pkts, race_data;
+	uint64_t race_us;	/* delay of the first */
+	uint8_t after_new_syn;	/* a SYN began another incarnation... */
+	uint64_t new_syn_us;	/* ...this long after the RST */
+	/*
+	 * New data from the claimed sender after the RST, past all it had
+	 * sent before but below the RST's seq: a stack that reset with its
+	 * snd_nxt sent it before, and only reordering delayed it.
+	 */
+	uint32_t below_data;
+	uint64_t below_us;	/* delay of the first */
+	uint8_t burst_raced;	/* a fellow of its burst is raced (race_*) */
 
 	/* The claimed sender's host baseline, at release. */
 	struct host_base host;

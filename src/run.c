@@ -44,6 +44,7 @@
 #include "output.h"
 #include "pkt.h"
 #include "priv.h"
+#include "route.h"
 #include "run.h"
 #include "stats.h"
 
@@ -305,39 +306,6 @@ static void live_ct(struct worker *w, struct rst_event *e,
 		ct_note_marked(w->ct);
 }
 
-/*
- * Is addr one of this host's?  Binding to it says so, with no list of
- * addresses to keep current.  Asked only for RSTs made here, which are
- * few.
- */
-static int addr_is_local(const struct pkt *p)
-{
-	struct sockaddr_storage ss;
-	socklen_t len;
-	int fd, rc;
-
-	memset(&ss, 0, sizeof(ss));
-	if (p->family == 6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-
-		s6->sin6_family = AF_INET6;
-		memcpy(&s6->sin6_addr, p->src, 16);
-		len = sizeof(*s6);
-	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-
-		s4->sin_family = AF_INET;
-		memcpy(&s4->sin_addr, p->src, 4);
-		len = sizeof(*s4);
-	}
-	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return 1;	/* cannot tell: do not claim "made here" */
-	rc = bind(fd, (struct sockaddr *)&ss, len);
-	close(fd);
-	return rc == 0;
-}
-
 static void live_fill(struct worker *w, struct rst_event *e,
 		      const struct nfqueue_pkt *np)
 {
@@ -351,7 +319,7 @@ static void live_fill(struct worker *w, struct rst_event *e,
 	 * a local address and is judged as any endpoint's.
 	 */
 	l->made_here = np->hook == NF_INET_LOCAL_OUT && np->indev == 0 &&
-		       !addr_is_local(&e->p);
+		       route_is_local(e->p.family, e->p.src) == 0;
 	snprintf(l->hook_name, sizeof(l->hook_name), "%s",
 		 nfqueue_hook_name(np->hook));
 	snprintf(l->in, sizeof(l->in), "%s", nfqueue_ifname(w->q, np->indev, name));

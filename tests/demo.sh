@@ -32,6 +32,8 @@ what() {
 	mbox_reject_keyword) echo "mbox resets a request containing MBOXBLOCK (iptables)" ;;
 	inject) echo "an on-path injector on mbox forges 3 RSTs on FORBIDDEN; the real reply follows" ;;
 	stale) echo "the server vanishes silently; the client writes and gets its RST" ;;
+	inject_ttl) echo "the injector again, now copying the server's TTL and stamping one IP ID" ;;
+	reuse) echo "the client vanishes and reconnects from its old port: its SYN-SENT RST answers the server's challenge ACK" ;;
 	esac
 }
 

@@ -454,8 +454,10 @@ def tcp_segment(ip):
 
 # Routers between each real sender and each capture point, for the TTL a
 # reset must carry there (64 minus routers crossed).
-HOPS_TO_CLIENT = {"client": 0, "gw": 0, "mbox": 1, "server": 2}
-HOPS_TO_GW_IN = {"client": 0, "mbox": 0, "server": 1}
+# "mbox-as-server": the injector copying the server's TTL (inject.c -T).
+HOPS_TO_CLIENT = {"client": 0, "gw": 0, "mbox": 1, "server": 2,
+                  "mbox-as-server": 2}
+HOPS_TO_GW_IN = {"client": 0, "mbox": 0, "server": 1, "mbox-as-server": 1}
 
 
 def wire_expect(row, point):
@@ -475,7 +477,7 @@ def check_wire(outdir, t):
         path = os.path.join(outdir, point + ".pcap")
         rsts = {}
         datas = []
-        raced = False
+        raced = set()
         for frame, direction, ip in pcap_packets(path):
             s = tcp_segment(ip)
             if s is None:
@@ -501,9 +503,11 @@ def check_wire(outdir, t):
                 t.ok("%s: RST from %s, ttl %s (frame %s)" % (
                     label, r["sender"], "/".join(str(w[1]) for w in want),
                     got[0]["frame"]))
-            if r["scenario"] == "inject" and point == "client" and got \
-                    and not raced:
-                raced = check_race(label, got[0], datas, t)
+            if r["scenario"] in ("inject", "inject-ttl") and \
+                    point == "client" and got \
+                    and r["scenario"] not in raced:
+                check_race(label, got[0], datas, t)
+                raced.add(r["scenario"])
         for k, left in rsts.items():
             for s in left:
                 t.fail("wire %s: RST not caused by any scenario: frame %s %s"

@@ -1,7 +1,7 @@
 /*
  * inject.c: an on-path TCP reset injector for the rstaudit lab.
  *
- *	inject -i IFACE -k KEYWORD [-c] [-n COUNT] [-p PORT] [-d DELAY_MS]
+ *	inject -i IFACE -k KEYWORD [-cT] [-n COUNT] [-p PORT] [-d DELAY_MS]
  *	    [-t SECONDS]
  *
  * Sniffs the packets arriving on IFACE with an AF_PACKET socket (it never
@@ -23,6 +23,10 @@
  *    it, and the RST to the server leaves the middlebox toward the
  *    server, never through that gateway.  The enforcement test uses -c
  *    so that what it measures is the gateway's work alone.
+ *
+ * With -T it copies the TTL (hop limit) of the server's packets as they
+ * leave IFACE, so that its RSTs arrive with the server's TTL (issue 9's
+ * TTL-copying injector), and stamps one fixed IPv4 ID (0x5a5a) on each.
  *
  * Forged packets go out through raw IP sockets, so the kernel routes them.
  * Prints "ready" on stdout once capturing; logs each injection on stderr.
@@ -51,6 +55,8 @@
 #define TH_RST		0x04
 #define TH_ACK		0x10
 #define FORGED_TTL	64
+#define FIXED_IPID	0x5a5a	/* -T: the same ID on every forged RST */
+#define MAX_TTLS	16
 
 static const uint32_t burst_offset[BURST] = { 0, 1460, 4380 };
 static long burst_count = BURST;	/* -n */
@@ -63,7 +69,15 @@ struct seg {
 	uint32_t	 seq, ack;
 	uint16_t	 win;
 	uint16_t	 ipid;
+	uint8_t		 ttl;		/* 0: FORGED_TTL */
 	size_t		 paylen;
+};
+
+/* -T: the TTL each address's packets leave IFACE with. */
+struct ttl_seen {
+	int		 family;
+	uint8_t		 addr[16];
+	uint8_t		 ttl;
 };
 
 struct pending {
@@ -75,7 +89,9 @@ static volatile sig_atomic_t quit;
 static struct pending pending[MAX_PENDING];
 static int npending;
 static int raw4 = -1, raw6 = -1;
-static int client_only;
+static int client_only, copy_ttl;
+static struct ttl_seen ttls[MAX_TTLS];
+static int nttls;
 
 static void
 on_signal(int sig)
@@ -163,6 +179,7 @@ seg_parse(const uint8_t *frame, size_t len, struct seg *s)
 			return -1;
 		len = get16(ip + 2);
 		s->ipid = get16(ip + 4);
+		s->ttl = ip[8];
 		memcpy(s->src, ip + 12, 4);
 		memcpy(s->dst, ip + 16, 4);
 		break;
@@ -172,6 +189,7 @@ seg_parse(const uint8_t *frame, size_t len, struct seg *s)
 			return -1;
 		s->family = AF_INET6;
 		iplen = 40;
+		s->ttl = ip[7];
 		len = 40 + get16(ip + 4);
 		memcpy(s->src, ip + 8, 16);
 		memcpy(s->dst, ip + 24, 16);
@@ -217,7 +235,7 @@ rst_build(const struct seg *s, uint8_t *buf)
 		buf[0] = 0x45;
 		put16(buf + 2, iplen + 20);
 		put16(buf + 4, s->ipid);	/* copied; DF clear */
-		buf[8] = FORGED_TTL;
+		buf[8] = s->ttl ? s->ttl : FORGED_TTL;
 		buf[9] = IPPROTO_TCP;
 		memcpy(buf + 12, s->src, 4);
 		memcpy(buf + 16, s->dst, 4);
@@ -226,7 +244,7 @@ rst_build(const struct seg *s, uint8_t *buf)
 		buf[0] = 0x60;
 		put16(buf + 4, 20);
 		buf[6] = IPPROTO_TCP;
-		buf[7] = FORGED_TTL;
+		buf[7] = s->ttl ? s->ttl : FORGED_TTL;
 		memcpy(buf + 8, s->src, 16);
 		memcpy(buf + 24, s->dst, 16);
 	}
@@ -281,6 +299,39 @@ seg_name(const struct seg *s, char *buf, size_t size)
 	return buf;
 }
 
+/* -T: remember the TTL of a packet leaving IFACE, by its source. */
+static void
+ttl_learn(const struct seg *s)
+{
+	int i;
+
+	for (i = 0; i < nttls; i++)
+		if (ttls[i].family == s->family &&
+		    memcmp(ttls[i].addr, s->src, 16) == 0)
+			break;
+	if (i == MAX_TTLS)
+		return;
+	if (i == nttls) {
+		ttls[i].family = s->family;
+		memcpy(ttls[i].addr, s->src, 16);
+		nttls++;
+	}
+	ttls[i].ttl = s->ttl;
+}
+
+/* -T: the TTL addr's packets leave with (0: none seen, FORGED_TTL). */
+static uint8_t
+ttl_of(int family, const uint8_t *addr)
+{
+	int i;
+
+	for (i = 0; i < nttls; i++)
+		if (ttls[i].family == family &&
+		    memcmp(ttls[i].addr, addr, 16) == 0)
+			return ttls[i].ttl;
+	return 0;
+}
+
 /* Forge the burst to the client now; queue the RST to the server. */
 static void
 inject(const struct seg *t, double delay)
@@ -296,6 +347,11 @@ inject(const struct seg *t, double delay)
 	c.sport = t->dport;
 	c.dport = t->sport;
 	c.ack = t->seq + (uint32_t)t->paylen;
+	c.ttl = sv.ttl = 0;
+	if (copy_ttl) {
+		c.ttl = ttl_of(c.family, c.src);
+		c.ipid = sv.ipid = FIXED_IPID;
+	}
 	t0 = now();
 	for (i = 0; i < burst_count; i++) {
 		c.seq = t->ack + burst_offset[i % BURST];
@@ -303,9 +359,10 @@ inject(const struct seg *t, double delay)
 	}
 	t0 = now() - t0;
 	fprintf(stderr, "inject: trigger %s seq %u ack %u: %ld RSTs to the "
-	    "client at seq %u +1460 +4380 in %.3f ms (%.0f/s)\n",
+	    "client at seq %u +1460 +4380, ttl %u, in %.3f ms (%.0f/s)\n",
 	    seg_name(t, name, sizeof(name)), t->seq, t->ack, burst_count,
-	    t->ack, t0 * 1e3, t0 > 0 ? burst_count / t0 : 0.0);
+	    t->ack, c.ttl ? c.ttl : FORGED_TTL, t0 * 1e3,
+	    t0 > 0 ? burst_count / t0 : 0.0);
 
 	if (client_only)
 		return;
@@ -376,7 +433,7 @@ sniff_open(const char *ifname)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: inject -i IFACE -k KEYWORD [-c] [-n COUNT] "
+	fprintf(stderr, "usage: inject -i IFACE -k KEYWORD [-cT] [-n COUNT] "
 	    "[-p PORT] [-d DELAY_MS] [-t SECONDS]\n");
 	exit(2);
 }
@@ -392,10 +449,11 @@ main(int argc, char *argv[])
 	double delay = 0.3, deadline, seconds = 120;
 	int fd, ch;
 
-	while ((ch = getopt(argc, argv, "ci:k:n:p:d:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "ci:k:n:p:d:t:T")) != -1) {
 		switch (ch) {
 		case 'c': client_only = 1; break;
 		case 'n': burst_count = strtol(optarg, NULL, 10); break;
+		case 'T': copy_ttl = 1; break;
 		case 'i': ifname = optarg; break;
 		case 'k': keyword = optarg; break;
 		case 'p': port = strtol(optarg, NULL, 10); break;
@@ -434,9 +492,14 @@ main(int argc, char *argv[])
 			continue;
 		n = recvfrom(fd, frame, sizeof(frame), 0,
 		    (struct sockaddr *)&from, &fromlen);
-		if (n <= 0 || from.sll_pkttype == PACKET_OUTGOING)
+		if (n <= 0)
 			continue;
 		off = seg_parse(frame, (size_t)n, &s);
+		if (from.sll_pkttype == PACKET_OUTGOING) {
+			if (copy_ttl && off >= 0)
+				ttl_learn(&s);
+			continue;
+		}
 		if (off < 0 || s.paylen == 0 || (port && s.dport != port))
 			continue;
 		if (memmem(frame + off, s.paylen, keyword, strlen(keyword)) ==

@@ -262,6 +262,26 @@ SERVE = {
 }
 
 
+def serve_reuse(lsock, args):
+    """Keep the first connection open while its client vanishes and
+    connects again from the same port: our kernel answers that SYN with
+    a challenge ACK (RFC 5961 4.2), the client's in SYN-SENT with R
+    seq=SEG.ACK, which resets this first connection; the retransmitted
+    SYN then opens a second one, which ends with a clean close."""
+    old, _ = lsock.accept()
+    old.settimeout(WAIT)
+    greet_server(old)
+    new, _ = lsock.accept()
+    lsock.close()
+    new.settimeout(WAIT)
+    greet_server(new)
+    expect_reset(old, "the client came back on the same ports")
+    if new.recv(4096):
+        raise Failed("data after the greeting on the new connection")
+    new.close()
+    return "the old connection was reset by the client's R; the new one closed cleanly"
+
+
 def echo_one(conn):
     """Send back everything until the peer closes, then close."""
     try:
@@ -292,6 +312,9 @@ def cmd_serve(args):
     say("ready %s port %d" % (args.addr, args.port))
     if args.mode == "echo":
         serve_echo(lsock)
+    if args.mode == "reuse":
+        lsock.settimeout(WAIT)
+        return serve_reuse(lsock, args)
     if args.mode == "listen":
         # Only listen: a firewall is expected to answer the SYN.
         wait_go(args.go)
@@ -343,6 +366,30 @@ def connect_stale(sock, args):
     sock.sendall(b"anyone there?\n")
     expect_reset(sock, "writing to a vanished server")
     return "reset by the server's stateless RST"
+
+
+def connect_reuse(sock, args):
+    """Greet, vanish (no FIN, no RST: as if this host rebooted), then
+    connect again from the same port while the server still has the old
+    connection; the kernel's SYN-SENT reset and SYN retransmission do the
+    rest.  The new connection greets and closes cleanly."""
+    sock.connect((args.addr, args.port))
+    greet_client(sock)
+    local = sock.getsockname()
+    vanish(sock)
+    again = socket.socket(family_of(args.addr), socket.SOCK_STREAM)
+    again.settimeout(WAIT)
+    again.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    again.bind(local[:2])
+    t0 = time.monotonic()
+    again.connect((args.addr, args.port))
+    took = time.monotonic() - t0
+    greet_client(again)
+    again.shutdown(socket.SHUT_WR)
+    if again.recv(4096):
+        raise Failed("data after the greeting on the new connection")
+    again.close()
+    return "connected again from the same port after %.1f s" % took
 
 
 def connect_echo(sock, args):
@@ -464,6 +511,7 @@ CONNECT = {
     "reset": connect_reset,
     "after-fin": connect_after_fin,
     "stale": connect_stale,
+    "reuse": connect_reuse,
 }
 
 
@@ -682,7 +730,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("serve")
-    s.add_argument("mode", choices=sorted(SERVE) + ["echo", "listen"])
+    s.add_argument("mode", choices=sorted(SERVE) + ["echo", "listen", "reuse"])
     c = sub.add_parser("connect")
     c.add_argument("mode", choices=sorted(CONNECT))
     c.add_argument("--sport", type=int, default=0)
