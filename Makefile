@@ -2,9 +2,12 @@
 #
 #   make              build ./rstaudit
 #   make demo         install what is missing, run the built-in example
-#   make check        install what is missing, run every test (root for the lab)
+#   make check        every suite, the unprivileged ones first, then one
+#                     table; the root suites install what is missing first
+#   make check-unit check-golden check-corpus check-conf    (no root)
+#   make check-lab check-live check-ops                      (root)
 #   make SANITIZE=1 check   the same under ASan and UBSan
-#   make golden       regenerate the golden files after a deliberate change
+#   make golden-regen regenerate the golden files after a deliberate change
 #   make fuzz         build and run the libFuzzer targets (clang)
 #   make bench        offline benchmark, then the live one (root: bench/live.sh)
 #   make bench-live   the live benchmark alone (root)
@@ -57,8 +60,11 @@ UNIT	= tests/unit/test_pkt tests/unit/test_flow tests/unit/test_classify \
 	  tests/unit/test_engine tests/unit/test_output tests/unit/test_ct \
 	  tests/unit/test_evring tests/unit/test_evpcap tests/unit/test_policy
 
-.PHONY: FORCE all check unit golden-check corpus-check lab-check demo golden \
-	deps fuzz bench bench-live install uninstall clean
+CHECKS	= check-unit check-golden check-corpus check-conf \
+	  check-lab check-live check-ops
+
+.PHONY: FORCE all check $(CHECKS) demo golden-regen deps fuzz bench \
+	bench-live install uninstall clean
 
 all: rstaudit
 
@@ -100,25 +106,21 @@ bench/evring: bench/evring.c tests/unit/*.h $(CORE) $(EVIDENCE) src/output.o \
 deps:
 	@sh tests/deps.sh
 
-check: deps all $(UNIT)
-	@sh tests/run-unit.sh $(UNIT)
-	@sh tests/golden.sh check
-	@sh tests/corpus.sh
-	@sh tests/lab/run.sh
-	@sh tests/live/nft_test.sh
-	@sh tests/live/events.sh
-	@sh tests/live/run.sh
-	@sh tests/ops/live.sh
-	@sh tests/ops/install.sh
-	@sh tests/live/evidence.sh
-	@sh tests/conf_check.sh
-	@sh tests/live/enforce.sh
-	@echo "make check: all suites passed"
+# tests/check.sh runs the groups named, keeps going after a failing
+# suite and ends with the table and the totals line; it runs deps itself
+# before the first root suite, so an unprivileged run reaches every
+# suite that needs no root.
+check: all $(UNIT)
+	@UNIT='$(UNIT)' sh tests/check.sh unit golden corpus conf lab live ops
 
-unit: all $(UNIT)
-	@sh tests/run-unit.sh $(UNIT)
+check-unit: all $(UNIT)
+	@UNIT='$(UNIT)' sh tests/check.sh unit
+check-golden check-corpus check-conf: check-%: all
+	@sh tests/check.sh $*
+check-lab check-live check-ops: check-%: deps all
+	@sh tests/check.sh $*
 
-golden: all
+golden-regen: all
 	@sh tests/golden.sh regen
 
 demo: deps all

@@ -37,7 +37,7 @@
 #   - rules/enforce.conf, as shipped, protects the connection too;
 #   - audit: nothing is dropped, the events carry no policy;
 #   - SIGUSR1 and exit counters per rule.
-# The last line is "enforce: N passed, N failed".
+# The last line is "enforce: N passed, N failed, N skipped".
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 LAB_PREFIX=${LAB_PREFIX:-rspo$$}
@@ -47,37 +47,19 @@ LAB_DIR=$(pwd)/tests/lab
 PY=/usr/bin/python3
 EVCHK="$PY tests/live/policy_events.py"
 KEYWORD=FORBIDDEN
-passed=0 failed=0
+TALLY=enforce . tests/lib/tally.sh
 
-good() { echo "enforce: ok: $*"; passed=$((passed + 1)); }
-bad() { echo "enforce: FAIL: $*"; failed=$((failed + 1)); }
-finish() {
-	echo "enforce: $passed passed, $failed failed"
-	[ "$failed" = 0 ]
-	exit
-}
-# expect NAME CMD...: one check, its output shown when it fails.
-expect() {
-	_name=$1; shift
-	if _out=$("$@" 2>&1); then
-		good "$_name"
-	else
-		bad "$_name"
-		echo "$_out" | sed 's/^/    /' | tail -12
-	fi
-}
-
-lab_need_root || { bad "cannot run the lab here"; finish; }
+lab_need_root || { fail "cannot run the lab here"; finish; }
 "${RSTAUDIT:-./rstaudit}" run -h >/dev/null 2>&1 ||
-	{ bad "no ./rstaudit: build it first (make)"; finish; }
+	{ fail "no ./rstaudit: build it first (make)"; finish; }
 lab_trap
-lab_up || { bad "cannot build the lab"; finish; }
-scn_build_injector || { bad "cannot build the injector"; finish; }
+lab_up || { fail "cannot build the lab"; finish; }
+scn_build_injector || { fail "cannot build the injector"; finish; }
 CONF=$LAB_TMP/rstaudit.conf
 EV=$LAB_TMP/events.json
 
 # The gateway's own strict filter, and a counter of RSTs marked 0x42.
-lab_in gw nft -f - <<'EOF' || { bad "cannot load gw's filter"; finish; }
+lab_in gw nft -f - <<'EOF' || { fail "cannot load gw's filter"; finish; }
 table inet strict {
 	chain forward {
 		type filter hook forward priority filter; policy accept;
@@ -197,12 +179,12 @@ _strict_new_above() { [ "$(strict_new)" -gt "$1" ]; }
 
 conf enforce
 if lab_daemon d gw -c "$CONF" --json-file "$EV" --hold 0.5; then
-	good "daemon runs on gw with policy enforce"
+	pass "daemon runs on gw with policy enforce"
 else
-	bad "daemon did not start"; finish
+	fail "daemon did not start"; finish
 fi
 lab_spawn mbox inj "$LAB_TMP/inject" -c -i g0 -k "$KEYWORD" -t 600 &&
-	lab_wait_log inj '^ready' || { bad "injector did not start"; finish; }
+	lab_wait_log inj '^ready' || { fail "injector did not start"; finish; }
 
 # --- enforce: the attacked connection survives -------------------------
 for fam in 4 6; do
@@ -210,19 +192,19 @@ for fam in 4 6; do
 	attack e$fam $fam $port 3 --go "$(lab_gofile e$fam)"
 	if lab_wait_log c-e$fam '^got reply 1' 10 &&
 	   lab_poll 5 _ct_is $fam $port ESTABLISHED; then
-		good "ipv$fam enforce: after the first burst, conntrack is ESTABLISHED again (ct_restore)"
+		pass "ipv$fam enforce: after the first burst, conntrack is ESTABLISHED again (ct_restore)"
 	else
-		bad "ipv$fam enforce: conntrack is $(ct_state $fam $port) after the first burst"
+		fail "ipv$fam enforce: conntrack is $(ct_state $fam $port) after the first burst"
 	fi
 	lab_go e$fam
-	expect "ipv$fam enforce: the client gets all 3 replies under attack" client_ok e$fam
-	expect "ipv$fam enforce: 9 forged RSTs, each dropped by rule 2" \
+	check "ipv$fam enforce: the client gets all 3 replies under attack" client_ok e$fam
+	check "ipv$fam enforce: 9 forged RSTs, each dropped by rule 2" \
 		$EVCHK "$EV" --src "$srv" --sport $port --want 9 verdict=drop \
 		origin=middlebox policy.mode=enforce policy.rule=2 policy.line=5 \
 		policy.action=drop policy.judged.origin=middlebox policy.hold=null
-	expect "ipv$fam enforce: 3 of them put conntrack back (one per burst)" \
+	check "ipv$fam enforce: 3 of them put conntrack back (one per burst)" \
 		$EVCHK "$EV" --src "$srv" --sport $port --select policy.ct_restored=true --want 3
-	expect "ipv$fam enforce: the injector really fired 3 times" \
+	check "ipv$fam enforce: the injector really fired 3 times" \
 		sh -c "[ \$(grep -c 'trigger.*\.$((40000 + port - 7000)) >' $LAB_TMP/inj.log) = 3 ]"
 
 	# Every other kind of reset still resets, and is let through.  (The
@@ -230,93 +212,93 @@ for fam in 4 6; do
 	rm -f "$LAB_TMP/gwsyn.go" "$LAB_TMP/gwkw.go"
 	scn_refused $fam && scn_abort $fam && scn_gw_reject_syn $fam &&
 		scn_gw_reject_keyword $fam &&
-		good "ipv$fam enforce: refused, abort and gw's own rejects still reset the client" ||
-		bad "ipv$fam enforce: a reset did not reach the client"
-	expect "ipv$fam enforce: refused: accept, rule 1, marked 0x42" \
+		pass "ipv$fam enforce: refused, abort and gw's own rejects still reset the client" ||
+		fail "ipv$fam enforce: a reset did not reach the client"
+	check "ipv$fam enforce: refused: accept, rule 1, marked 0x42" \
 		$EVCHK "$EV" --src "$srv" --sport 7001 --want 1 verdict=accept \
 		origin=endpoint cause=refused policy.rule=1 policy.action=accept \
 		policy.mark=66
-	expect "ipv$fam enforce: abort: accept, rule 3 logs it" \
+	check "ipv$fam enforce: abort: accept, rule 3 logs it" \
 		$EVCHK "$EV" --src "$srv" --sport 7002 --want 1 verdict=accept \
 		origin=endpoint cause=abort policy.rule=3 policy.action=log
-	expect "ipv$fam enforce: abort: the daemon's log names rule 3 and the reset" \
+	check "ipv$fam enforce: abort: the daemon's log names rule 3 and the reset" \
 		grep -q "rule 3 (line 6): reset $srv port 7002 > .* port 41002, hook forward: endpoint abort" \
 		"$LAB_TMP/d.log"
-	expect "ipv$fam enforce: gw's reject of the SYN: logged, no verdict, no policy" \
+	check "ipv$fam enforce: gw's reject of the SYN: logged, no verdict, no policy" \
 		$EVCHK "$EV" --src "$srv" --sport 7005 --want 1 verdict=none \
 		origin=local policy=null
-	expect "ipv$fam enforce: gw's mid-stream reject: accept, no rule" \
+	check "ipv$fam enforce: gw's mid-stream reject: accept, no rule" \
 		$EVCHK "$EV" --src "$srv" --sport 7006 --want 1 verdict=accept \
 		origin=local hook=output policy.rule=null
 done
 m=$(lab_in gw nft list chain inet strict forward |
 	sed -n 's/.*meta mark 0x00000042 .*counter packets \([0-9]*\).*/\1/p')
-[ "${m:-0}" = 2 ] && good "mark: 2 refused RSTs reached the filter chain with mark 0x42" ||
-	bad "mark: ${m:-no} RSTs with mark 0x42, want 2"
+[ "${m:-0}" = 2 ] && pass "mark: 2 refused RSTs reached the filter chain with mark 0x42" ||
+	fail "mark: ${m:-no} RSTs with mark 0x42, want 2"
 lab_counters d >/dev/null
-expect "SIGUSR1: rule 2 dropped 18, rule 1 matched 2 (marked), rule 3 logged 2" sh -c "
+check "SIGUSR1: rule 2 dropped 18, rule 1 matched 2 (marked), rule 3 logged 2" sh -c "
 	grep -q 'policy rule 2 (line 5, drop): matched 18, dropped 18, would drop 0, bound 0' $LAB_TMP/d.log &&
 	grep -q 'policy rule 1 (line 4, accept): matched 2,' $LAB_TMP/d.log &&
 	grep -q 'policy rule 3 (line 6, log): matched 2,' $LAB_TMP/d.log &&
 	grep -q 'policy enforce: decided [0-9]*, dropped 18, .* marked 2, logged 2;' $LAB_TMP/d.log"
 lab_stats d --prometheus >"$LAB_TMP/d.prom" 2>&1
-expect "rstaudit stats --prometheus: rule 2 dropped 18, 18 in all" sh -c "
+check "rstaudit stats --prometheus: rule 2 dropped 18, 18 in all" sh -c "
 	grep -qx 'rstaudit_policy_rule_dropped_total{rule=\"2\",line=\"5\",action=\"drop\"} 18' $LAB_TMP/d.prom &&
 	grep -qx 'rstaudit_policy_dropped_total 18' $LAB_TMP/d.prom"
 
 # --- SIGHUP with a bad file: the old policy stays -----------------------
 if reload bad 'still running the configuration read before'; then
 	n=$(grep -c "rstaudit.conf:[0-9]*: " "$LAB_TMP/d.log")
-	[ "$n" = 5 ] && good "SIGHUP, bad file: 5 errors as file:line, old configuration kept" ||
-		{ bad "SIGHUP, bad file: $n file:line errors, want 5"; lab_show d; }
+	[ "$n" = 5 ] && pass "SIGHUP, bad file: 5 errors as file:line, old configuration kept" ||
+		{ fail "SIGHUP, bad file: $n file:line errors, want 5"; lab_show d; }
 else
-	bad "SIGHUP, bad file: no refusal"
+	fail "SIGHUP, bad file: no refusal"
 fi
 attack kept 4 7111 2
-expect "after the bad SIGHUP: the old policy still protects the connection" client_ok kept
-expect "after the bad SIGHUP: 6 drops by the old rule 2" \
+check "after the bad SIGHUP: the old policy still protects the connection" client_ok kept
+check "after the bad SIGHUP: 6 drops by the old rule 2" \
 	$EVCHK "$EV" --src 10.0.3.2 --sport 7111 --want 6 verdict=drop policy.rule=2
 
 # --- dry-run: would drop ----------------------------------------------
 reload dry-run 'reloaded: policy dry-run' &&
-	good "SIGHUP: policy dry-run taken up" || bad "SIGHUP: dry-run not taken up"
+	pass "SIGHUP: policy dry-run taken up" || fail "SIGHUP: dry-run not taken up"
 grep -q 'queue_length changed: it takes effect at the next start' "$LAB_TMP/d.log" &&
-	good "SIGHUP: a key that needs a restart is named" ||
-	bad "SIGHUP: queue_length change not reported"
+	pass "SIGHUP: a key that needs a restart is named" ||
+	fail "SIGHUP: queue_length change not reported"
 for fam in 4 6; do
 	srv=$(lab_addr server $fam) port=$((7120 + fam))
 	attack dry$fam $fam $port 2 --expect-reset 1
-	expect "ipv$fam dry-run: the client is reset" client_ok dry$fam
+	check "ipv$fam dry-run: the client is reset" client_ok dry$fam
 	lab_kill s-dry$fam
-	expect "ipv$fam dry-run: 3 events say 'would drop', verdict accept" \
+	check "ipv$fam dry-run: 3 events say 'would drop', verdict accept" \
 		$EVCHK "$EV" --src "$srv" --sport $port --want 3 verdict=accept \
 		policy.mode=dry-run policy.dry_run=true policy.would_drop=true \
 		policy.action=drop policy.rule=1
 done
 
 # --- the per-flow bound -------------------------------------------------
-reload bound 'reloaded: policy enforce, 1 rule' || bad "SIGHUP: bound not taken up"
+reload bound 'reloaded: policy enforce, 1 rule' || fail "SIGHUP: bound not taken up"
 attack bound 4 7131 2 --expect-reset 2
-expect "bound 3: the first burst is dropped, the second resets the client" client_ok bound
+check "bound 3: the first burst is dropped, the second resets the client" client_ok bound
 lab_kill s-bound
-expect "bound 3: 3 drops" \
+check "bound 3: 3 drops" \
 	$EVCHK "$EV" --src 10.0.3.2 --sport 7131 --select verdict=drop --want 3 policy.bound=false
-expect "bound 3: then 3 accepts that say the bound stopped the drop" \
+check "bound 3: then 3 accepts that say the bound stopped the drop" \
 	$EVCHK "$EV" --src 10.0.3.2 --sport 7131 --select verdict=accept --want 3 \
 	policy.bound=true policy.action=drop policy.rule=1
 
 # --- the suspect hold -------------------------------------------------
-reload hold 'reloaded: policy enforce, 1 rule' || bad "SIGHUP: hold not taken up"
+reload hold 'reloaded: policy enforce, 1 rule' || fail "SIGHUP: hold not taken up"
 for fam in 4 6; do
 	srv=$(lab_addr server $fam) port=$((7140 + fam))
 	attack hold$fam $fam $port 2
-	expect "ipv$fam hold: RSTs held until the genuine reply; the client gets both replies" \
+	check "ipv$fam hold: RSTs held until the genuine reply; the client gets both replies" \
 		client_ok hold$fam
-	expect "ipv$fam hold: 6 drops, each decided by a packet that came during the hold" \
+	check "ipv$fam hold: 6 drops, each decided by a packet that came during the hold" \
 		$EVCHK "$EV" --src "$srv" --sport $port --want 6 verdict=drop \
 		policy.rule=1 policy.hold.ended=packet policy.hold.changed=true \
 		policy.judged.confidence=0.99
-	expect "ipv$fam hold: what settled them was the server's data" \
+	check "ipv$fam hold: what settled them was the server's data" \
 		$EVCHK "$EV" --src "$srv" --sport $port --select policy.hold.packets=1 --want 6
 	# A figure, not a check: how long the RSTs waited (the server
 	# replies 10 ms after each request).
@@ -333,31 +315,31 @@ done
 # For the next two, mbox drops the request after the injector saw it, so
 # that nothing of the server's (not even a delayed ACK) can end the hold.
 scn_nft mbox "tcp dport { 7151, 7181 } tcp flags & psh == psh drop" ||
-	bad "cannot load mbox's rule"
-reload short-hold 'reloaded: policy enforce, 1 rule' || bad "SIGHUP: short hold not taken up"
+	fail "cannot load mbox's rule"
+reload short-hold 'reloaded: policy enforce, 1 rule' || fail "SIGHUP: short hold not taken up"
 attack timer 4 7151 1 --expect-reset 1
-expect "hold 20 ms, nothing from the server: the hold runs out, the RST passes" client_ok timer
+check "hold 20 ms, nothing from the server: the hold runs out, the RST passes" client_ok timer
 lab_kill s-timer
-expect "hold 20 ms: 3 accepts, ended by the timer, nothing seen" \
+check "hold 20 ms: 3 accepts, ended by the timer, nothing seen" \
 	$EVCHK "$EV" --src 10.0.3.2 --sport 7151 --want 3 verdict=accept \
 	policy.rule=null policy.hold.ended=timer policy.hold.packets=0
 
 # --- ct_restore no: what a strict gateway then does ----------------------
-reload no-restore 'reloaded: policy enforce, 1 rule' || bad "SIGHUP: no-restore not taken up"
+reload no-restore 'reloaded: policy enforce, 1 rule' || fail "SIGHUP: no-restore not taken up"
 lab_sysctl gw net.netfilter.nf_conntrack_tcp_timeout_close=1
 before=$(strict_new)
 attack norest 4 7161 2 --go "$(lab_gofile norest)"
 if lab_wait_log c-norest '^got reply 1' 10 && lab_poll 5 _ct_is 4 7161 CLOSE; then
-	good "ct_restore no: after the dropped RSTs conntrack stays CLOSE"
+	pass "ct_restore no: after the dropped RSTs conntrack stays CLOSE"
 else
-	bad "ct_restore no: conntrack is $(ct_state 4 7161)"
+	fail "ct_restore no: conntrack is $(ct_state 4 7161)"
 fi
-lab_poll 5 _ct_gone 4 7161 || bad "ct_restore no: the CLOSE entry did not expire"
+lab_poll 5 _ct_gone 4 7161 || fail "ct_restore no: the CLOSE entry did not expire"
 lab_go norest
 if lab_poll 5 _strict_new_above "$before"; then
-	good "ct_restore no: once CLOSE expired, the next request was ct state new without SYN, dropped"
+	pass "ct_restore no: once CLOSE expired, the next request was ct state new without SYN, dropped"
 else
-	bad "ct_restore no: the strict chain dropped nothing"
+	fail "ct_restore no: the strict chain dropped nothing"
 fi
 lab_kill c-norest; lab_kill s-norest
 lab_sysctl gw net.netfilter.nf_conntrack_tcp_timeout_close=10
@@ -366,36 +348,36 @@ lab_sysctl gw net.netfilter.nf_conntrack_tcp_timeout_close=10
 cp rules/enforce.conf "$CONF"
 _n=$(grep -c 'reloaded: policy enforce' "$LAB_TMP/d.log")
 lab_kill d HUP
-lab_poll 5 _more_lines 'reloaded: policy enforce' "$_n" || bad "SIGHUP: rules/enforce.conf not taken up"
+lab_poll 5 _more_lines 'reloaded: policy enforce' "$_n" || fail "SIGHUP: rules/enforce.conf not taken up"
 attack example 4 7165 2
-expect "rules/enforce.conf: the attacked connection survives" client_ok example
-expect "rules/enforce.conf: 6 drops by its rule" \
+check "rules/enforce.conf: the attacked connection survives" client_ok example
+check "rules/enforce.conf: 6 drops by its rule" \
 	$EVCHK "$EV" --src 10.0.3.2 --sport 7165 --want 6 verdict=drop policy.rule=1
 
 # --- audit: nothing applied -----------------------------------------------
-reload audit 'reloaded: policy audit' || bad "SIGHUP: audit not taken up"
+reload audit 'reloaded: policy audit' || fail "SIGHUP: audit not taken up"
 attack audit 4 7171 1 --expect-reset 1
-expect "audit: the client is reset" client_ok audit
+check "audit: the client is reset" client_ok audit
 lab_kill s-audit
-expect "audit: 3 events, verdict accept, no policy object" \
+check "audit: 3 events, verdict accept, no policy object" \
 	$EVCHK "$EV" --src 10.0.3.2 --sport 7171 --want 3 verdict=accept policy=null
 
 # --- SIGTERM while a RST is held ----------------------------------------
-reload long-hold 'reloaded: policy enforce, 1 rule' || bad "SIGHUP: long hold not taken up"
+reload long-hold 'reloaded: policy enforce, 1 rule' || fail "SIGHUP: long hold not taken up"
 attack term 4 7181 1 --expect-reset 1
 _held() { lab_counters d >/dev/null && tail -40 "$LAB_TMP/d.log" | grep -q 'policy enforce: .* held [0-9]* (now [1-9]'; }
 if lab_poll 5 _held; then
 	lab_kill d TERM
-	lab_wait d 10 && good "SIGTERM with RSTs held: the daemon exits 0" ||
-		bad "SIGTERM with RSTs held: exit status $?"
-	expect "SIGTERM: the held RSTs are answered (accept), the client is reset" client_ok term
-	expect "SIGTERM: their events say the hold ended at shutdown" \
+	lab_wait d 10 && pass "SIGTERM with RSTs held: the daemon exits 0" ||
+		fail "SIGTERM with RSTs held: exit status $?"
+	check "SIGTERM: the held RSTs are answered (accept), the client is reset" client_ok term
+	check "SIGTERM: their events say the hold ended at shutdown" \
 		$EVCHK "$EV" --src 10.0.3.2 --sport 7181 --select policy.hold.ended=shutdown \
 		verdict=accept
-	expect "exit counters: holds ended at shutdown counted" \
+	check "exit counters: holds ended at shutdown counted" \
 		grep -q 'policy enforce: .*shutdown [1-9]' "$LAB_TMP/d.log"
 else
-	bad "no RST held for the SIGTERM test"; lab_show d
+	fail "no RST held for the SIGTERM test"; lab_show d
 fi
 # Let every process end before the lab is deleted.
 for t in s-dry4 s-dry6 s-bound s-timer c-norest s-norest s-audit s-term inj; do
