@@ -58,7 +58,8 @@ OBJS	= $(CORE) $(ADAPT) $(OPS) src/main.o
 
 UNIT	= tests/unit/test_pkt tests/unit/test_flow tests/unit/test_classify \
 	  tests/unit/test_engine tests/unit/test_output tests/unit/test_ct \
-	  tests/unit/test_evring tests/unit/test_evpcap tests/unit/test_policy
+	  tests/unit/test_evring tests/unit/test_evpcap tests/unit/test_policy \
+	  tests/unit/test_table
 
 CHECKS	= check-unit check-golden check-corpus check-conf \
 	  check-lab check-live check-ops
