@@ -59,7 +59,7 @@ OBJS	= $(CORE) $(ADAPT) $(OPS) src/main.o
 UNIT	= tests/unit/test_pkt tests/unit/test_flow tests/unit/test_classify \
 	  tests/unit/test_engine tests/unit/test_output tests/unit/test_ct \
 	  tests/unit/test_evring tests/unit/test_evpcap tests/unit/test_policy \
-	  tests/unit/test_table
+	  tests/unit/test_table tests/unit/test_enforce
 
 CHECKS	= check-unit check-golden check-corpus check-conf \
 	  check-lab check-live check-ops
@@ -91,6 +91,11 @@ tests/unit/test_%: tests/unit/test_%.c tests/unit/*.h $(CORE) src/output.o src/s
 # The conntrack adapter's decoding, without a kernel that sends NFQA_CT.
 tests/unit/test_ct: tests/unit/test_ct.c tests/unit/t.h src/ct.o src/log.o
 	$(CC) $(CFLAGS) $(PC_CFLAGS) $(LDFLAGS) -o $@ $< src/ct.o src/log.o $(PC_LIBS)
+# The suspect hold, with the real engine and a recorder for the queue.
+tests/unit/test_enforce: tests/unit/test_enforce.c tests/unit/*.h $(CORE) \
+		src/enforce.o src/nfq.o src/ct.o src/log.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CORE) src/enforce.o src/nfq.o \
+		src/ct.o src/log.o $(PC_LIBS)
 # The evidence writer's test reads its files back with libpcap.
 tests/unit/test_evring tests/unit/test_evpcap: tests/unit/test_ev%: \
 		tests/unit/test_ev%.c tests/unit/*.h $(CORE) $(EVIDENCE) \

@@ -35,7 +35,7 @@ struct suspect {
 };
 
 struct enforce {
-	struct nfqueue		*q;
+	struct enforce_sink	 sink;		/* the queue, or a test's */
 	struct ct_handle	*ct;
 	struct engine		*eng;
 	const struct policy	*pol;
@@ -54,6 +54,22 @@ static uint64_t mono_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static int q_verdict(void *q, uint32_t id, int verdict, int has_mark,
+		     uint32_t mark)
+{
+	return nfqueue_verdict(q, id, verdict, has_mark, mark);
+}
+
+static unsigned q_deferred(void *q)
+{
+	return nfqueue_deferred(q);
+}
+
+static void q_set_mark(void *q, uint32_t mark)
+{
+	nfqueue_set_mark(q, mark);
 }
 
 /* The kernel's established timeout in this namespace, for ct_state_set(). */
@@ -78,7 +94,7 @@ struct enforce *enforce_new(struct nfqueue *q, struct ct_handle *ct,
 
 	if (enf == NULL)
 		return NULL;
-	enf->q = q;
+	enf->sink = (struct enforce_sink){ q_verdict, q_deferred, q_set_mark, q };
 	enf->ct = ct;
 	enf->eng = eng;
 	enf->ct_timeout_s = ct_timeout_read();
@@ -102,6 +118,11 @@ void enforce_free(struct enforce *enf)
 		close(enf->tfd);
 	tab_free(&enf->ledger);
 	free(enf);
+}
+
+void enforce_set_sink(struct enforce *enf, const struct enforce_sink *sink)
+{
+	enf->sink = *sink;
 }
 
 void enforce_set_policy(struct enforce *enf, const struct policy *pol,
@@ -264,7 +285,7 @@ static int hold(struct enforce *enf, struct rst_event *e, uint32_t id,
 	uint64_t now = mono_us();
 
 	if (enf->nheld >= enf->pol->suspect_max ||
-	    nfqueue_deferred(enf->q) >= NFQUEUE_DEFER_MAX) {
+	    enf->sink.deferred(enf->sink.arg) >= NFQUEUE_DEFER_MAX) {
 		enf->st.held_full++;
 		return -1;
 	}
@@ -300,7 +321,7 @@ static void settle(struct enforce *enf, unsigned i, struct rst_event *e,
 		      d->would_drop != s.first.would_drop;
 	enf->st.held_end[end]++;
 	enf->st.held_changed += pp->changed;
-	if (nfqueue_verdict(enf->q, s.id, v, d->has_mark, d->mark) < 0)
+	if (enf->sink.verdict(enf->sink.arg, s.id, v, d->has_mark, d->mark) < 0)
 		log_warn("queue: verdict on held packet %u", s.id);
 	timer_arm(enf);
 }
@@ -318,7 +339,7 @@ int enforce_rst(struct enforce *enf, struct rst_event *e, uint32_t id)
 		return NFQUEUE_DEFER;
 	v = apply(enf, e, &d);
 	if (d.has_mark)
-		nfqueue_set_mark(enf->q, d.mark);
+		enf->sink.set_mark(enf->sink.arg, d.mark);
 	return v;
 }
 
@@ -360,8 +381,8 @@ void enforce_timer(struct enforce *enf)
 			continue;
 		e = engine_held(enf->eng, enf->held[i].serial);
 		if (e == NULL) {	/* cannot happen: released ones are settled */
-			nfqueue_verdict(enf->q, enf->held[i].id, NFQUEUE_ACCEPT,
-					0, 0);
+			enf->sink.verdict(enf->sink.arg, enf->held[i].id,
+					  NFQUEUE_ACCEPT, 0, 0);
 			enf->held[i--] = enf->held[--enf->nheld];
 			continue;
 		}
@@ -394,8 +415,8 @@ void enforce_finish(struct enforce *enf)
 	while (enf->nheld > 0) {
 		e = engine_held(enf->eng, enf->held[0].serial);
 		if (e == NULL) {	/* cannot happen: released ones are settled */
-			nfqueue_verdict(enf->q, enf->held[0].id, NFQUEUE_ACCEPT,
-					0, 0);
+			enf->sink.verdict(enf->sink.arg, enf->held[0].id,
+					  NFQUEUE_ACCEPT, 0, 0);
 			enf->held[0] = enf->held[--enf->nheld];
 			continue;
 		}
