@@ -151,8 +151,8 @@ bench_build() {
 	# shellcheck disable=SC2086,SC2046	# flag lists: split on purpose
 	cc $_w -o "$LAB_TMP/nfqbare" bench/nfqbare.c \
 		$(pkg-config --cflags --libs libnetfilter_queue libmnl) &&
-	cc $_w -o "$LAB_TMP/rstflood" bench/rstflood.c &&
-	cc $_w -o "$LAB_TMP/connrate" bench/connrate.c &&
+	cc $_w -Isrc -o "$LAB_TMP/rstflood" bench/rstflood.c &&
+	cc $_w -Isrc -o "$LAB_TMP/connrate" bench/connrate.c &&
 	cc $_w -Isrc -o "$LAB_TMP/nftload" bench/nftload.c src/nft.c src/log.c \
 		$(pkg-config --cflags --libs libnftnl libmnl)
 }
