@@ -59,7 +59,8 @@ OBJS	= $(CORE) $(ADAPT) $(OPS) src/main.o
 UNIT	= tests/unit/test_pkt tests/unit/test_flow tests/unit/test_classify \
 	  tests/unit/test_engine tests/unit/test_output tests/unit/test_ct \
 	  tests/unit/test_evring tests/unit/test_evpcap tests/unit/test_policy \
-	  tests/unit/test_table tests/unit/test_enforce
+	  tests/unit/test_table tests/unit/test_enforce \
+	  tests/unit/test_stats
 
 CHECKS	= check-unit check-golden check-corpus check-conf \
 	  check-lab check-live check-ops
@@ -93,9 +94,12 @@ tests/unit/test_ct: tests/unit/test_ct.c tests/unit/t.h src/ct.o src/log.o
 	$(CC) $(CFLAGS) $(PC_CFLAGS) $(LDFLAGS) -o $@ $< src/ct.o src/log.o $(PC_LIBS)
 # The suspect hold, with the real engine and a recorder for the queue.
 tests/unit/test_enforce: tests/unit/test_enforce.c tests/unit/*.h $(CORE) \
-		src/enforce.o src/nfq.o src/ct.o src/log.o
+		src/enforce.o src/nfq.o src/ct.o src/log.o src/stats.o
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CORE) src/enforce.o src/nfq.o \
-		src/ct.o src/log.o $(PC_LIBS)
+		src/ct.o src/log.o src/stats.o $(PC_LIBS)
+# The counters' table, with the policy's families.
+tests/unit/test_stats: tests/unit/test_stats.c tests/unit/t.h $(CORE) src/stats.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CORE) src/stats.o
 # The evidence writer's test reads its files back with libpcap.
 tests/unit/test_evring tests/unit/test_evpcap: tests/unit/test_ev%: \
 		tests/unit/test_ev%.c tests/unit/*.h $(CORE) $(EVIDENCE) \

@@ -2,7 +2,6 @@
  * enforce.c: the policy at work in one queue's thread (see enforce.h).
  */
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 #include "enforce.h"
 #include "log.h"
 #include "nfq.h"
+#include "stats.h"
 #include "table.h"
 
 #define LEDGER_FLOWS	16384		/* connections with drops remembered */
@@ -467,103 +467,10 @@ void enforce_stats_add(struct enforce_stats *a, const struct enforce_stats *b)
 	a->flows_evicted += b->flows_evicted;
 }
 
-/* One Prometheus counter: its HELP and TYPE lines, then its sample. */
-static void prom_counter(FILE *fp, const char *name, const char *help,
-			 uint64_t v)
-{
-	fprintf(fp, "# HELP rstaudit_policy_%s %s\n# TYPE rstaudit_policy_%s "
-		"counter\nrstaudit_policy_%s %" PRIu64 "\n", name, help, name,
-		name, v);
-}
-
-static void prom_rules(FILE *fp, const struct policy *pol,
-		       const struct enforce_stats *st)
-{
-	static const char *const names[4] = {
-		"matched", "dropped", "would_drop", "bound" };
-	const struct enforce_rule_stats *rs;
-	uint64_t v;
-	int i, k;
-
-	for (k = 0; k < 4 && pol->nrules > 0; k++) {	/* no family without samples */
-		fprintf(fp, "# HELP rstaudit_policy_rule_%s_total RSTs per rule: "
-			"%s.\n# TYPE rstaudit_policy_rule_%s_total counter\n",
-			names[k], names[k], names[k]);
-		for (i = 0; i < pol->nrules; i++) {
-			rs = &st->rule[i];
-			v = k == 0 ? rs->matched : k == 1 ? rs->dropped :
-			    k == 2 ? rs->would_drop : rs->bound;
-			fprintf(fp, "rstaudit_policy_rule_%s_total{rule=\"%d\","
-				"line=\"%u\",action=\"%s\"} %" PRIu64 "\n",
-				names[k], i + 1, pol->rules[i].line,
-				policy_action_names[pol->rules[i].action], v);
-		}
-	}
-}
-
-static void prom_policy(FILE *fp, const struct policy *pol,
-			const struct enforce_stats *st)
-{
-	prom_counter(fp, "decided_total", "RSTs the policy decided.", st->decided);
-	prom_counter(fp, "dropped_total", "RSTs dropped.", st->dropped);
-	prom_counter(fp, "would_drop_total", "RSTs a dry run would have dropped.",
-		     st->would_drop);
-	prom_counter(fp, "bound_total", "Drops refused by max_drops_per_flow.",
-		     st->bound);
-	prom_counter(fp, "marked_total", "RSTs given a packet mark.", st->marked);
-	prom_counter(fp, "logged_total", "RSTs a log rule wrote.", st->logged);
-	prom_counter(fp, "held_total", "Suspect RSTs held for more evidence.",
-		     st->held);
-	prom_counter(fp, "held_changed_total",
-		     "Held RSTs whose decision the hold changed.", st->held_changed);
-	prom_counter(fp, "held_full_total",
-		     "Suspects decided at once: no room to hold them.", st->held_full);
-	prom_counter(fp, "ct_restored_total",
-		     "Conntrack entries put back to ESTABLISHED after a drop.",
-		     st->ct_restored);
-	prom_counter(fp, "ct_restore_failed_total",
-		     "Conntrack restores that failed.", st->ct_restore_failed);
-	prom_counter(fp, "unmatched_total", "RSTs no rule matched.",
-		     st->none.matched);
-	prom_rules(fp, pol, st);
-}
-
 void enforce_stats_write(FILE *fp, const struct policy *pol,
 			 const struct enforce_stats *st, int prometheus)
 {
-	const struct enforce_rule_stats *rs;
-	int i;
-
-	if (prometheus) {
-		prom_policy(fp, pol, st);
-		return;
-	}
-	if (pol->mode == POLICY_AUDIT) {
-		fprintf(fp, "policy audit: %u rule%s, not applied\n", pol->nrules,
-			pol->nrules == 1 ? "" : "s");
-		return;
-	}
-	fprintf(fp, "policy %s: decided %" PRIu64 ", dropped %" PRIu64
-		", would drop %" PRIu64 ", bound %" PRIu64 ", marked %" PRIu64
-		", logged %" PRIu64 "; held %" PRIu64 " (now %" PRIu64
-		", packet %" PRIu64 ", timer %" PRIu64 ", released %" PRIu64
-		", shutdown %" PRIu64 "; changed %" PRIu64 "), no room %" PRIu64
-		"; conntrack restored %" PRIu64 ", failed %" PRIu64 "\n",
-		policy_mode_names[pol->mode], st->decided, st->dropped,
-		st->would_drop, st->bound, st->marked, st->logged, st->held,
-		st->held_now, st->held_end[HOLD_PACKET],
-		st->held_end[HOLD_TIMER], st->held_end[HOLD_RELEASED],
-		st->held_end[HOLD_SHUTDOWN], st->held_changed, st->held_full,
-		st->ct_restored, st->ct_restore_failed);
-	for (i = 0; i < pol->nrules; i++) {
-		rs = &st->rule[i];
-		fprintf(fp, "policy rule %d (line %u, %s): matched %" PRIu64
-			", dropped %" PRIu64 ", would drop %" PRIu64
-			", bound %" PRIu64 "\n", i + 1, pol->rules[i].line,
-			policy_action_names[pol->rules[i].action], rs->matched,
-			rs->dropped, rs->would_drop, rs->bound);
-	}
-	fprintf(fp, "policy no rule: matched %" PRIu64 "\n", st->none.matched);
+	stats_write_policy(fp, pol, st, prometheus ? STATS_PROMETHEUS : STATS_TEXT);
 }
 
 void enforce_describe(FILE *fp, const struct policy *pol, int verbose)

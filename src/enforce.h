@@ -121,7 +121,8 @@ void		 enforce_stats_add(struct enforce_stats *a,
 
 /*
  * The counters as text lines (those SIGUSR1 logs) or, with prometheus,
- * in the Prometheus text format (rstaudit_policy_*).
+ * in the Prometheus text format (rstaudit_policy_*): stats_write_policy(),
+ * kept for run.c until it sets struct stats' pol and policy instead.
  */
 void		 enforce_stats_write(FILE *fp, const struct policy *pol,
 		    const struct enforce_stats *st, int prometheus);
