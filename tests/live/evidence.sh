@@ -138,15 +138,15 @@ check_status "-n: a missing directory" 2 \
 	"$RSTAUDIT" run -n -c "$T/missing.conf"
 check_status "start: a missing directory stops the daemon" 2 \
 	"evidence_dir $T/missing: No such file or directory" \
-	lab_in gw "$RSTAUDIT" run -c "$T/missing.conf"
+	lab_in gw "$RSTAUDIT" run -c "$T/missing.conf" --control-socket none
 printf 'evidence_dir %s\n' "$T/plain" >"$T/plain.conf"
 check_status "start: a file, not a directory" 2 \
 	"evidence_dir $T/plain: Not a directory" \
-	lab_in gw "$RSTAUDIT" run -c "$T/plain.conf"
+	lab_in gw "$RSTAUDIT" run -c "$T/plain.conf" --control-socket none
 printf 'evidence_dir %s\n' "$T/ro" >"$T/ro.conf"
 check_status "start: a read-only directory" 2 \
 	"evidence_dir $T/ro: Read-only file system (the daemon must be able" \
-	ro_run "$T/ro" run -c "$T/ro.conf"
+	ro_run "$T/ro" run -c "$T/ro.conf" --control-socket none
 if lab_in gw nft list table inet rstaudit >/dev/null 2>&1; then
 	fail "a daemon that stopped at start left its table"
 else
@@ -248,6 +248,8 @@ fi
 # ---- a full disk -----------------------------------------------------------
 
 mkdir -p "$T/full"
+# No control socket: the default one is the machine's, and another
+# daemon (another test run) may answer there.
 cat >"$T/full.conf" <<EOF
 hold 0.2
 json_file $T/full.json
@@ -255,7 +257,7 @@ evidence_dir $T/full
 EOF
 if lab_spawn gw full unshare -m --propagation private sh -c \
 	'mount -t tmpfs -o size=16k rsev "$0" && exec "$@"' "$T/full" \
-	"$RSTAUDIT" run -v -c "$T/full.conf" &&
+	"$RSTAUDIT" run -v -c "$T/full.conf" --control-socket none &&
 	lab_wait_log full 'in all), hold' 10; then
 	pid=$(cat "$T/full.pid")
 	refuse 80 || fail "80 refused connections"
