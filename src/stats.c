@@ -209,6 +209,23 @@ int stats_format_parse(const char *name, enum stats_format *fmt)
 	return 0;
 }
 
+/* family_sample() for the policy's kinds: nothing without a policy. */
+static int policy_sample(const struct family *f, const struct stats *s,
+			 int i, char *labels, size_t len, uint64_t *v)
+{
+	if (s->pol == NULL || i >= (f->kind == K_RULE ? s->pol->nrules : 1))
+		return -1;
+	if (f->kind == K_POLICY) {
+		memcpy(v, (const char *)&s->policy + f->off, sizeof(*v));
+		return 0;
+	}
+	snprintf(labels, len, "rule=\"%d\",line=\"%u\",action=\"%s\"",
+		 i + 1, s->pol->rules[i].line,
+		 policy_action_names[s->pol->rules[i].action]);
+	memcpy(v, (const char *)&s->policy.rule[i] + f->off, sizeof(*v));
+	return 0;
+}
+
 /*
  * Sample i of f: its labels (Prometheus syntax, no braces; "" for none)
  * and value.  Returns 0, or -1 when there is no sample i.
@@ -265,18 +282,8 @@ static int family_sample(const struct family *f, const struct stats *s,
 		memcpy(v, (const char *)&s->ev + f->off, sizeof(*v));
 		return 0;
 	case K_POLICY:
-		if (i > 0 || s->pol == NULL)
-			return -1;
-		memcpy(v, (const char *)&s->policy + f->off, sizeof(*v));
-		return 0;
 	case K_RULE:
-		if (s->pol == NULL || i >= s->pol->nrules)
-			return -1;
-		snprintf(labels, len, "rule=\"%d\",line=\"%u\",action=\"%s\"",
-			 i + 1, s->pol->rules[i].line,
-			 policy_action_names[s->pol->rules[i].action]);
-		memcpy(v, (const char *)&s->policy.rule[i] + f->off, sizeof(*v));
-		return 0;
+		return policy_sample(f, s, i, labels, len, v);
 	}
 	return -1;
 }
