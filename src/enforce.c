@@ -24,14 +24,37 @@
 #define CT_TIMEOUT_FILE	\
 	"/proc/sys/net/netfilter/nf_conntrack_tcp_timeout_established"
 #define CT_TIMEOUT_DEF	432000		/* the kernel's default, 5 days */
+#define FOLLOW_MAX	32		/* packets kept behind one held RST */
 
-/* A RST held in the kernel for more evidence. */
+/*
+ * A packet of a held RST's flow, kept behind it: with its verdict, or,
+ * for a later RST of the flow (serial != 0), decided when it goes out,
+ * on what was learnt meanwhile.
+ */
+struct follower {
+	uint32_t id;
+	uint32_t serial;	/* a RST's event, still to decide; 0: decided */
+	uint8_t	 verdict;	/* NFQUEUE_ACCEPT or NFQUEUE_DROP */
+	uint8_t	 has_mark;
+	uint32_t mark;
+	uint64_t start_us;
+	struct policy_decision first;	/* what it would have been at once */
+};
+
+/*
+ * A RST held in the kernel for more evidence, and the packets of its
+ * flow that arrived since: they wait behind it, and go out after its
+ * verdict in the order they came, so the hold never reorders the flow.
+ */
 struct suspect {
 	uint32_t id;		/* its packet id in the queue */
 	uint32_t serial;	/* its event in the engine */
+	uint64_t key;		/* its flow (engine_flow_key()) */
 	uint64_t start_us, due_us;
 	uint32_t pkts, burst;	/* what its event had seen when last judged */
 	struct policy_decision first;
+	struct follower next[FOLLOW_MAX];
+	unsigned nnext;
 };
 
 struct enforce {
@@ -45,6 +68,11 @@ struct enforce {
 	struct suspect		 held[POLICY_SUSPECT_MAX];
 	unsigned		 nheld;
 	struct tab		 ledger;	/* h.user: drops on the flow */
+	int			 mark_pending;	/* the RST just decided sets a mark */
+	uint32_t		 mark_next;
+	uint32_t		 behind;	/* serial of a RST that waits behind
+						 * the one held on its flow */
+	struct policy_decision	 behind_first;	/* ... decided at once */
 	struct enforce_stats	 st;
 };
 
@@ -292,6 +320,8 @@ static int hold(struct enforce *enf, struct rst_event *e, uint32_t id,
 	s = &enf->held[enf->nheld++];
 	s->id = id;
 	s->serial = e->serial;
+	s->key = engine_flow_key(enf->eng, &e->p);
+	s->nnext = 0;
 	s->start_us = now;
 	s->due_us = now + enf->pol->suspect_hold_us;
 	s->pkts = e->after_pkts;
@@ -301,6 +331,48 @@ static int hold(struct enforce *enf, struct rst_event *e, uint32_t id,
 	snprintf(e->live.verdict, sizeof(e->live.verdict), "held");
 	timer_arm(enf);
 	return 0;
+}
+
+/* A RST that waited behind a held one: decide it now; its verdict in f. */
+static void follower_decide(struct enforce *enf, struct follower *f,
+			    enum hold_end end)
+{
+	struct rst_event *e = engine_held(enf->eng, f->serial);
+	struct policy_decision d;
+
+	f->serial = 0;
+	f->verdict = NFQUEUE_ACCEPT;
+	if (e == NULL)		/* cannot happen: enforce_released() decides */
+		return;
+	engine_judge(enf->eng, e);
+	decide(enf, e, &d);
+	f->verdict = (uint8_t)apply(enf, e, &d);
+	f->has_mark = d.has_mark && !d.drop;
+	f->mark = d.mark;
+	e->live.pol.held = (uint8_t)end;
+	e->live.pol.held_us = (uint32_t)(mono_us() - f->start_us);
+	e->live.pol.seen_pkts = e->after_pkts;
+	e->live.pol.seen_data = e->after_data;
+	e->live.pol.changed = d.rule != f->first.rule ||
+			      d.drop != f->first.drop ||
+			      d.would_drop != f->first.would_drop;
+	enf->st.held_end[end]++;
+	enf->st.held_changed += e->live.pol.changed;
+}
+
+/* The packets that waited behind s, after it, in their order. */
+static void release_next(struct enforce *enf, struct suspect *s,
+			 enum hold_end end)
+{
+	for (unsigned k = 0; k < s->nnext; k++) {
+		struct follower *f = &s->next[k];
+
+		if (f->serial != 0)
+			follower_decide(enf, f, end);
+		if (enf->sink.verdict(enf->sink.arg, f->id, f->verdict,
+				      f->has_mark, f->mark) < 0)
+			log_warn("queue: verdict on kept packet %u", f->id);
+	}
 }
 
 /* Decide held RST i (its event e, judged) for good and answer it. */
@@ -323,7 +395,41 @@ static void settle(struct enforce *enf, unsigned i, struct rst_event *e,
 	enf->st.held_changed += pp->changed;
 	if (enf->sink.verdict(enf->sink.arg, s.id, v, d->has_mark, d->mark) < 0)
 		log_warn("queue: verdict on held packet %u", s.id);
+	release_next(enf, &s, end);
 	timer_arm(enf);
+}
+
+/* Held RST i without its event (cannot happen): let it and its flow go. */
+static void unhold(struct enforce *enf, unsigned i)
+{
+	struct suspect s = enf->held[i];
+
+	enf->held[i] = enf->held[--enf->nheld];
+	enf->sink.verdict(enf->sink.arg, s.id, NFQUEUE_ACCEPT, 0, 0);
+	release_next(enf, &s, HOLD_RELEASED);
+}
+
+static int held_index(const struct enforce *enf, uint64_t key)
+{
+	for (unsigned i = 0; i < enf->nheld; i++)
+		if (enf->held[i].key == key)
+			return (int)i;
+	return -1;
+}
+
+/* Decide held RST i now, on what there is, with end as the reason. */
+static void settle_now(struct enforce *enf, unsigned i, enum hold_end end)
+{
+	struct policy_decision d;
+	struct rst_event *e = engine_held(enf->eng, enf->held[i].serial);
+
+	if (e == NULL) {
+		unhold(enf, i);
+		return;
+	}
+	engine_judge(enf->eng, e);
+	decide(enf, e, &d);
+	settle(enf, i, e, &d, end);
 }
 
 int enforce_rst(struct enforce *enf, struct rst_event *e, uint32_t id)
@@ -333,13 +439,26 @@ int enforce_rst(struct enforce *enf, struct rst_event *e, uint32_t id)
 
 	if (enf->pol == NULL || enf->pol->mode == POLICY_AUDIT)
 		return NFQUEUE_ACCEPT;
+	/*
+	 * One held RST per flow: a later one (of a burst, say) waits behind
+	 * it, undecided, and is decided when it goes out (enforce_follow()).
+	 */
 	engine_judge(enf->eng, e);
 	decide(enf, e, &d);
+	if (held_index(enf, engine_flow_key(enf->eng, &e->p)) >= 0) {
+		enf->behind = e->serial;
+		enf->behind_first = d;
+		snprintf(e->live.verdict, sizeof(e->live.verdict), "held");
+		return NFQUEUE_DEFER;
+	}
 	if (policy_suspect(enf->pol, e, &d) && hold(enf, e, id, &d) == 0)
 		return NFQUEUE_DEFER;
 	v = apply(enf, e, &d);
-	if (d.has_mark)
+	if (d.has_mark) {
 		enf->sink.set_mark(enf->sink.arg, d.mark);
+		enf->mark_pending = 1;	/* for enforce_follow() */
+		enf->mark_next = d.mark;
+	}
 	return v;
 }
 
@@ -365,6 +484,40 @@ void enforce_observe(struct enforce *enf)
 	}
 }
 
+int enforce_follow(struct enforce *enf, const struct pkt *p, uint32_t id,
+		   int verdict)
+{
+	struct follower fl = {
+		.id = id, .serial = enf->behind, .verdict = (uint8_t)verdict,
+		.has_mark = (uint8_t)enf->mark_pending, .mark = enf->mark_next,
+		.start_us = mono_us(), .first = enf->behind_first,
+	};
+	struct suspect *s;
+	int i;
+
+	enf->mark_pending = 0;
+	enf->behind = 0;
+	if (verdict == NFQUEUE_DEFER && fl.serial == 0)
+		return verdict;		/* a suspect, held on its own */
+	if (enf->nheld == 0 ||
+	    (i = held_index(enf, engine_flow_key(enf->eng, p))) < 0)
+		return verdict;
+	s = &enf->held[i];
+	if (s->nnext == FOLLOW_MAX ||
+	    enf->sink.deferred(enf->sink.arg) >= NFQUEUE_DEFER_MAX) {
+		/* No room behind it: decide the RST now; p goes after it. */
+		settle_now(enf, (unsigned)i, HOLD_FULL);
+		if (fl.serial != 0)
+			follower_decide(enf, &fl, HOLD_FULL);
+		if (fl.has_mark)
+			enf->sink.set_mark(enf->sink.arg, fl.mark);
+		return fl.verdict;
+	}
+	s->next[s->nnext++] = fl;
+	enf->st.held_next++;
+	return NFQUEUE_DEFER;
+}
+
 void enforce_timer(struct enforce *enf)
 {
 	struct policy_decision d;
@@ -381,9 +534,7 @@ void enforce_timer(struct enforce *enf)
 			continue;
 		e = engine_held(enf->eng, enf->held[i].serial);
 		if (e == NULL) {	/* cannot happen: released ones are settled */
-			enf->sink.verdict(enf->sink.arg, enf->held[i].id,
-					  NFQUEUE_ACCEPT, 0, 0);
-			enf->held[i--] = enf->held[--enf->nheld];
+			unhold(enf, i--);
 			continue;
 		}
 		engine_judge(enf->eng, e);
@@ -396,8 +547,14 @@ void enforce_timer(struct enforce *enf)
 void enforce_released(struct enforce *enf, struct rst_event *e)
 {
 	struct policy_decision d;
-	unsigned i;
+	unsigned i, k;
 
+	/* Waiting behind another: decided now, let go with it later. */
+	for (i = 0; i < enf->nheld; i++)
+		for (k = 0; k < enf->held[i].nnext; k++)
+			if (enf->held[i].next[k].serial == e->serial)
+				follower_decide(enf, &enf->held[i].next[k],
+						HOLD_RELEASED);
 	for (i = 0; i < enf->nheld; i++) {
 		if (enf->held[i].serial != e->serial)
 			continue;
@@ -415,9 +572,7 @@ void enforce_finish(struct enforce *enf)
 	while (enf->nheld > 0) {
 		e = engine_held(enf->eng, enf->held[0].serial);
 		if (e == NULL) {	/* cannot happen: released ones are settled */
-			enf->sink.verdict(enf->sink.arg, enf->held[0].id,
-					  NFQUEUE_ACCEPT, 0, 0);
-			enf->held[0] = enf->held[--enf->nheld];
+			unhold(enf, 0);
 			continue;
 		}
 		engine_judge(enf->eng, e);
@@ -462,6 +617,7 @@ void enforce_stats_add(struct enforce_stats *a, const struct enforce_stats *b)
 		a->held_end[i] += b->held_end[i];
 	a->held_changed += b->held_changed;
 	a->held_full += b->held_full;
+	a->held_next += b->held_next;
 	a->ct_restored += b->ct_restored;
 	a->ct_restore_failed += b->ct_restore_failed;
 	a->flows_evicted += b->flows_evicted;

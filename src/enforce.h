@@ -7,7 +7,9 @@
  * packet), unless the RST is a suspect (policy_suspect()) and the
  * suspect hold is on: then the packet stays in the kernel, unanswered
  * (NFQUEUE_DEFER), while the flow's next packets arrive (the conntrack
- * mark queues them), and is answered as soon as one of them settles it,
+ * mark queues them; they are kept behind it, enforce_follow(), so the
+ * flow leaves in the order it came), and is answered as soon as one of
+ * them settles it,
  * when suspect_hold runs out (a timerfd), when its event is written, or
  * at shutdown, whichever comes first.  At most suspect_max are held;
  * past that a suspect is decided at once, never blocked, never dropped
@@ -54,6 +56,7 @@ struct enforce_stats {
 	uint64_t held_end[HOLD_END_MAX]; /* how their hold ended */
 	uint64_t held_changed;	/* ... and the hold changed the decision */
 	uint64_t held_full;	/* suspects decided at once: no room */
+	uint64_t held_next;	/* packets kept behind a held RST of their flow */
 	uint64_t ct_restored, ct_restore_failed;
 	uint64_t flows_evicted;	/* drop counts forgotten for room */
 };
@@ -101,6 +104,16 @@ int		 enforce_rst(struct enforce *enf, struct rst_event *e, uint32_t id);
 
 /* After each packet: settle the held RSTs whose flow brought news. */
 void		 enforce_observe(struct enforce *enf);
+
+/*
+ * Then, for each queued packet p (id) about to get verdict: while a RST
+ * of its flow is held, p waits behind it and NFQUEUE_DEFER is returned;
+ * it goes out right after that RST's verdict, with its own (and the
+ * packet mark enforce_rst() gave it).  When no more can wait, the RST
+ * is decided now (its hold ends "full") and verdict is returned.
+ */
+int		 enforce_follow(struct enforce *enf, const struct pkt *p,
+		    uint32_t id, int verdict);
 
 /* The hold timer: poll it for POLLIN, then call enforce_timer(). */
 int		 enforce_fd(const struct enforce *enf);

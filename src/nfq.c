@@ -62,7 +62,9 @@ struct nfqueue {
 	size_t			 vlen;
 	uint32_t		 accept_max;	/* newest accept not yet sent */
 	int			 accept_pending;
-	int			 in_read;	/* inside nfqueue_read() */
+	int			 in_read;	/* inside nfqueue_handle() */
+	int			 nrecv;		/* datagrams received, not handled */
+	uint64_t		 recv_us;	/* when they were */
 	int			 mark_set;	/* nfqueue_set_mark() in a callback */
 	uint32_t		 mark_next;
 	/* Packets kept (NFQUEUE_DEFER): no batch may cover defer_lo. */
@@ -481,12 +483,12 @@ static uint64_t now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-int nfqueue_read(struct nfqueue *q, nfqueue_fn fn, void *arg)
+int nfqueue_recv(struct nfqueue *q)
 {
-	uint64_t before = q->st.queued;
-	uint64_t ts;
 	int i, n;
 
+	if (q->nrecv > 0)
+		return q->nrecv;	/* not handled yet */
 	for (i = 0; i < NFQUEUE_BATCH; i++) {
 		q->msgs[i].msg_hdr.msg_namelen = sizeof(q->from[i]);
 		q->msgs[i].msg_hdr.msg_flags = 0;
@@ -503,7 +505,17 @@ int nfqueue_read(struct nfqueue *q, nfqueue_fn fn, void *arg)
 		return -1;
 	}
 	q->st.reads++;
-	ts = now_us();
+	q->recv_us = now_us();
+	q->nrecv = n;
+	return n;
+}
+
+int nfqueue_handle(struct nfqueue *q, nfqueue_fn fn, void *arg)
+{
+	uint64_t before = q->st.queued;
+	int i, n = q->nrecv;
+
+	q->nrecv = 0;
 	q->in_read = 1;
 	for (i = 0; i < n; i++) {
 		const struct msghdr *mh = &q->msgs[i].msg_hdr;
@@ -512,12 +524,19 @@ int nfqueue_read(struct nfqueue *q, nfqueue_fn fn, void *arg)
 			continue;
 		datagram_handle(q, q->rbuf + (size_t)i * MSG_BUFSZ,
 				q->msgs[i].msg_len, !!(mh->msg_flags & MSG_TRUNC),
-				ts, fn, arg);
+				q->recv_us, fn, arg);
 	}
 	q->in_read = 0;
 	if (verdict_flush(q) < 0)
 		return -1;
 	return (int)(q->st.queued - before);
+}
+
+int nfqueue_read(struct nfqueue *q, nfqueue_fn fn, void *arg)
+{
+	int n = nfqueue_recv(q);
+
+	return n <= 0 ? n : nfqueue_handle(q, fn, arg);
 }
 
 /* Accept a packet that arrives while we wait for a config ack. */

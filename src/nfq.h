@@ -136,6 +136,16 @@ int		 nfqueue_has_conntrack(const struct nfqueue *q);
 int		 nfqueue_read(struct nfqueue *q, nfqueue_fn fn, void *arg);
 
 /*
+ * The same in two steps, so that a caller can read another source in
+ * between: nfqueue_recv() takes one batch off the socket (returns the
+ * datagrams, 0 when none, -1 on error; a batch not yet handled is kept
+ * and counted again), nfqueue_handle() hands its packets to fn and
+ * answers them (returns the packets handled, -1 on a send error).
+ */
+int		 nfqueue_recv(struct nfqueue *q);
+int		 nfqueue_handle(struct nfqueue *q, nfqueue_fn fn, void *arg);
+
+/*
  * In a callback: the verdict it is about to return for its packet also
  * sets the packet's mark (skb->mark) to mark.
  */

@@ -40,8 +40,9 @@
 #endif
 
 #define PROBE_TABLE	"rstaudit_probe"
-#define BATCH_BUFSZ	(64 * 1024)
-#define BATCH_MSGMAX	64
+/* Room for 64 shards in ip and ip6 tables: 2 * (4 + 10 * 64) messages. */
+#define BATCH_BUFSZ	(1024 * 1024)
+#define BATCH_MSGMAX	1400
 #define ACK_TIMEOUT_MS	2000
 
 /* NF_IP_PRI_MANGLE: after conntrack (-200), so ct is attached;
@@ -57,28 +58,44 @@ static const struct chain_def {
 	{ "output",	NF_INET_LOCAL_OUT },
 };
 #define NCHAINS	(sizeof(chains) / sizeof(chains[0]))
+#define NO_HOOK	UINT32_MAX	/* a chain_def of a regular chain */
 
 enum rule_kind {
 	/*
-	 * Output only: a RST this host makes with a reject rule carries the
-	 * rejected packet's unconfirmed conntrack entry, and the kernel drops
-	 * such a packet when it is queued (nf_ct_drop_unconfirmed): queueing
-	 * it would blackhole the reset.  Log it to NFLOG instead, and accept.
+	 * A RST this host makes with a reject rule carries the rejected
+	 * packet's unconfirmed conntrack entry, and the kernel drops such a
+	 * packet when it is queued (nf_ct_drop_unconfirmed): queueing it
+	 * would blackhole the reset.  Log it to NFLOG instead, and accept.
+	 * (Only the output hook sees such RSTs; the rule is harmless in the
+	 * others, where a RST never creates a conntrack entry.)
 	 */
 	RULE_LOCAL_REJECT,
-	RULE_RST,	/* every RST: what we are here for */
-	RULE_SYN,	/* SYN and SYN/ACK: TTL, IP ID, window, options */
-	RULE_MARK,	/* flows marked by the daemon after a RST: the race */
-	RULE_LEARN,	/* a flow's first packets: baselines */
+	/*
+	 * Every RST marks its connection, in the kernel and before it is
+	 * queued, so the flow's next packets queue behind it (RULE_MARK):
+	 * none can overtake it while it waits for its verdict.
+	 */
+	RULE_RST_MARK,
+	RULE_MARK,	/* flows that had a RST: all of it, in order */
+	RULE_RST,	/* RSTs without a conntrack entry to mark */
+	RULE_SYN,	/* SYN and SYN/ACK, logged: TTL, IP ID, window, options */
+	RULE_LEARN,	/* a flow's first packets, logged: baselines */
 	RULE_NKINDS
 };
 
 static const char *const rule_names[RULE_NKINDS] = {
 	[RULE_LOCAL_REJECT] = "local-reject",
+	[RULE_RST_MARK] = "rst-mark",
+	[RULE_MARK] = "mark",
 	[RULE_RST] = "rst",
 	[RULE_SYN] = "syn",
-	[RULE_MARK] = "mark",
 	[RULE_LEARN] = "learn",
+};
+
+/* One shard of the table: the queue and NFLOG group of one thread. */
+struct shard {
+	uint16_t	 queue;
+	uint16_t	 group;
 };
 
 enum queue_kind {
@@ -112,7 +129,7 @@ static const char *family_name(uint8_t family)
 static struct mnl_socket *sock_open(void)
 {
 	struct mnl_socket *nl;
-	int one = 1;
+	int one = 1, sndbuf = BATCH_BUFSZ;
 
 	/* CLOEXEC: a child that kept the socket would keep the table. */
 	if ((nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC)) == NULL)
@@ -123,6 +140,9 @@ static struct mnl_socket *sock_open(void)
 	}
 	/* Errors without the request echoed; harmless if refused. */
 	(void)mnl_socket_setsockopt(nl, NETLINK_CAP_ACK, &one, sizeof(one));
+	/* A batch is one message: it must fit the send buffer. */
+	(void)setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_SNDBUFFORCE,
+	    &sndbuf, sizeof(sndbuf));
 	return nl;
 }
 
@@ -373,36 +393,31 @@ static int put_counter(struct nftnl_rule *r)
 	return expr_add(r, "counter", &e);
 }
 
-static uint16_t queue_flags(const struct nft_conf *conf)
-{
-	uint16_t flags = NFT_QUEUE_FLAG_BYPASS;	/* never blackhole */
-
-	if (conf->fanout && conf->queue_total > 1)
-		flags |= NFT_QUEUE_FLAG_CPU_FANOUT;
-	return flags;
-}
-
-static int put_queue_native(struct nftnl_rule *r, const struct nft_conf *conf)
+/*
+ * queue num Q bypass: one queue per shard, so no balance and no fanout
+ * in the statement itself (the shard jump did that).  Bypass: with no
+ * reader, packets pass; FAIL_OPEN on the queue covers a full one.
+ */
+static int put_queue_native(struct nftnl_rule *r, uint16_t queue)
 {
 	struct nftnl_expr *e;
 
 	if (expr_add(r, "queue", &e) < 0)
 		return -1;
-	nftnl_expr_set_u16(e, NFTNL_EXPR_QUEUE_NUM, conf->queue_num);
-	nftnl_expr_set_u16(e, NFTNL_EXPR_QUEUE_TOTAL,
-	    conf->queue_total ? conf->queue_total : 1);
-	nftnl_expr_set_u16(e, NFTNL_EXPR_QUEUE_FLAGS, queue_flags(conf));
+	nftnl_expr_set_u16(e, NFTNL_EXPR_QUEUE_NUM, queue);
+	nftnl_expr_set_u16(e, NFTNL_EXPR_QUEUE_TOTAL, 1);
+	nftnl_expr_set_u16(e, NFTNL_EXPR_QUEUE_FLAGS, NFT_QUEUE_FLAG_BYPASS);
 	return 0;
 }
 
 /*
- * -j NFQUEUE --queue-num N [--queue-balance] --queue-bypass, as
- * iptables-nft emits it.  The kernel wants the info padded to
- * XT_ALIGN.  libnftnl keeps the TG_INFO pointer and frees it with the
- * expression (src/expr/target.c), so it is malloc'ed and never freed
- * here.  The NFQ_FLAG_* values are the NFT_QUEUE_FLAG_* ones.
+ * -j NFQUEUE --queue-num N --queue-bypass, as iptables-nft emits it.
+ * The kernel wants the info padded to XT_ALIGN.  libnftnl keeps the
+ * TG_INFO pointer and frees it with the expression (src/expr/target.c),
+ * so it is malloc'ed and never freed here.  NFQ_FLAG_BYPASS is
+ * NFT_QUEUE_FLAG_BYPASS.
  */
-static int put_queue_xt(struct nftnl_rule *r, const struct nft_conf *conf)
+static int put_queue_xt(struct nftnl_rule *r, uint16_t queue)
 {
 	struct xt_NFQ_info_v3 *info;
 	struct nftnl_expr *e;
@@ -415,17 +430,16 @@ static int put_queue_xt(struct nftnl_rule *r, const struct nft_conf *conf)
 	nftnl_expr_set_u32(e, NFTNL_EXPR_TG_REV, 3);
 	if ((info = calloc(1, len)) == NULL)
 		return -1;
-	info->queuenum = conf->queue_num;
-	info->queues_total = conf->queue_total ? conf->queue_total : 1;
-	info->flags = queue_flags(conf);
+	info->queuenum = queue;
+	info->queues_total = 1;
+	info->flags = NFT_QUEUE_FLAG_BYPASS;
 	return nftnl_expr_set(e, NFTNL_EXPR_TG_INFO, info, len);
 }
 
-static int put_queue(struct nftnl_rule *r, const struct nft_conf *conf,
-    enum queue_kind qk)
+static int put_queue(struct nftnl_rule *r, uint16_t queue, enum queue_kind qk)
 {
-	return qk == QUEUE_NATIVE ? put_queue_native(r, conf) :
-	    put_queue_xt(r, conf);
+	return qk == QUEUE_NATIVE ? put_queue_native(r, queue) :
+	    put_queue_xt(r, queue);
 }
 
 /* ct status & confirmed == 0: the entry of a packet not yet let through. */
@@ -443,19 +457,84 @@ static int put_ct_unconfirmed(struct nftnl_rule *r)
 	return put_cmp(r, NFT_CMP_EQ, &zero, sizeof(zero));
 }
 
-/* log group N, then accept: the RST goes on, a copy comes to us. */
-static int put_log_accept(struct nftnl_rule *r, const struct nft_conf *conf)
+static int put_verdict(struct nftnl_rule *r, int verdict, const char *chain)
+{
+	struct nftnl_expr *e;
+
+	if (expr_add(r, "immediate", &e) < 0)
+		return -1;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)verdict);
+	if (chain != NULL &&
+	    nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, chain) < 0)
+		return -1;
+	return 0;
+}
+
+/* log group N: the packet goes on at once, a copy comes to us. */
+static int put_log(struct nftnl_rule *r, uint16_t group)
 {
 	struct nftnl_expr *e;
 
 	if (expr_add(r, "log", &e) < 0)
 		return -1;
-	nftnl_expr_set_u16(e, NFTNL_EXPR_LOG_GROUP, conf->log_group);
-	if (expr_add(r, "immediate", &e) < 0)
-		return -1;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, NF_ACCEPT);
+	nftnl_expr_set_u16(e, NFTNL_EXPR_LOG_GROUP, group);
 	return 0;
+}
+
+/* ct mark set ct mark | bits */
+static int put_ct_mark_or(struct nftnl_rule *r, uint32_t bits)
+{
+	uint32_t keep = ~bits;
+	struct nftnl_expr *e;
+
+	if (expr_add(r, "ct", &e) < 0)
+		return -1;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_MARK);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+	if (expr_add(r, "bitwise", &e) < 0)
+		return -1;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_OP, NFT_BITWISE_BOOL);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, sizeof(bits));
+	if (nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &keep, sizeof(keep)) < 0 ||
+	    nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &bits, sizeof(bits)) < 0)
+		return -1;
+	if (expr_add(r, "ct", &e) < 0)
+		return -1;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_MARK);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_SREG, NFT_REG_1);
+	return 0;
+}
+
+/*
+ * The shard of a packet: symhash mod N == i (both directions of a flow
+ * hash alike), or with fanout jhash meta cpu mod N == i.
+ */
+static int put_shard_match(struct nftnl_rule *r, const struct nft_conf *conf,
+    uint32_t i)
+{
+	struct nftnl_expr *e;
+
+	if (conf->fanout) {
+		if (expr_add(r, "meta", &e) < 0)
+			return -1;
+		nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, NFT_META_CPU);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
+	}
+	if (expr_add(r, "hash", &e) < 0)
+		return -1;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_HASH_TYPE,
+	    conf->fanout ? NFT_HASH_JENKINS : NFT_HASH_SYM);
+	if (conf->fanout) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_HASH_SREG, NFT_REG_1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_HASH_LEN, sizeof(uint32_t));
+		nftnl_expr_set_u32(e, NFTNL_EXPR_HASH_SEED, 0);
+	}
+	nftnl_expr_set_u32(e, NFTNL_EXPR_HASH_MODULUS, conf->queue_total);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_HASH_DREG, NFT_REG_1);
+	return put_cmp(r, NFT_CMP_EQ, &i, sizeof(i));
 }
 
 /* The match part of each rule kind; every kind starts with TCP. */
@@ -469,6 +548,7 @@ static int put_match(struct nftnl_rule *r, enum rule_kind kind,
 		if (put_tcp_flag(r, 0x04) < 0)
 			return -1;
 		return put_ct_unconfirmed(r);
+	case RULE_RST_MARK:
 	case RULE_RST:
 		return put_tcp_flag(r, 0x04);
 	case RULE_SYN:
@@ -484,16 +564,40 @@ static int put_match(struct nftnl_rule *r, enum rule_kind kind,
 	}
 }
 
-static int rule_enabled(enum rule_kind kind, const struct nft_conf *conf,
-    uint32_t hook)
+/* What a rule of kind does once matched, in shard sh. */
+static int put_action(struct nftnl_rule *r, enum rule_kind kind,
+    const struct nft_conf *conf, const struct shard *sh, enum queue_kind qk)
 {
-	if (kind == RULE_LOCAL_REJECT)
-		return hook == NF_INET_LOCAL_OUT && conf->log_group != 0;
-	if (kind == RULE_MARK)
+	switch (kind) {
+	case RULE_LOCAL_REJECT:
+	case RULE_SYN:
+		if (put_log(r, sh->group) < 0)
+			return -1;
+		return put_verdict(r, NF_ACCEPT, NULL);
+	case RULE_LEARN:
+		return put_log(r, sh->group);
+	case RULE_RST_MARK:
+		return put_ct_mark_or(r, conf->mark);
+	default:
+		return put_queue(r, sh->queue, qk);
+	}
+}
+
+static int rule_enabled(enum rule_kind kind, const struct nft_conf *conf)
+{
+	switch (kind) {
+	case RULE_LOCAL_REJECT:
+		return conf->log_group != 0 && conf->log_rejects;
+	case RULE_RST_MARK:
+	case RULE_MARK:
 		return conf->mark != 0;
-	if (kind == RULE_LEARN)
-		return conf->learn_packets != 0;
-	return 1;
+	case RULE_SYN:
+		return conf->log_group != 0;
+	case RULE_LEARN:
+		return conf->log_group != 0 && conf->learn_packets != 0;
+	default:
+		return 1;
+	}
 }
 
 /* --- objects ---------------------------------------------------------- */
@@ -545,7 +649,8 @@ out:
 	return rc;
 }
 
-/* A base chain, policy accept, on hook at CHAIN_PRIO. */
+/* A base chain, policy accept, on def's hook at CHAIN_PRIO; with no
+ * def->hook (a shard), a regular chain. */
 static int chain_add(struct batch *b, uint8_t family, const char *table,
     const struct chain_def *def)
 {
@@ -557,12 +662,15 @@ static int chain_add(struct batch *b, uint8_t family, const char *table,
 	if ((c = nftnl_chain_alloc()) == NULL)
 		return -1;
 	if (nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, table) < 0 ||
-	    nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, def->name) < 0 ||
-	    nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "filter") < 0)
+	    nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, def->name) < 0)
 		goto out;
-	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, def->hook);
-	nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, CHAIN_PRIO);
-	nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
+	if (def->hook != NO_HOOK) {
+		if (nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "filter") < 0)
+			goto out;
+		nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, def->hook);
+		nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, CHAIN_PRIO);
+		nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
+	}
 	snprintf(what, sizeof(what), "chain %s %s %s", family_name(family),
 	    table, def->name);
 	nlh = batch_hdr(b, NFT_MSG_NEWCHAIN, family,
@@ -576,30 +684,33 @@ out:
 	return rc;
 }
 
-/* TCP match of kind, counter, queue: appended to table/chain. */
-static int rule_add(struct batch *b, uint8_t family, const char *table,
-    const char *chain, enum rule_kind kind, const struct nft_conf *conf,
-    enum queue_kind qk)
+static struct nftnl_rule *rule_new(uint8_t family, const char *table,
+    const char *chain)
 {
 	struct nftnl_rule *r;
-	struct nlmsghdr *nlh;
-	char what[64];
-	int rc = -1;
 
 	if ((r = nftnl_rule_alloc()) == NULL)
-		return -1;
+		return NULL;
 	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, family);
 	if (nftnl_rule_set_str(r, NFTNL_RULE_TABLE, table) < 0 ||
-	    nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain) < 0)
+	    nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain) < 0) {
+		nftnl_rule_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* Append r to its chain in the batch (ok: it was built whole); frees r. */
+static int rule_send(struct batch *b, struct nftnl_rule *r, int ok,
+    const char *what)
+{
+	struct nlmsghdr *nlh;
+	int rc = -1;
+
+	if (!ok)
 		goto out;
-	if (put_match(r, kind, conf) < 0 || put_counter(r) < 0)
-		goto out;
-	if ((kind == RULE_LOCAL_REJECT ? put_log_accept(r, conf) :
-	    put_queue(r, conf, qk)) < 0)
-		goto out;
-	snprintf(what, sizeof(what), "rule %s of chain %s %s %s",
-	    rule_names[kind], family_name(family), table, chain);
-	nlh = batch_hdr(b, NFT_MSG_NEWRULE, family,
+	nlh = batch_hdr(b, NFT_MSG_NEWRULE,
+	    (uint8_t)nftnl_rule_get_u32(r, NFTNL_RULE_FAMILY),
 	    NLM_F_CREATE | NLM_F_APPEND, what);
 	if (nlh == NULL)
 		goto out;
@@ -608,6 +719,39 @@ static int rule_add(struct batch *b, uint8_t family, const char *table,
 out:
 	nftnl_rule_free(r);
 	return rc;
+}
+
+/* TCP match of kind, counter, action in shard sh: appended to chain. */
+static int rule_add(struct batch *b, uint8_t family, const char *table,
+    const char *chain, enum rule_kind kind, const struct nft_conf *conf,
+    const struct shard *sh, enum queue_kind qk)
+{
+	struct nftnl_rule *r;
+	char what[64];
+
+	if ((r = rule_new(family, table, chain)) == NULL)
+		return -1;
+	snprintf(what, sizeof(what), "rule %s of chain %s %s %s",
+	    rule_names[kind], family_name(family), table, chain);
+	return rule_send(b, r, put_match(r, kind, conf) == 0 &&
+	    put_counter(r) == 0 && put_action(r, kind, conf, sh, qk) == 0, what);
+}
+
+/* meta l4proto tcp, shard i's match, counter, jump shard<i>. */
+static int jump_add(struct batch *b, uint8_t family, const char *table,
+    const char *chain, const struct nft_conf *conf, uint32_t i)
+{
+	struct nftnl_rule *r;
+	char what[64], target[16];
+
+	if ((r = rule_new(family, table, chain)) == NULL)
+		return -1;
+	snprintf(target, sizeof(target), "shard%u", i);
+	snprintf(what, sizeof(what), "rule jump %s of chain %s %s %s", target,
+	    family_name(family), table, chain);
+	return rule_send(b, r, put_l4proto_tcp(r) == 0 &&
+	    put_shard_match(r, conf, i) == 0 && put_counter(r) == 0 &&
+	    put_verdict(r, NFT_JUMP, target) == 0, what);
 }
 
 /* --- detection --------------------------------------------------------- */
@@ -619,10 +763,12 @@ out:
 static int probe_add(struct batch *b, uint8_t family, enum queue_kind qk,
     const struct nft_conf *conf)
 {
+	static const struct shard probe_shard = { 0, 0 };
+
 	if (table_add(b, family, PROBE_TABLE, NFT_TABLE_F_DORMANT) < 0 ||
 	    chain_add(b, family, PROBE_TABLE, &chains[1]) < 0 ||
 	    rule_add(b, family, PROBE_TABLE, chains[1].name, RULE_RST, conf,
-	    qk) < 0)
+	    &probe_shard, qk) < 0)
 		return -1;
 	return b->n - 1;
 }
@@ -711,6 +857,7 @@ void nft_conf_default(struct nft_conf *conf)
 	conf->learn_packets = NFT_DEFAULT_LEARN;
 	conf->mark = NFT_DEFAULT_MARK;
 	conf->log_group = NFT_DEFAULT_LOG_GROUP;
+	conf->log_rejects = 1;
 	conf->owner = 1;
 }
 
@@ -721,6 +868,25 @@ static int conf_check(const struct nft_conf *conf)
 	if ((uint32_t)conf->queue_num + total - 1 > 0xffff) {
 		log_warnx("nftables: queues %u to %u: the last queue is 65535",
 		    conf->queue_num, conf->queue_num + total - 1);
+		errno = EINVAL;
+		return -1;
+	}
+	if (total > NFT_MAX_SHARDS) {
+		log_warnx("nftables: %u queues: at most %u", total,
+		    NFT_MAX_SHARDS);
+		errno = EINVAL;
+		return -1;
+	}
+	if (conf->log_group && (uint32_t)conf->log_group + total - 1 > 0xffff) {
+		log_warnx("nftables: NFLOG groups %u to %u: the last group is "
+		    "65535", conf->log_group, conf->log_group + total - 1);
+		errno = EINVAL;
+		return -1;
+	}
+	/* Without it a RST would wait while its flow's next packets pass. */
+	if (conf->mark == 0) {
+		log_warnx("nftables: mark 0: a RST must mark its connection, so "
+		    "that nothing of the flow overtakes it in the queue");
 		errno = EINVAL;
 		return -1;
 	}
@@ -749,19 +915,62 @@ static const char *plan_family(const struct nft_handle *h)
 	return h->nfamily == 1 ? "inet" : "ip and ip6";
 }
 
+static struct shard shard_of(const struct nft_conf *conf, uint32_t i)
+{
+	struct shard sh = {
+		.queue = (uint16_t)(conf->queue_num + i),
+		.group = conf->log_group ? (uint16_t)(conf->log_group + i) : 0,
+	};
+
+	return sh;
+}
+
+/* Every enabled rule of shard i, appended to chain. */
+static int shard_rules(struct batch *b, uint8_t family, const char *chain,
+    const struct nft_conf *conf, uint32_t i, enum queue_kind qk)
+{
+	struct shard sh = shard_of(conf, i);
+
+	for (int k = 0; k < RULE_NKINDS; k++)
+		if (rule_enabled(k, conf) && rule_add(b, family,
+		    NFT_TABLE_NAME, chain, k, conf, &sh, qk) < 0)
+			return -1;
+	return 0;
+}
+
+/*
+ * The table: three base chains; with one queue they hold the rules,
+ * with more each jumps to its shard's chain.
+ */
 static int table_build(struct batch *b, uint8_t family, uint32_t flags,
     const struct nft_conf *conf, enum queue_kind qk)
 {
+	uint32_t n = conf->queue_total > 1 ? conf->queue_total : 1;
+	char name[16];
+
 	if (table_add(b, family, NFT_TABLE_NAME, flags) < 0)
 		return -1;
 	for (size_t c = 0; c < NCHAINS; c++)
 		if (chain_add(b, family, NFT_TABLE_NAME, &chains[c]) < 0)
 			return -1;
+	if (n == 1) {
+		for (size_t c = 0; c < NCHAINS; c++)
+			if (shard_rules(b, family, chains[c].name, conf, 0, qk) < 0)
+				return -1;
+		return 0;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		struct chain_def def = { name, NO_HOOK };
+
+		snprintf(name, sizeof(name), "shard%u", i);
+		if (chain_add(b, family, NFT_TABLE_NAME, &def) < 0 ||
+		    shard_rules(b, family, name, conf, i, qk) < 0)
+			return -1;
+	}
 	for (size_t c = 0; c < NCHAINS; c++)
-		for (int k = 0; k < RULE_NKINDS; k++)
-			if (rule_enabled(k, conf, chains[c].hook) &&
-			    rule_add(b, family,
-			    NFT_TABLE_NAME, chains[c].name, k, conf, qk) < 0)
+		for (uint32_t i = 0; i < n; i++)
+			if (jump_add(b, family, NFT_TABLE_NAME, chains[c].name,
+			    conf, i) < 0)
 				return -1;
 	return 0;
 }
@@ -943,19 +1152,6 @@ out:
 
 /* --- nft syntax --------------------------------------------------------- */
 
-static void render_queue(const struct nft_conf *conf, FILE *fp)
-{
-	uint16_t flags = queue_flags(conf);
-
-	if (conf->queue_total > 1)
-		fprintf(fp, "queue num %u-%u", conf->queue_num,
-		    conf->queue_num + conf->queue_total - 1);
-	else
-		fprintf(fp, "queue num %u", conf->queue_num);
-	fprintf(fp, " bypass%s\n",
-	    flags & NFT_QUEUE_FLAG_CPU_FANOUT ? ",fanout" : "");
-}
-
 static void render_match(enum rule_kind kind, const struct nft_conf *conf,
     FILE *fp)
 {
@@ -963,6 +1159,7 @@ static void render_match(enum rule_kind kind, const struct nft_conf *conf,
 	case RULE_LOCAL_REJECT:
 		fputs("tcp flags rst ct status ! confirmed", fp);
 		break;
+	case RULE_RST_MARK:
 	case RULE_RST:
 		fputs("tcp flags rst", fp);
 		break;
@@ -982,8 +1179,57 @@ static void render_match(enum rule_kind kind, const struct nft_conf *conf,
 	}
 }
 
+static void render_action(enum rule_kind kind, const struct nft_conf *conf,
+    const struct shard *sh, FILE *fp)
+{
+	switch (kind) {
+	case RULE_LOCAL_REJECT:
+	case RULE_SYN:
+		fprintf(fp, "log group %u accept\n", sh->group);
+		break;
+	case RULE_LEARN:
+		fprintf(fp, "log group %u\n", sh->group);
+		break;
+	case RULE_RST_MARK:
+		fprintf(fp, "ct mark set ct mark | 0x%08x\n", conf->mark);
+		break;
+	default:
+		fprintf(fp, "queue num %u bypass\n", sh->queue);
+		break;
+	}
+}
+
+static void render_shard(const struct nft_conf *conf, uint32_t i, FILE *fp)
+{
+	struct shard sh = shard_of(conf, i);
+
+	for (int k = 0; k < RULE_NKINDS; k++) {
+		if (!rule_enabled(k, conf))
+			continue;
+		fputs("\t\t", fp);
+		render_match(k, conf, fp);
+		fputs(" counter ", fp);
+		render_action(k, conf, &sh, fp);
+	}
+}
+
+static void render_jumps(const struct nft_conf *conf, FILE *fp)
+{
+	for (uint32_t i = 0; i < conf->queue_total; i++) {
+		if (conf->fanout)
+			fprintf(fp, "\t\tmeta l4proto tcp jhash meta cpu mod %u "
+			    "seed 0x0 %u", conf->queue_total, i);
+		else
+			fprintf(fp, "\t\tmeta l4proto tcp symhash mod %u %u",
+			    conf->queue_total, i);
+		fprintf(fp, " counter jump shard%u\n", i);
+	}
+}
+
 int nft_render(const struct nft_conf *conf, FILE *fp)
 {
+	uint32_t n = conf->queue_total > 1 ? conf->queue_total : 1;
+
 	if (conf_check(conf) < 0)
 		return -1;
 	fprintf(fp, "table inet %s {\n", NFT_TABLE_NAME);
@@ -991,17 +1237,15 @@ int nft_render(const struct nft_conf *conf, FILE *fp)
 		fprintf(fp, "%s\tchain %s {\n", c ? "\n" : "", chains[c].name);
 		fprintf(fp, "\t\ttype filter hook %s priority mangle; "
 		    "policy accept;\n", chains[c].name);
-		for (int k = 0; k < RULE_NKINDS; k++) {
-			if (!rule_enabled(k, conf, chains[c].hook))
-				continue;
-			fputs("\t\t", fp);
-			render_match(k, conf, fp);
-			fputs(" counter ", fp);
-			if (k == RULE_LOCAL_REJECT)
-				fprintf(fp, "log group %u accept\n", conf->log_group);
-			else
-				render_queue(conf, fp);
-		}
+		if (n == 1)
+			render_shard(conf, 0, fp);
+		else
+			render_jumps(conf, fp);
+		fputs("\t}\n", fp);
+	}
+	for (uint32_t i = 0; n > 1 && i < n; i++) {
+		fprintf(fp, "\n\tchain shard%u {\n", i);
+		render_shard(conf, i, fp);
 		fputs("\t}\n", fp);
 	}
 	fputs("}\n", fp);

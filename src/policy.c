@@ -31,6 +31,7 @@ const char *const hold_end_names[HOLD_END_MAX] = {
 	[HOLD_TIMER] = "timer",
 	[HOLD_RELEASED] = "released",
 	[HOLD_SHUTDOWN] = "shutdown",
+	[HOLD_FULL] = "full",
 };
 
 static const char *const cmp_names[] = {

@@ -102,6 +102,7 @@ enum hold_end {
 	HOLD_TIMER,		/* suspect_hold ran out */
 	HOLD_RELEASED,		/* its event was written first */
 	HOLD_SHUTDOWN,		/* the daemon stopped */
+	HOLD_FULL,		/* no room to keep the flow's next packet behind it */
 	HOLD_END_MAX
 };
 extern const char *const hold_end_names[HOLD_END_MAX];

@@ -50,12 +50,14 @@
 #define TICK_US		100000	/* engine_tick() period, and event flushes */
 #define OUT_BUFSZ	65536	/* the event file's buffer */
 #define READS_PER_WAKE	16	/* batches read before looking at the timer */
+#define LOG_READS_PER_BATCH 64	/* NFLOG batches read before a queue batch */
+#define LOG_BUF_FACTOR	8	/* NFLOG socket buffer, in queue lengths */
+#define LOG_LENGTH_MAX	65536	/* ... at most (32 MiB) */
 #define EXIT_NOOUTPUT	3
 #define EXIT_SETUP	4
 
 struct worker_counts {
 	struct stats_queue	s;		/* stats.h */
-	struct nfqueue_stats	log;
 	struct enforce_stats	pol;
 };
 
@@ -131,18 +133,25 @@ static int stopping(void)
 static struct nft_handle run_nft;
 static int run_nft_installed;
 
+/* The table's settings, from the configuration. */
+static void rules_conf(const struct conf *c, struct nft_conf *nc)
+{
+	nft_conf_default(nc);
+	nc->queue_num = c->queue;
+	nc->queue_total = c->queues;
+	nc->fanout = c->fanout;
+	nc->learn_packets = c->learn_packets;
+	nc->mark = c->mark;
+	nc->log_group = c->log_group;
+	nc->log_rejects = c->log_rejects;
+}
+
 static int rules_install(const struct conf *c)
 {
 	struct nft_conf nc;
 	struct nft_caps caps;
 
-	nft_conf_default(&nc);
-	nc.queue_num = c->queue;
-	nc.queue_total = c->queues;
-	nc.fanout = c->fanout;
-	nc.learn_packets = c->learn_packets;
-	nc.mark = c->mark;
-	nc.log_group = c->log_rejects ? c->log_group : 0;
+	rules_conf(c, &nc);
 	if (nft_detect(&caps) < 0) {
 		log_warn("nftables: cannot probe the kernel");
 		return -1;
@@ -249,12 +258,12 @@ static void live_ct(struct worker *w, struct rst_event *e,
 			  !(e->snd.f & (SIDE_SYNACK | SIDE_SEEN)));
 	l->ct_invalid = judged == 1;
 	/*
-	 * Queue the flow's next packets: the genuine endpoint talking after
-	 * "its" RST is the race that shows an injection.  Not for our own
-	 * RSTs (output hook): we know who made those.
+	 * The table's RST rule marked the connection before queueing the
+	 * RST, so its next packets queue behind it: the genuine endpoint
+	 * talking after "its" RST is the race that shows an injection.
 	 */
-	if (c->mark && ci.known && judged >= 0 && (ci.mark & c->mark) != c->mark)
-		ct_mark_set(w->ct, &e->p, c->mark);
+	if (ci.known && (ci.mark & c->mark) == c->mark)
+		ct_note_marked(w->ct);
 }
 
 /*
@@ -353,6 +362,9 @@ static int worker_packet(const struct nfqueue_pkt *np, void *arg)
 			v = enforce_rst(w->enf, e, np->id);
 	}
 	enforce_observe(w->enf);
+	/* Never past a RST of its flow that is still held. */
+	if (!np->logged)
+		v = enforce_follow(w->enf, &p, np->id, v);
 	return v;
 }
 
@@ -366,10 +378,11 @@ static void worker_counts(struct worker *w, struct worker_counts *wc)
 	memset(&s->k, 0, sizeof(s->k));
 	if (nfqueue_kernel_stats(w->qnum, &s->k) == 0)
 		s->q.failed_open = nfqueue_failed_open(w->q, &s->k);
+	memset(&s->log, 0, sizeof(s->log));
+	s->has_log = w->log != NULL;
+	s->log_group = (uint16_t)(w->run->conf.log_group + w->idx);
 	if (w->log != NULL)
-		nfqueue_get_stats(w->log, &wc->log);
-	else
-		memset(&wc->log, 0, sizeof(wc->log));
+		nfqueue_get_stats(w->log, &s->log);
 	engine_get_stats(w->eng, &s->e);
 	ct_get_stats(w->ct, &s->c);
 	memcpy(s->parse, w->parse, sizeof(s->parse));
@@ -400,15 +413,40 @@ static void worker_tick(struct worker *w)
 		notify_watchdog();	/* the main thread's loop is alive */
 }
 
-/* Read what is waiting, a bounded number of batches. */
-static int worker_drain(struct worker *w, struct nfqueue *q)
+/*
+ * The NFLOG group's packets logged so far (bounded: under a flood of
+ * new connections the queue must still be served).
+ */
+static int worker_learn(struct worker *w)
+{
+	int i, n;
+
+	for (i = 0; w->log != NULL && i < LOG_READS_PER_BATCH; i++) {
+		n = nfqueue_read(w->log, worker_packet, w);
+		if (n <= 0)
+			return n;
+	}
+	return 0;
+}
+
+/*
+ * Read what is waiting, a bounded number of batches.  The kernel logs
+ * and queues in the order packets cross the hook, each to its own
+ * socket: so between taking a batch off the queue and handling it, read
+ * the group, which then holds everything logged before those packets
+ * were queued (a RST's SYN, say).  The engine sees each flow in order.
+ */
+static int worker_drain(struct worker *w)
 {
 	int i, n;
 
 	for (i = 0; i < READS_PER_WAKE; i++) {
-		n = nfqueue_read(q, worker_packet, w);
-		if (n <= 0)
-			return n;
+		if ((n = nfqueue_recv(w->q)) < 0 || worker_learn(w) < 0)
+			return -1;
+		if (n == 0)
+			return 0;
+		if (nfqueue_handle(w->q, worker_packet, w) < 0)
+			return -1;
 	}
 	return 1;
 }
@@ -482,10 +520,8 @@ static int worker_loop(struct worker *w, int is_main)
 		/* A hold that ran out ends before any later packet is seen. */
 		if (pfd[3].revents & POLLIN)
 			enforce_timer(w->enf);
-		if (pfd[0].revents & (POLLIN | POLLERR) && worker_drain(w, w->q) < 0)
-			return -1;
-		if (pfd[2].revents & (POLLIN | POLLERR) &&
-		    worker_drain(w, w->log) < 0)
+		if ((pfd[0].revents | pfd[2].revents) & (POLLIN | POLLERR) &&
+		    worker_drain(w) < 0)
 			return -1;
 		if (pfd[1].revents & POLLIN)
 			worker_tick(w);
@@ -496,9 +532,7 @@ static int worker_loop(struct worker *w, int is_main)
 /* After the loop: answer what is left, release every held RST. */
 static void worker_finish(struct worker *w)
 {
-	while (nfqueue_read(w->q, worker_packet, w) > 0)
-		;
-	while (w->log != NULL && nfqueue_read(w->log, worker_packet, w) > 0)
+	while (worker_drain(w) > 0)
 		;
 	enforce_finish(w->enf);		/* the held RSTs, before their events */
 	engine_flush(w->eng);
@@ -556,11 +590,15 @@ static int worker_open(struct run *r, struct worker *w, int idx)
 	if ((w->q = nfqueue_open(&qc)) == NULL)
 		return -1;
 	/*
-	 * The reject RSTs of new connections are logged, not queued (nfq.h);
-	 * the first queue's engine takes them.
+	 * This queue's NFLOG group: the packets the engine learns from and
+	 * the reject RSTs of new connections (nfq.h), of the same flows as
+	 * the queue's (nft.h: one shard each).  A bigger buffer: every new
+	 * connection sends a few, and a loss there weakens baselines.
 	 */
-	if (idx == 0 && r->conf.log_rejects) {
-		qc.num = r->conf.log_group;
+	if (r->conf.log_group != 0) {
+		qc.num = (uint16_t)(r->conf.log_group + idx);
+		qc.length = r->conf.queue_length < LOG_LENGTH_MAX / LOG_BUF_FACTOR ?
+			    r->conf.queue_length * LOG_BUF_FACTOR : LOG_LENGTH_MAX;
 		if ((w->log = nfqueue_open_log(&qc)) == NULL)
 			return -1;
 	}
@@ -672,11 +710,6 @@ static void run_stats(struct run *r, struct stats *s)
 			pthread_mutex_unlock(&w->snap_mu);
 		}
 		s->q[i] = wc.s;
-		if (w->log != NULL) {
-			s->has_log = 1;
-			s->log_group = r->conf.log_group;
-			s->log = wc.log;
-		}
 	}
 	pthread_mutex_lock(&r->out_mu);
 	s->events = r->out.events;
@@ -1021,8 +1054,13 @@ int run_main(int argc, char **argv)
 	errors = run_configure(&r, &r.conf);
 	if (r.check_only) {
 		if (errors == 0) {
+			struct nft_conf nc;
+
 			fprintf(stderr, "configuration OK\n");
 			enforce_describe(stderr, &r.conf.policy, r.verbose);
+			rules_conf(&r.conf, &nc);
+			if (r.verbose > 1 && nft_render(&nc, stdout) < 0)
+				errors++;	/* nft_render() said why */
 		} else {
 			fprintf(stderr, "%d error%s\n", errors,
 				errors == 1 ? "" : "s");

@@ -73,10 +73,14 @@ static const struct family families[] = {
 	{ NULL, COUNTER, PO(held_end[HOLD_TIMER]), L_POLICY, "timer", NULL },
 	{ NULL, COUNTER, PO(held_end[HOLD_RELEASED]), L_POLICY, "released", NULL },
 	{ NULL, COUNTER, PO(held_end[HOLD_SHUTDOWN]), L_POLICY, "shutdown", NULL },
+	{ NULL, COUNTER, PO(held_end[HOLD_FULL]), L_POLICY, "full", NULL },
 	{ "policy_held_changed_total", COUNTER, PO(held_changed), L_POLICY,
 	  "; changed", "Held RSTs whose decision the hold changed." },
 	{ "policy_held_full_total", COUNTER, PO(held_full), L_POLICY,
 	  "), no room", "Suspects decided at once: no room to hold them." },
+	{ "policy_held_next_total", COUNTER, PO(held_next), L_POLICY,
+	  "packets kept behind",
+	  "Packets kept behind a held RST of their flow, in order." },
 	{ "policy_ct_restored_total", COUNTER, PO(ct_restored), L_POLICY,
 	  "; conntrack restored",
 	  "Conntrack entries put back to ESTABLISHED after a drop." },
@@ -123,7 +127,7 @@ static const struct family families[] = {
 	  "user_dropped", "Packets the kernel dropped, socket full (only without fail-open)." },
 
 	{ "nflog_packets_total", COUNTER, LG(queued), L_LOG, "logged",
-	  "RSTs of this host's own rejects read from the NFLOG group." },
+	  "Packets read from the queue's NFLOG group: SYNs and first packets to learn from, this host's reject RSTs." },
 	{ "nflog_lost_total", COUNTER, LG(failed_open), L_LOG, "lost",
 	  "NFLOG messages lost (gaps in their sequence numbers)." },
 
@@ -148,8 +152,6 @@ static const struct family families[] = {
 	  "Conntrack lookups that failed." },
 	{ "conntrack_from_queue_total", COUNTER, Q(c.from_queue), L_CT, "from queue",
 	  "Conntrack entries that came with the queued packet." },
-	{ "conntrack_mark_errors_total", COUNTER, Q(c.mark_errors), L_CT,
-	  "mark errors", "Conntrack marks that could not be set." },
 
 	{ NULL, COUNTER, K_RESETS, 0, L_CAUSE, "", NULL },
 
@@ -180,7 +182,7 @@ static const struct family families[] = {
 	{ "conntrack_lookups_total", COUNTER, Q(c.lookups), L_TOTAL,
 	  "conntrack lookups", "Conntrack lookups sent (one per RST, without NFQA_CT)." },
 	{ "conntrack_marked_total", COUNTER, Q(c.marked), L_TOTAL, "marked",
-	  "Connections given the mark bits after a RST, so their next packets are queued." },
+	  "RSTs whose connection carries the mark bit the table sets on a RST, so its next packets queue behind it." },
 
 	{ "start_time_seconds", GAUGE, G(start_time), L_NONE, NULL,
 	  "When the daemon started, in seconds since the epoch." },
@@ -228,7 +230,8 @@ static int policy_sample(const struct family *f, const struct stats *s,
 
 /*
  * Sample i of f: its labels (Prometheus syntax, no braces; "" for none)
- * and value.  Returns 0, or -1 when there is no sample i.
+ * and value.  Returns 0, 1 when there is none at i but may be after it
+ * (a queue without an NFLOG group), or -1 past the last.
  */
 static int family_sample(const struct family *f, const struct stats *s,
 			 int i, char *labels, size_t len, uint64_t *v)
@@ -250,10 +253,13 @@ static int family_sample(const struct family *f, const struct stats *s,
 			*v = *(const uint32_t *)(const void *)((const char *)q + f->off);
 		return 0;
 	case K_LOG:
-		if (i > 0 || !s->has_log)
+		if (i >= s->nq)
 			return -1;
-		snprintf(labels, len, "group=\"%u\"", s->log_group);
-		memcpy(v, (const char *)&s->log + f->off, sizeof(*v));
+		q = &s->q[i];
+		if (!q->has_log)
+			return 1;	/* none here; others may have one */
+		snprintf(labels, len, "group=\"%u\"", q->log_group);
+		memcpy(v, (const char *)&q->log + f->off, sizeof(*v));
 		return 0;
 	case K_GLOBAL:
 		if (i > 0)
@@ -292,10 +298,12 @@ static uint64_t family_sum(const struct family *f, const struct stats *s)
 {
 	char labels[128];
 	uint64_t v, sum = 0;
-	int i;
+	int i, rc;
 
-	for (i = 0; family_sample(f, s, i, labels, sizeof(labels), &v) == 0; i++)
-		sum += v;
+	for (i = 0; (rc = family_sample(f, s, i, labels, sizeof(labels), &v)) >= 0;
+	     i++)
+		if (rc == 0)
+			sum += v;
 	return sum;
 }
 
@@ -303,10 +311,13 @@ static void prom_family(FILE *fp, const struct family *f, const struct stats *s)
 {
 	char labels[128];
 	uint64_t v;
-	int i;
+	int i, rc, n = 0;
 
-	for (i = 0; family_sample(f, s, i, labels, sizeof(labels), &v) == 0; i++) {
-		if (i == 0)
+	for (i = 0; (rc = family_sample(f, s, i, labels, sizeof(labels), &v)) >= 0;
+	     i++) {
+		if (rc > 0)
+			continue;	/* no sample there */
+		if (n++ == 0)
 			fprintf(fp, "# HELP rstaudit_%s %s\n# TYPE rstaudit_%s %s\n",
 				f->name, f->help, f->name,
 				f->type == GAUGE ? "gauge" : "counter");
@@ -349,7 +360,7 @@ static void text_prefix(FILE *fp, const struct stats *s, enum line line, int i)
 	if (line == L_QUEUE)
 		fprintf(fp, "queue %u: ", s->q[i].qnum);
 	else if (line == L_LOG)
-		fprintf(fp, "log group %u: ", s->log_group);
+		fprintf(fp, "log group %u: ", s->q[i].log_group);
 	else if (line == L_POLICY)
 		fprintf(fp, "policy %s: ", policy_mode_names[pol->mode]);
 	else if (line == L_RULE)
@@ -385,8 +396,7 @@ static void text_line(FILE *fp, const struct stats *s, enum line line, int i)
 			continue;
 		}
 		if (line == L_QUEUE || line == L_LOG || line == L_RULE)
-			family_sample(f, s, line == L_LOG ? 0 : i, labels,
-				      sizeof(labels), &v);
+			family_sample(f, s, i, labels, sizeof(labels), &v);
 		else
 			v = family_sum(f, s);
 		fprintf(fp, "%s %" PRIu64, f->text, v);
@@ -427,8 +437,9 @@ static void write_part(FILE *fp, const struct stats *s, enum stats_format fmt,
 	} else {
 		for (i = 0; i < (size_t)s->nq; i++)
 			text_line(fp, s, L_QUEUE, (int)i);
-		if (s->has_log)
-			text_line(fp, s, L_LOG, 0);
+		for (i = 0; i < (size_t)s->nq; i++)
+			if (s->q[i].has_log)
+				text_line(fp, s, L_LOG, (int)i);
 		for (line = L_ENGINE; line < L_MAX; line++)
 			if (line != L_EVIDENCE || s->has_evidence)
 				text_line(fp, s, (enum line)line, 0);

@@ -1,8 +1,8 @@
 /*
  * stats.h: the live daemon's counters, one struct, two renderings.
  *
- * run.c fills a struct stats (each queue's counters, the NFLOG group's,
- * the events by origin and cause, the policy's); stats_write() prints it
+ * run.c fills a struct stats (each queue's counters and its NFLOG
+ * group's, the events by origin and cause, the policy's); stats_write() prints it
  * as text (the lines SIGUSR1 logs and `rstaudit stats` prints) or in the
  * Prometheus text exposition format, both from one table of counter
  * families in stats.c.  Adding a counter: a field here, a line in run.c's
@@ -37,14 +37,14 @@ struct stats_queue {
 	struct ct_stats		c;
 	uint64_t		parse[PKT_STATUS_MAX];
 	uint64_t		bad;		/* parse: truncated + malformed */
+	int			has_log;	/* the queue's NFLOG group: */
+	uint16_t		log_group;
+	struct nfqueue_stats	log;		/* learnt packets, rejects, lost */
 };
 
 struct stats {
 	int			nq;
 	struct stats_queue	q[CONF_MAX_QUEUES];
-	int			has_log;
-	uint16_t		log_group;
-	struct nfqueue_stats	log;		/* the NFLOG group (queued, lost) */
 	int			has_evidence;	/* evidence files are on */
 	struct evpcap_stats	ev;
 	uint64_t		events;		/* events written */

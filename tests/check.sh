@@ -22,7 +22,7 @@ group_suites() {
 	lab)	echo "tests/lab/run.sh" ;;
 	live)	printf '%s\n' tests/live/nft_test.sh tests/live/events.sh \
 			tests/live/run.sh tests/live/evidence.sh \
-			tests/live/enforce.sh ;;
+			tests/live/enforce.sh tests/live/observer.sh ;;
 	ops)	printf '%s\n' tests/ops/live.sh tests/ops/install.sh ;;
 	*)	echo "check: no suite group '$1'" >&2; return 1 ;;
 	esac

@@ -374,10 +374,20 @@ lab_counter() {
 }
 
 # lab_queue_hits NODE: packets the queueing rules of NODE's rstaudit
-# table sent to NFQUEUE (its rule counters; the NFLOG rule not counted).
+# table sent to NFQUEUE (its rule counters; the NFLOG rules not counted).
 lab_queue_hits() {
 	lab_in "$1" nft list table inet rstaudit 2>/dev/null |
 		awk '/queue/ && !/log group/ {
+			for (i = 2; i < NF; i++)
+				if ($(i - 1) == "counter" && $i == "packets") s += $(i + 1)
+		} END { print s + 0 }'
+}
+
+# lab_log_hits NODE: packets the NFLOG rules of NODE's rstaudit table
+# copied to the daemon (learning, and this host's reject RSTs).
+lab_log_hits() {
+	lab_in "$1" nft list table inet rstaudit 2>/dev/null |
+		awk '/log group/ {
 			for (i = 2; i < NF; i++)
 				if ($(i - 1) == "counter" && $i == "packets") s += $(i + 1)
 		} END { print s + 0 }'

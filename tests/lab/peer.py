@@ -524,8 +524,24 @@ def one_echo(addr, port):
         sock.close()
 
 
+def one_refused(addr, port):
+    sock = socket.socket(family_of(addr), socket.SOCK_STREAM)
+    sock.settimeout(20)
+    try:
+        sock.connect((addr, port))
+        return False
+    except ConnectionRefusedError:
+        return True
+    except OSError:
+        return False
+    finally:
+        sock.close()
+
+
 def cmd_load(args):
-    """N short echo connections, K at a time; every one must work."""
+    """N short echo connections (or refused ones: --refused), K at a time;
+    every one must end as it should."""
+    one = one_refused if args.refused else one_echo
     lock = threading.Lock()
     left, ok, bad = [args.count], [0], [0]
 
@@ -535,7 +551,7 @@ def cmd_load(args):
                 if left[0] == 0:
                     return
                 left[0] -= 1
-            r = one_echo(args.addr, args.port)
+            r = one(args.addr, args.port)
             with lock:
                 ok[0] += r
                 bad[0] += not r
@@ -679,6 +695,8 @@ def main():
     ld = sub.add_parser("load")
     ld.add_argument("--count", type=int, default=2000)
     ld.add_argument("--parallel", type=int, default=200)
+    ld.add_argument("--refused", action="store_true",
+                    help="to a closed port: each must be refused")
     for q in (b, ld):
         q.add_argument("--addr", required=True)
         q.add_argument("--port", type=int, required=True)

@@ -113,18 +113,20 @@ every_reset() {
 	fi
 	# The counters it printed at exit, after the last held RST was written.
 	_c=$(grep -E '^rstaudit: (queue [0-9]+:|log group|flows)' "$_dir/daemon.log" |
-		tail -$((_q + 2)))
+		tail -$((2 * _q + 1)))
 	_nev=$(grep -c . "$EV")
 	_fo=$(echo "$_c" | sed -n 's/.*failed open \([0-9]*\).*/\1/p' | sort -u)
 	# Which queue a flow reaches depends on the kernel's hash seed: with
 	# one client and one server address per family, say which did.
 	_used=$(echo "$_c" | sed -n 's/^rstaudit: queue \([0-9]*\): queued \([1-9][0-9]*\),.*/\1 (\2)/p' |
 		tr '\n' ' ')
-	if [ "$(lab_counter "$_c" resets)" = "$_nev" ] && [ "$(lab_counter "$_c" logged)" = 2 ] &&
-		[ "$_fo" = 0 ]; then
-		pass "queues $_q: counters: $_nev resets reported, 2 logged (the gw's reject of a SYN, once per family), none failed open; packets queued by queue: $_used"
+	_lost=$(echo "$_c" | sed -n 's/^rstaudit: log group .*lost \([0-9]*\).*/\1/p' | sort -u)
+	_groups=$(echo "$_c" | grep -c '^rstaudit: log group')
+	if [ "$(lab_counter "$_c" resets)" = "$_nev" ] && [ "$_lost" = 0 ] &&
+		[ "$_groups" = "$_q" ] && [ "$_fo" = 0 ]; then
+		pass "queues $_q: counters: $_nev resets reported, none failed open, $_q NFLOG groups, none lost; packets queued by queue: $_used"
 	else
-		fail "queues $_q: counters do not match $_nev events, 2 logged, 0 failed open:"
+		fail "queues $_q: counters do not match $_nev events, 0 failed open, $_q groups, 0 lost:"
 		echo "$_c" | sed 's/^/    /'
 	fi
 	lab_down
@@ -139,11 +141,13 @@ lab_wait_log echo '^ready' || { fail "echo server did not start"; finish; }
 lab_daemon d2 gw -c /dev/null --json-file "$OUT/bulk.json" ||
 	{ fail "the second daemon did not start"; finish; }
 
-# queue_state TAG: "queued id_sequence waiting rule-hits" of daemon TAG.
+# queue_state TAG: "queued id_sequence waiting rule-hits logged" of
+# daemon TAG.
 queue_state() {
 	_c=$(lab_counters "$1") || return 1
 	echo "$(lab_counter "$_c" queued) $(lab_counter "$_c" id_sequence)" \
-		"$(lab_counter "$_c" waiting) $(lab_queue_hits gw)"
+		"$(lab_counter "$_c" waiting) $(lab_queue_hits gw)" \
+		"$(lab_counter "$_c" logged)"
 }
 # settled TAG: queue_state once nothing waits for a verdict.
 settled() {
@@ -178,18 +182,21 @@ pkts=$(lab_in gw conntrack -L -p tcp --dport 7000 -o extended 2>/dev/null |
 	sed -n 's/.*packets=\([0-9]*\).*packets=\([0-9]*\).*/\1 packets out, \2 back/p' | head -1)
 # shellcheck disable=SC2086
 set -- $s0 $s1 $s2
-if [ $# = 12 ]; then
-	q0=$1 seq0=$2 h0=$4 q1=$5 seq1=$6 h1=$8 q2=$9 seq2=${10} h2=${12}
+if [ $# = 15 ]; then
+	q0=$1 seq0=$2 h0=$4 l0=$5 q1=$6 seq1=$7 h1=$9 l1=${10}
+	q2=${11} seq2=${12} h2=${14} l2=${15}
 	warm=$((q1 - q0)) bulk=$((q2 - q1))
-	if [ $warm = $LEARN ] && [ $((seq1 - seq0)) = $LEARN ] && [ $((h1 - h0)) = $LEARN ]; then
-		pass "bulk: its first $LEARN packets queued (handshake and round trips), as learn_packets says"
+	if [ $((l1 - l0)) = $LEARN ] && [ $warm = 0 ] && [ $((seq1 - seq0)) = 0 ] &&
+		[ $((h1 - h0)) = 0 ]; then
+		pass "bulk: its first $LEARN packets logged (handshake and round trips), as learn_packets says, none queued"
 	else
-		fail "bulk: first packets queued $warm, id_sequence +$((seq1 - seq0)), rule hits +$((h1 - h0)); want $LEARN each"
+		fail "bulk: first packets logged $((l1 - l0)) (want $LEARN); queued $warm, id_sequence +$((seq1 - seq0)), rule hits +$((h1 - h0)) (want 0 each)"
 	fi
-	if [ $bulk = 0 ] && [ $((seq2 - seq1)) = 0 ] && [ $((h2 - h1)) = 0 ]; then
-		pass "bulk: then nothing queued for $BULK bytes each way and the close (flow: ${pkts:-?})"
+	if [ $bulk = 0 ] && [ $((seq2 - seq1)) = 0 ] && [ $((h2 - h1)) = 0 ] &&
+		[ $((l2 - l1)) = 0 ]; then
+		pass "bulk: then nothing queued or logged for $BULK bytes each way and the close (flow: ${pkts:-?})"
 	else
-		fail "bulk: queued $bulk more, id_sequence +$((seq2 - seq1)), rule hits +$((h2 - h1)) (flow: ${pkts:-?}); want 0"
+		fail "bulk: queued $bulk more, id_sequence +$((seq2 - seq1)), rule hits +$((h2 - h1)), logged +$((l2 - l1)) (flow: ${pkts:-?}); want 0"
 	fi
 else
 	fail "bulk: cannot read the daemon's counters ($s0 / $s1 / $s2)"

@@ -202,7 +202,7 @@ if lab_daemon q2 gw -c "$T/q2.conf"; then
 	refuse_from 16 || fail "16 refused connections from 16 addresses"
 	lab_poll 10 _has_events "$T/q2.json" 28 ||
 		fail "28 events within 10 s: $(events "$T/q2.json")"
-	q1=$(lab_counters q2 4 | sed -n 's/.*queue 1: queued \([0-9]*\),.*/\1/p')
+	q1=$(lab_counters q2 5 | sed -n 's/.*queue 1: queued \([0-9]*\),.*/\1/p')
 	if [ "${q1:-0}" -gt 0 ]; then
 		pass "both queues had packets (queue 1: $q1)"
 	else
@@ -254,6 +254,7 @@ cat >"$T/full.conf" <<EOF
 hold 0.2
 json_file $T/full.json
 evidence_dir $T/full
+control_socket $T/full.sock
 EOF
 if lab_spawn gw full unshare -m --propagation private sh -c \
 	'mount -t tmpfs -o size=16k rsev "$0" && exec "$@"' "$T/full" \

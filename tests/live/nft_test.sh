@@ -127,10 +127,14 @@ if [ "$queue_native" = 1 ]; then
 else
 	q='\[ target name NFQUEUE rev 3 \]'
 fi
-check_eq "12 rules queue with $( [ "$queue_native" = 1 ] && echo 'nft queue' ||
-    echo 'xt NFQUEUE rev 3')" "$(grep -c "$q" "$T/a.netlink")" 12
-check_eq "every rule, the log rule too, matches TCP first" \
-    "$(grep -A1 'meta load l4proto' "$T/a.netlink" | grep -c 'cmp eq reg 1 0x00000006')" 13
+check_eq "6 rules queue with $( [ "$queue_native" = 1 ] && echo 'nft queue' ||
+    echo 'xt NFQUEUE rev 3')" "$(grep -c "$q" "$T/a.netlink")" 6
+check_eq "every rule, the log rules too, matches TCP first" \
+    "$(grep -A1 'meta load l4proto' "$T/a.netlink" | grep -c 'cmp eq reg 1 0x00000006')" 18
+check_eq "9 rules log to NFLOG group 100, never queue" \
+    "$(grep -c '\[ log group 100 ' "$T/a.netlink")" 9
+check_eq "every RST marks its connection before it is queued (3 chains)" \
+    "$(grep -c '\[ ct set mark with reg 1 \]' "$T/a.netlink")" 3
 if [ "$table_owner" = 1 ]; then
 	check "table flagged owner" grep -q '^	flags owner$' "$T/a.list"
 fi
@@ -161,31 +165,42 @@ check "installed table = $RULES loaded by nft (listings)" \
 text <"$RULES" >"$T/rules.txt"
 check "nft_render = $RULES" diff -u "$T/rules.txt" "$T/render.txt"
 "$T/nft_tool" -q 2 -t 4 -F -l 5 -m 0x100 render >"$T/render2.nft"
-check "nft_render balance, fanout, learn, mark" \
-    grep -q 'meta l4proto tcp ct packets 1-5 counter queue num 2-5 bypass,fanout' \
+check "nft_render shards by CPU with fanout" \
+    grep -q 'meta l4proto tcp jhash meta cpu mod 4 seed 0x0 3 counter jump shard3' \
     "$T/render2.nft"
+check "nft_render shard 3: queue 5, group 103, learn 5" sh -c "
+    grep -A6 'chain shard3' $T/render2.nft | grep -q 'ct packets 1-5 counter log group 103$' &&
+    grep -A6 'chain shard3' $T/render2.nft | grep -q 'counter queue num 5 bypass$'"
 check "nft_render mark" grep -q 'ct mark & 0x00000100 == 0x00000100' "$T/render2.nft"
+"$T/nft_tool" -t 2 render >"$T/render3.nft"
+check "nft_render shards by flow (symhash) without fanout" \
+    grep -q 'meta l4proto tcp symhash mod 2 1 counter jump shard1' "$T/render3.nft"
 
-# The xt target with a balance and fanout lists as nft would print it.
+# Shards, by flow and by CPU, list as nft_render prints them.
 lab_node e
-if start e E -q 2 -t 4 -F; then
-	check "install with balance and fanout" \
-	    grep -q 'queue num 2-5 bypass,fanout' "$T/render2.nft"
-	list e | norm | grep -Eo 'queue num .*' | sort -u >"$T/e.q"
-	check_eq "listed queue statement, balance and fanout" "$(cat "$T/e.q")" \
-	    "$(grep -Eo 'queue num .*' "$T/render2.nft" | sort -u)"
-	kill "$(pid E)"; wait "$(pid E)"
-else
-	fail "install with balance and fanout"
-fi
+for opt in -t -F; do
+	name=E$( [ "$opt" = -F ] && echo F)
+	# shellcheck disable=SC2046
+	if start e "$name" -q 2 -t 4 $( [ "$opt" = -F ] && echo -F); then
+		"$T/nft_tool" -q 2 -t 4 $( [ "$opt" = -F ] && echo -F) render |
+		    text >"$T/e.render"
+		list e | norm | no_owner | text >"$T/e.list"
+		check "install with 4 shards ($opt): listing = nft_render" \
+		    diff -u "$T/e.render" "$T/e.list"
+		kill "$(pid "$name")"; wait "$(pid "$name")"
+		gone e
+	else
+		fail "install with 4 shards ($opt)"
+	fi
+done
 
 # Where nft_compat refuses inet: one table per family (forced here).
 lab_node s
 if start s S -C ip; then
 	pass "install as ip and ip6 tables"
 	for f in ip ip6; do
-		check_eq "$f rstaudit: 12 queueing rules" \
-		    "$(list s $f | grep -c 'counter packets 0 bytes 0 queue num 0 bypass$')" 12
+		check_eq "$f rstaudit: 6 queueing rules" \
+		    "$(list s $f | grep -c 'counter packets 0 bytes 0 queue num 0 bypass$')" 6
 	done
 	check "no inet table then" sh -c "! ip netns exec $P-s nft list table inet rstaudit 2>/dev/null"
 	kill "$(pid S)"; wait "$(pid S)"
@@ -201,7 +216,7 @@ if [ "$queue_native" = 0 ]; then
 		pass "refused rule: install fails"
 	fi
 	check "refused rule: the message names it" grep -q \
-	    'cannot add rule rst of chain inet rstaudit input: No such file' "$T/S2.err"
+	    'cannot add rule mark of chain inet rstaudit input: No such file' "$T/S2.err"
 	check_eq "refused rule: nothing left" "$(lab_in s nft list ruleset | wc -l)" 0
 fi
 
@@ -409,8 +424,9 @@ line_up() {
 	lab_sysctl gw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
 }
 
-# snap: gw's rstaudit counters, "chain rule packets" a line; rule 1 rst,
-# 2 syn, 3 mark, 4 learn.
+# snap: gw's rstaudit counters, "chain rule packets" a line; rule 1
+# local reject (logged), 2 rst-mark, 3 mark (queued), 4 rst (queued),
+# 5 syn (logged), 6 learn (logged).
 snap() {
 	list gw | awk '/^\tchain / { c = $2; i = 0 }
 	    / counter packets / { i++; for (k = 1; k < NF; k++)
@@ -423,9 +439,10 @@ d() {
 	    $1 == c && $2 == r { v[f] = $3 } END { print v[2] - v[1] }' \
 	    "$T/snap.before" "$T/snap.after"
 }
-# all CHAIN: the change over every rule of CHAIN (output has one more:
-# its first rule logs this host's rejects instead of queueing them).
-all() { echo $(($(d "$1" 1) + $(d "$1" 2) + $(d "$1" 3) + $(d "$1" 4) + $(d "$1" 5))); }
+# all CHAIN: the change over every rule of CHAIN but rst-mark (which
+# only marks); queued CHAIN: over the two that queue.
+all() { echo $(($(d "$1" 1) + $(d "$1" 3) + $(d "$1" 4) + $(d "$1" 5) + $(d "$1" 6))); }
+queued() { echo $(($(d "$1" 3) + $(d "$1" 4))); }
 # meter NAME: a counter of gw's own "inet probes" table.
 meter() {
 	lab_in gw nft list counter inet probes "$1" |
@@ -494,13 +511,13 @@ check_eq "ping and UDP (and ICMP errors): nothing queued" \
 for fam in 10.0.2.2 fd00:2::2; do
 	phase bulk client conn $fam 8080 2000000 5
 	check_eq "bulk to $fam: transfer" "$(cat "$T/bulk")" ok
-	q=$(all forward)
-	check "bulk to $fam: $q of $mt packets queued, at most 8" \
-	    [ "$q" -le 8 -a "$mt" -ge 50 ]
-	check_eq "bulk to $fam: SYN and SYN/ACK queued" "$(d forward 2)" 2
-	check "bulk to $fam: early packets queued ($(d forward 4))" \
-	    [ "$(d forward 4)" -ge 1 ]
-	check_eq "bulk to $fam: no RST, no mark" "$(d forward 1)$(d forward 3)" 00
+	check_eq "bulk to $fam: none of its $mt packets queued" "$(queued forward)" 0
+	check "bulk to $fam: $(all forward) of $mt packets logged, at most 8" \
+	    [ "$(all forward)" -le 8 -a "$mt" -ge 50 ]
+	check_eq "bulk to $fam: SYN and SYN/ACK logged" "$(d forward 5)" 2
+	check "bulk to $fam: early packets logged ($(d forward 6))" \
+	    [ "$(d forward 6)" -ge 1 ]
+	check_eq "bulk to $fam: no RST, no mark" "$(d forward 2)$(d forward 3)" 00
 	check_eq "bulk to $fam: input and output chains untouched" \
 	    $(($(all input) + $(all output))) 0
 done
@@ -509,49 +526,49 @@ phase refused sh -c "
 	$(command -v ip) netns exec $P-cl $PY $T/peer.py conn 10.0.2.2 8090 1 3
 	$(command -v ip) netns exec $P-cl $PY $T/peer.py conn fd00:2::2 8090 1 3"
 check_eq "refused by the server: client sees it" "$(grep -c refused "$T/refused")" 2
-check_eq "refused by the server: RSTs queued in forward" "$(d forward 1)" 2
+check_eq "refused by the server: RSTs marked and queued in forward" \
+    "$(d forward 2) $(queued forward)" "2 2"
 
 phase rejfwd sh -c "
 	$(command -v ip) netns exec $P-cl $PY $T/peer.py conn 10.0.2.2 8081 1 3
 	$(command -v ip) netns exec $P-cl $PY $T/peer.py conn fd00:2::2 8081 1 3"
 check_eq "gw forward reject: client refused" "$(grep -c refused "$T/rejfwd")" 2
-check_eq "gw forward reject: RSTs (v4, v6) logged in output, not queued" "$(d output 1)$(d output 2)" 20
-check_eq "gw forward reject: not in forward" "$(d forward 1)" 0
+check_eq "gw forward reject: RSTs (v4, v6) logged in output, not queued" "$(d output 1)$(queued output)" 20
+check_eq "gw forward reject: not in forward" "$(d forward 2)$(queued forward)" 00
 
 phase rejin sh -c "
 	$(command -v ip) netns exec $P-cl $PY $T/peer.py conn 10.0.1.1 8082 1 3
 	$(command -v ip) netns exec $P-cl $PY $T/peer.py conn fd00:1::1 8082 1 3"
 check_eq "gw input reject: client refused" "$(grep -c refused "$T/rejin")" 2
-check_eq "gw input reject: SYNs seen in input" "$(d input 2)" 2
-check_eq "gw input reject: RSTs (v4, v6) logged in output, not queued" "$(d output 1)$(d output 2)" 20
+check_eq "gw input reject: SYNs logged in input" "$(d input 5)" 2
+check_eq "gw input reject: RSTs (v4, v6) logged in output, not queued" "$(d output 1)$(queued output)" 20
 
 phase stack sh -c "
 	$(command -v ip) netns exec $P-cl $PY $T/peer.py conn 10.0.1.1 8083 1 3
 	$(command -v ip) netns exec $P-cl $PY $T/peer.py conn fd00:1::1 8083 1 3"
 check_eq "gw closed port: client refused" "$(grep -c refused "$T/stack")" 2
-check_eq "gw closed port: its stack's RSTs queued in output, not logged" "$(d output 1)$(d output 2)" 02
+check_eq "gw closed port: its stack's RSTs queued in output, not logged" "$(d output 1)$(queued output)" 02
 
 phase icmp sh -c "
 	$(command -v ip) netns exec $P-cl $PY $T/peer.py conn 10.0.2.2 8084 1 3
 	$(command -v ip) netns exec $P-cl $PY $T/peer.py conn fd00:2::2 8084 1 3"
 check_eq "gw ICMP reject of TCP: client refused" "$(grep -c refused "$T/icmp")" 2
 # (a SYN may be retransmitted when an ICMP error is rate-limited)
-check "gw ICMP reject of TCP: SYNs queued ($(d forward 2))" [ "$(d forward 2)" -ge 2 ]
-check_eq "gw ICMP reject of TCP: ICMP errors (related, young flow) not queued" \
+check "gw ICMP reject of TCP: SYNs logged ($(d forward 5))" [ "$(d forward 5)" -ge 2 ]
+check_eq "gw ICMP reject of TCP: ICMP errors (related, young flow) not seen" \
     "$(all output)" 0
 
 rd0=$(lab_in gw nft list counter inet hostfw rstdrop | awk '/packets/ { print $2 }')
 phase dropped client conn 10.0.2.2 8091 1 2
 rd=$(($(lab_in gw nft list counter inet hostfw rstdrop | awk '/packets/ { print $2 }') - rd0))
 check_eq "RST dropped by gw's filter: client never sees it" "$(cat "$T/dropped")" timeout
-check "RST dropped by gw's filter: queued first ($(d forward 1) queued, $rd dropped)" \
-    [ "$(d forward 1)" -ge 1 -a "$(d forward 1)" -eq "$rd" ]
+check "RST dropped by gw's filter: queued first ($(queued forward) queued, $rd dropped)" \
+    [ "$(queued forward)" -ge 1 -a "$(queued forward)" -eq "$rd" ]
 
 phase marked client conn 10.0.2.2 8085 1000000 5
 check_eq "marked flow: transfer" "$(cat "$T/marked")" ok
-check "marked flow: every packet queued ($(d forward 3) + 2 SYN of $mt)" \
-    [ $(($(d forward 3) + $(d forward 2))) -eq "$mt" ]
-check_eq "marked flow: learning rule not reached" "$(d forward 4)" 0
+check_eq "marked flow: every packet queued, its SYNs too ($mt)" "$(d forward 3)" "$mt"
+check_eq "marked flow: learning rules not reached" "$(d forward 5)$(d forward 6)" 00
 
 kill "$(pid G)"; wait "$(pid G)"
 check "gw: table removed on exit" gone gw

@@ -167,7 +167,8 @@ same "every queued packet had its verdict" "$(get rstaudit_queue_verdicts_total)
 same "kernel id_sequence = queued + failed open (read after the drop)" \
 	"$(get rstaudit_queue_kernel_id_sequence)" \
 	"$((q + $(get rstaudit_queue_failed_open_total)))"
-same "NFLOG: 2 reject RSTs logged" "$(get 'rstaudit_nflog_packets_total{group="100"}')" 2
+same "NFLOG: every packet the table logged was read (learning, 2 reject RSTs)" \
+	"$(get 'rstaudit_nflog_packets_total{group="100"}')" "$(lab_log_hits gw)"
 same "conntrack: one lookup per queued RST" "$(get rstaudit_conntrack_lookups_total)" \
 	"$(tget flows 'conntrack lookups')"
 check "conntrack: marks set (>= 2)" test "$(get rstaudit_conntrack_marked_total)" -ge 2

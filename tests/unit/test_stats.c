@@ -53,7 +53,8 @@ static void test_policy_text(void)
 	t = render(STATS_TEXT);
 	CHECK_STR(t, "policy enforce: decided 9, dropped 4, would drop 0, "
 		  "bound 0, marked 0, logged 0; held 3 (now 1, packet 2, "
-		  "timer 0, released 0, shutdown 0; changed 2), no room 5; "
+		  "timer 0, released 0, shutdown 0, full 0; changed 2), "
+		  "no room 5, packets kept behind 0; "
 		  "conntrack restored 4, failed 0\n"
 		  "policy rule 1 (line 3, drop): matched 6, dropped 4, "
 		  "would drop 0, bound 0\n"
