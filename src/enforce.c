@@ -2,7 +2,6 @@
  * enforce.c: the policy at work in one queue's thread (see enforce.h).
  */
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 #include "enforce.h"
 #include "log.h"
 #include "nfq.h"
+#include "stats.h"
 #include "table.h"
 
 #define LEDGER_FLOWS	16384		/* connections with drops remembered */
@@ -59,7 +59,7 @@ struct suspect {
 };
 
 struct enforce {
-	struct nfqueue		*q;
+	struct enforce_sink	 sink;		/* the queue, or a test's */
 	struct ct_handle	*ct;
 	struct engine		*eng;
 	const struct policy	*pol;
@@ -89,6 +89,22 @@ static uint64_t mono_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
+static int q_verdict(void *q, uint32_t id, int verdict, int has_mark,
+		     uint32_t mark)
+{
+	return nfqueue_verdict(q, id, verdict, has_mark, mark);
+}
+
+static unsigned q_deferred(void *q)
+{
+	return nfqueue_deferred(q);
+}
+
+static void q_set_mark(void *q, uint32_t mark)
+{
+	nfqueue_set_mark(q, mark);
+}
+
 /* The kernel's established timeout in this namespace, for ct_state_set(). */
 static uint32_t ct_timeout_read(void)
 {
@@ -111,7 +127,7 @@ struct enforce *enforce_new(struct nfqueue *q, struct ct_handle *ct,
 
 	if (enf == NULL)
 		return NULL;
-	enf->q = q;
+	enf->sink = (struct enforce_sink){ q_verdict, q_deferred, q_set_mark, q };
 	enf->ct = ct;
 	enf->eng = eng;
 	enf->ct_timeout_s = ct_timeout_read();
@@ -135,6 +151,11 @@ void enforce_free(struct enforce *enf)
 		close(enf->tfd);
 	tab_free(&enf->ledger);
 	free(enf);
+}
+
+void enforce_set_sink(struct enforce *enf, const struct enforce_sink *sink)
+{
+	enf->sink = *sink;
 }
 
 void enforce_set_policy(struct enforce *enf, const struct policy *pol,
@@ -363,7 +384,7 @@ static int hold(struct enforce *enf, struct rst_event *e, uint32_t id,
 	uint64_t now = mono_us();
 
 	if (enf->nheld >= enf->pol->suspect_max ||
-	    nfqueue_deferred(enf->q) >= NFQUEUE_DEFER_MAX) {
+	    enf->sink.deferred(enf->sink.arg) >= NFQUEUE_DEFER_MAX) {
 		enf->st.held_full++;
 		return -1;
 	}
@@ -419,8 +440,8 @@ static void release_next(struct enforce *enf, struct suspect *s,
 
 		if (f->serial != 0)
 			follower_decide(enf, f, end);
-		if (nfqueue_verdict(enf->q, f->id, f->verdict, f->has_mark,
-				    f->mark) < 0)
+		if (enf->sink.verdict(enf->sink.arg, f->id, f->verdict,
+				      f->has_mark, f->mark) < 0)
 			log_warn("queue: verdict on kept packet %u", f->id);
 	}
 }
@@ -443,7 +464,7 @@ static void settle(struct enforce *enf, unsigned i, struct rst_event *e,
 		      d->would_drop != s.first.would_drop;
 	enf->st.held_end[end]++;
 	enf->st.held_changed += pp->changed;
-	if (nfqueue_verdict(enf->q, s.id, v, d->has_mark, d->mark) < 0)
+	if (enf->sink.verdict(enf->sink.arg, s.id, v, d->has_mark, d->mark) < 0)
 		log_warn("queue: verdict on held packet %u", s.id);
 	release_next(enf, &s, end);
 	timer_arm(enf);
@@ -455,7 +476,7 @@ static void unhold(struct enforce *enf, unsigned i)
 	struct suspect s = enf->held[i];
 
 	enf->held[i] = enf->held[--enf->nheld];
-	nfqueue_verdict(enf->q, s.id, NFQUEUE_ACCEPT, 0, 0);
+	enf->sink.verdict(enf->sink.arg, s.id, NFQUEUE_ACCEPT, 0, 0);
 	release_next(enf, &s, HOLD_RELEASED);
 }
 
@@ -505,7 +526,7 @@ int enforce_rst(struct enforce *enf, struct rst_event *e, uint32_t id)
 		return NFQUEUE_DEFER;
 	v = apply(enf, e, &d);
 	if (d.has_mark) {
-		nfqueue_set_mark(enf->q, d.mark);
+		enf->sink.set_mark(enf->sink.arg, d.mark);
 		enf->mark_pending = 1;	/* for enforce_follow() */
 		enf->mark_next = d.mark;
 	}
@@ -554,13 +575,13 @@ int enforce_follow(struct enforce *enf, const struct pkt *p, uint32_t id,
 		return verdict;
 	s = &enf->held[i];
 	if (s->nnext == FOLLOW_MAX ||
-	    nfqueue_deferred(enf->q) >= NFQUEUE_DEFER_MAX) {
+	    enf->sink.deferred(enf->sink.arg) >= NFQUEUE_DEFER_MAX) {
 		/* No room behind it: decide the RST now; p goes after it. */
 		settle_now(enf, (unsigned)i, HOLD_FULL);
 		if (fl.serial != 0)
 			follower_decide(enf, &fl, HOLD_FULL);
 		if (fl.has_mark)
-			nfqueue_set_mark(enf->q, fl.mark);
+			enf->sink.set_mark(enf->sink.arg, fl.mark);
 		return fl.verdict;
 	}
 	s->next[s->nnext++] = fl;
@@ -676,120 +697,10 @@ void enforce_stats_add(struct enforce_stats *a, const struct enforce_stats *b)
 	a->flows_evicted += b->flows_evicted;
 }
 
-/* One Prometheus counter: its HELP and TYPE lines, then its sample. */
-static void prom_counter(FILE *fp, const char *name, const char *help,
-			 uint64_t v)
-{
-	fprintf(fp, "# HELP rstaudit_policy_%s %s\n# TYPE rstaudit_policy_%s "
-		"counter\nrstaudit_policy_%s %" PRIu64 "\n", name, help, name,
-		name, v);
-}
-
-static void prom_rules(FILE *fp, const struct policy *pol,
-		       const struct enforce_stats *st)
-{
-	static const char *const names[4] = {
-		"matched", "dropped", "would_drop", "bound" };
-	const struct enforce_rule_stats *rs;
-	uint64_t v;
-	int i, k;
-
-	for (k = 0; k < 4 && pol->nrules > 0; k++) {	/* no family without samples */
-		fprintf(fp, "# HELP rstaudit_policy_rule_%s_total RSTs per rule: "
-			"%s.\n# TYPE rstaudit_policy_rule_%s_total counter\n",
-			names[k], names[k], names[k]);
-		for (i = 0; i < pol->nrules; i++) {
-			rs = &st->rule[i];
-			v = k == 0 ? rs->matched : k == 1 ? rs->dropped :
-			    k == 2 ? rs->would_drop : rs->bound;
-			fprintf(fp, "rstaudit_policy_rule_%s_total{rule=\"%d\","
-				"line=\"%u\",action=\"%s\"} %" PRIu64 "\n",
-				names[k], i + 1, pol->rules[i].line,
-				policy_action_names[pol->rules[i].action], v);
-		}
-	}
-}
-
-static void prom_policy(FILE *fp, const struct policy *pol,
-			const struct enforce_stats *st)
-{
-	prom_counter(fp, "decided_total", "RSTs the policy decided.", st->decided);
-	prom_counter(fp, "dropped_total", "RSTs dropped.", st->dropped);
-	prom_counter(fp, "would_drop_total", "RSTs a dry run would have dropped.",
-		     st->would_drop);
-	prom_counter(fp, "bound_total", "Drops refused by max_drops_per_flow.",
-		     st->bound);
-	prom_counter(fp, "marked_total", "RSTs given a packet mark.", st->marked);
-	prom_counter(fp, "logged_total", "RSTs a log rule wrote.", st->logged);
-	prom_counter(fp, "held_total", "Suspect RSTs held for more evidence.",
-		     st->held);
-	prom_counter(fp, "held_changed_total",
-		     "Held RSTs whose decision the hold changed.", st->held_changed);
-	prom_counter(fp, "held_full_total",
-		     "Suspects decided at once: no room to hold them.", st->held_full);
-	prom_counter(fp, "held_next_total",
-		     "Packets kept behind a held RST of their flow, in order.",
-		     st->held_next);
-	prom_counter(fp, "guarded_total",
-		     "Forgeries whose kind (addresses, ports, TTL) the kernel now drops.",
-		     st->guarded);
-	prom_counter(fp, "guard_errors_total",
-		     "Forgeries the kernel's guard could not take (full set).",
-		     st->guard_errors);
-	prom_counter(fp, "guard_dropped_total",
-		     "RSTs the kernel's guard dropped before the queue.",
-		     st->guard_dropped);
-	prom_counter(fp, "ct_restored_total",
-		     "Conntrack entries put back to ESTABLISHED after a drop.",
-		     st->ct_restored);
-	prom_counter(fp, "ct_restore_failed_total",
-		     "Conntrack restores that failed.", st->ct_restore_failed);
-	prom_counter(fp, "unmatched_total", "RSTs no rule matched.",
-		     st->none.matched);
-	prom_rules(fp, pol, st);
-}
-
 void enforce_stats_write(FILE *fp, const struct policy *pol,
 			 const struct enforce_stats *st, int prometheus)
 {
-	const struct enforce_rule_stats *rs;
-	int i;
-
-	if (prometheus) {
-		prom_policy(fp, pol, st);
-		return;
-	}
-	if (pol->mode == POLICY_AUDIT) {
-		fprintf(fp, "policy audit: %u rule%s, not applied\n", pol->nrules,
-			pol->nrules == 1 ? "" : "s");
-		return;
-	}
-	fprintf(fp, "policy %s: decided %" PRIu64 ", dropped %" PRIu64
-		", would drop %" PRIu64 ", bound %" PRIu64 ", marked %" PRIu64
-		", logged %" PRIu64 "; held %" PRIu64 " (now %" PRIu64
-		", packet %" PRIu64 ", timer %" PRIu64 ", released %" PRIu64
-		", shutdown %" PRIu64 ", full %" PRIu64 "; changed %" PRIu64
-		"), no room %" PRIu64 ", packets kept behind %" PRIu64
-		"; conntrack restored %" PRIu64 ", failed %" PRIu64
-		"; guarded %" PRIu64 " (errors %" PRIu64 "), dropped by the "
-		"guard %" PRIu64 "\n",
-		policy_mode_names[pol->mode], st->decided, st->dropped,
-		st->would_drop, st->bound, st->marked, st->logged, st->held,
-		st->held_now, st->held_end[HOLD_PACKET],
-		st->held_end[HOLD_TIMER], st->held_end[HOLD_RELEASED],
-		st->held_end[HOLD_SHUTDOWN], st->held_end[HOLD_FULL],
-		st->held_changed, st->held_full, st->held_next,
-		st->ct_restored, st->ct_restore_failed, st->guarded,
-		st->guard_errors, st->guard_dropped);
-	for (i = 0; i < pol->nrules; i++) {
-		rs = &st->rule[i];
-		fprintf(fp, "policy rule %d (line %u, %s): matched %" PRIu64
-			", dropped %" PRIu64 ", would drop %" PRIu64
-			", bound %" PRIu64 "\n", i + 1, pol->rules[i].line,
-			policy_action_names[pol->rules[i].action], rs->matched,
-			rs->dropped, rs->would_drop, rs->bound);
-	}
-	fprintf(fp, "policy no rule: matched %" PRIu64 "\n", st->none.matched);
+	stats_write_policy(fp, pol, st, prometheus ? STATS_PROMETHEUS : STATS_TEXT);
 }
 
 void enforce_describe(FILE *fp, const struct policy *pol, int verbose)

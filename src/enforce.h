@@ -78,6 +78,21 @@ struct enforce_stats {
 struct enforce;
 
 /*
+ * Where the queue's side of enforcement goes: a held packet's verdict
+ * (nfqueue_verdict()), the packets kept now (nfqueue_deferred()), and
+ * the mark of the verdict being returned (nfqueue_set_mark()).
+ * enforce_new() points it at its queue; a test points it at its own
+ * recorder to run the hold without a kernel.
+ */
+struct enforce_sink {
+	int		 (*verdict)(void *arg, uint32_t id, int verdict,
+			    int has_mark, uint32_t mark);
+	unsigned	 (*deferred)(void *arg);
+	void		 (*set_mark)(void *arg, uint32_t mark);
+	void		*arg;
+};
+
+/*
  * One per queue: answers through q, restores conntrack through ct,
  * judges with eng.  NULL (errno set) when its timer or table cannot be
  * had.
@@ -85,6 +100,10 @@ struct enforce;
 struct enforce	*enforce_new(struct nfqueue *q, struct ct_handle *ct,
 		    struct engine *eng);
 void		 enforce_free(struct enforce *enf);
+
+/* Send verdicts to sink instead of the queue (tests). */
+void		 enforce_set_sink(struct enforce *enf,
+		    const struct enforce_sink *sink);
 
 /*
  * Use pol from now on (it must stay valid until the next call).  A new
@@ -141,7 +160,8 @@ void		 enforce_stats_add(struct enforce_stats *a,
 
 /*
  * The counters as text lines (those SIGUSR1 logs) or, with prometheus,
- * in the Prometheus text format (rstaudit_policy_*).
+ * in the Prometheus text format (rstaudit_policy_*): stats_write_policy(),
+ * kept for run.c until it sets struct stats' pol and policy instead.
  */
 void		 enforce_stats_write(FILE *fp, const struct policy *pol,
 		    const struct enforce_stats *st, int prometheus);

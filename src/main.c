@@ -6,6 +6,7 @@
 
 #include "analyze.h"
 #include "ctl.h"
+#include "exitcode.h"
 #include "run.h"
 
 #define RSTAUDIT_VERSION "0.1"

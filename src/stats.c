@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
 #include "stats.h"
 
 enum kind {
@@ -25,11 +24,13 @@ enum kind {
 	K_PARSE,	/* per queue and parse status */
 	K_RESETS,	/* per origin and cause */
 	K_EVIDENCE,	/* uint64_t at off in struct evpcap_stats, when on */
+	K_POLICY,	/* uint64_t at off in struct enforce_stats, with a policy */
+	K_RULE,		/* uint64_t at off in struct enforce_rule_stats, per rule */
 };
 
 /* Where a family goes in the text, in this order ("flows" line last). */
-enum line { L_NONE, L_QUEUE, L_LOG, L_ENGINE, L_CT, L_CAUSE, L_EVIDENCE,
-	     L_TOTAL, L_MAX };
+enum line { L_POLICY, L_RULE, L_UNMATCHED, L_NONE, L_QUEUE, L_LOG,
+	     L_ENGINE, L_CT, L_CAUSE, L_EVIDENCE, L_TOTAL, L_MAX };
 
 enum type { COUNTER, GAUGE };
 
@@ -39,7 +40,8 @@ struct family {
 	enum kind	 kind;
 	size_t		 off;
 	enum line	 line;
-	const char	*text;		/* its words in the text; NULL: none */
+	const char	*text;		/* its words in the text; NULL: none;
+					 * led by ";() ": its own separator */
 	const char	*help;
 };
 
@@ -48,8 +50,60 @@ struct family {
 #define LG(f)	K_LOG, offsetof(struct nfqueue_stats, f)
 #define G(f)	K_GLOBAL, offsetof(struct stats, f)
 #define EV(f)	K_EVIDENCE, offsetof(struct evpcap_stats, f)
+#define PO(f)	K_POLICY, offsetof(struct enforce_stats, f)
+#define RU(f)	K_RULE, offsetof(struct enforce_rule_stats, f)
 
 static const struct family families[] = {
+	{ "policy_decided_total", COUNTER, PO(decided), L_POLICY, "decided",
+	  "RSTs the policy decided." },
+	{ "policy_dropped_total", COUNTER, PO(dropped), L_POLICY, "dropped",
+	  "RSTs dropped." },
+	{ "policy_would_drop_total", COUNTER, PO(would_drop), L_POLICY,
+	  "would drop", "RSTs a dry run would have dropped." },
+	{ "policy_bound_total", COUNTER, PO(bound), L_POLICY, "bound",
+	  "Drops refused by max_drops_per_flow." },
+	{ "policy_marked_total", COUNTER, PO(marked), L_POLICY, "marked",
+	  "RSTs given a packet mark." },
+	{ "policy_logged_total", COUNTER, PO(logged), L_POLICY, "logged",
+	  "RSTs a log rule wrote." },
+	{ "policy_held_total", COUNTER, PO(held), L_POLICY, "; held",
+	  "Suspect RSTs held for more evidence." },
+	{ NULL, GAUGE, PO(held_now), L_POLICY, " (now", NULL },
+	{ NULL, COUNTER, PO(held_end[HOLD_PACKET]), L_POLICY, "packet", NULL },
+	{ NULL, COUNTER, PO(held_end[HOLD_TIMER]), L_POLICY, "timer", NULL },
+	{ NULL, COUNTER, PO(held_end[HOLD_RELEASED]), L_POLICY, "released", NULL },
+	{ NULL, COUNTER, PO(held_end[HOLD_SHUTDOWN]), L_POLICY, "shutdown", NULL },
+	{ NULL, COUNTER, PO(held_end[HOLD_FULL]), L_POLICY, "full", NULL },
+	{ "policy_held_changed_total", COUNTER, PO(held_changed), L_POLICY,
+	  "; changed", "Held RSTs whose decision the hold changed." },
+	{ "policy_held_full_total", COUNTER, PO(held_full), L_POLICY,
+	  "), no room", "Suspects decided at once: no room to hold them." },
+	{ "policy_held_next_total", COUNTER, PO(held_next), L_POLICY,
+	  "packets kept behind",
+	  "Packets kept behind a held RST of their flow, in order." },
+	{ "policy_ct_restored_total", COUNTER, PO(ct_restored), L_POLICY,
+	  "; conntrack restored",
+	  "Conntrack entries put back to ESTABLISHED after a drop." },
+	{ "policy_ct_restore_failed_total", COUNTER, PO(ct_restore_failed),
+	  L_POLICY, "failed", "Conntrack restores that failed." },
+	{ "policy_guarded_total", COUNTER, PO(guarded), L_POLICY, "; guarded",
+	  "Forgeries whose kind (addresses, ports, TTL) went to the kernel's guard." },
+	{ "policy_guard_errors_total", COUNTER, PO(guard_errors), L_POLICY,
+	  " (errors", "Forgeries the kernel's guard could not take (full set)." },
+	{ "policy_guard_dropped_total", COUNTER, PO(guard_dropped), L_POLICY,
+	  "), dropped by the guard",
+	  "RSTs the kernel's guard dropped before the queue." },
+	{ "policy_unmatched_total", COUNTER, PO(none.matched), L_UNMATCHED,
+	  "matched", "RSTs no rule matched." },
+	{ "policy_rule_matched_total", COUNTER, RU(matched), L_RULE, "matched",
+	  "RSTs per rule: matched." },
+	{ "policy_rule_dropped_total", COUNTER, RU(dropped), L_RULE, "dropped",
+	  "RSTs per rule: dropped." },
+	{ "policy_rule_would_drop_total", COUNTER, RU(would_drop), L_RULE,
+	  "would drop", "RSTs per rule: would_drop." },
+	{ "policy_rule_bound_total", COUNTER, RU(bound), L_RULE, "bound",
+	  "RSTs per rule: bound." },
+
 	{ "queue_packets_total", COUNTER, Q(q.queued), L_QUEUE, "queued",
 	  "Packets the kernel handed to the daemon, per queue." },
 	{ "queue_verdicts_total", COUNTER, Q(q.verdicts), L_QUEUE, "verdicts",
@@ -145,6 +199,7 @@ static const struct family families[] = {
 
 /* The text's summary lines, and their prefixes. */
 static const char *const line_prefix[L_MAX] = {
+	[L_UNMATCHED] = "policy no rule: ",
 	[L_ENGINE] = "engine: ",
 	[L_CT] = "conntrack: ",
 	[L_CAUSE] = "resets by cause: ",
@@ -160,6 +215,23 @@ int stats_format_parse(const char *name, enum stats_format *fmt)
 		*fmt = STATS_PROMETHEUS;
 	else
 		return -1;
+	return 0;
+}
+
+/* family_sample() for the policy's kinds: nothing without a policy. */
+static int policy_sample(const struct family *f, const struct stats *s,
+			 int i, char *labels, size_t len, uint64_t *v)
+{
+	if (s->pol == NULL || i >= (f->kind == K_RULE ? s->pol->nrules : 1))
+		return -1;
+	if (f->kind == K_POLICY) {
+		memcpy(v, (const char *)&s->policy + f->off, sizeof(*v));
+		return 0;
+	}
+	snprintf(labels, len, "rule=\"%d\",line=\"%u\",action=\"%s\"",
+		 i + 1, s->pol->rules[i].line,
+		 policy_action_names[s->pol->rules[i].action]);
+	memcpy(v, (const char *)&s->policy.rule[i] + f->off, sizeof(*v));
 	return 0;
 }
 
@@ -222,6 +294,9 @@ static int family_sample(const struct family *f, const struct stats *s,
 			return -1;
 		memcpy(v, (const char *)&s->ev + f->off, sizeof(*v));
 		return 0;
+	case K_POLICY:
+	case K_RULE:
+		return policy_sample(f, s, i, labels, len, v);
 	}
 	return -1;
 }
@@ -284,32 +359,51 @@ static void text_resets(FILE *fp, const struct stats *s, enum line line)
 	}
 }
 
-/* One line: queue qi's (L_QUEUE), the log group's, or a summary. */
-static void text_line(FILE *fp, const struct stats *s, enum line line, int qi)
+/* What a text line starts with: whose counters these are. */
+static void text_prefix(FILE *fp, const struct stats *s, enum line line, int i)
+{
+	const struct policy *pol = s->pol;
+
+	if (line == L_QUEUE)
+		fprintf(fp, "queue %u: ", s->q[i].qnum);
+	else if (line == L_LOG)
+		fprintf(fp, "log group %u: ", s->q[i].log_group);
+	else if (line == L_POLICY)
+		fprintf(fp, "policy %s: ", policy_mode_names[pol->mode]);
+	else if (line == L_RULE)
+		fprintf(fp, "policy rule %d (line %u, %s): ", i + 1,
+			pol->rules[i].line,
+			policy_action_names[pol->rules[i].action]);
+	else
+		fputs(line_prefix[line], fp);
+}
+
+/*
+ * One line: queue i's (L_QUEUE), rule i's (L_RULE), the log group's, or
+ * a summary.
+ */
+static void text_line(FILE *fp, const struct stats *s, enum line line, int i)
 {
 	char labels[128];
 	const struct family *f;
 	uint64_t v;
-	size_t i;
+	size_t k;
 	int n = 0;
 
-	if (line == L_QUEUE)
-		fprintf(fp, "queue %u: ", s->q[qi].qnum);
-	else if (line == L_LOG)
-		fprintf(fp, "log group %u: ", s->q[qi].log_group);
-	else
-		fputs(line_prefix[line], fp);
-	for (i = 0; i < NFAMILIES; i++) {
-		f = &families[i];
+	text_prefix(fp, s, line, i);
+	for (k = 0; k < NFAMILIES; k++) {
+		f = &families[k];
 		if (f->line != line || f->text == NULL)
 			continue;
-		fputs(n++ ? ", " : "", fp);
+		if (strchr(";() ", f->text[0]) == NULL)
+			fputs(n ? ", " : "", fp);
+		n++;
 		if (f->kind == K_RESETS) {
 			text_resets(fp, s, line);
 			continue;
 		}
-		if (line == L_QUEUE || line == L_LOG)
-			family_sample(f, s, qi, labels, sizeof(labels), &v);
+		if (line == L_QUEUE || line == L_LOG || line == L_RULE)
+			family_sample(f, s, i, labels, sizeof(labels), &v);
 		else
 			v = family_sum(f, s);
 		fprintf(fp, "%s %" PRIu64, f->text, v);
@@ -317,15 +411,36 @@ static void text_line(FILE *fp, const struct stats *s, enum line line, int qi)
 	fputc('\n', fp);
 }
 
-int stats_write(FILE *fp, const struct stats *s, enum stats_format fmt)
+/* The policy's lines: its mode's, one per rule, the unmatched. */
+static void text_policy(FILE *fp, const struct stats *s)
+{
+	int i;
+
+	if (s->pol->mode == POLICY_AUDIT) {
+		fprintf(fp, "policy audit: %u rule%s, not applied\n",
+			s->pol->nrules, s->pol->nrules == 1 ? "" : "s");
+		return;
+	}
+	text_line(fp, s, L_POLICY, 0);
+	for (i = 0; i < s->pol->nrules; i++)
+		text_line(fp, s, L_RULE, i);
+	text_line(fp, s, L_UNMATCHED, 0);
+}
+
+/* The policy's families (policy: 1) or all the others (0). */
+static void write_part(FILE *fp, const struct stats *s, enum stats_format fmt,
+		       int policy)
 {
 	size_t i;
 	int line;
 
 	if (fmt == STATS_PROMETHEUS) {
 		for (i = 0; i < NFAMILIES; i++)
-			if (families[i].name != NULL)
+			if (families[i].name != NULL &&
+			    (families[i].line < L_NONE) == policy)
 				prom_family(fp, &families[i], s);
+	} else if (policy) {
+		text_policy(fp, s);
 	} else {
 		for (i = 0; i < (size_t)s->nq; i++)
 			text_line(fp, s, L_QUEUE, (int)i);
@@ -336,5 +451,26 @@ int stats_write(FILE *fp, const struct stats *s, enum stats_format fmt)
 			if (line != L_EVIDENCE || s->has_evidence)
 				text_line(fp, s, (enum line)line, 0);
 	}
+}
+
+int stats_write(FILE *fp, const struct stats *s, enum stats_format fmt)
+{
+	if (s->pol != NULL)
+		write_part(fp, s, fmt, 1);
+	write_part(fp, s, fmt, 0);
+	return ferror(fp) ? -1 : 0;
+}
+
+int stats_write_policy(FILE *fp, const struct policy *pol,
+		       const struct enforce_stats *st, enum stats_format fmt)
+{
+	struct stats *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return -1;
+	s->pol = pol;
+	s->policy = *st;
+	write_part(fp, s, fmt, 1);
+	free(s);
 	return ferror(fp) ? -1 : 0;
 }

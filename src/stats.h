@@ -2,16 +2,14 @@
  * stats.h: the live daemon's counters, one struct, two renderings.
  *
  * run.c fills a struct stats (each queue's counters and its NFLOG
- * group's, the events by origin and cause); stats_write() prints it as text (the
- * lines SIGUSR1 logs and `rstaudit stats` prints) or in the Prometheus
- * text exposition format, both from one table of counter families in
- * stats.c.  Adding a counter: a field here, a line in run.c's
+ * group's, the events by origin and cause, the policy's); stats_write() prints it
+ * as text (the lines SIGUSR1 logs and `rstaudit stats` prints) or in the
+ * Prometheus text exposition format, both from one table of counter
+ * families in stats.c.  Adding a counter: a field here, a line in run.c's
  * run_stats() to fill it, a row in that table.  Adding a family with
- * labels of a new kind (per rule, say): a kind and its case in
- * family_sample().
+ * labels of a new kind: a kind and its case in family_sample().
  *
- * No I/O beyond the FILE the caller gives (and the log, for
- * stats_log()); nothing on the packet path.
+ * No I/O beyond the FILE the caller gives; nothing on the packet path.
  */
 #ifndef RSTAUDIT_STATS_H
 #define RSTAUDIT_STATS_H
@@ -21,6 +19,7 @@
 
 #include "conf.h"
 #include "ct.h"
+#include "enforce.h"
 #include "engine.h"
 #include "evpcap.h"
 #include "nfq.h"
@@ -51,6 +50,8 @@ struct stats {
 	uint64_t		events;		/* events written */
 	uint64_t		by[ORIGIN_MAX][CAUSE_MAX];
 	uint64_t		start_time;	/* seconds since the epoch */
+	const struct policy	*pol;		/* NULL: no policy counters */
+	struct enforce_stats	policy;		/* over every queue */
 };
 
 /* "text" or "prometheus" into *fmt; -1 for anything else. */
@@ -58,6 +59,13 @@ int	stats_format_parse(const char *name, enum stats_format *fmt);
 
 /* Write s to fp in fmt.  Returns 0, or -1 when fp reports an error. */
 int	stats_write(FILE *fp, const struct stats *s, enum stats_format fmt);
+
+/*
+ * The policy's counters alone (pol's mode and rules, st's counts), as
+ * stats_write() renders them first when s->pol is set.  Returns 0 or -1.
+ */
+int	stats_write_policy(FILE *fp, const struct policy *pol,
+	    const struct enforce_stats *st, enum stats_format fmt);
 
 
 #endif

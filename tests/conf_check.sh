@@ -12,30 +12,27 @@
 #     right message, then the count;
 #   - the daemon never starts with a bad file;
 #   - a missing file is an error (exit 2).
-# The last line is "conf: N passed, N failed".
+# The last line is "conf: N passed, N failed, N skipped".
 set -u
 cd "$(dirname "$0")/.." || exit 1
 RSTAUDIT=${RSTAUDIT:-./rstaudit}
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/rsconf.XXXXXX") || exit 1
 trap 'rm -rf "$TMP"' EXIT
-passed=0 failed=0
-
-good() { echo "conf: ok: $*"; passed=$((passed + 1)); }
-bad() { echo "conf: FAIL: $*"; failed=$((failed + 1)); }
+TALLY=conf . tests/lib/tally.sh
 
 for f in rules/*.conf; do
 	if "$RSTAUDIT" -n -c "$f" >"$TMP/out" 2>&1; then
-		good "$f is a good configuration ($(sed -n 2p "$TMP/out"))"
+		pass "$f is a good configuration ($(sed -n 2p "$TMP/out"))"
 	else
-		bad "$f:"; sed 's/^/    /' "$TMP/out"
+		fail "$f:"; sed 's/^/    /' "$TMP/out"
 	fi
 done
 "$RSTAUDIT" -n -c rules/rstaudit.conf 2>&1 | grep -q '^policy audit, 0 rules' &&
-	good "rules/rstaudit.conf: audit only, no rule" ||
-	bad "rules/rstaudit.conf is not audit-only"
+	pass "rules/rstaudit.conf: audit only, no rule" ||
+	fail "rules/rstaudit.conf is not audit-only"
 "$RSTAUDIT" -n -c rules/enforce.conf 2>&1 | grep -q '^policy enforce, 1 rule' &&
-	good "rules/enforce.conf: enforce, one rule" ||
-	bad "rules/enforce.conf is not what it says"
+	pass "rules/enforce.conf: enforce, one rule" ||
+	fail "rules/enforce.conf is not what it says"
 
 # --- every term, read back --------------------------------------------
 cat >"$TMP/terms.conf" <<'EOF'
@@ -64,9 +61,9 @@ EOF
 "$RSTAUDIT" run -n -v -c "$TMP/terms.conf" >"$TMP/terms.out" 2>&1
 rc=$?
 if [ $rc = 0 ] && diff -u "$TMP/terms.want" "$TMP/terms.out" >"$TMP/diff"; then
-	good "every term: exit 0, each rule read back as meant"
+	pass "every term: exit 0, each rule read back as meant"
 else
-	bad "every term: exit $rc"; sed 's/^/    /' "$TMP/diff"
+	fail "every term: exit $rc"; sed 's/^/    /' "$TMP/diff"
 fi
 
 # --- every kind of error -------------------------------------------------
@@ -153,16 +150,16 @@ check_bad() {	# check_bad NAME CMD...: run a check of bad.conf
 	done <"$TMP/bad.want"
 	if [ $_rc = 2 ] && [ "$_n" = "$_want" ] && [ -z "$_miss" ] &&
 	   tail -1 "$TMP/bad.out" | grep -q "^$_want errors\$"; then
-		good "$_name: exit 2, $_n errors, each as file:line: message"
+		pass "$_name: exit 2, $_n errors, each as file:line: message"
 	else
-		bad "$_name: exit $_rc, $_n of $_want errors, wrong or missing on lines:$_miss"
+		fail "$_name: exit $_rc, $_n of $_want errors, wrong or missing on lines:$_miss"
 		sed 's/^/    /' "$TMP/bad.out"
 	fi
 }
 check_bad "rstaudit -n -c bad.conf" "$RSTAUDIT" -n -c "$TMP/bad.conf"
 check_bad "rstaudit run -n -c bad.conf" "$RSTAUDIT" run -n -c "$TMP/bad.conf"
-grep -q 'bad.conf:27' "$TMP/bad.out" && bad "a good rule line was reported" ||
-	good "a good rule among bad ones is not reported"
+grep -q 'bad.conf:27' "$TMP/bad.out" && fail "a good rule line was reported" ||
+	pass "a good rule among bad ones is not reported"
 
 # --- a bad file never starts the daemon -------------------------------------
 "$RSTAUDIT" run -c "$TMP/bad.conf" --no-install-rules \
@@ -170,15 +167,14 @@ grep -q 'bad.conf:27' "$TMP/bad.out" && bad "a good rule line was reported" ||
 rc=$?
 if [ $rc = 2 ] && [ ! -e "$TMP/never.json" ] &&
    grep -q '30 errors in the configuration' "$TMP/out"; then
-	good "run with a bad file: exit 2 before opening anything"
+	pass "run with a bad file: exit 2 before opening anything"
 else
-	bad "run with a bad file: exit $rc"; sed 's/^/    /' "$TMP/out" | tail -3
+	fail "run with a bad file: exit $rc"; sed 's/^/    /' "$TMP/out" | tail -3
 fi
 
 # --- files that are not there ----------------------------------------------
 "$RSTAUDIT" -n -c "$TMP/none.conf" >"$TMP/out" 2>&1
 [ $? = 2 ] && grep -q "none.conf: No such file" "$TMP/out" &&
-	good "a missing -c file: exit 2, named" || bad "a missing -c file was accepted"
+	pass "a missing -c file: exit 2, named" || fail "a missing -c file was accepted"
 
-echo "conf: $passed passed, $failed failed"
-[ "$failed" = 0 ]
+finish

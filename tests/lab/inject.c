@@ -50,6 +50,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clk.h"
+
 #define BURST		3
 #define MAX_PENDING	16
 #define TH_RST		0x04
@@ -98,15 +100,6 @@ on_signal(int sig)
 {
 	(void)sig;
 	quit = 1;
-}
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static uint16_t
@@ -374,7 +367,7 @@ inject(const struct seg *t, double delay)
 		return;
 	}
 	pending[npending].rst = sv;
-	pending[npending].due = now() + delay;
+	pending[npending].due = clk_mono_s() + delay;
 	npending++;
 }
 
@@ -385,7 +378,7 @@ pending_run(void)
 	int i;
 
 	for (i = 0; i < npending; i++) {
-		if (pending[i].due > now())
+		if (pending[i].due > clk_mono_s())
 			continue;
 		if (rst_send(&pending[i].rst) == 0)
 			fprintf(stderr, "inject: RST to the server %s seq %u\n",
@@ -398,7 +391,7 @@ pending_run(void)
 static int
 pending_timeout_ms(void)
 {
-	double next = 1.0, t = now();
+	double next = 1.0, t = clk_mono_s();
 	int i;
 
 	for (i = 0; i < npending; i++)
@@ -464,7 +457,7 @@ main(int argc, char *argv[])
 	}
 	if (ifname == NULL || keyword == NULL || *keyword == '\0')
 		usage();
-	deadline = now() + seconds;
+	deadline = clk_mono_s() + seconds;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	/* Answer faster than the server's reply, even on a loaded host. */
@@ -481,7 +474,7 @@ main(int argc, char *argv[])
 	printf("ready on %s, keyword \"%s\"\n", ifname, keyword);
 	fflush(stdout);
 
-	while (!quit && now() < deadline) {
+	while (!quit && clk_mono_s() < deadline) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		struct sockaddr_ll from;
 		socklen_t fromlen = sizeof(from);

@@ -181,7 +181,8 @@ scn_mbox_reject_keyword() {
 # scn_build_injector: compile inject.c into LAB_TMP once per lab.
 scn_build_injector() {
 	[ -x "$LAB_TMP/inject" ] && return 0
-	${CC:-cc} -std=gnu11 -O2 -Wall -Wextra -o "$LAB_TMP/inject" \
+	${CC:-cc} -std=gnu11 -O2 -Wall -Wextra -I"$LAB_DIR/../../src" \
+		-o "$LAB_TMP/inject" \
 		"$LAB_DIR/inject.c" ||
 		{ lab_log "cannot build inject.c"; return 1; }
 }

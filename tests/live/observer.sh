@@ -69,7 +69,7 @@ for _if in c0 m0; do
 		{ fail "cannot steer gw's $_if to one CPU"; finish; }
 done
 # The flood: RSTs from the client to server ports no one uses.
-cc -O2 -D_GNU_SOURCE -o "$LAB_TMP/rstflood" bench/rstflood.c ||
+cc -O2 -D_GNU_SOURCE -Isrc -o "$LAB_TMP/rstflood" bench/rstflood.c ||
 	{ fail "cannot build bench/rstflood.c"; finish; }
 
 # traffic NAME: the whole mix, IPv4 and IPv6, both ports, at once.
