@@ -11,6 +11,7 @@
 
 #include <linux/netfilter/nf_conntrack_tcp.h>
 
+#include "clk.h"
 #include "ct.h"
 #include "engine.h"
 #include "enforce.h"
@@ -81,14 +82,6 @@ struct enforce {
 	struct enforce_stats	 st;
 };
 
-static uint64_t mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
 static int q_verdict(void *q, uint32_t id, int verdict, int has_mark,
 		     uint32_t mark)
 {
@@ -106,7 +99,7 @@ static void q_set_mark(void *q, uint32_t mark)
 }
 
 /* The kernel's established timeout in this namespace, for ct_state_set(). */
-static uint32_t ct_timeout_read(void)
+static uint32_t established_timeout(void)
 {
 	unsigned int v = 0;
 	FILE *fp = fopen(CT_TIMEOUT_FILE, "r");
@@ -130,7 +123,7 @@ struct enforce *enforce_new(struct nfqueue *q, struct ct_handle *ct,
 	enf->sink = (struct enforce_sink){ q_verdict, q_deferred, q_set_mark, q };
 	enf->ct = ct;
 	enf->eng = eng;
-	enf->ct_timeout_s = ct_timeout_read();
+	enf->ct_timeout_s = established_timeout();
 	enf->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (enf->tfd < 0 ||
 	    tab_init(&enf->ledger, sizeof(struct tab_hdr), LEDGER_FLOWS) < 0)
@@ -213,7 +206,7 @@ static void decide(struct enforce *enf, const struct rst_event *e,
 	uint64_t key = engine_flow_key(enf->eng, &e->p);
 
 	policy_decide(enf->pol, e, ledger_drops(enf, key,
-			(uint32_t)(mono_us() / 1000)), d);
+			(uint32_t)(clk_mono_us() / 1000)), d);
 }
 
 /*
@@ -222,7 +215,7 @@ static void decide(struct enforce *enf, const struct rst_event *e,
  * packet a ct state new without SYN).  Put it back, when the connection
  * was established and no FIN had been seen.
  */
-static void ct_put_back(struct enforce *enf, struct rst_event *e)
+static void conntrack_put_back(struct enforce *enf, struct rst_event *e)
 {
 	const struct rst_live *l = &e->live;
 
@@ -299,7 +292,7 @@ void enforce_set_guard(struct enforce *enf, enforce_guard_fn fn, void *arg)
 	enf->guard_arg = arg;
 }
 
-static void log_action(const struct rst_event *e, const struct rst_policy *pp)
+static void action_log(const struct rst_event *e, const struct rst_policy *pp)
 {
 	char src[RST_ADDRSTRLEN], dst[RST_ADDRSTRLEN];
 
@@ -342,14 +335,14 @@ static int apply(struct enforce *enf, struct rst_event *e,
 	enf->st.marked += d->has_mark;
 	if (d->drop || d->would_drop)
 		ledger_count(enf, engine_flow_key(enf->eng, &e->p),
-			     (uint32_t)(mono_us() / 1000));
+			     (uint32_t)(clk_mono_us() / 1000));
 	if (d->drop) {
-		ct_put_back(enf, e);
-		guard(enf, e, (uint32_t)(mono_us() / 1000));
+		conntrack_put_back(enf, e);
+		guard(enf, e, (uint32_t)(clk_mono_us() / 1000));
 	}
 	if (d->action == PA_LOG) {
 		enf->st.logged++;
-		log_action(e, pp);
+		action_log(e, pp);
 	}
 	snprintf(e->live.verdict, sizeof(e->live.verdict), "%s",
 		 d->drop ? "drop" : "accept");
@@ -381,7 +374,7 @@ static int hold(struct enforce *enf, struct rst_event *e, uint32_t id,
 		const struct policy_decision *d)
 {
 	struct suspect *s;
-	uint64_t now = mono_us();
+	uint64_t now = clk_mono_us();
 
 	if (enf->nheld >= enf->pol->suspect_max ||
 	    enf->sink.deferred(enf->sink.arg) >= NFQUEUE_DEFER_MAX) {
@@ -421,7 +414,7 @@ static void follower_decide(struct enforce *enf, struct follower *f,
 	f->has_mark = d.has_mark && !d.drop;
 	f->mark = d.mark;
 	e->live.pol.held = (uint8_t)end;
-	e->live.pol.held_us = (uint32_t)(mono_us() - f->start_us);
+	e->live.pol.held_us = (uint32_t)(clk_mono_us() - f->start_us);
 	e->live.pol.seen_pkts = e->after_pkts;
 	e->live.pol.seen_data = e->after_data;
 	e->live.pol.changed = d.rule != f->first.rule ||
@@ -457,7 +450,7 @@ static void settle(struct enforce *enf, unsigned i, struct rst_event *e,
 	enf->held[i] = enf->held[--enf->nheld];
 	v = apply(enf, e, d);
 	pp->held = (uint8_t)end;
-	pp->held_us = (uint32_t)(mono_us() - s.start_us);
+	pp->held_us = (uint32_t)(clk_mono_us() - s.start_us);
 	pp->seen_pkts = e->after_pkts;
 	pp->seen_data = e->after_data;
 	pp->changed = d->rule != s.first.rule || d->drop != s.first.drop ||
@@ -561,7 +554,7 @@ int enforce_follow(struct enforce *enf, const struct pkt *p, uint32_t id,
 	struct follower fl = {
 		.id = id, .serial = enf->behind, .verdict = (uint8_t)verdict,
 		.has_mark = (uint8_t)enf->mark_pending, .mark = enf->mark_next,
-		.start_us = mono_us(), .first = enf->behind_first,
+		.start_us = clk_mono_us(), .first = enf->behind_first,
 	};
 	struct suspect *s;
 	int i;
@@ -593,7 +586,7 @@ void enforce_timer(struct enforce *enf)
 {
 	struct policy_decision d;
 	struct rst_event *e;
-	uint64_t expirations, now = mono_us();
+	uint64_t expirations, now = clk_mono_us();
 	unsigned i;
 
 	if (read(enf->tfd, &expirations, sizeof(expirations)) < 0 &&
@@ -695,12 +688,6 @@ void enforce_stats_add(struct enforce_stats *a, const struct enforce_stats *b)
 	a->ct_restored += b->ct_restored;
 	a->ct_restore_failed += b->ct_restore_failed;
 	a->flows_evicted += b->flows_evicted;
-}
-
-void enforce_stats_write(FILE *fp, const struct policy *pol,
-			 const struct enforce_stats *st, int prometheus)
-{
-	stats_write_policy(fp, pol, st, prometheus ? STATS_PROMETHEUS : STATS_TEXT);
 }
 
 void enforce_describe(FILE *fp, const struct policy *pol, int verbose)

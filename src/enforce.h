@@ -158,14 +158,6 @@ void		 enforce_get_stats(const struct enforce *enf,
 void		 enforce_stats_add(struct enforce_stats *a,
 		    const struct enforce_stats *b);
 
-/*
- * The counters as text lines (those SIGUSR1 logs) or, with prometheus,
- * in the Prometheus text format (rstaudit_policy_*): stats_write_policy(),
- * kept for run.c until it sets struct stats' pol and policy instead.
- */
-void		 enforce_stats_write(FILE *fp, const struct policy *pol,
-		    const struct enforce_stats *st, int prometheus);
-
 /* What `-n` says of a good configuration's policy (verbose: each rule). */
 void		 enforce_describe(FILE *fp, const struct policy *pol,
 		    int verbose);

@@ -1,8 +1,8 @@
 /*
  * nft.c: see nft.h.
  *
- * One function per netlink object and action (table_add, chain_add,
- * rule_add, table_del), each building a libnftnl object, appending it to
+ * One function per netlink object and action (nft_table_add, chain_add,
+ * rule_add, nft_table_del), each building a libnftnl object, appending it to
  * the batch and freeing it; one function per expression a rule is made
  * of.  Every message carries NLM_F_ACK, so an error names the object
  * that caused it.
@@ -630,7 +630,7 @@ static int rule_enabled(enum rule_kind kind, const struct nft_conf *conf)
 
 /* --- objects ---------------------------------------------------------- */
 
-static int table_add(struct nft_batch *b, uint8_t family, const char *name,
+static int nft_table_add(struct nft_batch *b, uint8_t family, const char *name,
     uint32_t flags)
 {
 	struct nftnl_table *t;
@@ -656,7 +656,7 @@ out:
 	return rc;
 }
 
-static int table_del(struct nft_batch *b, uint8_t family, const char *name)
+static int nft_table_del(struct nft_batch *b, uint8_t family, const char *name)
 {
 	struct nftnl_table *t;
 	struct nlmsghdr *nlh;
@@ -793,7 +793,7 @@ static int probe_add(struct nft_batch *b, uint8_t family, enum queue_kind qk,
 {
 	static const struct shard probe_shard = { 0, 0 };
 
-	if (table_add(b, family, PROBE_TABLE, NFT_TABLE_F_DORMANT) < 0 ||
+	if (nft_table_add(b, family, PROBE_TABLE, NFT_TABLE_F_DORMANT) < 0 ||
 	    chain_add(b, family, PROBE_TABLE, &chains[1]) < 0 ||
 	    rule_add(b, family, PROBE_TABLE, chains[1].name, RULE_RST, conf,
 	    &probe_shard, qk) < 0)
@@ -843,13 +843,13 @@ int nft_detect(struct nft_caps *caps)
 	if ((b = batch_new((uint32_t)time(NULL))) == NULL ||
 	    (nl = sock_open()) == NULL)
 		goto fail;
-	if (table_add(b, NFPROTO_INET, PROBE_TABLE,
+	if (nft_table_add(b, NFPROTO_INET, PROBE_TABLE,
 	    NFT_TABLE_F_DORMANT | NFT_TABLE_F_OWNER) < 0)
 		goto fail;
 	owner = b->n - 1;
-	if (table_del(b, NFPROTO_INET, PROBE_TABLE) < 0 ||
+	if (nft_table_del(b, NFPROTO_INET, PROBE_TABLE) < 0 ||
 	    (q = probe_add(b, NFPROTO_INET, QUEUE_NATIVE, &conf)) < 0 ||
-	    table_del(b, NFPROTO_INET, PROBE_TABLE) < 0 ||
+	    nft_table_del(b, NFPROTO_INET, PROBE_TABLE) < 0 ||
 	    (xip = probe_add(b, NFPROTO_IPV4, QUEUE_XT, &conf)) < 0 ||
 	    (xinet = probe_add(b, NFPROTO_INET, QUEUE_XT, &conf)) < 0)
 		goto fail;
@@ -1203,7 +1203,7 @@ void nft_conf_default(struct nft_conf *conf)
 	conf->owner = 1;
 }
 
-static int conf_check(const struct nft_conf *conf)
+static int nft_conf_check(const struct nft_conf *conf)
 {
 	uint32_t total = conf->queue_total ? conf->queue_total : 1;
 
@@ -1275,13 +1275,13 @@ static int shard_rules(struct nft_batch *b, uint8_t family, const char *chain,
  * The table: three base chains; with one queue they hold the rules,
  * with more each jumps to its shard's chain.
  */
-static int table_build(struct nft_batch *b, uint8_t family, uint32_t flags,
+static int nft_table_build(struct nft_batch *b, uint8_t family, uint32_t flags,
     const struct nft_conf *conf, enum queue_kind qk)
 {
 	uint32_t n = conf->queue_total > 1 ? conf->queue_total : 1;
 	char name[16];
 
-	if (table_add(b, family, NFT_TABLE_NAME, flags) < 0)
+	if (nft_table_add(b, family, NFT_TABLE_NAME, flags) < 0)
 		return -1;
 	if (conf->guard && guard_build(b, family, conf) < 0)
 		return -1;
@@ -1350,7 +1350,7 @@ int nft_install(const struct nft_conf *conf, const struct nft_caps *caps,
 	int saved;
 
 	memset(h, 0, sizeof(*h));
-	if (conf_check(conf) < 0)
+	if (nft_conf_check(conf) < 0)
 		return -1;
 	if (plan(caps, h, &qk) == 0) {
 		log_warnx("nftables: this kernel has neither the nft queue "
@@ -1369,7 +1369,7 @@ int nft_install(const struct nft_conf *conf, const struct nft_caps *caps,
 	if ((b = batch_new(h->seq)) == NULL || (h->nl = sock_open()) == NULL)
 		goto fail_sys;
 	for (int f = 0; f < h->nfamily; f++)
-		if (table_build(b, h->family[f], flags, conf, qk) < 0)
+		if (nft_table_build(b, h->family[f], flags, conf, qk) < 0)
 			goto fail_sys;
 	if (batch_send(b, h->nl, 1) < 0 || batch_first_err(b) >= 0) {
 		saved = install_report(b);
@@ -1474,7 +1474,7 @@ int nft_remove(struct nft_handle *h)
 	if ((b = batch_new(h->seq)) == NULL)
 		goto fail;
 	for (int f = 0; f < h->nfamily; f++)
-		if (table_del(b, h->family[f], NFT_TABLE_NAME) < 0)
+		if (nft_table_del(b, h->family[f], NFT_TABLE_NAME) < 0)
 			goto fail;
 	if (batch_send(b, h->nl, 1) < 0)
 		goto fail;
@@ -1622,7 +1622,7 @@ int nft_render(const struct nft_conf *conf, FILE *fp)
 {
 	uint32_t n = conf->queue_total > 1 ? conf->queue_total : 1;
 
-	if (conf_check(conf) < 0)
+	if (nft_conf_check(conf) < 0)
 		return -1;
 	fprintf(fp, "table inet %s {\n", NFT_TABLE_NAME);
 	if (conf->guard)

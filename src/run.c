@@ -30,13 +30,14 @@
 
 #include <linux/netfilter.h>
 
-#include "analyze.h"	/* enum exit_status */
+#include "clk.h"
 #include "conf.h"
 #include "ct.h"
 #include "ctl.h"
 #include "engine.h"
 #include "evpcap.h"
 #include "enforce.h"
+#include "exitcode.h"
 #include "log.h"
 #include "nfq.h"
 #include "nft.h"
@@ -54,8 +55,6 @@
 #define LOG_READS_PER_BATCH 64	/* NFLOG batches read before a queue batch */
 #define LOG_BUF_FACTOR	8	/* NFLOG socket buffer, in queue lengths */
 #define LOG_LENGTH_MAX	65536	/* ... at most (32 MiB) */
-#define EXIT_NOOUTPUT	3
-#define EXIT_SETUP	4
 
 struct worker_counts {
 	struct stats_queue	s;		/* stats.h */
@@ -90,7 +89,7 @@ struct run {
 	const char		*conf_path;
 	const struct override	*ov;		/* command line, over the file */
 	int			 nov;
-	/* The policy the workers use; SIGHUP swaps it (policy_publish()). */
+	/* The policy the workers use; SIGHUP swaps it (run_policy_publish()). */
 	struct policy		*pol, *pol_old;
 	uint64_t		 pol_gen;
 	int			 verbose, daemonize, check_only;
@@ -163,14 +162,6 @@ static int rules_install(const struct conf *c)
 	return 0;
 }
 
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
 static uint64_t run_guard_fails;	/* __atomic_* only */
 
 /* enforce.h's guard: RSTs like e dropped in the kernel for ms. */
@@ -189,14 +180,14 @@ static int run_guard(void *arg, const struct rst_event *e, uint32_t ms)
 	k.sport = e->p.sport;
 	k.dport = e->p.dport;
 	k.ttl = e->p.ttl;	/* as it arrived: the guard sees it before routing */
-	t0 = now_us();
+	t0 = clk_real_us();
 	if (nft_guard_add(&run_nft, &k, ms) == 0) {
 		log_info("guard: RSTs %s port %u > %s port %u with ttl %u dropped "
 			 "in the kernel for %.1f s (%" PRIu64 " us after the RST came, "
 			 "%" PRIu64 " us to add)",
 			 rst_addr(e->p.family, e->p.src, src), e->p.sport,
 			 rst_addr(e->p.family, e->p.dst, dst), e->p.dport, e->p.ttl,
-			 ms / 1e3, now_us() - e->ts_us, now_us() - t0);
+			 ms / 1e3, clk_real_us() - e->ts_us, clk_real_us() - t0);
 		return 0;
 	}
 	/* Said for the first failure and every 1024th: an attack can flood. */
@@ -221,7 +212,6 @@ static void rules_quiesce(void)
 	if (run_nft_installed)
 		(void)nft_quiesce(&run_nft);
 }
-/* ---- end of STUB ------------------------------------------------------ */
 
 
 /* The event also goes to syslog, as one short line. */
@@ -417,7 +407,7 @@ static void worker_tick(struct worker *w)
 
 	if (read(w->tfd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
 		log_warn("queue %u: timer", w->qnum);
-	engine_tick(w->eng, now_us());
+	engine_tick(w->eng, clk_real_us());
 	run_flush(w->run);
 	worker_snapshot(w);
 	if (w->idx == 0)
@@ -464,9 +454,9 @@ static int worker_drain(struct worker *w)
 
 static void counters_print(struct run *r);
 static void counters_render(FILE *fp, enum stats_format fmt, void *arg);
-static void output_reopen(struct run *r);
+static void run_output_reopen(struct run *r);
 static void run_reload(struct run *r);
-static void policy_reap(struct run *r);
+static void run_policy_reap(struct run *r);
 
 /* Take up the newest policy, if the main thread published one. */
 static void worker_policy(struct worker *w)
@@ -508,7 +498,7 @@ static int worker_loop(struct worker *w, int is_main)
 				run_reload(w->run);
 				notify_ready("reloaded");
 			}
-			policy_reap(w->run);
+			run_policy_reap(w->run);
 			if (run_dump) {
 				run_dump = 0;
 				counters_print(w->run);
@@ -582,7 +572,7 @@ static int worker_open(struct run *r, struct worker *w, int idx)
 		ec.max_flows = 1024;
 	ec.hold_us = r->conf.hold_us;
 	if (getrandom(&ec.seed, sizeof(ec.seed), 0) != sizeof(ec.seed))
-		ec.seed ^= (uint64_t)now_us() * 0x9e3779b97f4a7c15ULL;
+		ec.seed ^= (uint64_t)clk_real_us() * 0x9e3779b97f4a7c15ULL;
 	w->eng = engine_new(&ec, run_emit, w);
 	if (w->eng == NULL) {
 		log_warn("queue %u: cannot allocate tables for %u flows", w->qnum,
@@ -681,7 +671,7 @@ static void workers_stop(struct run *r)
  * (the first queue's fresh when the caller is the main thread): for the
  * SIGUSR1 counters and any stats export.
  */
-static void policy_stats(struct run *r, struct enforce_stats *sum, int fresh)
+static void run_policy_stats(struct run *r, struct enforce_stats *sum, int fresh)
 {
 	struct worker_counts wc;
 	int i;
@@ -743,12 +733,11 @@ static void run_stats(struct run *r, struct stats *s)
 static void counters_render(FILE *fp, enum stats_format fmt, void *arg)
 {
 	struct run *r = arg;
-	struct enforce_stats st;
 	struct stats s;
 
-	policy_stats(r, &st, 1);
-	enforce_stats_write(fp, r->pol, &st, fmt == STATS_PROMETHEUS);
 	run_stats(r, &s);
+	s.pol = r->pol;			/* the policy's counters first */
+	run_policy_stats(r, &s.policy, 1);
 	stats_write(fp, &s, fmt);	/* its "flows" line last, as scripts expect */
 }
 
@@ -770,7 +759,7 @@ static void counters_print(struct run *r)
 }
 
 /* Open (or reopen, after SIGHUP) the event file. */
-static int output_open(struct run *r)
+static int run_output_open(struct run *r)
 {
 	const char *path = r->conf.json_file;
 	FILE *fp;
@@ -790,7 +779,7 @@ static int output_open(struct run *r)
 	return 0;
 }
 
-static void output_reopen(struct run *r)
+static void run_output_reopen(struct run *r)
 {
 	const char *path = r->conf.json_file;
 	FILE *fp;
@@ -935,16 +924,16 @@ static int run_configure(struct run *r, struct conf *c)
 /*
  * Hand the workers a new policy: each takes it up at its next wakeup
  * (worker_policy(); the tick wakes them every TICK_US), and the old one
- * is freed once all have (policy_reap()).  Main thread only.
+ * is freed once all have (run_policy_reap()).  Main thread only.
  */
-static int policy_publish(struct run *r, const struct policy *pol)
+static int run_policy_publish(struct run *r, const struct policy *pol)
 {
 	struct policy *p;
 	int i;
 
 	/* One swap at a time: the one before must be taken up by all. */
 	for (i = 0; r->pol_old != NULL && i < 100; i++) {
-		policy_reap(r);
+		run_policy_reap(r);
 		if (r->pol_old != NULL)
 			usleep(TICK_US / 10);
 	}
@@ -962,11 +951,11 @@ static int policy_publish(struct run *r, const struct policy *pol)
 	__atomic_store_n(&r->pol_gen, r->pol_gen + 1, __ATOMIC_RELEASE);
 	if (r->nw > 0)
 		worker_policy(&r->w[0]);	/* the main thread's own */
-	policy_reap(r);
+	run_policy_reap(r);
 	return 0;
 }
 
-static void policy_reap(struct run *r)
+static void run_policy_reap(struct run *r)
 {
 	int i;
 
@@ -996,7 +985,7 @@ static void run_reload(struct run *r)
 
 	if (c == NULL) {
 		log_warn("reload");
-		output_reopen(r);
+		run_output_reopen(r);
 		return;
 	}
 	errors = run_configure(r, c);
@@ -1004,11 +993,11 @@ static void run_reload(struct run *r)
 		log_warnx("%s: %d error%s; still running the configuration read "
 			  "before", path, errors, errors == 1 ? "" : "s");
 		free(c);
-		output_reopen(r);
+		run_output_reopen(r);
 		return;
 	}
 	conf_report_restart(path, &r->conf, c);
-	if (policy_publish(r, &c->policy) == 0)
+	if (run_policy_publish(r, &c->policy) == 0)
 		r->conf.policy = c->policy;
 	memcpy(r->conf.json_file, c->json_file, sizeof(c->json_file));
 	if (r->conf.syslog != c->syslog) {
@@ -1016,7 +1005,7 @@ static void run_reload(struct run *r)
 		log_init(r->verbose, r->conf.syslog || r->daemonize);
 	}
 	free(c);
-	output_reopen(r);
+	run_output_reopen(r);
 	log_warnx("%s: reloaded: policy %s, %u rule%s", path,
 		  policy_mode_names[r->conf.policy.mode], r->conf.policy.nrules,
 		  r->conf.policy.nrules == 1 ? "" : "s");
@@ -1092,9 +1081,9 @@ int run_main(int argc, char **argv)
 	log_init(r.verbose, r.conf.syslog || r.daemonize);
 	signals_install();
 	notify_init();
-	r.start_time = now_us() / 1000000;
+	r.start_time = clk_real_us() / 1000000;
 
-	if (output_open(&r) < 0)
+	if (run_output_open(&r) < 0)
 		return EXIT_NOOUTPUT;
 	/* While we may still make its directory and give it to our user. */
 	if (strcmp(r.conf.control_socket, "none") != 0 &&
@@ -1106,7 +1095,7 @@ int run_main(int argc, char **argv)
 		run_teardown(&r);
 		return EXIT_NOOUTPUT;
 	}
-	if (policy_publish(&r, &r.conf.policy) < 0) {
+	if (run_policy_publish(&r, &r.conf.policy) < 0) {
 		run_teardown(&r);
 		return EXIT_SETUP;
 	}
