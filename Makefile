@@ -51,7 +51,9 @@ ADAPT	= src/pcapin.o src/output.o src/sha1.o src/log.o src/analyze.o \
 EVIDENCE = src/evring.o src/pcapng.o src/evpcap.o
 # Operations: counters, control socket, sd_notify, privilege drop.
 OPS	= src/stats.o src/ctl.o src/notify.o src/priv.o
-OBJS	= $(CORE) $(ADAPT) $(OPS) src/main.o
+# Locating the injector: the prober, its command, the daemon's thread.
+LOCATE	= src/locate.o src/locate_cmd.o src/locator.o
+OBJS	= $(CORE) $(ADAPT) $(OPS) $(LOCATE) src/main.o
 
 UNIT	= tests/unit/test_pkt tests/unit/test_flow tests/unit/test_classify \
 	  tests/unit/test_engine tests/unit/test_output tests/unit/test_ct \
@@ -65,7 +67,8 @@ all: rstaudit
 rstaudit: $(OBJS)
 	$(CC) $(LDFLAGS) -pthread -o $@ $(OBJS) $(PC_LIBS)
 
-src/pcapin.o src/analyze.o src/nft.o src/nfq.o src/ct.o src/enforce.o src/run.o: \
+src/pcapin.o src/analyze.o src/nft.o src/nfq.o src/ct.o src/enforce.o src/run.o \
+	$(LOCATE): \
 	CFLAGS += $(PC_CFLAGS)
 
 # Objects remember the flags they were built with: switching SANITIZE

