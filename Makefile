@@ -116,7 +116,13 @@ check: deps all $(UNIT)
 	@sh tests/live/evidence.sh
 	@sh tests/conf_check.sh
 	@sh tests/live/enforce.sh
+	@sh tests/locate/run.sh
 	@echo "make check: all suites passed"
+
+# The injector locator on its chain lab (root): tests/locate/run.sh.
+.PHONY: check-locate
+check-locate: deps all
+	@sh tests/locate/run.sh
 
 unit: all $(UNIT)
 	@sh tests/run-unit.sh $(UNIT)

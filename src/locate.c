@@ -453,6 +453,10 @@ int locate_run(const struct locate_conf *c, struct locate_result *r)
 	unsigned k, max = c->max_ttl;
 
 	memset(r, 0, sizeof(*r));
+	if (c->payload_len == 0) {
+		errno = EINVAL;
+		return -1;
+	}
 	if (max == 0 || max > LOCATE_MAX_TTL)
 		max = LOCATE_MAX_TTL;
 	if (!c->no_raw)

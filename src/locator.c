@@ -164,12 +164,12 @@ int locator_event(struct locator *l, struct evring *ring,
 	if ((err = offer_check(l, e)) != 0)
 		goto out;
 	q = &l->q[(l->head + l->n) % LOCATOR_QUEUE];
+	request_fill(l, e, q);
 	if (trigger_find(ring, e, q) < 0) {
 		l->st.no_trigger++;
 		err = ENOENT;
 		goto out;
 	}
-	request_fill(l, e, q);
 	l->n++;
 	l->st.queued++;
 	pthread_cond_signal(&l->cv);
@@ -247,6 +247,14 @@ void locator_stop(struct locator *l)
 	pthread_cond_signal(&l->cv);
 	pthread_mutex_unlock(&l->mu);
 	pthread_join(l->thread, NULL);
+	log_info("locate: %llu offered, %llu run (%llu found), turned away: "
+		 "%llu by locate_interval, %llu by locate_budget, %llu with "
+		 "no trigger, %llu queue full", (unsigned long long)l->st.offered,
+		 (unsigned long long)l->st.done, (unsigned long long)l->st.found,
+		 (unsigned long long)l->st.limited_dest,
+		 (unsigned long long)l->st.limited_budget,
+		 (unsigned long long)l->st.no_trigger,
+		 (unsigned long long)l->st.queue_full);
 	pthread_mutex_destroy(&l->mu);
 	pthread_cond_destroy(&l->cv);
 	free(l);

@@ -29,7 +29,9 @@ loc_routers() { seq 1 "$LOC_ROUTERS" | sed 's/^/r/'; }
 
 # loc_link_addr LINK SIDE FAMILY: the address of SIDE (1 left, 2 right).
 loc_link_addr() {
-	if [ "$3" = 4 ]; then echo "10.14.$1.$2"; else echo "fd14:$1::$2"; fi
+	if [ "$3" = 4 ]; then echo "10.14.$1.$2"
+	elif [ "$1" = 0 ]; then echo "fd14::$2"	# as inet_ntop writes it
+	else echo "fd14:$1::$2"; fi
 }
 loc_router_addr() { loc_link_addr $(($1 - 1)) 2 "$2"; }
 loc_server_addr() { loc_link_addr "$LOC_ROUTERS" 2 "$1"; }
