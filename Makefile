@@ -119,6 +119,14 @@ check: deps all $(UNIT)
 	@sh tests/locate/run.sh
 	@echo "make check: all suites passed"
 
+# locate_decide() and hop_estimate() on recorded probes (locate.o: libpcap).
+# (check and unit read UNIT in their recipes; their prerequisites were
+# expanded above, hence the extra prerequisite lines.)
+UNIT	+= tests/unit/test_locate
+check unit: tests/unit/test_locate
+tests/unit/test_locate: tests/unit/test_locate.c tests/unit/t.h src/locate.o src/pkt.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< src/locate.o src/pkt.o -lpcap
+
 # The injector locator on its chain lab (root): tests/locate/run.sh.
 .PHONY: check-locate
 check-locate: deps all
