@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -136,8 +137,6 @@ static int offer_check(struct locator *l, const struct rst_event *e)
 {
 	uint64_t now = mono_us();
 
-	if (e->v.origin != ORIGIN_MIDDLEBOX)
-		return EINVAL;
 	l->st.offered++;
 	if (l->n == LOCATOR_QUEUE) {
 		l->st.queue_full++;
@@ -160,6 +159,10 @@ int locator_event(struct locator *l, struct evring *ring,
 	struct locate_request *q;
 	int err;
 
+	if (e->v.origin != ORIGIN_MIDDLEBOX) {	/* most events: no lock */
+		errno = EINVAL;
+		return -1;
+	}
 	pthread_mutex_lock(&l->mu);
 	if ((err = offer_check(l, e)) != 0)
 		goto out;
@@ -210,6 +213,7 @@ struct locator *locator_start(const struct locator_conf *c,
 			      locator_emit_fn emit, void *arg)
 {
 	struct locator *l = calloc(1, sizeof(*l));
+	sigset_t all, old;
 	int err;
 
 	if (l == NULL)
@@ -221,7 +225,12 @@ struct locator *locator_start(const struct locator_conf *c,
 	l->tokens_at = mono_us();
 	pthread_mutex_init(&l->mu, NULL);
 	pthread_cond_init(&l->cv, NULL);
-	if ((err = pthread_create(&l->thread, NULL, locator_thread, l)) != 0) {
+	/* Signals stay with the main thread, whose poll() they must wake. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = pthread_create(&l->thread, NULL, locator_thread, l);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err != 0) {
 		pthread_mutex_destroy(&l->mu);
 		pthread_cond_destroy(&l->cv);
 		free(l);

@@ -18,7 +18,7 @@ LOC_DIR=$(pwd)/tests/locate
 OUT=tests/out/locate
 PY=/usr/bin/python3
 TRIGGER="FORBIDDEN /page"
-mkdir -p "$OUT"
+rm -rf "$OUT" && mkdir -p "$OUT"
 lab_trap
 
 [ -x ./rstaudit ] || { fail "no ./rstaudit: run make"; finish; }
@@ -138,4 +138,7 @@ for fam in 4 6; do
 done
 
 . tests/locate/daemon.sh
+# make SANITIZE=1 check: a report on stderr is a failure, exit 0 or not.
+check "no sanitizer report from rstaudit locate or the daemon" \
+	sh -c "! grep -l 'runtime error\|Sanitizer' $OUT/*.err $OUT/daemon.log"
 finish
