@@ -53,6 +53,8 @@ EVIDENCE = src/evring.o src/pcapng.o src/evpcap.o
 OPS	= src/stats.o src/ctl.o src/notify.o src/priv.o
 # Locating the injector: the prober, its command, the daemon's thread.
 LOCATE	= src/locate.o src/locate_cmd.o src/locator.o
+# ... and, passively, the RST's delay against the round trip (pure core).
+CORE	+= src/rstdelay.o
 OBJS	= $(CORE) $(ADAPT) $(OPS) $(LOCATE) src/main.o
 
 UNIT	= tests/unit/test_pkt tests/unit/test_flow tests/unit/test_classify \
@@ -124,8 +126,10 @@ check: deps all $(UNIT)
 # expanded above, hence the extra prerequisite lines.)
 UNIT	+= tests/unit/test_locate
 check unit: tests/unit/test_locate
-tests/unit/test_locate: tests/unit/test_locate.c tests/unit/t.h src/locate.o src/pkt.o
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< src/locate.o src/pkt.o -lpcap
+tests/unit/test_locate: tests/unit/test_locate.c tests/unit/t.h src/locate.o \
+		src/pkt.o src/rstdelay.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< src/locate.o src/pkt.o \
+		src/rstdelay.o -lpcap
 
 # The injector locator on its chain lab (root): tests/locate/run.sh.
 .PHONY: check-locate

@@ -211,6 +211,15 @@ static void json_injector_hop(FILE *fp, const struct rst_event *e)
 	fprintf(fp, ",\"injector_hops\":[%d,%d]", h.lo, h.hi);
 }
 
+/* The RST's delay after its trigger, against the round trip (rstdelay.h). */
+static void json_delay(FILE *fp, const struct rst_event *e)
+{
+	if (!e->delay.valid)
+		return;
+	fprintf(fp, ",\"rst_delay_ms\":%.3f,\"sender_rtt_ms\":%.3f",
+		e->delay.delay_us / 1e3, e->delay.rtt_us / 1e3);
+}
+
 static void output_json(struct output *o, const struct rst_event *e)
 {
 	const struct pkt *p = &e->p;
@@ -237,6 +246,7 @@ static void output_json(struct output *o, const struct rst_event *e)
 	if (e->v.expected_hops >= 0)
 		fprintf(fp, ",\"expected_hops\":%d", e->v.expected_hops);
 	json_injector_hop(fp, e);
+	json_delay(fp, e);
 	fprintf(fp, ",\"community_id\":\"%s\"", output_community_id(p, cid));
 	if (o->file) {
 		fprintf(fp, ",\"frame\":%llu,\"file\":", (unsigned long long)e->frame);

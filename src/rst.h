@@ -15,6 +15,7 @@
 #include "flow.h"
 #include "host.h"
 #include "pkt.h"
+#include "rstdelay.h"
 
 enum origin {
 	ORIGIN_UNKNOWN,
@@ -173,6 +174,8 @@ struct rst_event {
 	uint8_t after_in_seq;	/* in the sender's sequence space */
 	uint32_t burst;		/* RSTs in this burst, this one included */
 	uint32_t burst_seq_lo, burst_seq_hi;
+	/* Its delay after the trigger, and the round trip (rstdelay.h). */
+	struct rst_delay delay;
 
 	/* The claimed sender's host baseline, at release. */
 	struct host_base host;

@@ -6,6 +6,7 @@
 #include "t.h"
 #include "hopest.h"
 #include "locate.h"
+#include "rstdelay.h"
 
 /* k = 1..n time exceeded from 10.0.k.1; RSTs from k = rst_from on. */
 static void chain(struct locate_result *r, unsigned n, unsigned rst_from,
@@ -135,8 +136,46 @@ static void test_hop_estimate(void)
 	CHECK(!h.valid);
 }
 
+static void rd_pkt(struct rstdelay *d, int side, uint8_t flags,
+		   uint32_t len, uint64_t ts, struct rst_delay *out)
+{
+	struct pkt p;
+
+	memset(&p, 0, sizeof(p));
+	p.flags = flags;
+	p.payload_len = len;
+	rstdelay_packet(d, 42, side, &p, ts, out);
+}
+
+static void test_rst_delay(void)
+{
+	struct rstdelay *d = rstdelay_new();
+	struct rst_delay out;
+
+	CHECK(d != NULL);
+	rd_pkt(d, 1, TH_RST, 0, 10, &out);	/* no handshake in view */
+	CHECK(!out.valid);
+	rd_pkt(d, 0, TH_SYN, 0, 1000, NULL);
+	rd_pkt(d, 1, TH_SYN | TH_ACK, 0, 1100, NULL);	/* 100 us to side 1 */
+	rd_pkt(d, 0, TH_ACK, 0, 1150, NULL);		/* 50 us to side 0 */
+	rd_pkt(d, 0, TH_ACK | TH_PSH, 20, 2000, NULL);	/* the trigger */
+	rd_pkt(d, 1, TH_RST | TH_ACK, 0, 2030, &out);	/* sooner than 100 */
+	CHECK(out.valid);
+	CHECK_EQ(out.delay_us, 30);
+	CHECK_EQ(out.rtt_us, 100);
+	rd_pkt(d, 0, TH_RST, 0, 2500, &out);	/* side 1 never sent data */
+	CHECK(!out.valid);
+	rd_pkt(d, 1, TH_ACK, 5, 3000, NULL);
+	rd_pkt(d, 0, TH_RST, 0, 3080, &out);
+	CHECK(out.valid);
+	CHECK_EQ(out.delay_us, 80);
+	CHECK_EQ(out.rtt_us, 50);
+	rstdelay_free(d);
+}
+
 int main(void)
 {
+	T_RUN(test_rst_delay);
 	T_RUN(test_fixed_in_path);
 	T_RUN(test_copied_on_path);
 	T_RUN(test_hop_one);
