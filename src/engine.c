@@ -273,6 +273,7 @@ uint64_t engine_prefetch(const struct engine *eng, const struct pkt *p)
 	uint64_t key = flow_key(p, flow_sender_side(p), eng->conf.seed);
 
 	tab_prefetch(&eng->flows, key);
+	rstdelay_prefetch(eng->rd, key);
 	return key;
 }
 

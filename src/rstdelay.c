@@ -32,6 +32,11 @@ void rstdelay_free(struct rstdelay *d)
 	free(d);
 }
 
+void rstdelay_prefetch(const struct rstdelay *d, uint64_t key)
+{
+	__builtin_prefetch(&d->e[key & (RSTDELAY_SLOTS - 1)], 1);
+}
+
 static void handshake(struct rd_entry *r, int side, const struct pkt *p,
 		      uint64_t ts_us)
 {

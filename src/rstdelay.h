@@ -33,6 +33,9 @@ struct rstdelay;
 struct rstdelay	*rstdelay_new(void);	/* NULL, errno */
 void		 rstdelay_free(struct rstdelay *d);
 
+/* Start loading key's entry: a batch of packets hides the cache miss. */
+void		 rstdelay_prefetch(const struct rstdelay *d, uint64_t key);
+
 /*
  * Account packet p of the flow key, sent by side (flow_sender_side());
  * when out is not NULL, p is a RST and out receives its delay.
