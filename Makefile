@@ -54,13 +54,17 @@ ADAPT	= src/pcapin.o src/output.o src/sha1.o src/log.o src/analyze.o \
 EVIDENCE = src/evring.o src/pcapng.o src/evpcap.o
 # Operations: counters, control socket, sd_notify, privilege drop.
 OPS	= src/stats.o src/ctl.o src/notify.o src/priv.o
-OBJS	= $(CORE) $(ADAPT) $(OPS) src/main.o
+# Locating the injector: the prober, its command, the daemon's thread.
+LOCATE	= src/locate.o src/locate_cmd.o src/locator.o
+# ... and, passively, the RST's delay against the round trip (pure core).
+CORE	+= src/rstdelay.o
+OBJS	= $(CORE) $(ADAPT) $(OPS) $(LOCATE) src/main.o
 
 UNIT	= tests/unit/test_pkt tests/unit/test_flow tests/unit/test_classify \
 	  tests/unit/test_engine tests/unit/test_output tests/unit/test_ct \
 	  tests/unit/test_evring tests/unit/test_evpcap tests/unit/test_policy \
 	  tests/unit/test_table tests/unit/test_enforce \
-	  tests/unit/test_stats
+	  tests/unit/test_stats tests/unit/test_locate
 
 CHECKS	= check-unit check-golden check-corpus check-conf \
 	  check-lab check-live check-ops
@@ -73,7 +77,8 @@ all: rstaudit
 rstaudit: $(OBJS)
 	$(CC) $(LDFLAGS) -pthread -o $@ $(OBJS) $(PC_LIBS)
 
-src/pcapin.o src/analyze.o src/nft.o src/nfq.o src/ct.o src/enforce.o src/run.o: \
+src/pcapin.o src/analyze.o src/nft.o src/nfq.o src/ct.o src/enforce.o src/run.o \
+	$(LOCATE): \
 	CFLAGS += $(PC_CFLAGS)
 
 # Objects remember the flags they were built with: switching SANITIZE
@@ -100,6 +105,11 @@ tests/unit/test_enforce: tests/unit/test_enforce.c tests/unit/*.h $(CORE) \
 		src/enforce.o src/nfq.o src/ct.o src/log.o src/stats.o
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CORE) src/enforce.o src/nfq.o \
 		src/ct.o src/log.o src/stats.o $(PC_LIBS)
+# locate_decide() and hop_estimate() on recorded probes (locate.o: libpcap).
+tests/unit/test_locate: tests/unit/test_locate.c tests/unit/t.h src/locate.o \
+		src/pkt.o src/rstdelay.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< src/locate.o src/pkt.o \
+		src/rstdelay.o -lpcap
 # The counters' table, with the policy's families.
 tests/unit/test_stats: tests/unit/test_stats.c tests/unit/t.h $(CORE) src/stats.o
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CORE) src/stats.o
@@ -131,13 +141,13 @@ check:
 	@$(ROOT_DEPS)
 	@$(MAKE) --no-print-directory all $(UNIT) tests/unit/test_route
 	@UNIT='$(UNIT)' sh tests/check.sh unit golden corpus conf lab live ops \
-		verdicts
+		locate verdicts
 
 check-unit check-golden check-corpus check-conf check-verdicts: check-%:
 	@$(ROOT_DEPS)
 	@$(MAKE) --no-print-directory all $(UNIT)
 	@UNIT='$(UNIT)' sh tests/check.sh $*
-check-lab check-live check-ops: check-%: deps
+check-lab check-live check-ops check-locate: check-%: deps
 	@$(MAKE) --no-print-directory all tests/unit/test_route
 	@sh tests/check.sh $*
 

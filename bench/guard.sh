@@ -34,7 +34,7 @@ case $RSTAUDIT in /*) ;; *) RSTAUDIT=$(pwd)/$RSTAUDIT ;; esac
 lab_trap
 [ -n "${BENCH_KEEP:-}" ] && LAB_KEEP=1
 lab_up || exit 1
-cc -O2 -o "$LAB_TMP/inject" tests/lab/inject.c || exit 1
+cc -O2 -Isrc -o "$LAB_TMP/inject" tests/lab/inject.c || exit 1
 lab_spawn server mix "$LAB_PY" "$LAB_DIR/mix.py" serve --port 7600 &&
 	lab_wait_log mix '^ready' || exit 1
 lab_in client nft -f - <<'EOF' || exit 1

@@ -54,6 +54,11 @@ static const struct conf_key conf_keys[] = {
 	{ "suspect_max",	T_UINT,    F(policy.suspect_max), 0, POLICY_SUSPECT_MAX },
 	{ "ct_restore",		T_BOOL,    F(policy.ct_restore), 0, 0 },
 	{ "guard_timeout",	T_SECONDS, F(policy.guard_us),	0, 3600 },
+	/* Locating injectors by active probes (locator.h); off by default. */
+	{ "locate",		T_BOOL,    F(locate),		0, 0 },
+	{ "locate_interval",	T_UINT,    F(locate_interval),	1, 86400 * 7 },
+	{ "locate_budget",	T_UINT,    F(locate_budget),	1, 100000 },
+	{ "locate_max_ttl",	T_UINT,    F(locate_max_ttl),	1, 64 },
 };
 #define NKEYS	(sizeof(conf_keys) / sizeof(conf_keys[0]))
 
@@ -75,6 +80,9 @@ void conf_default(struct conf *c)
 	c->evidence_files = 10;
 	c->evidence_packets = 1u << 16;
 	policy_default(&c->policy);
+	c->locate_interval = 3600;
+	c->locate_budget = 20;
+	c->locate_max_ttl = 30;
 }
 
 /* The keys SIGHUP applies (rule lines too); the others need a restart. */

@@ -19,6 +19,7 @@
 struct engine {
 	struct engine_conf conf;
 	struct tab flows, hosts;
+	struct rstdelay *rd;	/* the RST's delay against the round trip */
 	struct rst_event *held;	/* ring of conf.max_held */
 	uint32_t held_mask;
 	uint32_t head, next;	/* serials: oldest held, next to assign */
@@ -59,7 +60,8 @@ struct engine *engine_new(const struct engine_conf *c, engine_emit_fn emit,
 	eng->held = calloc(n, sizeof(*eng->held));
 	if (eng->held == NULL ||
 	    tab_init(&eng->flows, sizeof(struct flow), c->max_flows) < 0 ||
-	    tab_init(&eng->hosts, sizeof(struct host), c->max_hosts) < 0) {
+	    tab_init(&eng->hosts, sizeof(struct host), c->max_hosts) < 0 ||
+	    (eng->rd = rstdelay_new()) == NULL) {
 		int saved = errno;
 
 		engine_free(eng);
@@ -75,6 +77,7 @@ void engine_free(struct engine *eng)
 		return;
 	tab_free(&eng->flows);
 	tab_free(&eng->hosts);
+	rstdelay_free(eng->rd);
 	free(eng->held);
 	free(eng);
 }
@@ -374,6 +377,7 @@ uint64_t engine_prefetch(const struct engine *eng, const struct pkt *p)
 	uint64_t key = flow_key(p, flow_sender_side(p), eng->conf.seed);
 
 	tab_prefetch(&eng->flows, key);
+	rstdelay_prefetch(eng->rd, key);
 	return key;
 }
 
@@ -411,6 +415,7 @@ struct rst_event *engine_packet_key(struct engine *eng, const struct pkt *p,
 		e = held_new(eng, f, side, created, p, ts_us, frame);
 	else if (!(s->f & SIDE_SEEN) || s->ttl != p->ttl)
 		host_learn(eng, p);
+	rstdelay_packet(eng->rd, key, side, p, ts_us, e ? &e->delay : NULL);
 	/* host_learn() does not move flows: f is still good. */
 	flow_update(s, p);
 	engine_sweep(eng);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "hopest.h"
 #include "output.h"
 #include "policy.h"
 #include "sha1.h"
@@ -202,6 +203,30 @@ static void text_policy(FILE *fp, const struct rst_policy *pp)
 			pp->seen_pkts, pp->changed ? ", changed the decision" : "");
 }
 
+/* Where a middlebox's RST was made, from here (hopest.h). */
+static void json_injector_hop(FILE *fp, const struct rst_event *e)
+{
+	struct hop_estimate h;
+
+	hop_estimate(e, &h);
+	if (!h.valid)
+		return;
+	if (h.hop > 0)
+		fprintf(fp, ",\"injector_hop\":%d", h.hop);
+	else
+		fputs(",\"injector_hop\":null", fp);
+	fprintf(fp, ",\"injector_hops\":[%d,%d]", h.lo, h.hi);
+}
+
+/* The RST's delay after its trigger, against the round trip (rstdelay.h). */
+static void json_delay(FILE *fp, const struct rst_event *e)
+{
+	if (!e->delay.valid)
+		return;
+	fprintf(fp, ",\"rst_delay_ms\":%.3f,\"sender_rtt_ms\":%.3f",
+		e->delay.delay_us / 1e3, e->delay.rtt_us / 1e3);
+}
+
 static void output_json(struct output *o, const struct rst_event *e)
 {
 	const struct pkt *p = &e->p;
@@ -227,6 +252,8 @@ static void output_json(struct output *o, const struct rst_event *e)
 		fprintf(fp, ",\"hops\":%d", e->v.hops);
 	if (e->v.expected_hops >= 0)
 		fprintf(fp, ",\"expected_hops\":%d", e->v.expected_hops);
+	json_injector_hop(fp, e);
+	json_delay(fp, e);
 	fprintf(fp, ",\"community_id\":\"%s\"", output_community_id(p, cid));
 	if (o->file) {
 		fprintf(fp, ",\"frame\":%llu,\"file\":", (unsigned long long)e->frame);

@@ -15,6 +15,7 @@
 #include "flow.h"
 #include "host.h"
 #include "pkt.h"
+#include "rstdelay.h"
 
 enum origin {
 	ORIGIN_UNKNOWN,
@@ -206,6 +207,8 @@ struct rst_event {
 	uint32_t below_data;
 	uint64_t below_us;	/* delay of the first */
 	uint8_t burst_raced;	/* a fellow of its burst is raced (race_*) */
+	/* Its delay after the trigger, and the round trip (rstdelay.h). */
+	struct rst_delay delay;
 
 	/* The claimed sender's host baseline, at release. */
 	struct host_base host;

@@ -38,6 +38,8 @@
 #include "evpcap.h"
 #include "enforce.h"
 #include "exitcode.h"
+#include "locate.h"
+#include "locator.h"
 #include "log.h"
 #include "nfq.h"
 #include "nft.h"
@@ -103,6 +105,7 @@ struct run {
 	uid_t			 uid;		/* conf.user's, or (uid_t)-1 */
 	gid_t			 gid;
 	uint64_t		 start_time;	/* seconds since the epoch */
+	struct locator		*loc;		/* locate yes, or NULL */
 };
 
 static volatile sig_atomic_t run_quit, run_reopen, run_dump;
@@ -240,6 +243,20 @@ static void run_emit(struct rst_event *e, void *arg)
 	output_event(&r->out, e);	/* written out by the next tick */
 	if (r->conf.syslog)
 		event_syslog(e);
+	pthread_mutex_unlock(&r->out_mu);
+	if (r->loc != NULL)	/* queued for the locator thread, if middlebox */
+		locator_event(r->loc, w->ring, e);
+}
+
+/* The locator thread's follow-up event, linked by community_id. */
+static void run_located(const struct locate_request *q,
+			const struct locate_result *res, void *arg)
+{
+	struct run *r = arg;
+
+	pthread_mutex_lock(&r->out_mu);
+	locate_print(r->out.fp, q->lc.family, q->lc.dst, q->lc.port, res,
+		     r->out.fmt == OUT_JSON, q->link);
 	pthread_mutex_unlock(&r->out_mu);
 }
 
@@ -579,7 +596,7 @@ static int worker_open(struct run *r, struct worker *w, int idx)
 			 ec.max_flows);
 		return -1;
 	}
-	if (r->ev != NULL &&
+	if ((r->ev != NULL || r->conf.locate) &&	/* locate: the trigger */
 	    (w->ring = evring_new(r->conf.evidence_packets)) == NULL) {
 		log_warn("queue %u: cannot allocate %u evidence packets", w->qnum,
 			 r->conf.evidence_packets);
@@ -1030,6 +1047,7 @@ static void run_teardown(struct run *r)
 {
 	int i;
 
+	locator_stop(r->loc);
 	for (i = 0; i < r->nw; i++)
 		worker_close(&r->w[i]);
 	free(r->w);
@@ -1144,6 +1162,11 @@ int run_main(int argc, char **argv)
 		run_teardown(&r);
 		return EXIT_SETUP;
 	}
+	if (r.conf.locate && (r.loc = locator_start(&(struct locator_conf){
+		.interval_s = r.conf.locate_interval,
+		.budget = r.conf.locate_budget,
+		.max_ttl = r.conf.locate_max_ttl }, run_located, &r)) == NULL)
+		log_warn("locate: no thread; not locating");
 	if (workers_start(&r) < 0) {
 		rc = EXIT_SETUP;
 	} else {

@@ -5,7 +5,7 @@
 # Exits 1 when any suite failed (or printed no summary), else 0.
 #
 #   unit golden corpus conf     need no root
-#   lab live ops                need root (tests/deps.sh runs first)
+#   lab live ops locate         need root (tests/deps.sh runs first)
 #   verdicts                    no root; last, so that the lab's and the
 #                               daemon's output of this run count
 #
@@ -27,12 +27,13 @@ group_suites() {
 			tests/live/enforce.sh tests/live/observer.sh \
 			tests/live/route.sh ;;
 	ops)	printf '%s\n' tests/ops/live.sh tests/ops/install.sh ;;
+	locate)	echo "tests/locate/run.sh" ;;
 	verdicts) echo "tests/verdicts.sh" ;;
 	*)	echo "check: no suite group '$1'" >&2; return 1 ;;
 	esac
 }
 
-needs_root() { case $1 in lab|live|ops) return 0 ;; esac; return 1; }
+needs_root() { case $1 in lab|live|ops|locate) return 0 ;; esac; return 1; }
 
 TABLE=$(mktemp "${TMPDIR:-/tmp}/rstaudit-check.XXXXXX") || exit 1
 OUT=$(mktemp "${TMPDIR:-/tmp}/rstaudit-suite.XXXXXX") || exit 1

@@ -1,7 +1,7 @@
 /*
  * inject.c: an on-path TCP reset injector for the rstaudit lab.
  *
- *	inject -i IFACE -k KEYWORD [-cT] [-n COUNT] [-p PORT] [-d DELAY_MS]
+ *	inject -i IFACE -k KEYWORD [-cRT] [-n COUNT] [-p PORT] [-d DELAY_MS]
  *	    [-t SECONDS]
  *
  * Sniffs the packets arriving on IFACE with an AF_PACKET socket (it never
@@ -15,6 +15,8 @@
  *    trigger, no options; with -n COUNT, a flood of COUNT of them, as fast
  *    as the raw socket takes them, the seqs cycling through those three
  *    (a third of them would take effect);
+ *    (with -R, the TTL is the trigger's own as it arrived, as injectors
+ *    that copy it do: tests/locate);
  *  - to the receiver (the server), claiming to be the client, DELAY_MS
  *    later (default 300), so the server's genuine reply can still reach
  *    the client after the forged RST: the race an analyser can see.
@@ -71,7 +73,8 @@ struct seg {
 	uint32_t	 seq, ack;
 	uint16_t	 win;
 	uint16_t	 ipid;
-	uint8_t		 ttl;		/* 0: FORGED_TTL */
+	uint8_t		 ttl;		/* as received; as sent, for a forged RST
+					 * (0: FORGED_TTL) */
 	size_t		 paylen;
 };
 
@@ -91,7 +94,7 @@ static volatile sig_atomic_t quit;
 static struct pending pending[MAX_PENDING];
 static int npending;
 static int raw4 = -1, raw6 = -1;
-static int client_only, copy_ttl;
+static int client_only, copy_ttl, trigger_ttl;
 static struct ttl_seen ttls[MAX_TTLS];
 static int nttls;
 
@@ -345,12 +348,14 @@ inject(const struct seg *t, double delay)
 		c.ttl = ttl_of(c.family, c.src);
 		c.ipid = sv.ipid = FIXED_IPID;
 	}
-	t0 = now();
+	if (trigger_ttl)
+		c.ttl = t->ttl;
+	t0 = clk_mono_s();
 	for (i = 0; i < burst_count; i++) {
 		c.seq = t->ack + burst_offset[i % BURST];
 		rst_send(&c);
 	}
-	t0 = now() - t0;
+	t0 = clk_mono_s() - t0;
 	fprintf(stderr, "inject: trigger %s seq %u ack %u: %ld RSTs to the "
 	    "client at seq %u +1460 +4380, ttl %u, in %.3f ms (%.0f/s)\n",
 	    seg_name(t, name, sizeof(name)), t->seq, t->ack, burst_count,
@@ -362,6 +367,7 @@ inject(const struct seg *t, double delay)
 	/* To the server, from the client, later. */
 	sv.seq = t->seq + (uint32_t)t->paylen;
 	sv.ack = t->ack;
+	sv.ttl = FORGED_TTL;
 	if (npending == MAX_PENDING) {
 		fprintf(stderr, "inject: too many pending resets; dropped\n");
 		return;
@@ -426,7 +432,7 @@ sniff_open(const char *ifname)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: inject -i IFACE -k KEYWORD [-cT] [-n COUNT] "
+	fprintf(stderr, "usage: inject -i IFACE -k KEYWORD [-cRT] [-n COUNT] "
 	    "[-p PORT] [-d DELAY_MS] [-t SECONDS]\n");
 	exit(2);
 }
@@ -442,10 +448,11 @@ main(int argc, char *argv[])
 	double delay = 0.3, deadline, seconds = 120;
 	int fd, ch;
 
-	while ((ch = getopt(argc, argv, "ci:k:n:p:d:t:T")) != -1) {
+	while ((ch = getopt(argc, argv, "ci:k:n:p:d:t:RT")) != -1) {
 		switch (ch) {
 		case 'c': client_only = 1; break;
 		case 'n': burst_count = strtol(optarg, NULL, 10); break;
+		case 'R': trigger_ttl = 1; break;
 		case 'T': copy_ttl = 1; break;
 		case 'i': ifname = optarg; break;
 		case 'k': keyword = optarg; break;
