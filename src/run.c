@@ -57,6 +57,7 @@
 #define LOG_READS_PER_BATCH 64	/* NFLOG batches read before a queue batch */
 #define LOG_BUF_FACTOR	8	/* NFLOG socket buffer, in queue lengths */
 #define LOG_LENGTH_MAX	65536	/* ... at most (32 MiB) */
+#define DEGRADE_SAY_US	10000000	/* a degradation said at most this often */
 
 struct worker_counts {
 	struct stats_queue	s;		/* stats.h */
@@ -105,6 +106,12 @@ struct run {
 	uid_t			 uid;		/* conf.user's, or (uid_t)-1 */
 	gid_t			 gid;
 	uint64_t		 start_time;	/* seconds since the epoch */
+	/* Degradation, watched by the main thread (run_degrade()). */
+	uint64_t		 deg_total[DEG_MAX];	/* the causes' totals */
+	uint64_t		 deg_last_us[DEG_MAX];	/* when each last grew */
+	uint64_t		 deg_said[DEG_MAX];	/* totals when last said */
+	uint64_t		 deg_said_us;		/* when last said */
+	uint64_t		 deg_checked_us;
 	struct locator		*loc;		/* locate yes, or NULL */
 };
 
@@ -418,6 +425,8 @@ static void worker_snapshot(struct worker *w)
 	pthread_mutex_unlock(&w->snap_mu);
 }
 
+static void run_degrade(struct run *r);
+
 static void worker_tick(struct worker *w)
 {
 	uint64_t expirations;
@@ -427,8 +436,10 @@ static void worker_tick(struct worker *w)
 	engine_tick(w->eng, clk_real_us());
 	run_flush(w->run);
 	worker_snapshot(w);
-	if (w->idx == 0)
+	if (w->idx == 0) {
 		notify_watchdog();	/* the main thread's loop is alive */
+		run_degrade(w->run);
+	}
 }
 
 /*
@@ -747,15 +758,78 @@ static void run_stats(struct run *r, struct stats *s)
 	pthread_mutex_unlock(&r->out_mu);
 }
 
+/* Every counter and the policy's, with the degradation gauges. */
+static void run_stats_all(struct run *r, struct stats *s)
+{
+	uint64_t now = clk_mono_us();
+
+	run_stats(r, s);
+	s->pol = r->pol;		/* the policy's counters first */
+	run_policy_stats(r, &s->policy, 1);
+	for (int c = 0; c < DEG_MAX; c++)
+		s->degraded[c] = r->deg_last_us[c] != 0 &&
+				 now - r->deg_last_us[c] < DEGRADE_WINDOW_US;
+}
+
 static void counters_render(FILE *fp, enum stats_format fmt, void *arg)
 {
 	struct run *r = arg;
 	struct stats s;
 
-	run_stats(r, &s);
-	s.pol = r->pol;			/* the policy's counters first */
-	run_policy_stats(r, &s.policy, 1);
+	run_stats_all(r, &s);
 	stats_write(fp, &s, fmt);	/* its "flows" line last, as scripts expect */
+}
+
+static const char *const degrade_why[DEG_MAX] = {
+	[DEG_FAILED_OPEN] = "packets failed open (a queue was full or the "
+			    "daemon too slow: they passed unaudited, never blocked)",
+	[DEG_ENOBUFS] = "ENOBUFS on a netlink socket (messages lost)",
+	[DEG_NFLOG_LOST] = "NFLOG messages lost (what the engine learns from: "
+			   "weaker verdicts)",
+	[DEG_FLOWS_EVICTED] = "flows evicted for room (their history lost: "
+			      "raise max_flows)",
+	[DEG_EVIDENCE_LOST] = "resets without their evidence file (write errors, "
+			      "or the ring overwrote them)",
+	[DEG_GUARD_REFUSED] = "forgeries the guard refused (its set full): they "
+			      "go through the queue",
+};
+
+/*
+ * Once a second (main thread): has auditing degraded?  Each cause that
+ * grew is remembered (the gauges) and said in the log, with how much
+ * and why, at most every DEGRADE_SAY_US.
+ */
+static void run_degrade(struct run *r)
+{
+	uint64_t tot[DEG_MAX], now = clk_mono_us();
+	char msg[1024];
+	size_t len = 0;
+	struct stats s;
+
+	if (now - r->deg_checked_us < 1000000)
+		return;
+	r->deg_checked_us = now;
+	run_stats(r, &s);
+	run_policy_stats(r, &s.policy, 1);
+	stats_degrade_totals(&s, tot);
+	for (int c = 0; c < DEG_MAX; c++) {
+		if (tot[c] > r->deg_total[c])
+			r->deg_last_us[c] = now;
+		r->deg_total[c] = tot[c];
+	}
+	if (r->deg_said_us != 0 && now - r->deg_said_us < DEGRADE_SAY_US)
+		return;
+	msg[0] = '\0';
+	for (int c = 0; c < DEG_MAX && len < sizeof(msg); c++)
+		if (tot[c] > r->deg_said[c])
+			len += (size_t)snprintf(msg + len, sizeof(msg) - len,
+				"%s%" PRIu64 " %s", len ? "; " : "",
+				tot[c] - r->deg_said[c], degrade_why[c]);
+	if (len == 0)
+		return;
+	log_warnx("auditing degraded: %s", msg);
+	memcpy(r->deg_said, tot, sizeof(tot));
+	r->deg_said_us = now;
 }
 
 /* The counters as text in the log (SIGUSR1, and at exit). */

@@ -26,11 +26,12 @@ enum kind {
 	K_EVIDENCE,	/* uint64_t at off in struct evpcap_stats, when on */
 	K_POLICY,	/* uint64_t at off in struct enforce_stats, with a policy */
 	K_RULE,		/* uint64_t at off in struct enforce_rule_stats, per rule */
+	K_DEGRADED,	/* per degrade_cause, from s->degraded */
 };
 
 /* Where a family goes in the text, in this order ("flows" line last). */
 enum line { L_POLICY, L_RULE, L_UNMATCHED, L_NONE, L_QUEUE, L_LOG,
-	     L_ENGINE, L_CT, L_CAUSE, L_EVIDENCE, L_TOTAL, L_MAX };
+	     L_ENGINE, L_CT, L_CAUSE, L_EVIDENCE, L_DEGRADED, L_TOTAL, L_MAX };
 
 enum type { COUNTER, GAUGE };
 
@@ -191,11 +192,40 @@ static const struct family families[] = {
 	{ "conntrack_marked_total", COUNTER, Q(c.marked), L_TOTAL, "marked",
 	  "RSTs whose connection carries the mark bit the table sets on a RST, so its next packets queue behind it." },
 
+	{ "auditing_degraded", GAUGE, K_DEGRADED, 0, L_DEGRADED, "",
+	  "1 while auditing degraded within the last minute, by cause: packets "
+	  "failed open, ENOBUFS, NFLOG messages lost, flows evicted, evidence "
+	  "lost, forgeries the guard refused." },
 	{ "start_time_seconds", GAUGE, G(start_time), L_NONE, NULL,
 	  "When the daemon started, in seconds since the epoch." },
 };
 
 #define NFAMILIES	(sizeof(families) / sizeof(families[0]))
+
+const char *const degrade_names[DEG_MAX] = {
+	[DEG_FAILED_OPEN] = "failed_open",
+	[DEG_ENOBUFS] = "enobufs",
+	[DEG_NFLOG_LOST] = "nflog_lost",
+	[DEG_FLOWS_EVICTED] = "flows_evicted",
+	[DEG_EVIDENCE_LOST] = "evidence_lost",
+	[DEG_GUARD_REFUSED] = "guard_refused",
+};
+
+void stats_degrade_totals(const struct stats *s, uint64_t tot[DEG_MAX])
+{
+	memset(tot, 0, DEG_MAX * sizeof(tot[0]));
+	for (int i = 0; i < s->nq; i++) {
+		const struct stats_queue *q = &s->q[i];
+
+		tot[DEG_FAILED_OPEN] += q->q.failed_open;
+		tot[DEG_ENOBUFS] += q->q.enobufs + q->log.enobufs;
+		tot[DEG_NFLOG_LOST] += q->log.failed_open;
+		tot[DEG_FLOWS_EVICTED] += q->e.flows_evicted;
+	}
+	if (s->has_evidence)
+		tot[DEG_EVIDENCE_LOST] = s->ev.errors + s->ev.lost;
+	tot[DEG_GUARD_REFUSED] = s->policy.guard_errors;
+}
 
 /* The text's summary lines, and their prefixes. */
 static const char *const line_prefix[L_MAX] = {
@@ -204,6 +234,7 @@ static const char *const line_prefix[L_MAX] = {
 	[L_CT] = "conntrack: ",
 	[L_CAUSE] = "resets by cause: ",
 	[L_EVIDENCE] = "evidence: ",
+	[L_DEGRADED] = "degraded in the last minute: ",
 	[L_TOTAL] = "",
 };
 
@@ -297,6 +328,12 @@ static int family_sample(const struct family *f, const struct stats *s,
 	case K_POLICY:
 	case K_RULE:
 		return policy_sample(f, s, i, labels, len, v);
+	case K_DEGRADED:
+		if (i >= DEG_MAX)
+			return -1;
+		snprintf(labels, len, "cause=\"%s\"", degrade_names[i]);
+		*v = s->degraded[i];
+		return 0;
 	}
 	return -1;
 }
@@ -400,6 +437,12 @@ static void text_line(FILE *fp, const struct stats *s, enum line line, int i)
 		n++;
 		if (f->kind == K_RESETS) {
 			text_resets(fp, s, line);
+			continue;
+		}
+		if (f->kind == K_DEGRADED) {
+			for (int c = 0; c < DEG_MAX; c++)
+				fprintf(fp, "%s%s %" PRIu64, c ? ", " : "",
+					degrade_names[c], s->degraded[c]);
 			continue;
 		}
 		if (line == L_QUEUE || line == L_LOG || line == L_RULE)

@@ -28,6 +28,20 @@
 
 enum stats_format { STATS_TEXT, STATS_PROMETHEUS };
 
+/*
+ * The ways auditing degrades: packets that passed unaudited (failed
+ * open), netlink buffers that overflowed, learnt packets lost, flows
+ * evicted for room, evidence not written, forgeries the guard refused.
+ */
+enum degrade_cause {
+	DEG_FAILED_OPEN, DEG_ENOBUFS, DEG_NFLOG_LOST, DEG_FLOWS_EVICTED,
+	DEG_EVIDENCE_LOST, DEG_GUARD_REFUSED, DEG_MAX
+};
+extern const char *const degrade_names[DEG_MAX];
+
+/* The window a degradation counts in: the gauge says "within it". */
+#define DEGRADE_WINDOW_US	60000000u
+
 /* One queue's counters, as its worker thread last saw them. */
 struct stats_queue {
 	uint16_t		qnum;
@@ -50,12 +64,20 @@ struct stats {
 	uint64_t		events;		/* events written */
 	uint64_t		by[ORIGIN_MAX][CAUSE_MAX];
 	uint64_t		start_time;	/* seconds since the epoch */
+	uint64_t		degraded[DEG_MAX]; /* 1: it happened within the
+						    * last DEGRADE_WINDOW_US */
 	const struct policy	*pol;		/* NULL: no policy counters */
 	struct enforce_stats	policy;		/* over every queue */
 };
 
 /* "text" or "prometheus" into *fmt; -1 for anything else. */
 int	stats_format_parse(const char *name, enum stats_format *fmt);
+
+/*
+ * The running totals of each cause in s (counters that only grow), for
+ * whoever watches them change (run.c warns and sets s->degraded).
+ */
+void	stats_degrade_totals(const struct stats *s, uint64_t tot[DEG_MAX]);
 
 /* Write s to fp in fmt.  Returns 0, or -1 when fp reports an error. */
 int	stats_write(FILE *fp, const struct stats *s, enum stats_format fmt);

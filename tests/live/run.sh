@@ -18,7 +18,8 @@
 #   - SIGSTOP under 2000 connections: every one succeeds, none queued;
 #     1500 refused ones then fail open past the queue's length, counted;
 #     after SIGCONT, failed open = id_sequence - queued, and id_sequence
-#     = the table's rule hits: nothing went uncounted;
+#     = the table's rule hits: nothing went uncounted; the daemon warns
+#     with the count and the cause, and its degradation gauge says so;
 #   - two queues (--queues 2): one event per reset, both threads busy.
 # The last line is "live: N passed, N failed, N skipped".
 set -u
@@ -261,6 +262,19 @@ if [ "${fo:-0}" -gt 0 ] && [ $((q + fo)) = "$seq" ] && [ "$seq" = "$hits" ]; the
 else
 	fail "SIGSTOP: failed open ${fo:-?}, queued ${q:-?}, id_sequence ${seq:-?}, rule hits $hits"
 fi
+# Said, not silent: a warning with the count and the cause, and a gauge
+# an alert rule can watch.
+_said() { grep -q "auditing degraded: $fo packets failed open" "$LAB_TMP/d4.log"; }
+if lab_poll 5 _said; then
+	pass "SIGSTOP: the daemon says so: $(grep -m1 -o 'auditing degraded: [^(]*' "$LAB_TMP/d4.log")"
+else
+	fail "SIGSTOP: no 'auditing degraded: $fo packets failed open' in the log"
+	grep 'degraded' "$LAB_TMP/d4.log" | sed 's/^/    /'
+fi
+lab_stats d4 --prometheus >"$LAB_TMP/d4.prom" 2>&1
+check "SIGSTOP: rstaudit_auditing_degraded{cause=\"failed_open\"} 1, the others 0" sh -c "
+	grep -qx 'rstaudit_auditing_degraded{cause=\"failed_open\"} 1' $LAB_TMP/d4.prom &&
+	grep -qx 'rstaudit_auditing_degraded{cause=\"flows_evicted\"} 0' $LAB_TMP/d4.prom"
 alive d4 && pass "SIGSTOP/SIGCONT: daemon still running" || fail "daemon died after SIGCONT"
 stop d4 TERM || fail "SIGTERM after SIGCONT: exit status $?"
 
