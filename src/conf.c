@@ -54,6 +54,7 @@ static const struct conf_key conf_keys[] = {
 	{ "suspect_max",	T_UINT,    F(policy.suspect_max), 0, POLICY_SUSPECT_MAX },
 	{ "ct_restore",		T_BOOL,    F(policy.ct_restore), 0, 0 },
 	{ "guard_timeout",	T_SECONDS, F(policy.guard_us),	0, 3600 },
+	{ "hold_aborts",	T_BOOL,    F(policy.hold_aborts), 0, 0 },
 	/* Locating injectors by active probes (locator.h); off by default. */
 	{ "locate",		T_BOOL,    F(locate),		0, 0 },
 	{ "locate_interval",	T_UINT,    F(locate_interval),	1, 86400 * 7 },
@@ -90,7 +91,7 @@ static int key_is_live(const char *key)
 {
 	static const char *const live[] = {
 		"policy", "max_drops_per_flow", "suspect_hold", "suspect_max",
-		"ct_restore", "guard_timeout", "json_file", "syslog",
+		"ct_restore", "guard_timeout", "hold_aborts", "json_file", "syslog",
 	};
 	size_t i;
 

@@ -34,6 +34,7 @@
  *	suspect_max N		suspect RSTs held at once, per queue
  *	ct_restore yes|no	after dropping a RST, put conntrack back
  *	guard_timeout S		drop a dropped forgery's kind in the kernel
+ *	hold_aborts yes|no	hold unproven endpoint aborts too (suspect_hold)
  *	locate yes|no		after a middlebox verdict, locate the device by
  *				TTL-limited probes (locator.h); default no
  *	locate_interval SECONDS	at most one locate per destination this often

@@ -27,6 +27,7 @@
 #define CT_TIMEOUT_DEF	432000		/* the kernel's default, 5 days */
 #define FOLLOW_MAX	32		/* packets kept behind one held RST */
 #define BURST_GAP_MS	1000		/* drops closer than this: one burst */
+#define RESTORED_MAX	64		/* connections put back, remembered */
 
 /*
  * A packet of a held RST's flow, kept behind it: with its verdict, or,
@@ -75,6 +76,10 @@ struct enforce {
 	uint32_t		 behind;	/* serial of a RST that waits behind
 						 * the one held on its flow */
 	struct policy_decision	 behind_first;	/* ... decided at once */
+	struct {
+		uint64_t key, ms;
+	} restored[RESTORED_MAX];		/* recent ct_restore, a ring */
+	unsigned		 restored_next;
 	enforce_guard_fn	 guard;
 	void			*guard_arg;
 	uint64_t		 guard_key;	/* the last signature guarded */
@@ -228,6 +233,10 @@ static void conntrack_put_back(struct enforce *enf, struct rst_event *e)
 			 enf->ct_timeout_s) == 0) {
 		e->live.pol.ct_restored = 1;
 		enf->st.ct_restored++;
+		enf->restored[enf->restored_next].key =
+			engine_flow_key(enf->eng, &e->p);
+		enf->restored[enf->restored_next].ms = clk_mono_us() / 1000;
+		enf->restored_next = (enf->restored_next + 1) % RESTORED_MAX;
 	} else {
 		enf->st.ct_restore_failed++;
 	}
@@ -268,6 +277,17 @@ static void guard(struct enforce *enf, struct rst_event *e, uint32_t now_ms)
 	enf->guard_until_ms = now_ms + ms;
 	e->live.pol.guarded = 1;
 	enf->st.guarded++;
+}
+
+int enforce_restored(const struct enforce *enf, const struct pkt *p)
+{
+	uint64_t key = engine_flow_key(enf->eng, p), now = clk_mono_us() / 1000;
+
+	for (unsigned i = 0; i < RESTORED_MAX; i++)
+		if (enf->restored[i].ms != 0 && enf->restored[i].key == key &&
+		    now - enf->restored[i].ms < ENFORCE_RESTORED_MS)
+			return 1;
+	return 0;
 }
 
 void enforce_guard_seen(struct enforce *enf, struct rst_event *e)
@@ -696,11 +716,13 @@ void enforce_describe(FILE *fp, const struct policy *pol, int verbose)
 	int i;
 
 	fprintf(fp, "policy %s, %u rule%s, max_drops_per_flow %u, "
-		"suspect_hold %.1f ms (at most %u), ct_restore %s\n",
+		"suspect_hold %.1f ms (at most %u%s), ct_restore %s, "
+		"guard_timeout %.1f s\n",
 		policy_mode_names[pol->mode], pol->nrules,
 		pol->nrules == 1 ? "" : "s", pol->max_drops_per_flow,
 		pol->suspect_hold_us / 1e3, pol->suspect_max,
-		pol->ct_restore ? "yes" : "no");
+		pol->hold_aborts ? ", aborts too" : "",
+		pol->ct_restore ? "yes" : "no", pol->guard_us / 1e6);
 	if (pol->mode == POLICY_AUDIT && pol->nrules > 0)
 		fprintf(fp, "note: policy audit: the rules are checked, "
 			"not applied\n");

@@ -122,6 +122,14 @@ typedef int (*enforce_guard_fn)(void *arg, const struct rst_event *e,
 void		 enforce_set_guard(struct enforce *enf, enforce_guard_fn fn,
 		    void *arg);
 
+/*
+ * Did this daemon put p's connection back to ESTABLISHED (ct_restore)
+ * in the last ENFORCE_RESTORED_MS?  Then conntrack's state says what
+ * the daemon did, not what conntrack made of p.
+ */
+#define ENFORCE_RESTORED_MS	10000
+int		 enforce_restored(const struct enforce *enf, const struct pkt *p);
+
 /* A RST the guard dropped in the kernel (its NFLOG copy): say so in e. */
 void		 enforce_guard_seen(struct enforce *enf, struct rst_event *e);
 

@@ -161,6 +161,7 @@ static void json_live(FILE *fp, const struct rst_live *l)
 		fprintf(fp, ",\"ct\":{\"state\":");
 		json_str(fp, l->ct_state);
 		fprintf(fp, ",\"id\":%u,\"invalid\":%s}", l->ct_id,
+			l->ct_invalid < 0 ? "null" :
 			l->ct_invalid ? "true" : "false");
 	} else {
 		fprintf(fp, ",\"ct\":null");

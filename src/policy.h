@@ -107,6 +107,8 @@ struct policy {
 	int ct_restore;			/* after a drop, undo conntrack's CLOSE */
 	uint32_t guard_us;		/* a dropped forgery's signature is
 					 * dropped in the kernel this long */
+	int hold_aborts;		/* hold endpoint aborts of established
+					 * connections too (suspect_hold) */
 	uint16_t nrules;
 	struct policy_rule rules[POLICY_MAX_RULES];
 };

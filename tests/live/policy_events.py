@@ -26,6 +26,8 @@ def events(path):
     try:
         with open(path) as f:
             for line in f:
+                if not line.endswith("\n"):
+                    break       # the daemon is still writing it
                 line = line.strip()
                 if line:
                     out.append(json.loads(line))
