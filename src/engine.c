@@ -59,8 +59,10 @@ struct engine *engine_new(const struct engine_conf *c, engine_emit_fn emit,
 	eng->arg = arg;
 	eng->held = calloc(n, sizeof(*eng->held));
 	if (eng->held == NULL ||
-	    tab_init(&eng->flows, sizeof(struct flow), c->max_flows) < 0 ||
-	    tab_init(&eng->hosts, sizeof(struct host), c->max_hosts) < 0 ||
+	    (c->full ? tab_init_full : tab_init)(&eng->flows,
+						sizeof(struct flow), c->max_flows) < 0 ||
+	    (c->full ? tab_init_full : tab_init)(&eng->hosts,
+						sizeof(struct host), c->max_hosts) < 0 ||
 	    (eng->rd = rstdelay_new()) == NULL) {
 		int saved = errno;
 

@@ -607,6 +607,11 @@ static int worker_open(struct run *r, struct worker *w, int idx)
 	if (ec.max_flows < 1024)
 		ec.max_flows = 1024;
 	ec.hold_us = r->conf.hold_us;
+	/*
+	 * No rehash while packets wait: a doubling toward 1 M flows stopped
+	 * the queue for 26-250 ms, and what came meanwhile failed open.
+	 */
+	ec.full = 1;
 	if (getrandom(&ec.seed, sizeof(ec.seed), 0) != sizeof(ec.seed))
 		ec.seed ^= (uint64_t)clk_real_us() * 0x9e3779b97f4a7c15ULL;
 	w->eng = engine_new(&ec, run_emit, w);

@@ -129,6 +129,34 @@ static void test_grow(void)
 	tab_free(&t);
 }
 
+/* tab_init_full(): every slot at once; filling it to its bound never
+ * doubles it (the daemon's packet path never waits for a rehash). */
+static void test_full(void)
+{
+	struct tab t;
+	uint32_t i, max = 100000, lost = 0;
+	int created;
+
+	CHECK_EQ(tab_init_full(&t, sizeof(struct ent), max), 0);
+	CHECK_EQ(t.mask + 1, t.max_slots);
+	CHECK_EQ(t.max_slots, 262144);
+	for (i = 0; i < max; i++)
+		((struct ent *)get(&t, tab_mix(i), 1, &created))->payload = i;
+	CHECK_EQ(t.grown, 0);
+	CHECK_EQ(t.count, max);
+	CHECK_EQ(t.evicted, 0);
+	for (i = 0; i < max; i++) {
+		struct ent *e = tab_find(&t, tab_mix(i));
+
+		lost += e == NULL || e->payload != i;
+	}
+	CHECK_EQ(lost, 0);
+	get(&t, tab_mix(max), 2, &created);	/* past the bound: evicts */
+	CHECK_EQ(t.count, max);
+	CHECK_EQ(t.evicted, 1);
+	tab_free(&t);
+}
+
 /* A full table stays at its bound: each insert evicts one, counted. */
 static void test_bound(void)
 {
@@ -234,6 +262,7 @@ int main(void)
 	T_RUN(test_insert_find);
 	T_RUN(test_collisions);
 	T_RUN(test_grow);
+	T_RUN(test_full);
 	T_RUN(test_bound);
 	T_RUN(test_lru_eviction);
 	T_RUN(test_idle_sweep);
