@@ -685,9 +685,13 @@ def cmd_event(args, t):
     if e is None:
         t.fail("%s: none in %s" % (label, args.events))
         return
-    bad = ["%s is %s, want %s" % (k, event_field(e, k), v)
-           for k, _, v in (kv.partition("=") for kv in args.kv)
-           if event_field(e, k) != v]
+    bad = []
+    for kv in args.kv:          # K=V, or K!=V
+        neg = "!=" in kv
+        k, _, v = kv.partition("!=" if neg else "=")
+        if (event_field(e, k) == v) == neg:
+            bad.append("%s is %s, want %s%s" % (k, event_field(e, k),
+                                                "not " if neg else "", v))
     if bad:
         t.fail(label + ": " + "; ".join(bad), json.dumps(e))
     else:
