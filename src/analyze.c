@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "analyze.h"
+#include "conf.h"
 #include "engine.h"
 #include "log.h"
 #include "output.h"
@@ -107,15 +108,6 @@ static int analyze_file(const char *name, const struct engine_conf *conf,
 	return rc < 0 ? EXIT_DAMAGED : EXIT_OK;
 }
 
-static int parse_number(const char *s, double lo, double hi, double *v)
-{
-	char *end;
-
-	errno = 0;
-	*v = strtod(s, &end);
-	return errno || end == s || *end || *v < lo || *v > hi ? -1 : 0;
-}
-
 int analyze_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -131,7 +123,7 @@ int analyze_main(int argc, char **argv)
 	struct engine_conf conf;
 	struct output out;
 	int c, i, verbose = 0, worst = EXIT_OK;
-	double v;
+	uint64_t v;
 
 	engine_conf_default(&conf);
 	opterr = 0;	/* we say it ourselves, naming the command */
@@ -141,14 +133,14 @@ int analyze_main(int argc, char **argv)
 			fmt = OUT_JSON;
 			break;
 		case 'H':
-			if (parse_number(optarg, 0, 3600, &v) < 0) {
+			if (conf_parse_time(optarg, 1000000, 3600, &v) < 0) {
 				log_warnx("--hold %s: give seconds, 0 to 3600", optarg);
 				return EXIT_USAGE;
 			}
-			conf.hold_us = (uint64_t)(v * 1e6);
+			conf.hold_us = v;
 			break;
 		case 'F':
-			if (parse_number(optarg, 1, 1 << 30, &v) < 0) {
+			if (conf_parse_uint(optarg, 1, 1 << 30, &v) < 0) {
 				log_warnx("--max-flows %s: give a count, 1 to 1073741824", optarg);
 				return EXIT_USAGE;
 			}

@@ -11,31 +11,35 @@
 #     `file:line: message` per bad line, with the right line and the
 #     right message, then the count;
 #   - the daemon never starts with a bad file;
-#   - a missing file is an error (exit 2).
-# The last line is "conf: N passed, N failed".
+#   - a missing file is an error (exit 2);
+#   - bytes and numbers that slipped through before: a NUL byte in a
+#     line (its own line number, the next line read as a line of its
+#     own), NaN, infinities, fractions, exponents, hex and signs where
+#     numbers are expected, in the file, on the daemon's command line
+#     and in `rstaudit analyze` options: each a file:line or usage
+#     message, exit 2.
+# The last line is "conf: N passed, N failed, N skipped" (tests/lib/tally.sh).
 set -u
 cd "$(dirname "$0")/.." || exit 1
 RSTAUDIT=${RSTAUDIT:-./rstaudit}
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/rsconf.XXXXXX") || exit 1
 trap 'rm -rf "$TMP"' EXIT
-passed=0 failed=0
-
-good() { echo "conf: ok: $*"; passed=$((passed + 1)); }
-bad() { echo "conf: FAIL: $*"; failed=$((failed + 1)); }
+TALLY=conf
+. tests/lib/tally.sh
 
 for f in rules/*.conf; do
 	if "$RSTAUDIT" -n -c "$f" >"$TMP/out" 2>&1; then
-		good "$f is a good configuration ($(sed -n 2p "$TMP/out"))"
+		pass "$f is a good configuration ($(sed -n 2p "$TMP/out"))"
 	else
-		bad "$f:"; sed 's/^/    /' "$TMP/out"
+		fail "$f:"; sed 's/^/    /' "$TMP/out"
 	fi
 done
 "$RSTAUDIT" -n -c rules/rstaudit.conf 2>&1 | grep -q '^policy audit, 0 rules' &&
-	good "rules/rstaudit.conf: audit only, no rule" ||
-	bad "rules/rstaudit.conf is not audit-only"
+	pass "rules/rstaudit.conf: audit only, no rule" ||
+	fail "rules/rstaudit.conf is not audit-only"
 "$RSTAUDIT" -n -c rules/enforce.conf 2>&1 | grep -q '^policy enforce, 1 rule' &&
-	good "rules/enforce.conf: enforce, one rule" ||
-	bad "rules/enforce.conf is not what it says"
+	pass "rules/enforce.conf: enforce, one rule" ||
+	fail "rules/enforce.conf is not what it says"
 
 # --- every term, read back --------------------------------------------
 cat >"$TMP/terms.conf" <<'EOF'
@@ -64,9 +68,9 @@ EOF
 "$RSTAUDIT" run -n -v -c "$TMP/terms.conf" >"$TMP/terms.out" 2>&1
 rc=$?
 if [ $rc = 0 ] && diff -u "$TMP/terms.want" "$TMP/terms.out" >"$TMP/diff"; then
-	good "every term: exit 0, each rule read back as meant"
+	pass "every term: exit 0, each rule read back as meant"
 else
-	bad "every term: exit $rc"; sed 's/^/    /' "$TMP/diff"
+	fail "every term: exit $rc"; sed 's/^/    /' "$TMP/diff"
 fi
 
 # --- every kind of error -------------------------------------------------
@@ -133,9 +137,9 @@ cat >"$TMP/bad.want" <<'EOF'
 24	unknown term 'colour'
 25	mark 'lots'
 26	dport: missing value
-28	max_drops_per_flow: give a number, 1 to 65535
+28	max_drops_per_flow: give a whole number, 1 to 65535
 29	suspect_hold: give milliseconds, 0 to 1000
-30	suspect_max: give a number, 0 to 256
+30	suspect_max: give a whole number, 0 to 256
 31	ct_restore: give yes or no
 33	suspect_max set again (first on line 32)
 EOF
@@ -153,16 +157,16 @@ check_bad() {	# check_bad NAME CMD...: run a check of bad.conf
 	done <"$TMP/bad.want"
 	if [ $_rc = 2 ] && [ "$_n" = "$_want" ] && [ -z "$_miss" ] &&
 	   tail -1 "$TMP/bad.out" | grep -q "^$_want errors\$"; then
-		good "$_name: exit 2, $_n errors, each as file:line: message"
+		pass "$_name: exit 2, $_n errors, each as file:line: message"
 	else
-		bad "$_name: exit $_rc, $_n of $_want errors, wrong or missing on lines:$_miss"
+		fail "$_name: exit $_rc, $_n of $_want errors, wrong or missing on lines:$_miss"
 		sed 's/^/    /' "$TMP/bad.out"
 	fi
 }
 check_bad "rstaudit -n -c bad.conf" "$RSTAUDIT" -n -c "$TMP/bad.conf"
 check_bad "rstaudit run -n -c bad.conf" "$RSTAUDIT" run -n -c "$TMP/bad.conf"
-grep -q 'bad.conf:27' "$TMP/bad.out" && bad "a good rule line was reported" ||
-	good "a good rule among bad ones is not reported"
+grep -q 'bad.conf:27' "$TMP/bad.out" && fail "a good rule line was reported" ||
+	pass "a good rule among bad ones is not reported"
 
 # --- a bad file never starts the daemon -------------------------------------
 "$RSTAUDIT" run -c "$TMP/bad.conf" --no-install-rules \
@@ -170,15 +174,80 @@ grep -q 'bad.conf:27' "$TMP/bad.out" && bad "a good rule line was reported" ||
 rc=$?
 if [ $rc = 2 ] && [ ! -e "$TMP/never.json" ] &&
    grep -q '30 errors in the configuration' "$TMP/out"; then
-	good "run with a bad file: exit 2 before opening anything"
+	pass "run with a bad file: exit 2 before opening anything"
 else
-	bad "run with a bad file: exit $rc"; sed 's/^/    /' "$TMP/out" | tail -3
+	fail "run with a bad file: exit $rc"; sed 's/^/    /' "$TMP/out" | tail -3
 fi
 
 # --- files that are not there ----------------------------------------------
 "$RSTAUDIT" -n -c "$TMP/none.conf" >"$TMP/out" 2>&1
 [ $? = 2 ] && grep -q "none.conf: No such file" "$TMP/out" &&
-	good "a missing -c file: exit 2, named" || bad "a missing -c file was accepted"
+	pass "a missing -c file: exit 2, named" || fail "a missing -c file was accepted"
 
-echo "conf: $passed passed, $failed failed"
-[ "$failed" = 0 ]
+# --- NUL bytes and numbers that are not numbers ---------------------------
+# Line 2 has a NUL; line 3 must be read as line 3 (and its error named
+# there), line 4 too.  Every later line but the last is wrong.
+printf 'queue 1\nhold 1\000x\nqueues 0\nlearn_packets 1.5\nhold nan\nhold inf\nhold -1\nhold 1e3\nhold 0x10\nsuspect_hold NaN\nmax_flows 1e6\nmark 1.0\nmark -0x1\nevidence_files +3\nevidence_file_size 1.5M\nsuspect_hold 2.5\n' >"$TMP/num.conf"
+cat >"$TMP/num.want" <<'EOF'
+2	NUL byte in the line
+3	queues: give a whole number, 1 to 64
+4	learn_packets: give a whole number, 0 to 1000
+5	hold: give seconds, 0 to 3600
+6	hold: give seconds, 0 to 3600
+7	hold: give seconds, 0 to 3600
+8	hold: give seconds, 0 to 3600
+9	hold: give seconds, 0 to 3600
+10	suspect_hold: give milliseconds, 0 to 1000
+11	max_flows: give a whole number
+12	mark: give a 32-bit mask
+13	mark: give a 32-bit mask
+14	evidence_files: give a whole number
+15	evidence_file_size: give bytes
+EOF
+"$RSTAUDIT" -n -c "$TMP/num.conf" >"$TMP/num.out" 2>&1
+rc=$?
+miss=
+while IFS='	' read -r line msg; do
+	[ "$(grep -c "num.conf:$line: " "$TMP/num.out")" = 1 ] &&
+	grep -F -- "num.conf:$line: " "$TMP/num.out" | grep -q -F -- "$msg" ||
+		miss="$miss $line"
+done <"$TMP/num.want"
+n=$(grep -c "num.conf:[0-9]*: " "$TMP/num.out")
+if [ $rc = 2 ] && [ "$n" = 14 ] && [ -z "$miss" ]; then
+	pass "NUL, NaN, inf, fractions, exponents, signs, hex: exit 2, 14 errors on the right lines"
+else
+	fail "NUL, NaN, inf, fractions: exit $rc, $n errors, wrong or missing on lines:$miss"
+	sed 's/^/    /' "$TMP/num.out"
+fi
+
+# usage TEXT CMD...: exit 2 and a message with TEXT (the option and value).
+usage() {
+	_opt=$1; shift
+	"$@" >"$TMP/u.out" 2>&1
+	_rc=$?
+	if [ $_rc = 2 ] && grep -q -F -- "$_opt" "$TMP/u.out"; then
+		pass "$*: exit 2, '$(head -1 "$TMP/u.out")'"
+	else
+		fail "$*: exit $_rc"
+		sed 's/^/    /' "$TMP/u.out" | head -5
+	fi
+}
+: >"$TMP/empty.pcap"
+for v in nan NaN inf -inf 1.5 1e6 0x10 -1 ' 5' ''; do
+	usage "--max-flows $v:" "$RSTAUDIT" analyze --max-flows "$v" "$TMP/empty.pcap"
+done
+for v in nan inf infinity 1e3 0x1 -1 2. .5x; do
+	usage "--hold $v:" "$RSTAUDIT" analyze --hold "$v" "$TMP/empty.pcap"
+done
+"$RSTAUDIT" analyze --hold 0.25 --max-flows 64 "$TMP/empty.pcap" >"$TMP/u.out" 2>&1
+rc=$?
+if [ $rc = 3 ] && grep -q "empty.pcap" "$TMP/u.out"; then
+	pass "analyze --hold 0.25 --max-flows 64: accepted (exit 3 for the empty file)"
+else
+	fail "analyze --hold 0.25 --max-flows 64: exit $rc"
+	sed 's/^/    /' "$TMP/u.out"
+fi
+usage "hold: give seconds" "$RSTAUDIT" run -n -c rules/rstaudit.conf --hold nan
+usage "queues: give a whole number" "$RSTAUDIT" run -n -c rules/rstaudit.conf --queues 2.5
+
+finish
