@@ -112,6 +112,7 @@ check: deps all $(UNIT)
 	@sh tests/ops/install.sh
 	@sh tests/live/evidence.sh
 	@sh tests/conf_check.sh
+	@sh tests/analyze_check.sh
 	@sh tests/live/enforce.sh
 	@echo "make check: all suites passed"
 

@@ -9,6 +9,8 @@ enum exit_status {
 	EXIT_USAGE = 2,		/* bad command line or configuration */
 	EXIT_UNREADABLE = 3,	/* a file could not be opened or decoded */
 	EXIT_INTERNAL = 4,	/* out of memory, or output could not be written */
+	EXIT_INCOMPLETE = 5,	/* read to the end, but the flow table evicted
+				 * the history of some resets' flows */
 };
 
 int analyze_main(int argc, char **argv);
