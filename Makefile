@@ -58,7 +58,7 @@ UNIT	= tests/unit/test_pkt tests/unit/test_flow tests/unit/test_classify \
 	  tests/unit/test_evring tests/unit/test_evpcap tests/unit/test_policy
 
 .PHONY: FORCE all check unit golden-check corpus-check lab-check demo golden \
-	deps fuzz bench bench-live install uninstall clean
+	deps fuzz check-fuzz bench bench-live install uninstall clean
 
 all: rstaudit
 
@@ -113,6 +113,7 @@ check: deps all $(UNIT)
 	@sh tests/live/evidence.sh
 	@sh tests/conf_check.sh
 	@sh tests/analyze_check.sh
+	@$(MAKE) --no-print-directory check-fuzz
 	@sh tests/live/enforce.sh
 	@echo "make check: all suites passed"
 
@@ -127,6 +128,10 @@ demo: deps all
 
 fuzz:
 	@sh tests/fuzz/run.sh
+
+# Every fuzz target for a few seconds: a CI-sized run (make fuzz: longer).
+check-fuzz:
+	@FUZZ_SECONDS=3 sh tests/fuzz/run.sh
 
 bench: deps all
 	@sh bench/run.sh
@@ -182,5 +187,6 @@ uninstall:
 
 clean:
 	rm -f rstaudit src/*.o .flags $(UNIT) tests/fuzz/fuzz_pkt tests/fuzz/fuzz_file \
-		bench/evring tests/fuzz/fuzz_rule
+		bench/evring tests/fuzz/fuzz_rule tests/fuzz/fuzz_conf \
+		tests/fuzz/fuzz_ctl tests/fuzz/fuzz_evring
 	rm -rf tests/out
