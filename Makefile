@@ -48,7 +48,7 @@ ADAPT	= src/pcapin.o src/output.o src/sha1.o src/log.o src/analyze.o \
 	  src/nft.o src/nfq.o src/ct.o src/conf.o src/enforce.o src/run.o \
 	  $(EVIDENCE)
 # Evidence files: the ring of recent packets, pcapng blocks, the writer.
-EVIDENCE = src/evring.o src/pcapng.o src/evpcap.o
+EVIDENCE = src/evring.o src/pcapng.o src/evpcap.o src/safefile.o
 # Operations: counters, control socket, sd_notify, privilege drop.
 OPS	= src/stats.o src/ctl.o src/notify.o src/priv.o
 OBJS	= $(CORE) $(ADAPT) $(OPS) src/main.o
@@ -111,6 +111,7 @@ check: deps all $(UNIT)
 	@sh tests/ops/live.sh
 	@sh tests/ops/install.sh
 	@sh tests/live/evidence.sh
+	@sh tests/live/trust.sh
 	@sh tests/conf_check.sh
 	@sh tests/analyze_check.sh
 	@$(MAKE) --no-print-directory check-fuzz
