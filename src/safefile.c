@@ -93,20 +93,24 @@ static int file_trusted(int fd, const char *path, uid_t uid)
 		log_warn("%s", path);
 		return -1;
 	}
+	if (S_ISCHR(st.st_mode))
+		return 0;	/* /dev/null: only root makes devices */
 	if (!S_ISREG(st.st_mode)) {
 		log_warnx("%s: not a regular file; events go only to one", path);
 		errno = EINVAL;
 		return -1;
 	}
-	if (st.st_nlink != 1 ||
-	    (st.st_uid != 0 && st.st_uid != geteuid() && st.st_uid != uid)) {
-		log_warnx("%s: owned by %s with %lu link%s: not a file of "
-			  "root's or the daemon's; remove it or give another "
-			  "path", path, owner_name(st.st_uid, who, sizeof(who)),
-			  (unsigned long)st.st_nlink, st.st_nlink == 1 ? "" : "s");
+	if (st.st_nlink != 1) {
+		log_warnx("%s: %lu names for one file (hard links): events go "
+			  "only to a file of their own; remove it or give another "
+			  "path", path, (unsigned long)st.st_nlink);
 		errno = EPERM;
 		return -1;
 	}
+	/* An earlier run as another user (-u) leaves it that user's. */
+	if (st.st_uid != 0 && st.st_uid != geteuid() && st.st_uid != uid)
+		log_warnx("%s: owned by %s, who can read and change the events; "
+			  "chown it", path, owner_name(st.st_uid, who, sizeof(who)));
 	return 0;
 }
 
@@ -125,6 +129,11 @@ FILE *safefile_append(const char *path, uid_t uid)
 		if (errno == ELOOP)
 			log_warnx("%s: a symbolic link; the event file is "
 				  "never opened through one", path);
+		if (errno == ENXIO) {	/* a FIFO nobody reads, a socket */
+			log_warnx("%s: not a regular file; events go only to "
+				  "one", path);
+			errno = EINVAL;
+		}
 		return NULL;
 	}
 	if (file_trusted(fd, path, uid) < 0 ||

@@ -26,9 +26,10 @@ int	safefile_dir_check(const char *dir, uid_t uid, char *err, size_t errlen);
 
 /*
  * Open path to append to it: never through a symbolic link (O_NOFOLLOW),
- * only a regular file with one link, owned by root, the caller or uid;
- * created SAFEFILE_MODE whatever the umask.  NULL with errno (ELOOP: a
- * symlink; EPERM: not one of ours; EINVAL: not a regular file) after a
+ * only a regular file with one link or a device such as /dev/null (not a
+ * FIFO or socket); a warning when neither root, the caller nor uid owns
+ * it.  Created SAFEFILE_MODE whatever the umask.  NULL with errno (ELOOP:
+ * a symlink; EPERM: a hard link; EINVAL: not a regular file) after a
  * message naming path and why.
  */
 FILE	*safefile_append(const char *path, uid_t uid);

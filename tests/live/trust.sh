@@ -18,7 +18,8 @@
 #     configuration is refused, the reason logged;
 #   - the event file: a symlink is refused at start (exit 3, its target
 #     untouched) and at SIGHUP after the drop (the old file kept); another
-#     user's file is refused; a new one is made 0640 under umask 0.
+#     hard link and a FIFO are refused; a new one is made 0640 under
+#     umask 0.
 # The last line is "trust: N passed, N failed, N skipped".
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -190,12 +191,16 @@ status "start as nobody: the same" 3 "link.json: a symbolic link" \
 	lab_in gw timeout 20 "$RSTAUDIT" run -u nobody --no-install-rules --json-file "$T/link.json"
 untouched "$T/victim-ev" root && pass "the symlink's target: untouched" ||
 	fail "the symlink's target changed"
-printf 'planted by daemon\n' >"$T/theirs.json" && chown daemon "$T/theirs.json"
-status "start: another user's event file is refused, exit 3" 3 \
-	"theirs.json: owned by uid 1 (daemon) with 1 link: not a file of root's" \
-	lab_in gw timeout 20 "$RSTAUDIT" run --no-install-rules --json-file "$T/theirs.json"
-untouched "$T/theirs.json" daemon && pass "that file: untouched" ||
-	fail "another user's event file changed"
+printf 'planted by root\n' >"$T/victim-hl" && ln "$T/victim-hl" "$T/hard.json"
+status "start: a hard-linked event file is refused, exit 3" 3 \
+	"hard.json: 2 names for one file (hard links)" \
+	lab_in gw timeout 20 "$RSTAUDIT" run --no-install-rules --json-file "$T/hard.json"
+untouched "$T/victim-hl" root && pass "its other name: untouched" ||
+	fail "a hard-linked event file was written"
+mkfifo "$T/fifo.json"
+status "start: a FIFO as event file is refused at once, exit 3" 3 \
+	"fifo.json: not a regular file" \
+	lab_in gw timeout 20 "$RSTAUDIT" run --no-install-rules --json-file "$T/fifo.json"
 if daemon mode --json-file "$T/new.json" -u nobody; then
 	[ "$(stat -c '%a' "$T/new.json")" = 640 ] &&
 		pass "a new event file is 0640 under umask 0" ||
