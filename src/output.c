@@ -147,6 +147,12 @@ static void json_str(FILE *fp, const char *str)
 
 	fputc('"', fp);
 	while (*s) {
+		for (n = 0; s[n] >= 0x20 && s[n] < 0x7f && s[n] != '"' &&
+			    s[n] != '\\'; n++)
+			;
+		fwrite(s, 1, n, fp);	/* the plain ASCII run, whole */
+		if (*(s += n) == '\0')
+			break;
 		if ((n = utf8_len(s, &cp)) == 0) {
 			fprintf(fp, "\\\\x%02x", *s++);
 			continue;
@@ -184,10 +190,19 @@ static const char *text_byte(unsigned char c, int keep_bs, char buf[5])
 static void text_put(FILE *fp, const char *str, int keep_bs)
 {
 	const unsigned char *s = (const unsigned char *)str;
+	size_t n;
 	char b[5];
 
-	for (; *s; s++)
-		fputs(text_byte(*s, keep_bs, b), fp);
+	while (*s) {
+		/* Runs that need nothing go out whole (once per event, not per byte). */
+		for (n = 0; s[n] >= 0x20 && s[n] < 0x7f &&
+			    (s[n] != '\\' || keep_bs); n++)
+			;
+		fwrite(s, 1, n, fp);
+		s += n;
+		if (*s)
+			fputs(text_byte(*s++, keep_bs, b), fp);
+	}
 }
 
 const char *output_escape(const char *str, char *buf, size_t len)
