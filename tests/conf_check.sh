@@ -220,6 +220,19 @@ else
 	sed 's/^/    /' "$TMP/num.out"
 fi
 
+# A line too long, then a bad one: each reported on its own line.
+{ printf 'queue 1\n# '; head -c 2000 /dev/zero | tr '\0' x; printf '\nqueues 0\nqueue 2\n'; } >"$TMP/long.conf"
+"$RSTAUDIT" -n -c "$TMP/long.conf" >"$TMP/long.out" 2>&1
+rc=$?
+if [ $rc = 2 ] && grep -q 'long.conf:2: line longer than 1024 bytes' "$TMP/long.out" &&
+   grep -q 'long.conf:3: queues: give a whole number' "$TMP/long.out" &&
+   grep -q 'long.conf:4: queue set again (first on line 1)' "$TMP/long.out" &&
+   [ "$(grep -c 'long.conf:' "$TMP/long.out")" = 3 ]; then
+	pass "a 2000-byte line: named on line 2, lines 3 and 4 read as themselves"
+else
+	fail "a 2000-byte line: exit $rc"; sed 's/^/    /' "$TMP/long.out"
+fi
+
 # usage TEXT CMD...: exit 2 and a message with TEXT (the option and value).
 usage() {
 	_opt=$1; shift
