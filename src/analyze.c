@@ -163,78 +163,19 @@ static uint32_t analyze_default_flows(void)
 	return n > (1u << 30) ? 1u << 30 : (uint32_t)n;
 }
 
-int analyze_main(int argc, char **argv)
+/* Every file in turn, then the summary; the exit status. */
+static int analyze_files(const struct engine_conf *conf, enum out_format fmt,
+			 char **files, int n)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "hold", required_argument, NULL, 'H' },
-		{ "max-flows", required_argument, NULL, 'F' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct analyze_totals tot = { 0, 0 };
-	enum out_format fmt = OUT_TEXT;
-	struct engine_conf conf;
+	int i, rc, worst = EXIT_OK;
 	struct output out;
-	int c, i, verbose = 0, worst = EXIT_OK;
-	uint64_t v;
 
-	engine_conf_default(&conf);
-	conf.max_flows = analyze_default_flows();
-	opterr = 0;	/* we say it ourselves, naming the command */
-	while ((c = getopt_long(argc, argv, "jH:F:vh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			fmt = OUT_JSON;
-			break;
-		case 'H':
-			if (conf_parse_time(optarg, 1000000, 3600, &v) < 0) {
-				log_warnx("--hold %s: give seconds, 0 to 3600", optarg);
-				return EXIT_USAGE;
-			}
-			conf.hold_us = v;
-			break;
-		case 'F':
-			if (conf_parse_uint(optarg, 1, 1 << 30, &v) < 0) {
-				log_warnx("--max-flows %s: give a count, 1 to 1073741824", optarg);
-				return EXIT_USAGE;
-			}
-			conf.max_flows = (uint32_t)v;
-			break;
-		case 'v':
-			verbose++;
-			break;
-		case 'h':
-			analyze_usage(stdout);
-			return EXIT_OK;
-		default:
-			if (optopt == 'H' || optopt == 'F')
-				log_warnx("analyze: %s needs a value",
-					  optopt == 'H' ? "--hold" : "--max-flows");
-			else if (optopt)
-				log_warnx("analyze: unknown option -%c", optopt);
-			else
-				log_warnx("analyze: unknown option or missing value: %s",
-					  argv[optind - 1]);
-			analyze_usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (optind >= argc) {
-		log_warnx("analyze: no capture file given");
-		analyze_usage(stderr);
-		return EXIT_USAGE;
-	}
-	log_init(verbose, 0);
 	output_init(&out, stdout, fmt);
-	out.max_flows = conf.max_flows;
-	for (i = optind; i < argc; i++) {
-		int rc = analyze_file(argv[i], &conf, &out, &tot);
-
-		if (rc > worst)
+	out.max_flows = conf->max_flows;
+	for (i = 0; i < n; i++)
+		if ((rc = analyze_file(files[i], conf, &out, &tot)) > worst)
 			worst = rc;
-	}
 	if (tot.files > 0)
 		output_summary(&out, tot.packets, tot.files);
 	if (fflush(stdout) == EOF || ferror(stdout)) {
@@ -245,4 +186,85 @@ int analyze_main(int argc, char **argv)
 	if (worst == EXIT_OK && out.rsts_evicted > 0)
 		worst = EXIT_INCOMPLETE;
 	return worst;
+}
+
+/* --hold (c 'H') or --max-flows ('F') into conf: 0, or -1 after saying why. */
+static int analyze_value(int c, const char *arg, struct engine_conf *conf)
+{
+	uint64_t v;
+
+	if (c == 'H') {
+		if (conf_parse_time(arg, 1000000, 3600, &v) < 0) {
+			log_warnx("--hold %s: give seconds, 0 to 3600", arg);
+			return -1;
+		}
+		conf->hold_us = v;
+		return 0;
+	}
+	if (conf_parse_uint(arg, 1, 1 << 30, &v) < 0) {
+		log_warnx("--max-flows %s: give a count, 1 to 1073741824", arg);
+		return -1;
+	}
+	conf->max_flows = (uint32_t)v;
+	return 0;
+}
+
+static void analyze_bad_option(char **argv)
+{
+	if (optopt == 'H' || optopt == 'F')
+		log_warnx("analyze: %s needs a value",
+			  optopt == 'H' ? "--hold" : "--max-flows");
+	else if (optopt)
+		log_warnx("analyze: unknown option -%c", optopt);
+	else
+		log_warnx("analyze: unknown option or missing value: %s",
+			  argv[optind - 1]);
+	analyze_usage(stderr);
+}
+
+int analyze_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "hold", required_argument, NULL, 'H' },
+		{ "max-flows", required_argument, NULL, 'F' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum out_format fmt = OUT_TEXT;
+	struct engine_conf conf;
+	int c, verbose = 0;
+
+	engine_conf_default(&conf);
+	conf.max_flows = analyze_default_flows();
+	opterr = 0;	/* we say it ourselves, naming the command */
+	while ((c = getopt_long(argc, argv, "jH:F:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			fmt = OUT_JSON;
+			break;
+		case 'H':
+		case 'F':
+			if (analyze_value(c, optarg, &conf) < 0)
+				return EXIT_USAGE;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'h':
+			analyze_usage(stdout);
+			return EXIT_OK;
+		default:
+			analyze_bad_option(argv);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		log_warnx("analyze: no capture file given");
+		analyze_usage(stderr);
+		return EXIT_USAGE;
+	}
+	log_init(verbose, 0);
+	return analyze_files(&conf, fmt, argv + optind, argc - optind);
 }
