@@ -2,9 +2,12 @@
 #
 #   make              build ./rstaudit
 #   make demo         install what is missing, run the built-in example
-#   make check        install what is missing, run every test (root for the lab)
+#   make check        every suite, the unprivileged ones first, then one
+#                     table; the root suites install what is missing first
+#   make check-unit check-golden check-corpus check-conf    (no root)
+#   make check-lab check-live check-ops                      (root)
 #   make SANITIZE=1 check   the same under ASan and UBSan
-#   make golden       regenerate the golden files after a deliberate change
+#   make golden-regen regenerate the golden files after a deliberate change
 #   make fuzz         build and run the libFuzzer targets (clang)
 #   make bench        offline benchmark, then the live one (root: bench/live.sh)
 #   make bench-live   the live benchmark alone (root)
@@ -45,27 +48,37 @@ CORE	= src/pkt.o src/table.o src/flow.o src/host.o src/classify.o \
 	  src/evidence.o src/engine.o src/policy.o
 # Adapters: capture files, output, logging, the command line.
 ADAPT	= src/pcapin.o src/output.o src/sha1.o src/log.o src/analyze.o \
-	  src/nft.o src/nfq.o src/ct.o src/conf.o src/enforce.o src/run.o \
+	  src/nft.o src/nfq.o src/ct.o src/conf.o src/enforce.o src/run.o src/route.o \
 	  $(EVIDENCE)
 # Evidence files: the ring of recent packets, pcapng blocks, the writer.
 EVIDENCE = src/evring.o src/pcapng.o src/evpcap.o src/safefile.o
 # Operations: counters, control socket, sd_notify, privilege drop.
 OPS	= src/stats.o src/ctl.o src/notify.o src/priv.o
-OBJS	= $(CORE) $(ADAPT) $(OPS) src/main.o
+# Locating the injector: the prober, its command, the daemon's thread.
+LOCATE	= src/locate.o src/locate_cmd.o src/locator.o
+# ... and, passively, the RST's delay against the round trip (pure core).
+CORE	+= src/rstdelay.o
+OBJS	= $(CORE) $(ADAPT) $(OPS) $(LOCATE) src/main.o
 
 UNIT	= tests/unit/test_pkt tests/unit/test_flow tests/unit/test_classify \
 	  tests/unit/test_engine tests/unit/test_output tests/unit/test_ct \
-	  tests/unit/test_evring tests/unit/test_evpcap tests/unit/test_policy
+	  tests/unit/test_evring tests/unit/test_evpcap tests/unit/test_policy \
+	  tests/unit/test_table tests/unit/test_enforce \
+	  tests/unit/test_stats tests/unit/test_locate
 
-.PHONY: FORCE all check unit golden-check corpus-check lab-check demo golden \
-	deps fuzz check-fuzz bench bench-live install uninstall clean
+CHECKS	= check-unit check-golden check-corpus check-conf \
+	  check-lab check-live check-ops check-fuzz
+
+.PHONY: FORCE all check $(CHECKS) demo golden-regen deps fuzz bench \
+	bench-live install uninstall clean
 
 all: rstaudit
 
 rstaudit: $(OBJS)
 	$(CC) $(LDFLAGS) -pthread -o $@ $(OBJS) $(PC_LIBS)
 
-src/pcapin.o src/analyze.o src/nft.o src/nfq.o src/ct.o src/enforce.o src/run.o: \
+src/pcapin.o src/analyze.o src/nft.o src/nfq.o src/ct.o src/enforce.o src/run.o \
+	$(LOCATE): \
 	CFLAGS += $(PC_CFLAGS)
 
 # Objects remember the flags they were built with: switching SANITIZE
@@ -84,6 +97,22 @@ tests/unit/test_%: tests/unit/test_%.c tests/unit/*.h $(CORE) src/output.o src/s
 # The conntrack adapter's decoding, without a kernel that sends NFQA_CT.
 tests/unit/test_ct: tests/unit/test_ct.c tests/unit/t.h src/ct.o src/log.o
 	$(CC) $(CFLAGS) $(PC_CFLAGS) $(LDFLAGS) -o $@ $< src/ct.o src/log.o $(PC_LIBS)
+# The routing table's answer, run by tests/live/route.sh in a namespace.
+tests/unit/test_route: tests/unit/test_route.c src/route.h src/route.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< src/route.o
+# The suspect hold, with the real engine and a recorder for the queue.
+tests/unit/test_enforce: tests/unit/test_enforce.c tests/unit/*.h $(CORE) \
+		src/enforce.o src/nfq.o src/ct.o src/log.o src/stats.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CORE) src/enforce.o src/nfq.o \
+		src/ct.o src/log.o src/stats.o $(PC_LIBS)
+# locate_decide() and hop_estimate() on recorded probes (locate.o: libpcap).
+tests/unit/test_locate: tests/unit/test_locate.c tests/unit/t.h src/locate.o \
+		src/pkt.o src/rstdelay.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< src/locate.o src/pkt.o \
+		src/rstdelay.o -lpcap
+# The counters' table, with the policy's families.
+tests/unit/test_stats: tests/unit/test_stats.c tests/unit/t.h $(CORE) src/stats.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CORE) src/stats.o
 # The evidence writer's test reads its files back with libpcap.
 tests/unit/test_evring tests/unit/test_evpcap: tests/unit/test_ev%: \
 		tests/unit/test_ev%.c tests/unit/*.h $(CORE) $(EVIDENCE) \
@@ -100,28 +129,29 @@ bench/evring: bench/evring.c tests/unit/*.h $(CORE) $(EVIDENCE) src/output.o \
 deps:
 	@sh tests/deps.sh
 
-check: deps all $(UNIT)
-	@sh tests/run-unit.sh $(UNIT)
-	@sh tests/golden.sh check
-	@sh tests/corpus.sh
-	@sh tests/lab/run.sh
-	@sh tests/live/nft_test.sh
-	@sh tests/live/events.sh
-	@sh tests/live/run.sh
-	@sh tests/ops/live.sh
-	@sh tests/ops/install.sh
-	@sh tests/live/evidence.sh
-	@sh tests/live/trust.sh
-	@sh tests/conf_check.sh
-	@sh tests/analyze_check.sh
-	@$(MAKE) --no-print-directory check-fuzz
-	@sh tests/live/enforce.sh
-	@echo "make check: all suites passed"
+# tests/check.sh runs the groups named, keeps going after a failing
+# suite and ends with the table and the totals line; it runs deps itself
+# before the first root suite, so an unprivileged run reaches every
+# suite that needs no root.  Root also installs what is missing before
+# building (a fresh machine, CI); a normal user needs only the build
+# packages for check-unit, -golden, -corpus and -conf.
+ROOT_DEPS = [ "$$(id -u)" != 0 ] || sh tests/deps.sh
 
-unit: all $(UNIT)
-	@sh tests/run-unit.sh $(UNIT)
+check:
+	@$(ROOT_DEPS)
+	@$(MAKE) --no-print-directory all $(UNIT) tests/unit/test_route
+	@UNIT='$(UNIT)' FUZZ_SECONDS=3 sh tests/check.sh unit golden corpus conf \
+		fuzz lab live ops locate verdicts
 
-golden: all
+check-unit check-golden check-corpus check-conf check-verdicts: check-%:
+	@$(ROOT_DEPS)
+	@$(MAKE) --no-print-directory all $(UNIT)
+	@UNIT='$(UNIT)' sh tests/check.sh $*
+check-lab check-live check-ops check-locate: check-%: deps
+	@$(MAKE) --no-print-directory all tests/unit/test_route
+	@sh tests/check.sh $*
+
+golden-regen: all
 	@sh tests/golden.sh regen
 
 demo: deps all
@@ -132,7 +162,7 @@ fuzz:
 
 # Every fuzz target for a few seconds: a CI-sized run (make fuzz: longer).
 check-fuzz:
-	@FUZZ_SECONDS=3 sh tests/fuzz/run.sh
+	@FUZZ_SECONDS=3 sh tests/check.sh fuzz
 
 bench: deps all
 	@sh bench/run.sh
@@ -188,6 +218,6 @@ uninstall:
 
 clean:
 	rm -f rstaudit src/*.o .flags $(UNIT) tests/fuzz/fuzz_pkt tests/fuzz/fuzz_file \
-		bench/evring tests/fuzz/fuzz_rule tests/fuzz/fuzz_conf \
-		tests/fuzz/fuzz_ctl tests/fuzz/fuzz_evring
+		bench/evring tests/fuzz/fuzz_rule tests/unit/test_route \
+		tests/fuzz/fuzz_conf tests/fuzz/fuzz_ctl tests/fuzz/fuzz_evring
 	rm -rf tests/out

@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "clk.h"
+
 struct count {
 	uint64_t packets, bytes;
 	unsigned touch;
@@ -29,14 +31,6 @@ static void count_packet(u_char *user, const struct pcap_pkthdr *h,
 		c->touch += bytes[h->caplen - 1];
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 int main(int argc, char **argv)
 {
 	char err[PCAP_ERRBUF_SIZE];
@@ -49,7 +43,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: bareloop FILE\n");
 		return 2;
 	}
-	t0 = now();
+	t0 = clk_mono_s();
 	if (!(p = pcap_open_offline(argv[1], err))) {
 		fprintf(stderr, "bareloop: %s\n", err);
 		return 1;
@@ -63,7 +57,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	pcap_close(p);
-	secs = now() - t0;
+	secs = clk_mono_s() - t0;
 	printf("packets=%llu bytes=%llu seconds=%.6f pps=%.0f touch=%u\n",
 	       (unsigned long long)c.packets, (unsigned long long)c.bytes,
 	       secs, secs > 0 ? (double)c.packets / secs : 0.0, c.touch & 1);

@@ -28,15 +28,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clk.h"
+
 #define CONC_MAX	1024
-
-static double mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static int serve(uint16_t port)
 {
@@ -121,7 +115,7 @@ static int client(const struct target *t, int conc, double seconds, double warm)
 {
 	struct epoll_event evs[256];
 	uint64_t done = 0, failed = 0, total = 0;
-	double t0 = mono(), now = t0, t_warm = t0 + warm, t_end = t0 + seconds;
+	double t0 = clk_mono_s(), now = t0, t_warm = t0 + warm, t_end = t0 + seconds;
 	int ep, i, n, inflight = 0;
 	char b;
 
@@ -143,7 +137,7 @@ static int client(const struct target *t, int conc, double seconds, double warm)
 		n = epoll_wait(ep, evs, 256, 100);
 		if (n < 0 && errno != EINTR)
 			return 1;
-		now = mono();
+		now = clk_mono_s();
 		for (i = 0; i < n; i++) {
 			int fd = evs[i].data.fd;
 			ssize_t r = read(fd, &b, 1);

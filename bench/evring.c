@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "../tests/unit/evfix.h"
+#include "clk.h"
 #include "evpcap.h"
 #include "log.h"
 
@@ -29,14 +30,6 @@
 #ifndef RING
 #define RING	(1u << 16)	/* evidence_packets; -DRING=n to try others */
 #endif
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* The i-th packet: connection i / 8 % FLOWS, its (i % 8)-th packet. */
 static struct pkt packet(uint32_t i)
@@ -78,7 +71,7 @@ static double pass(struct evring *r, struct evpcap *w, int keep,
 	static volatile uint32_t sink;
 	uint32_t lens[8], i, nheld = 0, done = 0;
 	struct pkt pk[8];
-	double t0 = now(), t;
+	double t0 = clk_mono_s(), t;
 
 	*tev = 0;
 	*events = 0;
@@ -104,13 +97,13 @@ static double pass(struct evring *r, struct evpcap *w, int keep,
 			s->serial = nheld;
 		}
 		while (done < nheld && held[done].ts_us + LAG <= i) {
-			t = now();
+			t = clk_mono_s();
 			evpcap_event(w, r, &held[done++]);
-			*tev += now() - t;
+			*tev += clk_mono_s() - t;
 			++*events;
 		}
 	}
-	return now() - t0;
+	return clk_mono_s() - t0;
 }
 
 /* Remove the evidence files in dir, and dir itself. */

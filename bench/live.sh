@@ -113,17 +113,9 @@ fi
 # ---- the lab: client - gw - server -------------------------------------
 
 bench_up() {
-	lab_need_root || return 1
-	LAB_TMP=$(mktemp -d "${TMPDIR:-/tmp}/$LAB_PREFIX.XXXXXX") || return 1
-	# shellcheck disable=SC2034	# read by lab_down
-	LAB_IS_UP=1
+	lab_begin || return 1
 	for _n in client gw server; do
-		ip netns add "$(lab_ns "$_n")" ||
-			{ lab_log "cannot create namespace $(lab_ns "$_n")"; return 1; }
-		LAB_MADE="$LAB_MADE $_n"
-		lab_sysctl "$_n" net.ipv6.conf.all.accept_dad=0 \
-			net.ipv6.conf.default.accept_dad=0 || return 1
-		ip -n "$(lab_ns "$_n")" link set lo up || return 1
+		lab_node "$_n" || return 1
 	done
 	lab_sysctl gw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 &&
 	lab_link client eth0 gw c0 &&
@@ -151,8 +143,8 @@ bench_build() {
 	# shellcheck disable=SC2086,SC2046	# flag lists: split on purpose
 	cc $_w -o "$LAB_TMP/nfqbare" bench/nfqbare.c \
 		$(pkg-config --cflags --libs libnetfilter_queue libmnl) &&
-	cc $_w -o "$LAB_TMP/rstflood" bench/rstflood.c &&
-	cc $_w -o "$LAB_TMP/connrate" bench/connrate.c &&
+	cc $_w -Isrc -o "$LAB_TMP/rstflood" bench/rstflood.c &&
+	cc $_w -Isrc -o "$LAB_TMP/connrate" bench/connrate.c &&
 	cc $_w -Isrc -o "$LAB_TMP/nftload" bench/nftload.c src/nft.c src/log.c \
 		$(pkg-config --cflags --libs libnftnl libmnl)
 }

@@ -35,6 +35,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clk.h"
+
 #define BATCH	64
 #define PKTLEN	40	/* IPv4 and TCP headers, no options */
 
@@ -44,14 +46,6 @@ struct flood {
 	uint32_t	 flows, seed;
 	int		 syn;
 };
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static uint32_t isn(const struct flood *f, uint32_t i)
 {
@@ -200,7 +194,7 @@ int main(int argc, char **argv)
 		msgs[i].msg_hdr.msg_name = &to;
 		msgs[i].msg_hdr.msg_namelen = tolen;
 	}
-	t0 = now = mono_ns();
+	t0 = now = clk_ns(CLOCK_MONOTONIC);
 	if (seconds > 0)
 		deadline = t0 + (uint64_t)(seconds * 1e9);
 	for (;;) {
@@ -214,7 +208,7 @@ int main(int argc, char **argv)
 			break;
 		/* Paced: wait until the batch is due. */
 		while (rate && (sent + errors) * 1000000000ull / rate > now - t0)
-			now = mono_ns();
+			now = clk_ns(CLOCK_MONOTONIC);
 		for (i = 0; i < n; i++) {
 			packet_make(&f, next, pkts[i]);
 			if (++next == f.flows)
@@ -231,9 +225,9 @@ int main(int argc, char **argv)
 		sent += (uint64_t)r;
 		errors += (uint64_t)(n - r);
 		if ((sent & 0xfff) < BATCH || rate || deadline)
-			now = mono_ns();
+			now = clk_ns(CLOCK_MONOTONIC);
 	}
-	now = mono_ns();
+	now = clk_ns(CLOCK_MONOTONIC);
 	printf("rstflood: sent %llu packets in %.3f s (%.0f/s), errors %llu\n",
 	       (unsigned long long)sent, (double)(now - t0) / 1e9,
 	       (double)sent * 1e9 / (double)(now - t0 ? now - t0 : 1),

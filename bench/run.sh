@@ -59,7 +59,7 @@ PCAP_LIBS=$(pkg-config --libs libpcap 2>/dev/null || echo -lpcap)
 # shellcheck disable=SC2086
 $CC -O2 $WARN -o bench/gen bench/gen.c || die "building bench/gen failed"
 # shellcheck disable=SC2086
-$CC -O2 $WARN $PCAP_CFLAGS -o bench/bareloop bench/bareloop.c $PCAP_LIBS ||
+$CC -O2 $WARN -Isrc $PCAP_CFLAGS -o bench/bareloop bench/bareloop.c $PCAP_LIBS ||
 	die "building bench/bareloop failed (is libpcap-dev installed?)"
 
 # ---- capture: reuse it when the parameters and the generator match ----

@@ -63,6 +63,13 @@ static const struct conf_key conf_keys[] = {
 	{ "suspect_hold",	T_TIME,    F(policy.suspect_hold_us), 0, 1000, MSEC },
 	{ "suspect_max",	T_UINT,    F(policy.suspect_max), 0, POLICY_SUSPECT_MAX, 0 },
 	{ "ct_restore",		T_BOOL,    F(policy.ct_restore), 0, 0, 0 },
+	{ "guard_timeout",	T_TIME,    F(policy.guard_us),	0, 3600, SECONDS },
+	{ "hold_aborts",	T_BOOL,    F(policy.hold_aborts), 0, 0, 0 },
+	/* Locating injectors by active probes (locator.h); off by default. */
+	{ "locate",		T_BOOL,    F(locate),		0, 0, 0 },
+	{ "locate_interval",	T_UINT,    F(locate_interval),	1, 86400 * 7, 0 },
+	{ "locate_budget",	T_UINT,    F(locate_budget),	1, 100000, 0 },
+	{ "locate_max_ttl",	T_UINT,    F(locate_max_ttl),	1, 64, 0 },
 };
 #define NKEYS	(sizeof(conf_keys) / sizeof(conf_keys[0]))
 
@@ -84,6 +91,9 @@ void conf_default(struct conf *c)
 	c->evidence_files = 10;
 	c->evidence_packets = 1u << 16;
 	policy_default(&c->policy);
+	c->locate_interval = 3600;
+	c->locate_budget = 20;
+	c->locate_max_ttl = 30;
 }
 
 /* The keys SIGHUP applies (rule lines too); the others need a restart. */
@@ -91,7 +101,7 @@ static int key_is_live(const char *key)
 {
 	static const char *const live[] = {
 		"policy", "max_drops_per_flow", "suspect_hold", "suspect_max",
-		"ct_restore", "json_file", "syslog",
+		"ct_restore", "guard_timeout", "hold_aborts", "json_file", "syslog",
 	};
 	size_t i;
 

@@ -33,6 +33,13 @@
  *	suspect_hold MS		hold a suspect RST this long (0: off)
  *	suspect_max N		suspect RSTs held at once, per queue
  *	ct_restore yes|no	after dropping a RST, put conntrack back
+ *	guard_timeout S		drop a dropped forgery's kind in the kernel
+ *	hold_aborts yes|no	hold unproven endpoint aborts too (suspect_hold)
+ *	locate yes|no		after a middlebox verdict, locate the device by
+ *				TTL-limited probes (locator.h); default no
+ *	locate_interval SECONDS	at most one locate per destination this often
+ *	locate_budget N		locates per hour, all destinations together
+ *	locate_max_ttl N	highest TTL a locate probes (1..64)
  *
  * Errors are reported as `file:line: message`, all of them, and counted.
  */
@@ -73,6 +80,10 @@ struct conf {
 	uint32_t evidence_files;
 	uint32_t evidence_packets;
 	struct policy policy;
+	int	 locate;
+	uint32_t locate_interval;	/* seconds, per destination */
+	uint32_t locate_budget;		/* per hour */
+	uint32_t locate_max_ttl;
 };
 
 /* Defaults: queue 0, 1 queue, hold 2 s, stdout, 1 M flows, learn 8,

@@ -154,8 +154,7 @@ static void tuple_put(struct nf_conntrack *ct, const struct pkt *p, int swap)
  * Build the request for p's tuple (the query object lives for one
  * request: an IPv4 and an IPv6 tuple must never mix in it).
  */
-static int request_build(struct nlmsghdr *nlh, const struct pkt *p, int swap,
-			 uint32_t mark)
+static int request_build(struct nlmsghdr *nlh, const struct pkt *p, int swap)
 {
 	struct nf_conntrack *q = nfct_new();
 	int rc;
@@ -163,8 +162,6 @@ static int request_build(struct nlmsghdr *nlh, const struct pkt *p, int swap,
 	if (q == NULL)
 		return -1;
 	tuple_put(q, p, swap);
-	if (mark)
-		nfct_set_attr_u32(q, ATTR_MARK, mark);
 	rc = nfct_nlmsg_build(nlh, q);
 	nfct_destroy(q);
 	return rc;
@@ -229,7 +226,7 @@ static int lookup_one(struct ct_handle *h, const struct pkt *p, int swap)
 	struct nlmsghdr *nlh;
 
 	nlh = msg_start(h, IPCTNL_MSG_CT_GET, 0, p->family);
-	if (request_build(nlh, p, swap, 0) < 0)
+	if (request_build(nlh, p, swap) < 0)
 		return -1;
 	nfct_destroy(h->reply);		/* no attribute of the last answer stays */
 	h->reply = nfct_new();
@@ -279,26 +276,9 @@ int ct_from_queue(struct ct_handle *h, const void *attr, uint16_t len,
 	return 0;
 }
 
-int ct_mark_set(struct ct_handle *h, const struct pkt *p, uint32_t bits)
+void ct_note_marked(struct ct_handle *h)
 {
-	struct nlmsghdr *nlh;
-	int swap;
-
-	for (swap = 0; swap < 2; swap++) {
-		nlh = msg_start(h, IPCTNL_MSG_CT_NEW, NLM_F_ACK, p->family);
-		if (request_build(nlh, p, swap, bits) < 0)
-			return -1;
-		/* new = (old & ~mask) ^ mark: with both = bits, old | bits. */
-		mnl_attr_put_u32(nlh, CTA_MARK_MASK, htonl(bits));
-		if (transact(h, nlh) == 0) {
-			h->st.marked++;
-			return 0;
-		}
-		if (errno != ENOENT)
-			break;
-	}
-	h->st.mark_errors++;
-	return -1;
+	h->st.marked++;
 }
 
 int ct_state_set(struct ct_handle *h, const struct pkt *p, uint8_t state,

@@ -47,8 +47,7 @@ struct ct_stats {
 	uint64_t lookups;	/* GETs sent */
 	uint64_t found, missing, errors;
 	uint64_t from_queue;	/* answered by NFQA_CT */
-	uint64_t marked;	/* entries given the mark bits */
-	uint64_t mark_errors;
+	uint64_t marked;	/* RSTs whose entry carries the mark */
 	uint64_t restored;	/* entries put back (ct_state_set) */
 	uint64_t restore_errors;
 };
@@ -70,11 +69,10 @@ int	ct_from_queue(struct ct_handle *h, const void *attr, uint16_t len,
 	    int family, int has_ctinfo, uint32_t ctinfo, struct ct_info *ci);
 
 /*
- * Set bits in the mark of p's connection, leaving its other bits alone
- * (CTA_MARK_MASK), so rules matching `ct mark & bits` queue its later
- * packets.  ENOENT when the entry is gone.
+ * Count a RST whose entry carries the mark the table's RST rule sets
+ * (the kernel marks the connection before it queues the RST; nft.h).
  */
-int	ct_mark_set(struct ct_handle *h, const struct pkt *p, uint32_t bits);
+void	ct_note_marked(struct ct_handle *h);
 
 /*
  * Put p's connection in TCP state state (enum tcp_conntrack) with

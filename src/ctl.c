@@ -16,9 +16,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "analyze.h"	/* enum exit_status */
+#include "clk.h"
 #include "conf.h"
 #include "ctl.h"
+#include "exitcode.h"
 #include "log.h"
 #include "output.h"
 
@@ -45,14 +46,6 @@ struct ctl {
 	struct ctl_client	 cl[CTL_CLIENTS];
 	int			 map[CTL_POLLFDS];	/* pfd index -> slot */
 };
-
-static uint64_t monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static int sockaddr_set(struct sockaddr_un *sun, const char *path)
 {
@@ -357,14 +350,14 @@ static void ctl_accept(struct ctl *c)
 			return;
 		}
 		c->cl[i].fd = fd;
-		c->cl[i].deadline = monotonic_ms() + CTL_TIMEOUT_MS;
+		c->cl[i].deadline = clk_mono_us() / 1000 + CTL_TIMEOUT_MS;
 	}
 }
 
 void ctl_serve(struct ctl *c, const struct pollfd *pfd, int n,
 	       ctl_render_fn fn, void *arg)
 {
-	uint64_t now = monotonic_ms();
+	uint64_t now = clk_mono_us() / 1000;
 	int i, rc;
 
 	for (i = 1; i < n; i++) {
@@ -390,13 +383,13 @@ void ctl_serve(struct ctl *c, const struct pollfd *pfd, int n,
 
 /* ---- rstaudit stats ------------------------------------------------------ */
 
-static void stats_usage(FILE *fp)
+static void ctl_usage(FILE *fp)
 {
 	fprintf(fp, "usage: rstaudit stats [-p] [-c file] [-s socket]\n");
 }
 
 /* Say why the daemon cannot be reached, and what to do. */
-static void stats_unreachable(const char *path)
+static void ctl_unreachable(const char *path)
 {
 	switch (errno) {
 	case ENOENT:
@@ -421,7 +414,7 @@ static void stats_unreachable(const char *path)
 }
 
 /* Ask the daemon at path for fmt; copy the reply to out.  0 or -1. */
-static int stats_query(const char *path, enum stats_format fmt, FILE *out)
+static int ctl_query(const char *path, enum stats_format fmt, FILE *out)
 {
 	struct timeval tv = { CTL_TIMEOUT_MS / 1000 + 3, 0 };
 	struct sockaddr_un sun;
@@ -461,7 +454,7 @@ fail:
 }
 
 /* The socket the configuration names ("none" when it has none). */
-static int stats_conf_socket(const char *conf_path, char *path, size_t len)
+static int ctl_conf_socket(const char *conf_path, char *path, size_t len)
 {
 	struct conf c;
 	int errors;
@@ -504,32 +497,32 @@ int ctl_main(int argc, char **argv)
 			sock = optarg;
 			break;
 		case 'h':
-			stats_usage(stdout);
+			ctl_usage(stdout);
 			return EXIT_OK;
 		default:
-			stats_usage(stderr);
+			ctl_usage(stderr);
 			return EXIT_USAGE;
 		}
 	}
 	if (optind != argc) {
 		log_warnx("stats: unexpected argument '%s'", argv[optind]);
-		stats_usage(stderr);
+		ctl_usage(stderr);
 		return EXIT_USAGE;
 	}
 	if (sock == NULL) {
-		if (stats_conf_socket(conf_path, path, sizeof(path)) < 0)
+		if (ctl_conf_socket(conf_path, path, sizeof(path)) < 0)
 			return EXIT_USAGE;
 		sock = path;
 	}
 	if (strcmp(sock, "none") == 0) {
 		log_warnx("the configuration says control_socket none: the daemon "
 			  "has no control socket");
-		return 1;
+		return EXIT_NODAEMON;
 	}
-	if (stats_query(sock, fmt, stdout) < 0) {
+	if (ctl_query(sock, fmt, stdout) < 0) {
 		if (errno != EPROTO)
-			stats_unreachable(sock);
-		return 1;
+			ctl_unreachable(sock);
+		return EXIT_NODAEMON;
 	}
 	return fflush(stdout) == EOF ? EXIT_INTERNAL : EXIT_OK;
 }

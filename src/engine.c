@@ -22,6 +22,7 @@
 struct engine {
 	struct engine_conf conf;
 	struct tab flows, hosts;
+	struct rstdelay *rd;	/* the RST's delay against the round trip */
 	struct rst_event *held;	/* ring of conf.max_held */
 	uint32_t held_mask;
 	uint32_t head, next;	/* serials: oldest held, next to assign */
@@ -71,8 +72,11 @@ struct engine *engine_new(const struct engine_conf *c, engine_emit_fn emit,
 	eng->arg = arg;
 	eng->held = calloc(n, sizeof(*eng->held));
 	if (eng->held == NULL ||
-	    tab_init(&eng->flows, sizeof(struct flow), c->max_flows) < 0 ||
-	    tab_init(&eng->hosts, sizeof(struct host), c->max_hosts) < 0) {
+	    (c->full ? tab_init_full : tab_init)(&eng->flows,
+						sizeof(struct flow), c->max_flows) < 0 ||
+	    (c->full ? tab_init_full : tab_init)(&eng->hosts,
+						sizeof(struct host), c->max_hosts) < 0 ||
+	    (eng->rd = rstdelay_new()) == NULL) {
 		int saved = errno;
 
 		engine_free(eng);
@@ -89,6 +93,7 @@ void engine_free(struct engine *eng)
 	tab_free(&eng->flows);
 	tab_free(&eng->hosts);
 	free(eng->evicted);
+	rstdelay_free(eng->rd);
 	free(eng->held);
 	free(eng);
 }
@@ -152,40 +157,132 @@ void engine_flush(struct engine *eng)
 		held_release_one(eng);
 }
 
+static uint32_t seq_end_of(const struct pkt *p)
+{
+	return p->seq + p->payload_len + !!(p->flags & TH_SYN) +
+	       !!(p->flags & TH_FIN);
+}
+
+/* a is past b, by less than IN_SEQ_SPAN (wrap-safe). */
+static int seq_past(uint32_t a, uint32_t b)
+{
+	return SEQ_GT(a, b) && a - b < IN_SEQ_SPAN;
+}
+
+/*
+ * Does p, from the RST's claimed sender, continue the connection past the
+ * RST?  A stack that reset has no socket left to do so.  What a genuine
+ * sender may still have in flight does not count: data ending at or
+ * before the RST's seq (a stack resets with its snd_nxt), ACKs up to its
+ * ack (a retransmission, an RFC 5961 challenge ACK).
+ */
+static int held_continues(const struct rst_event *e, const struct pkt *p)
+{
+	uint32_t seq_done = e->snd.nxt, ack_done = e->rcv.nxt;
+
+	if ((p->flags & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK))
+		return (e->rcv.f & SIDE_SYN) && p->ack == e->rcv.nxt;
+	if ((e->p.flags & TH_ACK) && seq_past(e->p.seq, seq_done))
+		seq_done = e->p.seq;
+	if ((e->p.flags & TH_ACK) && seq_past(e->p.ack, ack_done))
+		ack_done = e->p.ack;
+	if ((e->snd.f & SIDE_SEEN) && seq_past(seq_end_of(p), seq_done))
+		return 1;
+	/* It acknowledges what the receiver sent after the RST. */
+	return (p->flags & TH_ACK) && (e->rcv.f & SIDE_SEEN) &&
+	       seq_past(p->ack, ack_done);
+}
+
+/*
+ * A bare SYN after the RST: from its claimed sender, or a new attempt by
+ * the other side, it begins another incarnation on the same ports, and
+ * nothing after it is a race.  The receiver's retransmission of the SYN
+ * the RST answered is not one: its genuine SYN/ACK may still come.
+ */
+static void held_syn(struct rst_event *e, int side, const struct pkt *p,
+		     uint64_t ts_us)
+{
+	if (e->after_new_syn)
+		return;
+	if (e->side != side && (e->rcv.f & SIDE_SYN) &&
+	    p->seq + 1 == e->rcv.nxt)
+		return;
+	e->after_new_syn = 1;
+	e->new_syn_us = ts_us - e->ts_us;
+}
+
+/* A packet of the RST's claimed sender after it. */
+static void held_after(struct rst_event *e, const struct pkt *p,
+		       uint64_t ts_us)
+{
+	if (e->after_pkts++ == 0) {
+		e->after_us = ts_us - e->ts_us;
+		e->after_ttl = p->ttl;
+	}
+	e->after_data += p->payload_len;
+	if (e->after_new_syn)
+		return;
+	if (!held_continues(e, p)) {
+		if (p->payload_len && (e->snd.f & SIDE_SEEN) &&
+		    seq_past(seq_end_of(p), e->snd.nxt)) {
+			if (e->below_data == 0)
+				e->below_us = ts_us - e->ts_us;
+			e->below_data += p->payload_len;
+		}
+		return;
+	}
+	if (p->flags & TH_SYN)
+		e->after_synack = 1;
+	if (e->race_pkts++ == 0)
+		e->race_us = ts_us - e->ts_us;
+	e->race_data += p->payload_len;
+	e->after_in_seq = 1;
+}
+
+/* A raced RST's burst fellows (one forger's burst) learn it. */
+static void held_burst_raced(struct engine *eng, uint32_t serial,
+			     const struct rst_event *raced)
+{
+	int n;
+
+	for (n = 0; n < CHAIN_MAX; n++) {
+		struct rst_event *e = held_find(eng, serial);
+
+		if (e == NULL)
+			break;
+		if (e->side == raced->side && e->burst > 1 &&
+		    e->burst_seq_lo == raced->burst_seq_lo &&
+		    e->burst_seq_hi == raced->burst_seq_hi)
+			e->burst_raced = 1;
+		serial = e->prev;
+	}
+}
+
 /* A packet of the flow arrives while RSTs of it are held: note it. */
 static void held_observe(struct engine *eng, const struct flow *f, int side,
 			 const struct pkt *p, uint64_t ts_us)
 {
+	const struct rst_event *raced = NULL;
 	uint32_t serial = f->h.user;
-	int n;
+	int syn = (p->flags & (TH_SYN | TH_ACK)) == TH_SYN, n;
 
 	if (p->flags & TH_RST)
-		return;
-	/* A bare SYN after the RST opens a new connection on the same ports. */
-	if ((p->flags & (TH_SYN | TH_ACK)) == TH_SYN)
 		return;
 	for (n = 0; n < CHAIN_MAX; n++) {
 		struct rst_event *e = held_find(eng, serial);
 
 		if (e == NULL)
 			break;
-		if (e->side == side) {
-			int in_seq = (e->snd.f & SIDE_SEEN)
-				? p->seq - e->snd.nxt + IN_SEQ_SPAN < 2 * IN_SEQ_SPAN
-				: p->ack - e->rcv.nxt + IN_SEQ_SPAN < 2 * IN_SEQ_SPAN;
-
-			if ((p->flags & TH_SYN) && p->ack == e->rcv.nxt &&
-			    (e->rcv.f & SIDE_SYN))
-				e->after_synack = 1;
-			if (e->after_pkts++ == 0) {
-				e->after_us = ts_us - e->ts_us;
-				e->after_ttl = p->ttl;
-			}
-			e->after_data += p->payload_len;
-			e->after_in_seq |= (uint8_t)in_seq;
-		}
+		if (syn)
+			held_syn(e, side, p, ts_us);
+		else if (e->side == side)
+			held_after(e, p, ts_us);
+		if (e->race_pkts > 0 && e->burst > 1)
+			raced = e;
 		serial = e->prev;
 	}
+	if (raced)
+		held_burst_raced(eng, f->h.user, raced);
 }
 
 /* A second RST from the same side soon after: one burst. */
@@ -197,19 +294,31 @@ static void held_burst(struct engine *eng, struct rst_event *e)
 
 	e->burst = 1;
 	e->burst_seq_lo = e->burst_seq_hi = e->p.seq;
-	if (prev == NULL || prev->side != e->side ||
+	e->burst_ttl_lo = e->burst_ttl_hi = e->p.ttl;
+	e->burst_ipid = e->p.ipid;
+	e->burst_ipid_same = 1;
+	/* One burst: the same side, the same kind (R or RA), close together. */
+	if (prev == NULL || prev->side != e->side || prev->after_new_syn ||
+	    (prev->p.flags & TH_ACK) != (e->p.flags & TH_ACK) ||
 	    e->ts_us - prev->ts_us > BURST_US)
 		return;
 	e->burst = prev->burst + 1;
 	e->burst_seq_lo = SEQ_LT(prev->burst_seq_lo, e->p.seq) ? prev->burst_seq_lo : e->p.seq;
 	e->burst_seq_hi = SEQ_GT(prev->burst_seq_hi, e->p.seq) ? prev->burst_seq_hi : e->p.seq;
+	e->burst_ttl_lo = prev->burst_ttl_lo < e->p.ttl ? prev->burst_ttl_lo : e->p.ttl;
+	e->burst_ttl_hi = prev->burst_ttl_hi > e->p.ttl ? prev->burst_ttl_hi : e->p.ttl;
+	e->burst_ipid_same = prev->burst_ipid_same && prev->burst_ipid == e->p.ipid;
 	for (n = 0; n < CHAIN_MAX; n++) {
 		prev = held_find(eng, serial);
-		if (prev == NULL || prev->side != e->side)
+		if (prev == NULL || prev->side != e->side ||
+		    (prev->p.flags & TH_ACK) != (e->p.flags & TH_ACK))
 			break;
 		prev->burst = e->burst;
 		prev->burst_seq_lo = e->burst_seq_lo;
 		prev->burst_seq_hi = e->burst_seq_hi;
+		prev->burst_ttl_lo = e->burst_ttl_lo;
+		prev->burst_ttl_hi = e->burst_ttl_hi;
+		prev->burst_ipid_same = e->burst_ipid_same;
 		serial = prev->prev;
 	}
 }
@@ -335,6 +444,7 @@ uint64_t engine_prefetch(const struct engine *eng, const struct pkt *p)
 	uint64_t key = flow_key(p, flow_sender_side(p), eng->conf.seed);
 
 	tab_prefetch(&eng->flows, key);
+	rstdelay_prefetch(eng->rd, key);
 	return key;
 }
 
@@ -375,6 +485,7 @@ struct rst_event *engine_packet_key(struct engine *eng, const struct pkt *p,
 		e = held_new(eng, f, side, created, p, ts_us, frame);
 	else if (!(s->f & SIDE_SEEN) || s->ttl != p->ttl)
 		host_learn(eng, p);
+	rstdelay_packet(eng->rd, key, side, p, ts_us, e ? &e->delay : NULL);
 	/* host_learn() does not move flows: f is still good. */
 	flow_update(s, p);
 	engine_sweep(eng);

@@ -22,6 +22,8 @@ struct engine_conf {
 	uint64_t hold_us;	/* how long a RST waits for later evidence */
 	uint32_t idle_ms;	/* a flow idle this long is forgotten */
 	uint64_t seed;		/* hash seed (the live mode randomises it) */
+	int	 full;		/* map the tables to their bound at once:
+				 * no rehash stalls (tab_init_full()) */
 };
 
 struct engine_stats {

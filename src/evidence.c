@@ -106,7 +106,9 @@ int evidence_format(const struct rst_event *e, const struct evidence *ev,
 	case EV_FIN_BEFORE:
 		return snprintf(buf, len, "comes after %s's FIN", a == 0 ? snd : rcv);
 	case EV_STATELESS:
-		return snprintf(buf, len, "no ACK flag and seq = the ack of %s's last segment: a stateless reply", rcv);
+		if (b == 0)
+			return snprintf(buf, len, "no ACK flag and seq = the ack of %s's last segment: a stateless reply", rcv);
+		return snprintf(buf, len, "no ACK flag and seq = an ack %s sent, %lld behind its latest: a stateless reply to a late segment", rcv, (long long)b);
 	case EV_SENDER_RESET:
 		return snprintf(buf, len, "%s had already reset this connection", snd);
 	case EV_NO_FLOW:
@@ -130,6 +132,24 @@ int evidence_format(const struct rst_event *e, const struct evidence *ev,
 		return snprintf(buf, len, "DF %s where %s's packets %s it", a ? "set" : "clear", snd, a ? "clear" : "set");
 	case EV_MADE_HERE:
 		return snprintf(buf, len, "left through this host's output hook with no input interface, from an address that is not this host's: made here (a reject rule)");
+	case EV_SEQ_BEHIND:
+		return snprintf(buf, len, "seq lies %lld bytes behind what %s had already sent (next %u): a stack resets with its own next seq", (long long)b, snd, (unsigned)a);
+	case EV_BURST_TTL:
+		return snprintf(buf, len, "ttl varies from %lld to %lld over the burst: one stack sends one ttl", (long long)a, (long long)b);
+	case EV_IPID_FIXED:
+		return snprintf(buf, len, "ip id %lld on all %lld RSTs of the burst: a stack's ids move", (long long)a, (long long)b);
+	case EV_TS_SERIES:
+		return snprintf(buf, len, "timestamp %u continues %s's clock (last %u)", e->p.opt.tsval, snd, (unsigned)a);
+	case EV_SYNSENT_ACK:
+		return snprintf(buf, len, "answers %s's ACK %u to %s's SYN, which does not acknowledge it (SYN+1 is %u): a SYN-SENT stack resets with seq = SEG.ACK (RFC 9293 3.10.7.3); an ACK like that is an RFC 5961 challenge ACK from an old connection on these ports", rcv, (unsigned)a, snd, (unsigned)b);
+	case EV_NEW_SYN:
+		return snprintf(buf, len, "a new SYN on these ports %.3f ms after this RST began another connection: what follows it is no race", ms(a));
+	case EV_DATA_BELOW:
+		return snprintf(buf, len, "%s sent %lld bytes of new data %.3f ms after this RST, below its seq: its stack would have sent them before resetting", snd, (long long)b, ms(a));
+	case EV_IPID_REPEAT:
+		return snprintf(buf, len, "ip id %lld repeats %s's last packet's, where its ids count up", (long long)a, snd);
+	case EV_BURST_RACED:
+		return snprintf(buf, len, "another RST/ACK of this burst is proven forged, and a socket resets once: the same forger's");
 	case EV_MAX:
 		break;
 	}

@@ -3,7 +3,6 @@
  */
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 
@@ -75,27 +74,6 @@ void log_debug(const char *fmt, ...)
 	va_start(ap, fmt);
 	log_vemit(LOG_DEBUG, NULL, fmt, ap);
 	va_end(ap);
-}
-
-void fatal(const char *fmt, ...)
-{
-	const char *emsg = strerror(errno);
-	va_list ap;
-
-	va_start(ap, fmt);
-	log_vemit(LOG_CRIT, emsg, fmt, ap);
-	va_end(ap);
-	exit(4);
-}
-
-void fatalx(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	log_vemit(LOG_CRIT, NULL, fmt, ap);
-	va_end(ap);
-	exit(4);
 }
 
 void log_lines(char *text)

@@ -6,6 +6,8 @@
 
 #include "analyze.h"
 #include "ctl.h"
+#include "exitcode.h"
+#include "locate.h"
 #include "run.h"
 
 #define RSTAUDIT_VERSION "0.1"
@@ -18,6 +20,8 @@ static void usage(FILE *fp)
 		"                    [--queue n] [--queues n] [--fanout] [--hold seconds]\n"
 		"                    [--no-install-rules] [--control-socket path]\n"
 		"       rstaudit stats [-p] [-c file] [-s socket]\n"
+		"       rstaudit locate [--json] [--no-raw] (--payload file | --text s |\n"
+		"                       --from-event file) DEST PORT\n"
 		"       rstaudit -n [-v] [-c file]   (check a configuration: run -n)\n"
 		"       rstaudit --version\n"
 		"See rstaudit(8).\n");
@@ -33,6 +37,8 @@ int main(int argc, char **argv)
 		return analyze_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "run") == 0)
 		return run_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "locate") == 0)
+		return locate_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "stats") == 0)
 		return ctl_main(argc - 1, argv + 1);
 	/* `rstaudit -n -c FILE`: the configuration check, as in ntpd -n. */

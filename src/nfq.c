@@ -31,6 +31,7 @@
 #include <linux/netfilter/nfnetlink_queue.h>
 #include <libnetfilter_queue/libnetfilter_queue.h>
 
+#include "clk.h"
 #include "log.h"
 #include "nfq.h"
 
@@ -62,7 +63,9 @@ struct nfqueue {
 	size_t			 vlen;
 	uint32_t		 accept_max;	/* newest accept not yet sent */
 	int			 accept_pending;
-	int			 in_read;	/* inside nfqueue_read() */
+	int			 in_read;	/* inside nfqueue_handle() */
+	int			 nrecv;		/* datagrams received, not handled */
+	uint64_t		 recv_us;	/* when they were */
 	int			 mark_set;	/* nfqueue_set_mark() in a callback */
 	uint32_t		 mark_next;
 	/* Packets kept (NFQUEUE_DEFER): no batch may cover defer_lo. */
@@ -345,7 +348,7 @@ static int packet_decode(const struct nlmsghdr *nlh, struct nfqueue_pkt *p,
 	return 0;
 }
 
-static int log_attr_cb(const struct nlattr *a, void *data)
+static int nflog_attr_cb(const struct nlattr *a, void *data)
 {
 	const struct nlattr **tb = data;
 	uint16_t type = mnl_attr_get_type(a);
@@ -361,13 +364,13 @@ static uint32_t attr_be32(const struct nlattr *a)
 }
 
 /* Decode one NFLOG packet message into p (id: NFULA_SEQ). */
-static int log_decode(const struct nlmsghdr *nlh, struct nfqueue_pkt *p,
+static int nflog_decode(const struct nlmsghdr *nlh, struct nfqueue_pkt *p,
 		      uint64_t ts_us)
 {
 	const struct nlattr *tb[NFULA_MAX + 1] = { 0 };
 	struct nfulnl_msg_packet_hdr ph;
 
-	if (mnl_attr_parse(nlh, sizeof(struct nfgenmsg), log_attr_cb, tb) < 0 ||
+	if (mnl_attr_parse(nlh, sizeof(struct nfgenmsg), nflog_attr_cb, tb) < 0 ||
 	    tb[NFULA_PACKET_HDR] == NULL ||
 	    mnl_attr_get_payload_len(tb[NFULA_PACKET_HDR]) < sizeof(ph))
 		return -1;
@@ -395,12 +398,12 @@ static int log_decode(const struct nlmsghdr *nlh, struct nfqueue_pkt *p,
 }
 
 /* A logged packet: handed over, nothing to answer. */
-static void log_handle(struct nfqueue *q, const struct nlmsghdr *nlh,
+static void nflog_handle(struct nfqueue *q, const struct nlmsghdr *nlh,
 		       uint64_t ts_us, nfqueue_fn fn, void *arg)
 {
 	struct nfqueue_pkt p;
 
-	if (log_decode(nlh, &p, ts_us) < 0) {
+	if (nflog_decode(nlh, &p, ts_us) < 0) {
 		q->st.bad_msgs++;
 		return;
 	}
@@ -452,7 +455,7 @@ static void datagram_handle(struct nfqueue *q, const char *buf, size_t len,
 		if (q->is_log) {
 			if (nlh->nlmsg_type ==
 			    ((NFNL_SUBSYS_ULOG << 8) | NFULNL_MSG_PACKET))
-				log_handle(q, nlh, ts_us, fn, arg);
+				nflog_handle(q, nlh, ts_us, fn, arg);
 			continue;
 		}
 		if (nlh->nlmsg_type !=
@@ -473,20 +476,12 @@ static void datagram_handle(struct nfqueue *q, const char *buf, size_t len,
 	}
 }
 
-static uint64_t now_us(void)
+int nfqueue_recv(struct nfqueue *q)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
-int nfqueue_read(struct nfqueue *q, nfqueue_fn fn, void *arg)
-{
-	uint64_t before = q->st.queued;
-	uint64_t ts;
 	int i, n;
 
+	if (q->nrecv > 0)
+		return q->nrecv;	/* not handled yet */
 	for (i = 0; i < NFQUEUE_BATCH; i++) {
 		q->msgs[i].msg_hdr.msg_namelen = sizeof(q->from[i]);
 		q->msgs[i].msg_hdr.msg_flags = 0;
@@ -503,7 +498,17 @@ int nfqueue_read(struct nfqueue *q, nfqueue_fn fn, void *arg)
 		return -1;
 	}
 	q->st.reads++;
-	ts = now_us();
+	q->recv_us = clk_real_us();
+	q->nrecv = n;
+	return n;
+}
+
+int nfqueue_handle(struct nfqueue *q, nfqueue_fn fn, void *arg)
+{
+	uint64_t before = q->st.queued;
+	int i, n = q->nrecv;
+
+	q->nrecv = 0;
 	q->in_read = 1;
 	for (i = 0; i < n; i++) {
 		const struct msghdr *mh = &q->msgs[i].msg_hdr;
@@ -512,12 +517,19 @@ int nfqueue_read(struct nfqueue *q, nfqueue_fn fn, void *arg)
 			continue;
 		datagram_handle(q, q->rbuf + (size_t)i * MSG_BUFSZ,
 				q->msgs[i].msg_len, !!(mh->msg_flags & MSG_TRUNC),
-				ts, fn, arg);
+				q->recv_us, fn, arg);
 	}
 	q->in_read = 0;
 	if (verdict_flush(q) < 0)
 		return -1;
 	return (int)(q->st.queued - before);
+}
+
+int nfqueue_read(struct nfqueue *q, nfqueue_fn fn, void *arg)
+{
+	int n = nfqueue_recv(q);
+
+	return n <= 0 ? n : nfqueue_handle(q, fn, arg);
 }
 
 /* Accept a packet that arrives while we wait for a config ack. */
@@ -620,7 +632,7 @@ static int queue_bind(struct nfqueue *q, const struct nfqueue_conf *c)
 }
 
 /* The NFLOG config message header for group q->num. */
-static struct nlmsghdr *log_msg(char *buf, uint16_t group)
+static struct nlmsghdr *nflog_msg(char *buf, uint16_t group)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct nfgenmsg *nfg;
@@ -634,7 +646,7 @@ static struct nlmsghdr *log_msg(char *buf, uint16_t group)
 	return nlh;
 }
 
-static int log_bind(struct nfqueue *q, const struct nfqueue_conf *c)
+static int nflog_bind(struct nfqueue *q, const struct nfqueue_conf *c)
 {
 	struct nfulnl_msg_config_cmd cmd = { .command = NFULNL_CFG_CMD_BIND };
 	struct nfulnl_msg_config_mode mode;
@@ -644,7 +656,7 @@ static int log_bind(struct nfqueue *q, const struct nfqueue_conf *c)
 	memset(&mode, 0, sizeof(mode));
 	mode.copy_range = htonl(c->copy_range);
 	mode.copy_mode = NFULNL_COPY_PACKET;
-	nlh = log_msg(buf, q->num);
+	nlh = nflog_msg(buf, q->num);
 	mnl_attr_put(nlh, NFULA_CFG_CMD, sizeof(cmd), &cmd);
 	mnl_attr_put(nlh, NFULA_CFG_MODE, sizeof(mode), &mode);
 	mnl_attr_put_u32(nlh, NFULA_CFG_QTHRESH, htonl(1));	/* send at once */
@@ -714,7 +726,7 @@ static struct nfqueue *source_open(const struct nfqueue_conf *c, int is_log)
 		q->msgs[i].msg_hdr.msg_name = &q->from[i];
 	}
 	if (socket_setup(q, c) < 0 ||
-	    (is_log ? log_bind(q, c) : queue_bind(q, c)) < 0)
+	    (is_log ? nflog_bind(q, c) : queue_bind(q, c)) < 0)
 		goto fail;
 	if (!is_log) {
 		if (kstats_fd < 0)
@@ -755,7 +767,7 @@ void nfqueue_close(struct nfqueue *q)
 			.command = NFULNL_CFG_CMD_UNBIND
 		};
 
-		nlh = log_msg(buf, q->num);
+		nlh = nflog_msg(buf, q->num);
 		mnl_attr_put(nlh, NFULA_CFG_CMD, sizeof(cmd), &cmd);
 		if (config_send(q, nlh) < 0)
 			log_warn("log group %u: unbind", q->num);

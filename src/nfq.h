@@ -30,7 +30,7 @@
 
 #define NFQUEUE_BATCH		64	/* messages per recvmmsg() */
 #define NFQUEUE_COPY_RANGE	128	/* IPv6 + TCP with options, and some payload */
-#define NFQUEUE_LENGTH		1024	/* packets waiting at most; see nfq.c */
+#define NFQUEUE_LENGTH		4096	/* packets waiting at most; see nfq.c */
 #define NFQUEUE_TRUESIZE	1024	/* socket memory a message takes, about */
 
 /* Verdicts a callback may return (the kernel's NF_DROP and NF_ACCEPT). */
@@ -134,6 +134,16 @@ int		 nfqueue_has_conntrack(const struct nfqueue *q);
  * handled, 0 when none were waiting, -1 on a socket error.
  */
 int		 nfqueue_read(struct nfqueue *q, nfqueue_fn fn, void *arg);
+
+/*
+ * The same in two steps, so that a caller can read another source in
+ * between: nfqueue_recv() takes one batch off the socket (returns the
+ * datagrams, 0 when none, -1 on error; a batch not yet handled is kept
+ * and counted again), nfqueue_handle() hands its packets to fn and
+ * answers them (returns the packets handled, -1 on a send error).
+ */
+int		 nfqueue_recv(struct nfqueue *q);
+int		 nfqueue_handle(struct nfqueue *q, nfqueue_fn fn, void *arg);
 
 /*
  * In a callback: the verdict it is about to return for its packet also

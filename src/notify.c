@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clk.h"
 #include "log.h"
 #include "notify.h"
 
@@ -19,14 +20,6 @@ static int notify_fd = -1;
 static struct sockaddr_un notify_addr;
 static socklen_t notify_len;
 static uint64_t watchdog_us, watchdog_last;
-
-static uint64_t monotonic_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
 
 /* $WATCHDOG_USEC, when it is meant for this process. */
 static void watchdog_init(void)
@@ -95,7 +88,7 @@ void notify_ready(const char *status)
 	snprintf(msg, sizeof(msg), "READY=1\nMAINPID=%ld\nSTATUS=%s\n",
 		 (long)getpid(), status);
 	notify_send(msg);
-	watchdog_last = monotonic_us();
+	watchdog_last = clk_mono_us();
 }
 
 void notify_reloading(void)
@@ -103,7 +96,7 @@ void notify_reloading(void)
 	char msg[128];
 
 	snprintf(msg, sizeof(msg), "RELOADING=1\nMONOTONIC_USEC=%llu\n",
-		 (unsigned long long)monotonic_us());
+		 (unsigned long long)clk_mono_us());
 	notify_send(msg);
 }
 
@@ -118,7 +111,7 @@ void notify_watchdog(void)
 
 	if (watchdog_us == 0 || notify_fd < 0)
 		return;
-	now_us = monotonic_us();
+	now_us = clk_mono_us();
 	if (now_us - watchdog_last < watchdog_us / 2)
 		return;
 	watchdog_last = now_us;

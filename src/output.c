@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "hopest.h"
 #include "output.h"
 #include "policy.h"
 #include "sha1.h"
@@ -243,10 +244,12 @@ static void json_policy(FILE *fp, const struct rst_policy *pp)
 	else
 		fputs("null", fp);
 	fprintf(fp, ",\"judged\":{\"origin\":\"%s\",\"cause\":\"%s\","
-		"\"confidence\":%.2f},\"ct_restored\":%s,\"hold\":",
+		"\"confidence\":%.2f},\"ct_restored\":%s,\"guarded\":%s,"
+		"\"hold\":",
 		origin_names[pp->origin < ORIGIN_MAX ? pp->origin : 0],
 		cause_names[pp->cause < CAUSE_MAX ? pp->cause : 0],
-		pp->confidence, pp->ct_restored ? "true" : "false");
+		pp->confidence, pp->ct_restored ? "true" : "false",
+		pp->guarded ? "true" : "false");
 	if (pp->held == HOLD_NONE || pp->held >= HOLD_END_MAX) {
 		fputs("null}", fp);
 		return;
@@ -269,6 +272,7 @@ static void json_live(FILE *fp, const struct rst_live *l)
 		fprintf(fp, ",\"ct\":{\"state\":");
 		json_str(fp, l->ct_state);
 		fprintf(fp, ",\"id\":%u,\"invalid\":%s}", l->ct_id,
+			l->ct_invalid < 0 ? "null" :
 			l->ct_invalid ? "true" : "false");
 	} else {
 		fprintf(fp, ",\"ct\":null");
@@ -290,7 +294,10 @@ static void json_live(FILE *fp, const struct rst_live *l)
 /* " rule 2 drop", " rule 1 would drop (dry-run)", " no rule", ... */
 static void text_policy(FILE *fp, const struct rst_policy *pp)
 {
-	if (pp->rule == 0)
+	if (pp->rule == 0 && pp->guarded)
+		fprintf(fp, " policy %s: dropped in the kernel by the guard",
+			policy_mode_names[pp->mode]);
+	else if (pp->rule == 0)
 		fprintf(fp, " policy %s: no rule", policy_mode_names[pp->mode]);
 	else
 		fprintf(fp, " policy %s: rule %u (line %u) %s%s%s",
@@ -300,10 +307,36 @@ static void text_policy(FILE *fp, const struct rst_policy *pp)
 			pp->bound ? ", stopped by max_drops_per_flow" : "");
 	if (pp->has_mark)
 		fprintf(fp, " mark 0x%x", pp->mark);
+	if (pp->guarded && pp->rule != 0)
+		fputs(", its kind dropped in the kernel from now on", fp);
 	if (pp->held != HOLD_NONE && pp->held < HOLD_END_MAX)
 		fprintf(fp, "; held %.1f ms until %s, saw %u packets%s",
 			pp->held_us / 1e3, hold_end_names[pp->held],
 			pp->seen_pkts, pp->changed ? ", changed the decision" : "");
+}
+
+/* Where a middlebox's RST was made, from here (hopest.h). */
+static void json_injector_hop(FILE *fp, const struct rst_event *e)
+{
+	struct hop_estimate h;
+
+	hop_estimate(e, &h);
+	if (!h.valid)
+		return;
+	if (h.hop > 0)
+		fprintf(fp, ",\"injector_hop\":%d", h.hop);
+	else
+		fputs(",\"injector_hop\":null", fp);
+	fprintf(fp, ",\"injector_hops\":[%d,%d]", h.lo, h.hi);
+}
+
+/* The RST's delay after its trigger, against the round trip (rstdelay.h). */
+static void json_delay(FILE *fp, const struct rst_event *e)
+{
+	if (!e->delay.valid)
+		return;
+	fprintf(fp, ",\"rst_delay_ms\":%.3f,\"sender_rtt_ms\":%.3f",
+		e->delay.delay_us / 1e3, e->delay.rtt_us / 1e3);
 }
 
 static void output_json(struct output *o, const struct rst_event *e)
@@ -331,6 +364,8 @@ static void output_json(struct output *o, const struct rst_event *e)
 		fprintf(fp, ",\"hops\":%d", e->v.hops);
 	if (e->v.expected_hops >= 0)
 		fprintf(fp, ",\"expected_hops\":%d", e->v.expected_hops);
+	json_injector_hop(fp, e);
+	json_delay(fp, e);
 	fprintf(fp, ",\"community_id\":\"%s\"", output_community_id(p, cid));
 	if (o->file) {
 		fprintf(fp, ",\"frame\":%llu,\"file\":", (unsigned long long)e->frame);

@@ -31,6 +31,7 @@ const char *const hold_end_names[HOLD_END_MAX] = {
 	[HOLD_TIMER] = "timer",
 	[HOLD_RELEASED] = "released",
 	[HOLD_SHUTDOWN] = "shutdown",
+	[HOLD_FULL] = "full",
 };
 
 static const char *const cmp_names[] = {
@@ -54,6 +55,7 @@ void policy_default(struct policy *pol)
 	pol->max_drops_per_flow = POLICY_DEFAULT_MAX_DROPS;
 	pol->suspect_max = POLICY_DEFAULT_SUSPECT_MAX;
 	pol->ct_restore = 1;
+	pol->guard_us = POLICY_DEFAULT_GUARD_US;
 }
 
 int policy_mode_parse(const char *s, uint8_t *mode)
@@ -531,6 +533,21 @@ void policy_decide(const struct policy *pol, const struct rst_event *e,
 		d->drop = 1;
 }
 
+/*
+ * An abort that only the RST's own fingerprints call the endpoint's, on
+ * a connection both sides had spoken on and neither had closed: what a
+ * perfect injector's RST looks like (its TTL, DF, IP ID, window and
+ * timestamps right, its seq exact).  Only the genuine endpoint talking
+ * on after it tells, so with hold_aborts it is held for that.
+ */
+static int unproven_abort(const struct policy *pol, const struct rst_event *e)
+{
+	return pol->hold_aborts && e->v.origin == ORIGIN_ENDPOINT &&
+	       e->v.cause == CAUSE_ABORT && !e->live.made_here &&
+	       (e->snd.f & SIDE_SEEN) && (e->rcv.f & SIDE_SEEN) &&
+	       !((e->snd.f | e->rcv.f) & SIDE_FIN);
+}
+
 int policy_suspect(const struct policy *pol, const struct rst_event *e,
 		   const struct policy_decision *d)
 {
@@ -538,7 +555,8 @@ int policy_suspect(const struct policy *pol, const struct rst_event *e,
 
 	if (pol->mode == POLICY_AUDIT || pol->suspect_hold_us == 0 ||
 	    pol->suspect_max == 0 || d->drop || d->would_drop || d->bound ||
-	    (e->v.origin != ORIGIN_MIDDLEBOX && e->v.origin != ORIGIN_UNKNOWN))
+	    (e->v.origin != ORIGIN_MIDDLEBOX && e->v.origin != ORIGIN_UNKNOWN &&
+	     !unproven_abort(pol, e)))
 		return 0;
 	for (i = 0; i < pol->nrules; i++)
 		if (pol->rules[i].action == PA_DROP &&

@@ -100,10 +100,15 @@ struct policy_rule {
 
 struct policy {
 	uint8_t mode;			/* enum policy_mode */
-	uint32_t max_drops_per_flow;	/* drops (or would-drops) per connection */
+	uint32_t max_drops_per_flow;	/* bursts dropped (or would be) per
+					 * connection */
 	uint32_t suspect_hold_us;	/* 0: decide at once, always */
 	uint32_t suspect_max;		/* RSTs held at once, per queue */
 	int ct_restore;			/* after a drop, undo conntrack's CLOSE */
+	uint32_t guard_us;		/* a dropped forgery's signature is
+					 * dropped in the kernel this long */
+	int hold_aborts;		/* hold endpoint aborts of established
+					 * connections too (suspect_hold) */
 	uint16_t nrules;
 	struct policy_rule rules[POLICY_MAX_RULES];
 };
@@ -121,10 +126,11 @@ struct policy_decision {
 
 #define POLICY_DEFAULT_MAX_DROPS	8
 #define POLICY_DEFAULT_SUSPECT_MAX	16
+#define POLICY_DEFAULT_GUARD_US		10000000	/* 10 s */
 #define POLICY_SUSPECT_MAX		256	/* the most suspect_max may be */
 
 /* Mode audit, no rules, max_drops_per_flow 8, no suspect hold,
- * suspect_max 16, ct_restore on. */
+ * suspect_max 16, ct_restore on, guard_timeout 10 s. */
 void	policy_default(struct policy *pol);
 
 /*

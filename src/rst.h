@@ -15,6 +15,7 @@
 #include "flow.h"
 #include "host.h"
 #include "pkt.h"
+#include "rstdelay.h"
 
 enum origin {
 	ORIGIN_UNKNOWN,
@@ -70,6 +71,15 @@ enum ev_kind {
 	EV_TS_OPTION,		/* carries timestamps, a: tsval */
 	EV_DF_DIFFERS,		/* a: RST's DF */
 	EV_MADE_HERE,		/* live: left by the output path, not forwarded */
+	EV_SEQ_BEHIND,		/* a: sender's next seq, b: bytes behind it */
+	EV_BURST_TTL,		/* a: lowest, b: highest TTL in the burst */
+	EV_IPID_FIXED,		/* a: the IP ID, b: RSTs carrying it */
+	EV_TS_SERIES,		/* a: the sender's last tsval */
+	EV_SYNSENT_ACK,		/* a: the ack it answers, b: SYN+1 */
+	EV_NEW_SYN,		/* a: delay us of the SYN that began anew */
+	EV_DATA_BELOW,		/* a: delay us, b: bytes of new data below its seq */
+	EV_IPID_REPEAT,		/* the sender's own last IP ID, again */
+	EV_BURST_RACED,		/* another RST of its burst is raced */
 	EV_MAX
 };
 
@@ -78,7 +88,7 @@ struct evidence {
 	int64_t a, b;
 };
 
-#define VERDICT_MAX_EV 14
+#define VERDICT_MAX_EV 16
 
 struct verdict {
 	uint8_t origin;		/* enum origin */
@@ -102,6 +112,7 @@ enum hold_end {
 	HOLD_TIMER,		/* suspect_hold ran out */
 	HOLD_RELEASED,		/* its event was written first */
 	HOLD_SHUTDOWN,		/* the daemon stopped */
+	HOLD_FULL,		/* no room to keep the flow's next packet behind it */
 	HOLD_END_MAX
 };
 extern const char *const hold_end_names[HOLD_END_MAX];
@@ -114,6 +125,7 @@ struct rst_policy {
 	uint8_t bound;		/* max_drops_per_flow turned a drop into accept */
 	uint8_t has_mark;
 	uint8_t ct_restored;	/* conntrack put back to ESTABLISHED */
+	uint8_t guarded;	/* its kind now dropped in the kernel (enforce.h) */
 	uint16_t rule;		/* 1-based; 0: no rule matched */
 	uint32_t line;		/* the rule's line in the file */
 	uint32_t mark;
@@ -132,9 +144,10 @@ struct rst_policy {
 struct rst_live {
 	uint8_t valid;
 	uint8_t made_here;	/* this host made it for an address not its own */
-	char hook_name[8];	/* forward, input, output */
+	char hook_name[12];	/* forward, input, output, prerouting */
 	uint8_t ct_known;	/* ct_state/ct_id are valid */
-	uint8_t ct_invalid;	/* conntrack judged the RST invalid */
+	int8_t ct_invalid;	/* conntrack judged the RST invalid (1), took it
+				 * (0), or cannot tell (-1) */
 	uint32_t ct_id;
 	char ct_state[16];
 	char in[16], out[16];	/* interface names */
@@ -171,9 +184,33 @@ struct rst_event {
 	uint64_t after_us;	/* delay of the first */
 	uint8_t after_ttl;	/* its TTL */
 	uint8_t after_synack;	/* a SYN/ACK answering the same SYN */
-	uint8_t after_in_seq;	/* in the sender's sequence space */
+	uint8_t after_in_seq;	/* one of them continued the connection (race_*) */
 	uint32_t burst;		/* RSTs in this burst, this one included */
 	uint32_t burst_seq_lo, burst_seq_hi;
+	uint8_t burst_ttl_lo, burst_ttl_hi;	/* TTLs over the burst */
+	uint16_t burst_ipid;	/* the IP ID of every RST of the burst... */
+	uint8_t burst_ipid_same;	/* ...if they all carry the same one */
+	/*
+	 * The race, within one incarnation of the connection: the claimed
+	 * sender's later packets that continue it past the RST (new data or
+	 * FIN, an ACK of data sent after it, the SYN/ACK to the SYN it
+	 * answered).  Retransmissions, challenge ACKs and anything after a
+	 * new SYN are not counted here (after_pkts counts them all).
+	 */
+	uint32_t race_pkts, race_data;
+	uint64_t race_us;	/* delay of the first */
+	uint8_t after_new_syn;	/* a SYN began another incarnation... */
+	uint64_t new_syn_us;	/* ...this long after the RST */
+	/*
+	 * New data from the claimed sender after the RST, past all it had
+	 * sent before but below the RST's seq: a stack that reset with its
+	 * snd_nxt sent it before, and only reordering delayed it.
+	 */
+	uint32_t below_data;
+	uint64_t below_us;	/* delay of the first */
+	uint8_t burst_raced;	/* a fellow of its burst is raced (race_*) */
+	/* Its delay after the trigger, and the round trip (rstdelay.h). */
+	struct rst_delay delay;
 
 	/* The claimed sender's host baseline, at release. */
 	struct host_base host;

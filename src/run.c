@@ -30,13 +30,16 @@
 
 #include <linux/netfilter.h>
 
-#include "analyze.h"	/* enum exit_status */
+#include "clk.h"
 #include "conf.h"
 #include "ct.h"
 #include "ctl.h"
 #include "engine.h"
 #include "evpcap.h"
 #include "enforce.h"
+#include "exitcode.h"
+#include "locate.h"
+#include "locator.h"
 #include "log.h"
 #include "nfq.h"
 #include "nft.h"
@@ -44,6 +47,7 @@
 #include "output.h"
 #include "pkt.h"
 #include "priv.h"
+#include "route.h"
 #include "run.h"
 #include "safefile.h"
 #include "stats.h"
@@ -51,12 +55,13 @@
 #define TICK_US		100000	/* engine_tick() period, and event flushes */
 #define OUT_BUFSZ	65536	/* the event file's buffer */
 #define READS_PER_WAKE	16	/* batches read before looking at the timer */
-#define EXIT_NOOUTPUT	3
-#define EXIT_SETUP	4
+#define LOG_READS_PER_BATCH 64	/* NFLOG batches read before a queue batch */
+#define LOG_BUF_FACTOR	8	/* NFLOG socket buffer, in queue lengths */
+#define LOG_LENGTH_MAX	65536	/* ... at most (32 MiB) */
+#define DEGRADE_SAY_US	10000000	/* a degradation said at most this often */
 
 struct worker_counts {
 	struct stats_queue	s;		/* stats.h */
-	struct nfqueue_stats	log;
 	struct enforce_stats	pol;
 };
 
@@ -88,7 +93,7 @@ struct run {
 	const char		*conf_path;
 	const struct override	*ov;		/* command line, over the file */
 	int			 nov;
-	/* The policy the workers use; SIGHUP swaps it (policy_publish()). */
+	/* The policy the workers use; SIGHUP swaps it (run_policy_publish()). */
 	struct policy		*pol, *pol_old;
 	uint64_t		 pol_gen;
 	int			 verbose, daemonize, check_only;
@@ -102,6 +107,13 @@ struct run {
 	uid_t			 uid;		/* conf.user's, or (uid_t)-1 */
 	gid_t			 gid;
 	uint64_t		 start_time;	/* seconds since the epoch */
+	/* Degradation, watched by the main thread (run_degrade()). */
+	uint64_t		 deg_total[DEG_MAX];	/* the causes' totals */
+	uint64_t		 deg_last_us[DEG_MAX];	/* when each last grew */
+	uint64_t		 deg_said[DEG_MAX];	/* totals when last said */
+	uint64_t		 deg_said_us;		/* when last said */
+	uint64_t		 deg_checked_us;
+	struct locator		*loc;		/* locate yes, or NULL */
 };
 
 static volatile sig_atomic_t run_quit, run_reopen, run_dump;
@@ -132,18 +144,25 @@ static int stopping(void)
 static struct nft_handle run_nft;
 static int run_nft_installed;
 
+/* The table's settings, from the configuration. */
+static void rules_conf(const struct conf *c, struct nft_conf *nc)
+{
+	nft_conf_default(nc);
+	nc->queue_num = c->queue;
+	nc->queue_total = c->queues;
+	nc->fanout = c->fanout;
+	nc->learn_packets = c->learn_packets;
+	nc->mark = c->mark;
+	nc->log_group = c->log_group;
+	nc->log_rejects = c->log_rejects;
+}
+
 static int rules_install(const struct conf *c)
 {
 	struct nft_conf nc;
 	struct nft_caps caps;
 
-	nft_conf_default(&nc);
-	nc.queue_num = c->queue;
-	nc.queue_total = c->queues;
-	nc.fanout = c->fanout;
-	nc.learn_packets = c->learn_packets;
-	nc.mark = c->mark;
-	nc.log_group = c->log_rejects ? c->log_group : 0;
+	rules_conf(c, &nc);
 	if (nft_detect(&caps) < 0) {
 		log_warn("nftables: cannot probe the kernel");
 		return -1;
@@ -152,6 +171,44 @@ static int rules_install(const struct conf *c)
 		return -1;	/* nft_install() said why */
 	run_nft_installed = 1;
 	return 0;
+}
+
+static uint64_t run_guard_fails;	/* __atomic_* only */
+
+/* enforce.h's guard: RSTs like e dropped in the kernel for ms. */
+static int run_guard(void *arg, const struct rst_event *e, uint32_t ms)
+{
+	struct nft_guard_key k;
+	size_t alen = e->p.family == 6 ? 16 : 4;
+	uint64_t t0;
+	char src[RST_ADDRSTRLEN], dst[RST_ADDRSTRLEN];
+
+	(void)arg;
+	memset(&k, 0, sizeof(k));
+	k.v6 = e->p.family == 6;
+	memcpy(k.src, e->p.src, alen);
+	memcpy(k.dst, e->p.dst, alen);
+	k.sport = e->p.sport;
+	k.dport = e->p.dport;
+	k.ttl = e->p.ttl;	/* as it arrived: the guard sees it before routing */
+	t0 = clk_real_us();
+	if (nft_guard_add(&run_nft, &k, ms) == 0) {
+		log_info("guard: RSTs %s port %u > %s port %u with ttl %u dropped "
+			 "in the kernel for %.1f s (%" PRIu64 " us after the RST came, "
+			 "%" PRIu64 " us to add)",
+			 rst_addr(e->p.family, e->p.src, src), e->p.sport,
+			 rst_addr(e->p.family, e->p.dst, dst), e->p.dport, e->p.ttl,
+			 ms / 1e3, clk_real_us() - e->ts_us, clk_real_us() - t0);
+		return 0;
+	}
+	/* Said for the first failure and every 1024th: an attack can flood. */
+	if ((__atomic_fetch_add(&run_guard_fails, 1, __ATOMIC_RELAXED) & 1023) == 0)
+		log_warn("nftables: cannot guard %s port %u > %s port %u ttl %u "
+			 "(failure %" PRIu64 "; its RSTs still come to the queue)",
+			 rst_addr(e->p.family, e->p.src, src), e->p.sport,
+			 rst_addr(e->p.family, e->p.dst, dst), e->p.dport, e->p.ttl,
+			 __atomic_load_n(&run_guard_fails, __ATOMIC_RELAXED));
+	return -1;
 }
 
 static void rules_remove(void)
@@ -166,15 +223,7 @@ static void rules_quiesce(void)
 	if (run_nft_installed)
 		(void)nft_quiesce(&run_nft);
 }
-/* ---- end of STUB ------------------------------------------------------ */
 
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
 
 /* The event also goes to syslog, as one short line. */
 static void event_syslog(const struct rst_event *e)
@@ -202,6 +251,20 @@ static void run_emit(struct rst_event *e, void *arg)
 	output_event(&r->out, e);	/* written out by the next tick */
 	if (r->conf.syslog)
 		event_syslog(e);
+	pthread_mutex_unlock(&r->out_mu);
+	if (r->loc != NULL)	/* queued for the locator thread, if middlebox */
+		locator_event(r->loc, w->ring, e);
+}
+
+/* The locator thread's follow-up event, linked by community_id. */
+static void run_located(const struct locate_request *q,
+			const struct locate_result *res, void *arg)
+{
+	struct run *r = arg;
+
+	pthread_mutex_lock(&r->out_mu);
+	locate_print(r->out.fp, q->lc.family, q->lc.dst, q->lc.port, res,
+		     r->out.fmt == OUT_JSON, q->link);
 	pthread_mutex_unlock(&r->out_mu);
 }
 
@@ -248,47 +311,22 @@ static void live_ct(struct worker *w, struct rst_event *e,
 	judged = ct_judge(&ci, np->hook, e->had_flow &&
 			  (e->rcv.f & SIDE_SYN) &&
 			  !(e->snd.f & (SIDE_SYNACK | SIDE_SEEN)));
-	l->ct_invalid = judged == 1;
 	/*
-	 * Queue the flow's next packets: the genuine endpoint talking after
-	 * "its" RST is the race that shows an injection.  Not for our own
-	 * RSTs (output hook): we know who made those.
+	 * -1 where conntrack's judgement cannot be read: at the output hook,
+	 * and on an entry this daemon put back to ESTABLISHED after dropping
+	 * an earlier RST of the flow (ct_restore): ESTABLISHED then says what
+	 * we did, not what conntrack made of this RST.
 	 */
-	if (c->mark && ci.known && judged >= 0 && (ci.mark & c->mark) != c->mark)
-		ct_mark_set(w->ct, &e->p, c->mark);
-}
-
-/*
- * Is addr one of this host's?  Binding to it says so, with no list of
- * addresses to keep current.  Asked only for RSTs made here, which are
- * few.
- */
-static int addr_is_local(const struct pkt *p)
-{
-	struct sockaddr_storage ss;
-	socklen_t len;
-	int fd, rc;
-
-	memset(&ss, 0, sizeof(ss));
-	if (p->family == 6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-
-		s6->sin6_family = AF_INET6;
-		memcpy(&s6->sin6_addr, p->src, 16);
-		len = sizeof(*s6);
-	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-
-		s4->sin_family = AF_INET;
-		memcpy(&s4->sin_addr, p->src, 4);
-		len = sizeof(*s4);
-	}
-	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return 1;	/* cannot tell: do not claim "made here" */
-	rc = bind(fd, (struct sockaddr *)&ss, len);
-	close(fd);
-	return rc == 0;
+	l->ct_invalid = (int8_t)judged;
+	if (judged == 1 && enforce_restored(w->enf, &e->p))
+		l->ct_invalid = -1;
+	/*
+	 * The table's RST rule marked the connection before queueing the
+	 * RST, so its next packets queue behind it: the genuine endpoint
+	 * talking after "its" RST is the race that shows an injection.
+	 */
+	if (ci.known && (ci.mark & c->mark) == c->mark)
+		ct_note_marked(w->ct);
 }
 
 static void live_fill(struct worker *w, struct rst_event *e,
@@ -304,14 +342,16 @@ static void live_fill(struct worker *w, struct rst_event *e,
 	 * a local address and is judged as any endpoint's.
 	 */
 	l->made_here = np->hook == NF_INET_LOCAL_OUT && np->indev == 0 &&
-		       !addr_is_local(&e->p);
+		       route_is_local(e->p.family, e->p.src) == 0;
 	snprintf(l->hook_name, sizeof(l->hook_name), "%s",
 		 nfqueue_hook_name(np->hook));
 	snprintf(l->in, sizeof(l->in), "%s", nfqueue_ifname(w->q, np->indev, name));
 	snprintf(l->out, sizeof(l->out), "%s", nfqueue_ifname(w->q, np->outdev, name));
-	/* Logged, not queued: we told the kernel nothing. */
+	/* Logged, not queued: we told the kernel nothing (the guard's
+	 * copies: it dropped them itself). */
 	snprintf(l->verdict, sizeof(l->verdict), "%s",
-		 np->logged ? "none" : "accept");
+		 !np->logged ? "accept" :
+		 np->hook == NF_INET_PRE_ROUTING ? "drop" : "none");
 	live_ct(w, e, np);
 }
 
@@ -352,8 +392,13 @@ static int worker_packet(const struct nfqueue_pkt *np, void *arg)
 		live_fill(w, e, np);
 		if (!np->logged)	/* a logged RST has no verdict to give */
 			v = enforce_rst(w->enf, e, np->id);
+		else if (np->hook == NF_INET_PRE_ROUTING)
+			enforce_guard_seen(w->enf, e);	/* the guard dropped it */
 	}
 	enforce_observe(w->enf);
+	/* Never past a RST of its flow that is still held. */
+	if (!np->logged)
+		v = enforce_follow(w->enf, &p, np->id, v);
 	return v;
 }
 
@@ -367,10 +412,11 @@ static void worker_counts(struct worker *w, struct worker_counts *wc)
 	memset(&s->k, 0, sizeof(s->k));
 	if (nfqueue_kernel_stats(w->qnum, &s->k) == 0)
 		s->q.failed_open = nfqueue_failed_open(w->q, &s->k);
+	memset(&s->log, 0, sizeof(s->log));
+	s->has_log = w->log != NULL;
+	s->log_group = (uint16_t)(w->run->conf.log_group + w->idx);
 	if (w->log != NULL)
-		nfqueue_get_stats(w->log, &wc->log);
-	else
-		memset(&wc->log, 0, sizeof(wc->log));
+		nfqueue_get_stats(w->log, &s->log);
 	engine_get_stats(w->eng, &s->e);
 	ct_get_stats(w->ct, &s->c);
 	memcpy(s->parse, w->parse, sizeof(s->parse));
@@ -388,37 +434,66 @@ static void worker_snapshot(struct worker *w)
 	pthread_mutex_unlock(&w->snap_mu);
 }
 
+static void run_degrade(struct run *r);
+
 static void worker_tick(struct worker *w)
 {
 	uint64_t expirations;
 
 	if (read(w->tfd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
 		log_warn("queue %u: timer", w->qnum);
-	engine_tick(w->eng, now_us());
+	engine_tick(w->eng, clk_real_us());
 	run_flush(w->run);
 	worker_snapshot(w);
-	if (w->idx == 0)
+	if (w->idx == 0) {
 		notify_watchdog();	/* the main thread's loop is alive */
+		run_degrade(w->run);
+	}
 }
 
-/* Read what is waiting, a bounded number of batches. */
-static int worker_drain(struct worker *w, struct nfqueue *q)
+/*
+ * The NFLOG group's packets logged so far (bounded: under a flood of
+ * new connections the queue must still be served).
+ */
+static int worker_learn(struct worker *w)
+{
+	int i, n;
+
+	for (i = 0; w->log != NULL && i < LOG_READS_PER_BATCH; i++) {
+		n = nfqueue_read(w->log, worker_packet, w);
+		if (n <= 0)
+			return n;
+	}
+	return 0;
+}
+
+/*
+ * Read what is waiting, a bounded number of batches.  The kernel logs
+ * and queues in the order packets cross the hook, each to its own
+ * socket: so between taking a batch off the queue and handling it, read
+ * the group, which then holds everything logged before those packets
+ * were queued (a RST's SYN, say).  The engine sees each flow in order.
+ */
+static int worker_drain(struct worker *w)
 {
 	int i, n;
 
 	for (i = 0; i < READS_PER_WAKE; i++) {
-		n = nfqueue_read(q, worker_packet, w);
-		if (n <= 0)
-			return n;
+		if ((n = nfqueue_recv(w->q)) < 0 || worker_learn(w) < 0)
+			return -1;
+		if (n == 0)
+			return 0;
+		if (nfqueue_handle(w->q, worker_packet, w) < 0)
+			return -1;
 	}
 	return 1;
 }
 
 static void counters_print(struct run *r);
 static void counters_render(FILE *fp, enum stats_format fmt, void *arg);
-static void output_reopen(struct run *r);
+static void run_output_reopen(struct run *r);
 static void run_reload(struct run *r);
-static void policy_reap(struct run *r);
+static void run_policy_reap(struct run *r);
 
 /* Take up the newest policy, if the main thread published one. */
 static void worker_policy(struct worker *w)
@@ -460,7 +535,7 @@ static int worker_loop(struct worker *w, int is_main)
 				run_reload(w->run);
 				notify_ready("reloaded");
 			}
-			policy_reap(w->run);
+			run_policy_reap(w->run);
 			if (run_dump) {
 				run_dump = 0;
 				counters_print(w->run);
@@ -483,10 +558,8 @@ static int worker_loop(struct worker *w, int is_main)
 		/* A hold that ran out ends before any later packet is seen. */
 		if (pfd[3].revents & POLLIN)
 			enforce_timer(w->enf);
-		if (pfd[0].revents & (POLLIN | POLLERR) && worker_drain(w, w->q) < 0)
-			return -1;
-		if (pfd[2].revents & (POLLIN | POLLERR) &&
-		    worker_drain(w, w->log) < 0)
+		if ((pfd[0].revents | pfd[2].revents) & (POLLIN | POLLERR) &&
+		    worker_drain(w) < 0)
 			return -1;
 		if (pfd[1].revents & POLLIN)
 			worker_tick(w);
@@ -497,9 +570,7 @@ static int worker_loop(struct worker *w, int is_main)
 /* After the loop: answer what is left, release every held RST. */
 static void worker_finish(struct worker *w)
 {
-	while (nfqueue_read(w->q, worker_packet, w) > 0)
-		;
-	while (w->log != NULL && nfqueue_read(w->log, worker_packet, w) > 0)
+	while (worker_drain(w) > 0)
 		;
 	enforce_finish(w->enf);		/* the held RSTs, before their events */
 	engine_flush(w->eng);
@@ -537,15 +608,20 @@ static int worker_open(struct run *r, struct worker *w, int idx)
 	if (ec.max_flows < 1024)
 		ec.max_flows = 1024;
 	ec.hold_us = r->conf.hold_us;
+	/*
+	 * No rehash while packets wait: a doubling toward 1 M flows stopped
+	 * the queue for 26-250 ms, and what came meanwhile failed open.
+	 */
+	ec.full = 1;
 	if (getrandom(&ec.seed, sizeof(ec.seed), 0) != sizeof(ec.seed))
-		ec.seed ^= (uint64_t)now_us() * 0x9e3779b97f4a7c15ULL;
+		ec.seed ^= (uint64_t)clk_real_us() * 0x9e3779b97f4a7c15ULL;
 	w->eng = engine_new(&ec, run_emit, w);
 	if (w->eng == NULL) {
 		log_warn("queue %u: cannot allocate tables for %u flows", w->qnum,
 			 ec.max_flows);
 		return -1;
 	}
-	if (r->ev != NULL &&
+	if ((r->ev != NULL || r->conf.locate) &&	/* locate: the trigger */
 	    (w->ring = evring_new(r->conf.evidence_packets)) == NULL) {
 		log_warn("queue %u: cannot allocate %u evidence packets", w->qnum,
 			 r->conf.evidence_packets);
@@ -557,11 +633,15 @@ static int worker_open(struct run *r, struct worker *w, int idx)
 	if ((w->q = nfqueue_open(&qc)) == NULL)
 		return -1;
 	/*
-	 * The reject RSTs of new connections are logged, not queued (nfq.h);
-	 * the first queue's engine takes them.
+	 * This queue's NFLOG group: the packets the engine learns from and
+	 * the reject RSTs of new connections (nfq.h), of the same flows as
+	 * the queue's (nft.h: one shard each).  A bigger buffer: every new
+	 * connection sends a few, and a loss there weakens baselines.
 	 */
-	if (idx == 0 && r->conf.log_rejects) {
-		qc.num = r->conf.log_group;
+	if (r->conf.log_group != 0) {
+		qc.num = (uint16_t)(r->conf.log_group + idx);
+		qc.length = r->conf.queue_length < LOG_LENGTH_MAX / LOG_BUF_FACTOR ?
+			    r->conf.queue_length * LOG_BUF_FACTOR : LOG_LENGTH_MAX;
 		if ((w->log = nfqueue_open_log(&qc)) == NULL)
 			return -1;
 	}
@@ -571,6 +651,8 @@ static int worker_open(struct run *r, struct worker *w, int idx)
 		log_warn("queue %u: policy", w->qnum);
 		return -1;
 	}
+	if (r->conf.install_rules)
+		enforce_set_guard(w->enf, run_guard, NULL);
 	worker_policy(w);
 	w->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (w->tfd < 0 || timerfd_settime(w->tfd, 0, &its, NULL) < 0) {
@@ -631,7 +713,7 @@ static void workers_stop(struct run *r)
  * (the first queue's fresh when the caller is the main thread): for the
  * SIGUSR1 counters and any stats export.
  */
-static void policy_stats(struct run *r, struct enforce_stats *sum, int fresh)
+static void run_policy_stats(struct run *r, struct enforce_stats *sum, int fresh)
 {
 	struct worker_counts wc;
 	int i;
@@ -651,6 +733,10 @@ static void policy_stats(struct run *r, struct enforce_stats *sum, int fresh)
 		}
 		enforce_stats_add(sum, &wc.pol);
 	}
+	/* The kernel's own count: those never reached a queue. */
+	if (run_nft_installed &&
+	    nft_guard_dropped(&run_nft, &sum->guard_dropped) < 0)
+		log_debug("nftables: cannot read the guard's counters");
 }
 
 /* Every counter, into s: queue 0's read here (the main thread reads it). */
@@ -673,11 +759,6 @@ static void run_stats(struct run *r, struct stats *s)
 			pthread_mutex_unlock(&w->snap_mu);
 		}
 		s->q[i] = wc.s;
-		if (w->log != NULL) {
-			s->has_log = 1;
-			s->log_group = r->conf.log_group;
-			s->log = wc.log;
-		}
 	}
 	pthread_mutex_lock(&r->out_mu);
 	s->events = r->out.events;
@@ -691,16 +772,78 @@ static void run_stats(struct run *r, struct stats *s)
 	pthread_mutex_unlock(&r->out_mu);
 }
 
+/* Every counter and the policy's, with the degradation gauges. */
+static void run_stats_all(struct run *r, struct stats *s)
+{
+	uint64_t now = clk_mono_us();
+
+	run_stats(r, s);
+	s->pol = r->pol;		/* the policy's counters first */
+	run_policy_stats(r, &s->policy, 1);
+	for (int c = 0; c < DEG_MAX; c++)
+		s->degraded[c] = r->deg_last_us[c] != 0 &&
+				 now - r->deg_last_us[c] < DEGRADE_WINDOW_US;
+}
+
 static void counters_render(FILE *fp, enum stats_format fmt, void *arg)
 {
 	struct run *r = arg;
-	struct enforce_stats st;
 	struct stats s;
 
-	policy_stats(r, &st, 1);
-	enforce_stats_write(fp, r->pol, &st, fmt == STATS_PROMETHEUS);
-	run_stats(r, &s);
+	run_stats_all(r, &s);
 	stats_write(fp, &s, fmt);	/* its "flows" line last, as scripts expect */
+}
+
+static const char *const degrade_why[DEG_MAX] = {
+	[DEG_FAILED_OPEN] = "packets failed open (a queue was full or the "
+			    "daemon too slow: they passed unaudited, never blocked)",
+	[DEG_ENOBUFS] = "ENOBUFS on a netlink socket (messages lost)",
+	[DEG_NFLOG_LOST] = "NFLOG messages lost (what the engine learns from: "
+			   "weaker verdicts)",
+	[DEG_FLOWS_EVICTED] = "flows evicted for room (their history lost: "
+			      "raise max_flows)",
+	[DEG_EVIDENCE_LOST] = "resets without their evidence file (write errors, "
+			      "or the ring overwrote them)",
+	[DEG_GUARD_REFUSED] = "forgeries the guard refused (its set full): they "
+			      "go through the queue",
+};
+
+/*
+ * Once a second (main thread): has auditing degraded?  Each cause that
+ * grew is remembered (the gauges) and said in the log, with how much
+ * and why, at most every DEGRADE_SAY_US.
+ */
+static void run_degrade(struct run *r)
+{
+	uint64_t tot[DEG_MAX], now = clk_mono_us();
+	char msg[1024];
+	size_t len = 0;
+	struct stats s;
+
+	if (now - r->deg_checked_us < 1000000)
+		return;
+	r->deg_checked_us = now;
+	run_stats(r, &s);
+	run_policy_stats(r, &s.policy, 1);
+	stats_degrade_totals(&s, tot);
+	for (int c = 0; c < DEG_MAX; c++) {
+		if (tot[c] > r->deg_total[c])
+			r->deg_last_us[c] = now;
+		r->deg_total[c] = tot[c];
+	}
+	if (r->deg_said_us != 0 && now - r->deg_said_us < DEGRADE_SAY_US)
+		return;
+	msg[0] = '\0';
+	for (int c = 0; c < DEG_MAX && len < sizeof(msg); c++)
+		if (tot[c] > r->deg_said[c])
+			len += (size_t)snprintf(msg + len, sizeof(msg) - len,
+				"%s%" PRIu64 " %s", len ? "; " : "",
+				tot[c] - r->deg_said[c], degrade_why[c]);
+	if (len == 0)
+		return;
+	log_warnx("auditing degraded: %s", msg);
+	memcpy(r->deg_said, tot, sizeof(tot));
+	r->deg_said_us = now;
 }
 
 /* The counters as text in the log (SIGUSR1, and at exit). */
@@ -721,7 +864,7 @@ static void counters_print(struct run *r)
 }
 
 /* Open (or reopen, after SIGHUP) the event file. */
-static int output_open(struct run *r)
+static int run_output_open(struct run *r)
 {
 	const char *path = r->conf.json_file;
 	FILE *fp;
@@ -741,7 +884,7 @@ static int output_open(struct run *r)
 	return 0;
 }
 
-static void output_reopen(struct run *r)
+static void run_output_reopen(struct run *r)
 {
 	const char *path = r->conf.json_file;
 	FILE *fp;
@@ -886,16 +1029,16 @@ static int run_configure(struct run *r, struct conf *c)
 /*
  * Hand the workers a new policy: each takes it up at its next wakeup
  * (worker_policy(); the tick wakes them every TICK_US), and the old one
- * is freed once all have (policy_reap()).  Main thread only.
+ * is freed once all have (run_policy_reap()).  Main thread only.
  */
-static int policy_publish(struct run *r, const struct policy *pol)
+static int run_policy_publish(struct run *r, const struct policy *pol)
 {
 	struct policy *p;
 	int i;
 
 	/* One swap at a time: the one before must be taken up by all. */
 	for (i = 0; r->pol_old != NULL && i < 100; i++) {
-		policy_reap(r);
+		run_policy_reap(r);
 		if (r->pol_old != NULL)
 			usleep(TICK_US / 10);
 	}
@@ -913,11 +1056,11 @@ static int policy_publish(struct run *r, const struct policy *pol)
 	__atomic_store_n(&r->pol_gen, r->pol_gen + 1, __ATOMIC_RELEASE);
 	if (r->nw > 0)
 		worker_policy(&r->w[0]);	/* the main thread's own */
-	policy_reap(r);
+	run_policy_reap(r);
 	return 0;
 }
 
-static void policy_reap(struct run *r)
+static void run_policy_reap(struct run *r)
 {
 	int i;
 
@@ -947,7 +1090,7 @@ static void run_reload(struct run *r)
 
 	if (c == NULL) {
 		log_warn("reload");
-		output_reopen(r);
+		run_output_reopen(r);
 		return;
 	}
 	errors = run_configure(r, c);
@@ -955,11 +1098,11 @@ static void run_reload(struct run *r)
 		log_warnx("%s: %d error%s; still running the configuration read "
 			  "before", path, errors, errors == 1 ? "" : "s");
 		free(c);
-		output_reopen(r);
+		run_output_reopen(r);
 		return;
 	}
 	conf_report_restart(path, &r->conf, c);
-	if (policy_publish(r, &c->policy) == 0)
+	if (run_policy_publish(r, &c->policy) == 0)
 		r->conf.policy = c->policy;
 	memcpy(r->conf.json_file, c->json_file, sizeof(c->json_file));
 	if (r->conf.syslog != c->syslog) {
@@ -967,7 +1110,7 @@ static void run_reload(struct run *r)
 		log_init(r->verbose, r->conf.syslog || r->daemonize);
 	}
 	free(c);
-	output_reopen(r);
+	run_output_reopen(r);
 	log_warnx("%s: reloaded: policy %s, %u rule%s", path,
 		  policy_mode_names[r->conf.policy.mode], r->conf.policy.nrules,
 		  r->conf.policy.nrules == 1 ? "" : "s");
@@ -992,6 +1135,7 @@ static void run_teardown(struct run *r)
 {
 	int i;
 
+	locator_stop(r->loc);
 	for (i = 0; i < r->nw; i++)
 		worker_close(&r->w[i]);
 	free(r->w);
@@ -1022,8 +1166,13 @@ int run_main(int argc, char **argv)
 	errors = run_configure(&r, &r.conf);
 	if (r.check_only) {
 		if (errors == 0) {
+			struct nft_conf nc;
+
 			fprintf(stderr, "configuration OK\n");
 			enforce_describe(stderr, &r.conf.policy, r.verbose);
+			rules_conf(&r.conf, &nc);
+			if (r.verbose > 1 && nft_render(&nc, stdout) < 0)
+				errors++;	/* nft_render() said why */
 		} else {
 			fprintf(stderr, "%d error%s\n", errors,
 				errors == 1 ? "" : "s");
@@ -1038,9 +1187,9 @@ int run_main(int argc, char **argv)
 	log_init(r.verbose, r.conf.syslog || r.daemonize);
 	signals_install();
 	notify_init();
-	r.start_time = now_us() / 1000000;
+	r.start_time = clk_real_us() / 1000000;
 
-	if (output_open(&r) < 0)
+	if (run_output_open(&r) < 0)
 		return EXIT_NOOUTPUT;
 	/* While we may still make its directory and give it to our user. */
 	if (strcmp(r.conf.control_socket, "none") != 0 &&
@@ -1052,7 +1201,7 @@ int run_main(int argc, char **argv)
 		run_teardown(&r);
 		return EXIT_NOOUTPUT;
 	}
-	if (policy_publish(&r, &r.conf.policy) < 0) {
+	if (run_policy_publish(&r, &r.conf.policy) < 0) {
 		run_teardown(&r);
 		return EXIT_SETUP;
 	}
@@ -1101,6 +1250,11 @@ int run_main(int argc, char **argv)
 		run_teardown(&r);
 		return EXIT_SETUP;
 	}
+	if (r.conf.locate && (r.loc = locator_start(&(struct locator_conf){
+		.interval_s = r.conf.locate_interval,
+		.budget = r.conf.locate_budget,
+		.max_ttl = r.conf.locate_max_ttl }, run_located, &r)) == NULL)
+		log_warn("locate: no thread; not locating");
 	if (workers_start(&r) < 0) {
 		rc = EXIT_SETUP;
 	} else {

@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
 #include "stats.h"
 
 enum kind {
@@ -25,11 +24,14 @@ enum kind {
 	K_PARSE,	/* per queue and parse status */
 	K_RESETS,	/* per origin and cause */
 	K_EVIDENCE,	/* uint64_t at off in struct evpcap_stats, when on */
+	K_POLICY,	/* uint64_t at off in struct enforce_stats, with a policy */
+	K_RULE,		/* uint64_t at off in struct enforce_rule_stats, per rule */
+	K_DEGRADED,	/* per degrade_cause, from s->degraded */
 };
 
 /* Where a family goes in the text, in this order ("flows" line last). */
-enum line { L_NONE, L_QUEUE, L_LOG, L_ENGINE, L_CT, L_CAUSE, L_EVIDENCE,
-	     L_TOTAL, L_MAX };
+enum line { L_POLICY, L_RULE, L_UNMATCHED, L_NONE, L_QUEUE, L_LOG,
+	     L_ENGINE, L_CT, L_CAUSE, L_EVIDENCE, L_DEGRADED, L_TOTAL, L_MAX };
 
 enum type { COUNTER, GAUGE };
 
@@ -39,7 +41,8 @@ struct family {
 	enum kind	 kind;
 	size_t		 off;
 	enum line	 line;
-	const char	*text;		/* its words in the text; NULL: none */
+	const char	*text;		/* its words in the text; NULL: none;
+					 * led by ";() ": its own separator */
 	const char	*help;
 };
 
@@ -48,8 +51,60 @@ struct family {
 #define LG(f)	K_LOG, offsetof(struct nfqueue_stats, f)
 #define G(f)	K_GLOBAL, offsetof(struct stats, f)
 #define EV(f)	K_EVIDENCE, offsetof(struct evpcap_stats, f)
+#define PO(f)	K_POLICY, offsetof(struct enforce_stats, f)
+#define RU(f)	K_RULE, offsetof(struct enforce_rule_stats, f)
 
 static const struct family families[] = {
+	{ "policy_decided_total", COUNTER, PO(decided), L_POLICY, "decided",
+	  "RSTs the policy decided." },
+	{ "policy_dropped_total", COUNTER, PO(dropped), L_POLICY, "dropped",
+	  "RSTs dropped." },
+	{ "policy_would_drop_total", COUNTER, PO(would_drop), L_POLICY,
+	  "would drop", "RSTs a dry run would have dropped." },
+	{ "policy_bound_total", COUNTER, PO(bound), L_POLICY, "bound",
+	  "Drops refused by max_drops_per_flow." },
+	{ "policy_marked_total", COUNTER, PO(marked), L_POLICY, "marked",
+	  "RSTs given a packet mark." },
+	{ "policy_logged_total", COUNTER, PO(logged), L_POLICY, "logged",
+	  "RSTs a log rule wrote." },
+	{ "policy_held_total", COUNTER, PO(held), L_POLICY, "; held",
+	  "Suspect RSTs held for more evidence." },
+	{ NULL, GAUGE, PO(held_now), L_POLICY, " (now", NULL },
+	{ NULL, COUNTER, PO(held_end[HOLD_PACKET]), L_POLICY, "packet", NULL },
+	{ NULL, COUNTER, PO(held_end[HOLD_TIMER]), L_POLICY, "timer", NULL },
+	{ NULL, COUNTER, PO(held_end[HOLD_RELEASED]), L_POLICY, "released", NULL },
+	{ NULL, COUNTER, PO(held_end[HOLD_SHUTDOWN]), L_POLICY, "shutdown", NULL },
+	{ NULL, COUNTER, PO(held_end[HOLD_FULL]), L_POLICY, "full", NULL },
+	{ "policy_held_changed_total", COUNTER, PO(held_changed), L_POLICY,
+	  "; changed", "Held RSTs whose decision the hold changed." },
+	{ "policy_held_full_total", COUNTER, PO(held_full), L_POLICY,
+	  "), no room", "Suspects decided at once: no room to hold them." },
+	{ "policy_held_next_total", COUNTER, PO(held_next), L_POLICY,
+	  "packets kept behind",
+	  "Packets kept behind a held RST of their flow, in order." },
+	{ "policy_ct_restored_total", COUNTER, PO(ct_restored), L_POLICY,
+	  "; conntrack restored",
+	  "Conntrack entries put back to ESTABLISHED after a drop." },
+	{ "policy_ct_restore_failed_total", COUNTER, PO(ct_restore_failed),
+	  L_POLICY, "failed", "Conntrack restores that failed." },
+	{ "policy_guarded_total", COUNTER, PO(guarded), L_POLICY, "; guarded",
+	  "Forgeries whose kind (addresses, ports, TTL) went to the kernel's guard." },
+	{ "policy_guard_errors_total", COUNTER, PO(guard_errors), L_POLICY,
+	  " (errors", "Forgeries the kernel's guard could not take (full set)." },
+	{ "policy_guard_dropped_total", COUNTER, PO(guard_dropped), L_POLICY,
+	  "), dropped by the guard",
+	  "RSTs the kernel's guard dropped before the queue." },
+	{ "policy_unmatched_total", COUNTER, PO(none.matched), L_UNMATCHED,
+	  "matched", "RSTs no rule matched." },
+	{ "policy_rule_matched_total", COUNTER, RU(matched), L_RULE, "matched",
+	  "RSTs per rule: matched." },
+	{ "policy_rule_dropped_total", COUNTER, RU(dropped), L_RULE, "dropped",
+	  "RSTs per rule: dropped." },
+	{ "policy_rule_would_drop_total", COUNTER, RU(would_drop), L_RULE,
+	  "would drop", "RSTs per rule: would_drop." },
+	{ "policy_rule_bound_total", COUNTER, RU(bound), L_RULE, "bound",
+	  "RSTs per rule: bound." },
+
 	{ "queue_packets_total", COUNTER, Q(q.queued), L_QUEUE, "queued",
 	  "Packets the kernel handed to the daemon, per queue." },
 	{ "queue_verdicts_total", COUNTER, Q(q.verdicts), L_QUEUE, "verdicts",
@@ -80,7 +135,7 @@ static const struct family families[] = {
 	  "user_dropped", "Packets the kernel dropped, socket full (only without fail-open)." },
 
 	{ "nflog_packets_total", COUNTER, LG(queued), L_LOG, "logged",
-	  "RSTs of this host's own rejects read from the NFLOG group." },
+	  "Packets read from the queue's NFLOG group: SYNs and first packets to learn from, this host's reject RSTs." },
 	{ "nflog_lost_total", COUNTER, LG(failed_open), L_LOG, "lost",
 	  "NFLOG messages lost (gaps in their sequence numbers)." },
 
@@ -105,8 +160,6 @@ static const struct family families[] = {
 	  "Conntrack lookups that failed." },
 	{ "conntrack_from_queue_total", COUNTER, Q(c.from_queue), L_CT, "from queue",
 	  "Conntrack entries that came with the queued packet." },
-	{ "conntrack_mark_errors_total", COUNTER, Q(c.mark_errors), L_CT,
-	  "mark errors", "Conntrack marks that could not be set." },
 
 	{ NULL, COUNTER, K_RESETS, 0, L_CAUSE, "", NULL },
 
@@ -137,20 +190,51 @@ static const struct family families[] = {
 	{ "conntrack_lookups_total", COUNTER, Q(c.lookups), L_TOTAL,
 	  "conntrack lookups", "Conntrack lookups sent (one per RST, without NFQA_CT)." },
 	{ "conntrack_marked_total", COUNTER, Q(c.marked), L_TOTAL, "marked",
-	  "Connections given the mark bits after a RST, so their next packets are queued." },
+	  "RSTs whose connection carries the mark bit the table sets on a RST, so its next packets queue behind it." },
 
+	{ "auditing_degraded", GAUGE, K_DEGRADED, 0, L_DEGRADED, "",
+	  "1 while auditing degraded within the last minute, by cause: packets "
+	  "failed open, ENOBUFS, NFLOG messages lost, flows evicted, evidence "
+	  "lost, forgeries the guard refused." },
 	{ "start_time_seconds", GAUGE, G(start_time), L_NONE, NULL,
 	  "When the daemon started, in seconds since the epoch." },
 };
 
 #define NFAMILIES	(sizeof(families) / sizeof(families[0]))
 
+const char *const degrade_names[DEG_MAX] = {
+	[DEG_FAILED_OPEN] = "failed_open",
+	[DEG_ENOBUFS] = "enobufs",
+	[DEG_NFLOG_LOST] = "nflog_lost",
+	[DEG_FLOWS_EVICTED] = "flows_evicted",
+	[DEG_EVIDENCE_LOST] = "evidence_lost",
+	[DEG_GUARD_REFUSED] = "guard_refused",
+};
+
+void stats_degrade_totals(const struct stats *s, uint64_t tot[DEG_MAX])
+{
+	memset(tot, 0, DEG_MAX * sizeof(tot[0]));
+	for (int i = 0; i < s->nq; i++) {
+		const struct stats_queue *q = &s->q[i];
+
+		tot[DEG_FAILED_OPEN] += q->q.failed_open;
+		tot[DEG_ENOBUFS] += q->q.enobufs + q->log.enobufs;
+		tot[DEG_NFLOG_LOST] += q->log.failed_open;
+		tot[DEG_FLOWS_EVICTED] += q->e.flows_evicted;
+	}
+	if (s->has_evidence)
+		tot[DEG_EVIDENCE_LOST] = s->ev.errors + s->ev.lost;
+	tot[DEG_GUARD_REFUSED] = s->policy.guard_errors;
+}
+
 /* The text's summary lines, and their prefixes. */
 static const char *const line_prefix[L_MAX] = {
+	[L_UNMATCHED] = "policy no rule: ",
 	[L_ENGINE] = "engine: ",
 	[L_CT] = "conntrack: ",
 	[L_CAUSE] = "resets by cause: ",
 	[L_EVIDENCE] = "evidence: ",
+	[L_DEGRADED] = "degraded in the last minute: ",
 	[L_TOTAL] = "",
 };
 
@@ -165,9 +249,27 @@ int stats_format_parse(const char *name, enum stats_format *fmt)
 	return 0;
 }
 
+/* family_sample() for the policy's kinds: nothing without a policy. */
+static int policy_sample(const struct family *f, const struct stats *s,
+			 int i, char *labels, size_t len, uint64_t *v)
+{
+	if (s->pol == NULL || i >= (f->kind == K_RULE ? s->pol->nrules : 1))
+		return -1;
+	if (f->kind == K_POLICY) {
+		memcpy(v, (const char *)&s->policy + f->off, sizeof(*v));
+		return 0;
+	}
+	snprintf(labels, len, "rule=\"%d\",line=\"%u\",action=\"%s\"",
+		 i + 1, s->pol->rules[i].line,
+		 policy_action_names[s->pol->rules[i].action]);
+	memcpy(v, (const char *)&s->policy.rule[i] + f->off, sizeof(*v));
+	return 0;
+}
+
 /*
  * Sample i of f: its labels (Prometheus syntax, no braces; "" for none)
- * and value.  Returns 0, or -1 when there is no sample i.
+ * and value.  Returns 0, 1 when there is none at i but may be after it
+ * (a queue without an NFLOG group), or -1 past the last.
  */
 static int family_sample(const struct family *f, const struct stats *s,
 			 int i, char *labels, size_t len, uint64_t *v)
@@ -189,10 +291,13 @@ static int family_sample(const struct family *f, const struct stats *s,
 			*v = *(const uint32_t *)(const void *)((const char *)q + f->off);
 		return 0;
 	case K_LOG:
-		if (i > 0 || !s->has_log)
+		if (i >= s->nq)
 			return -1;
-		snprintf(labels, len, "group=\"%u\"", s->log_group);
-		memcpy(v, (const char *)&s->log + f->off, sizeof(*v));
+		q = &s->q[i];
+		if (!q->has_log)
+			return 1;	/* none here; others may have one */
+		snprintf(labels, len, "group=\"%u\"", q->log_group);
+		memcpy(v, (const char *)&q->log + f->off, sizeof(*v));
 		return 0;
 	case K_GLOBAL:
 		if (i > 0)
@@ -220,6 +325,15 @@ static int family_sample(const struct family *f, const struct stats *s,
 			return -1;
 		memcpy(v, (const char *)&s->ev + f->off, sizeof(*v));
 		return 0;
+	case K_POLICY:
+	case K_RULE:
+		return policy_sample(f, s, i, labels, len, v);
+	case K_DEGRADED:
+		if (i >= DEG_MAX)
+			return -1;
+		snprintf(labels, len, "cause=\"%s\"", degrade_names[i]);
+		*v = s->degraded[i];
+		return 0;
 	}
 	return -1;
 }
@@ -228,10 +342,12 @@ static uint64_t family_sum(const struct family *f, const struct stats *s)
 {
 	char labels[128];
 	uint64_t v, sum = 0;
-	int i;
+	int i, rc;
 
-	for (i = 0; family_sample(f, s, i, labels, sizeof(labels), &v) == 0; i++)
-		sum += v;
+	for (i = 0; (rc = family_sample(f, s, i, labels, sizeof(labels), &v)) >= 0;
+	     i++)
+		if (rc == 0)
+			sum += v;
 	return sum;
 }
 
@@ -239,10 +355,13 @@ static void prom_family(FILE *fp, const struct family *f, const struct stats *s)
 {
 	char labels[128];
 	uint64_t v;
-	int i;
+	int i, rc, n = 0;
 
-	for (i = 0; family_sample(f, s, i, labels, sizeof(labels), &v) == 0; i++) {
-		if (i == 0)
+	for (i = 0; (rc = family_sample(f, s, i, labels, sizeof(labels), &v)) >= 0;
+	     i++) {
+		if (rc > 0)
+			continue;	/* no sample there */
+		if (n++ == 0)
 			fprintf(fp, "# HELP rstaudit_%s %s\n# TYPE rstaudit_%s %s\n",
 				f->name, f->help, f->name,
 				f->type == GAUGE ? "gauge" : "counter");
@@ -277,33 +396,57 @@ static void text_resets(FILE *fp, const struct stats *s, enum line line)
 	}
 }
 
-/* One line: queue qi's (L_QUEUE), the log group's, or a summary. */
-static void text_line(FILE *fp, const struct stats *s, enum line line, int qi)
+/* What a text line starts with: whose counters these are. */
+static void text_prefix(FILE *fp, const struct stats *s, enum line line, int i)
+{
+	const struct policy *pol = s->pol;
+
+	if (line == L_QUEUE)
+		fprintf(fp, "queue %u: ", s->q[i].qnum);
+	else if (line == L_LOG)
+		fprintf(fp, "log group %u: ", s->q[i].log_group);
+	else if (line == L_POLICY)
+		fprintf(fp, "policy %s: ", policy_mode_names[pol->mode]);
+	else if (line == L_RULE)
+		fprintf(fp, "policy rule %d (line %u, %s): ", i + 1,
+			pol->rules[i].line,
+			policy_action_names[pol->rules[i].action]);
+	else
+		fputs(line_prefix[line], fp);
+}
+
+/*
+ * One line: queue i's (L_QUEUE), rule i's (L_RULE), the log group's, or
+ * a summary.
+ */
+static void text_line(FILE *fp, const struct stats *s, enum line line, int i)
 {
 	char labels[128];
 	const struct family *f;
 	uint64_t v;
-	size_t i;
+	size_t k;
 	int n = 0;
 
-	if (line == L_QUEUE)
-		fprintf(fp, "queue %u: ", s->q[qi].qnum);
-	else if (line == L_LOG)
-		fprintf(fp, "log group %u: ", s->log_group);
-	else
-		fputs(line_prefix[line], fp);
-	for (i = 0; i < NFAMILIES; i++) {
-		f = &families[i];
+	text_prefix(fp, s, line, i);
+	for (k = 0; k < NFAMILIES; k++) {
+		f = &families[k];
 		if (f->line != line || f->text == NULL)
 			continue;
-		fputs(n++ ? ", " : "", fp);
+		if (strchr(";() ", f->text[0]) == NULL)
+			fputs(n ? ", " : "", fp);
+		n++;
 		if (f->kind == K_RESETS) {
 			text_resets(fp, s, line);
 			continue;
 		}
-		if (line == L_QUEUE || line == L_LOG)
-			family_sample(f, s, line == L_QUEUE ? qi : 0, labels,
-				      sizeof(labels), &v);
+		if (f->kind == K_DEGRADED) {
+			for (int c = 0; c < DEG_MAX; c++)
+				fprintf(fp, "%s%s %" PRIu64, c ? ", " : "",
+					degrade_names[c], s->degraded[c]);
+			continue;
+		}
+		if (line == L_QUEUE || line == L_LOG || line == L_RULE)
+			family_sample(f, s, i, labels, sizeof(labels), &v);
 		else
 			v = family_sum(f, s);
 		fprintf(fp, "%s %" PRIu64, f->text, v);
@@ -311,23 +454,66 @@ static void text_line(FILE *fp, const struct stats *s, enum line line, int qi)
 	fputc('\n', fp);
 }
 
-int stats_write(FILE *fp, const struct stats *s, enum stats_format fmt)
+/* The policy's lines: its mode's, one per rule, the unmatched. */
+static void text_policy(FILE *fp, const struct stats *s)
+{
+	int i;
+
+	if (s->pol->mode == POLICY_AUDIT) {
+		fprintf(fp, "policy audit: %u rule%s, not applied\n",
+			s->pol->nrules, s->pol->nrules == 1 ? "" : "s");
+		return;
+	}
+	text_line(fp, s, L_POLICY, 0);
+	for (i = 0; i < s->pol->nrules; i++)
+		text_line(fp, s, L_RULE, i);
+	text_line(fp, s, L_UNMATCHED, 0);
+}
+
+/* The policy's families (policy: 1) or all the others (0). */
+static void write_part(FILE *fp, const struct stats *s, enum stats_format fmt,
+		       int policy)
 {
 	size_t i;
 	int line;
 
 	if (fmt == STATS_PROMETHEUS) {
 		for (i = 0; i < NFAMILIES; i++)
-			if (families[i].name != NULL)
+			if (families[i].name != NULL &&
+			    (families[i].line < L_NONE) == policy)
 				prom_family(fp, &families[i], s);
+	} else if (policy) {
+		text_policy(fp, s);
 	} else {
 		for (i = 0; i < (size_t)s->nq; i++)
 			text_line(fp, s, L_QUEUE, (int)i);
-		if (s->has_log)
-			text_line(fp, s, L_LOG, 0);
+		for (i = 0; i < (size_t)s->nq; i++)
+			if (s->q[i].has_log)
+				text_line(fp, s, L_LOG, (int)i);
 		for (line = L_ENGINE; line < L_MAX; line++)
 			if (line != L_EVIDENCE || s->has_evidence)
 				text_line(fp, s, (enum line)line, 0);
 	}
+}
+
+int stats_write(FILE *fp, const struct stats *s, enum stats_format fmt)
+{
+	if (s->pol != NULL)
+		write_part(fp, s, fmt, 1);
+	write_part(fp, s, fmt, 0);
+	return ferror(fp) ? -1 : 0;
+}
+
+int stats_write_policy(FILE *fp, const struct policy *pol,
+		       const struct enforce_stats *st, enum stats_format fmt)
+{
+	struct stats *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return -1;
+	s->pol = pol;
+	s->policy = *st;
+	write_part(fp, s, fmt, 1);
+	free(s);
 	return ferror(fp) ? -1 : 0;
 }

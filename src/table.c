@@ -29,7 +29,7 @@ static uint8_t *tab_map(size_t bytes)
 	return m;
 }
 
-int tab_init(struct tab *t, size_t esize, uint32_t max)
+static int tab_setup(struct tab *t, size_t esize, uint32_t max, int full)
 {
 	uint64_t n = 16;
 
@@ -45,7 +45,7 @@ int tab_init(struct tab *t, size_t esize, uint32_t max)
 		return -1;
 	}
 	t->max_slots = n;
-	if (n > TAB_MIN_SLOTS)
+	if (!full && n > TAB_MIN_SLOTS)
 		n = TAB_MIN_SLOTS;
 	t->bytes = (size_t)n * esize;
 	t->slots = tab_map(t->bytes);
@@ -55,6 +55,16 @@ int tab_init(struct tab *t, size_t esize, uint32_t max)
 	t->mask = (uint32_t)(n - 1);
 	t->max = max;
 	return 0;
+}
+
+int tab_init(struct tab *t, size_t esize, uint32_t max)
+{
+	return tab_setup(t, esize, max, 0);
+}
+
+int tab_init_full(struct tab *t, size_t esize, uint32_t max)
+{
+	return tab_setup(t, esize, max, 1);
 }
 
 /*

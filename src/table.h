@@ -8,7 +8,8 @@
  * holds its bound of entries the least recently used entry near the new
  * key's home is evicted and counted.  The slots start at 64 k and double
  * as entries arrive, up to twice the bound: a handful of allocations in a
- * table's life, none per packet.
+ * table's life, none per packet (tab_init_full(): all at once, never a
+ * rehash).
  */
 #ifndef RSTAUDIT_TABLE_H
 #define RSTAUDIT_TABLE_H
@@ -37,6 +38,13 @@ struct tab {
 
 /* Room for max entries of esize bytes.  Returns -1 (errno ENOMEM) on failure. */
 int tab_init(struct tab *t, size_t esize, uint32_t max);
+
+/*
+ * The same, with every slot the bound needs mapped at once: the table
+ * never doubles, so it never stops the packet path to rehash (the live
+ * daemon's).  The memory is only touched as entries land in it.
+ */
+int tab_init_full(struct tab *t, size_t esize, uint32_t max);
 void tab_free(struct tab *t);
 
 /* Start loading the home slot of key into the cache. */

@@ -24,8 +24,7 @@ cd "$(dirname "$0")/.." || exit 1
 RSTAUDIT=${RSTAUDIT:-./rstaudit}
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/rsconf.XXXXXX") || exit 1
 trap 'rm -rf "$TMP"' EXIT
-TALLY=conf
-. tests/lib/tally.sh
+TALLY=conf . tests/lib/tally.sh
 
 for f in rules/*.conf; do
 	if "$RSTAUDIT" -n -c "$f" >"$TMP/out" 2>&1; then
@@ -57,7 +56,7 @@ rule accept
 EOF
 cat >"$TMP/terms.want" <<'EOF'
 configuration OK
-policy enforce, 6 rules, max_drops_per_flow 4, suspect_hold 2.5 ms (at most 8), ct_restore no
+policy enforce, 6 rules, max_drops_per_flow 4, suspect_hold 2.5 ms (at most 8), ct_restore no, guard_timeout 10.0 s
 rule 1 (line 6): accept mark 0x42 origin endpoint cause refused,abort
 rule 2 (line 7): log confidence <0.50
 rule 3 (line 8): drop origin unknown,middlebox cause reject,injected confidence >=0.80 src 10.0.0.0/8 dst 192.168.1.0/24 sport 1-1023 dport 80 iif eth* oif wan0 direction in,forward

@@ -3,25 +3,28 @@
 # be called (their README), asserted on `rstaudit analyze --json`.
 # The rules are in tests/corpus.tsv; this runs rstaudit once per file
 # named there and checks each rule with a small python3 checker.
-# Prints every failure, then `corpus: N passed, N failed`; exits 1 on any
-# failure, 2 when it cannot run at all.
+# Prints every failure, then `corpus: N passed, N failed, N skipped`
+# (the checker's log: tests/out/corpus.log).
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
+TALLY=corpus . "$top/tests/lib/tally.sh"
 bin=$top/rstaudit
 if [ ! -x "$bin" ]; then
-	echo "corpus: $bin is missing: run make first" >&2
-	exit 2
+	fail "$bin is missing: run make first"
+	finish
 fi
 if ! command -v python3 >/dev/null 2>&1; then
-	echo "corpus: python3 is needed for the checker" >&2
-	exit 2
+	fail "python3 is needed for the checker"
+	finish
 fi
+mkdir -p "$top/tests/out" || { fail "cannot create tests/out"; finish; }
 
-cd "$top/tests/golden" || exit 2
+cd "$top/tests/golden" || { fail "no tests/golden"; finish; }
 LC_ALL=C TZ=UTC
 export LC_ALL TZ
-exec python3 - "$bin" external "$top/tests/corpus.tsv" <<'EOF'
+check_counts "rules of tests/corpus.tsv" "$top/tests/out/corpus.log" \
+	python3 - "$bin" external "$top/tests/corpus.tsv" <<'EOF'
 import json
 import re
 import subprocess
@@ -46,7 +49,7 @@ def result(ok, where, what):
         passed += 1
     else:
         failed += 1
-        print("corpus: FAIL %s: %s" % (where, what))
+        print("FAIL %s: %s" % (where, what))
 
 
 def run(name):
@@ -123,7 +126,7 @@ with open(TSV) as f:
             continue
         cols = line.split("\t")
         if len(cols) != 5:
-            print("corpus: %s:%d: want 5 tab-separated columns, got %d"
+            print("FAIL %s:%d: want 5 tab-separated columns, got %d"
                   % (TSV, n, len(cols)))
             sys.exit(2)
         rules.append((n, cols))
@@ -163,6 +166,7 @@ for n, (name, which, field, op, want) in rules:
     except (ValueError, re.error) as x:
         result(False, where, "bad rule: %s" % x)
 
-print("corpus: %d passed, %d failed" % (passed, failed))
+print("check: %d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)
 EOF
+finish

@@ -32,6 +32,8 @@ what() {
 	mbox_reject_keyword) echo "mbox resets a request containing MBOXBLOCK (iptables)" ;;
 	inject) echo "an on-path injector on mbox forges 3 RSTs on FORBIDDEN; the real reply follows" ;;
 	stale) echo "the server vanishes silently; the client writes and gets its RST" ;;
+	inject_ttl) echo "the injector again, now copying the server's TTL and stamping one IP ID" ;;
+	reuse) echo "the client vanishes and reconnects from its old port: its SYN-SENT RST answers the server's challenge ACK" ;;
 	esac
 }
 
@@ -81,6 +83,25 @@ say "Its counters at exit:"
 grep -E '^rstaudit: (queue [0-9]+:|log group|flows)' "$LAB_TMP/d.log" | tail -3 |
 	sed 's/^rstaudit: /  /'
 lab_has_table gw && rc=1
+
+# Which device was it?  The injector on mbox again, on a port of its own
+# with an echo server behind it; `rstaudit locate` from the client.
+say ""
+say "Which device injected?  The injector watches port 7100 now; from the client:"
+say "client# rstaudit locate --text 'GET /?q=FORBIDDEN HTTP/1.0' 10.0.3.2 7100"
+say ""
+scn_build_injector &&
+lab_spawn server s-loc "$PY" "$LAB_DIR/peer.py" serve echo \
+	--addr 10.0.3.2 --port 7100 && lab_wait_log s-loc '^ready' &&
+lab_spawn mbox i-loc "$LAB_TMP/inject" -i g0 -k FORBIDDEN -c -p 7100 -t 60 &&
+lab_wait_log i-loc '^ready' ||
+	fail "cannot start the injector for locate"
+lab_in client ./rstaudit locate --text 'GET /?q=FORBIDDEN HTTP/1.0' \
+	10.0.3.2 7100 >"$LAB_TMP/locate.out" 2>&1 || rc=1
+sed 's/^/  /' "$LAB_TMP/locate.out"
+# mbox is the client's second router; 10.0.2.2 is its side facing gw.
+grep -q 'found, injector at hop 2, router 10.0.2.2 (hop 1: 10.0.1.1), on-path' \
+	"$LAB_TMP/locate.out" || { rc=1; say "demo: locate did not name mbox"; }
 lab_down
 say ""
 if [ $rc = 0 ]; then

@@ -15,7 +15,7 @@
 #	fails on a crash (killed by a signal), on sanitizer reports in
 #	stderr (`make SANITIZE=1 check`), on a capture with no expected
 #	file and on an expected file whose capture is gone.
-# regen	rewrites every expected file (`make golden`) and removes orphans;
+# regen	rewrites every expected file (`make golden-regen`) and removes orphans;
 #	it still fails on a crash or a sanitizer report, since those must
 #	never be recorded as expected.
 #
@@ -30,11 +30,12 @@ check|regen) ;;
 esac
 
 here=$(dirname "$0")
-cd "$here/golden" || exit 2
+TALLY=golden . "$here/lib/tally.sh"
+cd "$here/golden" || { fail "no directory $here/golden"; finish; }
 bin=../../rstaudit
 if [ ! -x "$bin" ]; then
-	echo "golden: $bin (from tests/golden) is missing: run make first" >&2
-	exit 2
+	fail "$bin (from tests/golden) is missing: run make first"
+	finish
 fi
 
 LC_ALL=C
@@ -46,16 +47,6 @@ rm -rf "$tmp"
 mkdir "$tmp" || exit 2
 trap 'rm -rf "$tmp"' 0
 trap 'exit 130' INT TERM
-
-pass=0
-fail=0
-failed=
-
-note_fail() {
-	fail=$((fail + 1))
-	failed="$failed
-    $1"
-}
 
 # run MODE CAPTURE OUTFILE: record one run; returns 1 on a crash or a
 # sanitizer report.
@@ -95,20 +86,19 @@ for cap in *.pcap *.pcapng external/*.pcap external/*.pcapng lab/*.pcap; do
 		exp=$cap.$m
 		act=$tmp/$(echo "$exp" | tr / _)
 		if ! run "$m" "$cap" "$act"; then
-			note_fail "$exp (crash or sanitizer report)"
+			fail "$exp (crash or sanitizer report)"
 			[ "$mode" = regen ] && cp "$act" "$exp"
 			continue
 		fi
 		if [ "$mode" = regen ]; then
 			cp "$act" "$exp"
-			pass=$((pass + 1))
+			pass "$exp regenerated"
 		elif [ ! -f "$exp" ]; then
-			echo "golden: $exp is missing (run make golden)"
-			note_fail "$exp (missing)"
+			fail "$exp is missing (run make golden-regen)"
 		elif diff -u "$exp" "$act"; then
-			pass=$((pass + 1))
+			pass "$exp"
 		else
-			note_fail "$exp"
+			fail "$exp differs"
 		fi
 	done
 done
@@ -122,21 +112,14 @@ for exp in *.txt *.json external/*.txt external/*.json lab/*.txt lab/*.json; do
 		rm -f "$exp"
 		echo "golden: removed $exp (no capture $cap)"
 	else
-		note_fail "$exp (no capture $cap)"
+		fail "$exp (no capture $cap)"
 	fi
 done
 
 if [ "$ncap" -eq 0 ]; then
-	echo "golden: no captures in tests/golden (python3 tests/golden/make-inputs.py)" >&2
-	exit 1
+	fail "no captures in tests/golden (python3 tests/golden/make-inputs.py)"
 fi
-if [ "$fail" -gt 0 ]; then
-	echo "golden: failed:$failed"
-	[ "$mode" = check ] && echo "golden: to accept deliberate changes: make golden, then review git diff tests/golden"
+if [ "$mode" = check ] && ! tally_ok; then
+	note "to accept deliberate changes: make golden-regen, then review git diff tests/golden"
 fi
-if [ "$mode" = regen ]; then
-	echo "golden: regenerated $pass expected files from $ncap captures, $fail failed"
-else
-	echo "golden: $pass passed, $fail failed"
-fi
-[ "$fail" -eq 0 ]
+finish

@@ -39,6 +39,11 @@ MAC_CLI, MAC_GW = b"\x02\x00\x00\x00\x00\x0a", b"\x02\x00\x00\x00\x00\x01"
 
 T0 = 1700000000  # 2023-11-14T22:13:20Z
 
+# Ground truth: for each capture, (frame, origin, cause) of every RST
+# made here; cause None where the story does not pin it.  Written to
+# truth.tsv, which tests/verdicts.sh holds rstaudit's verdicts against.
+TRUTH = {}
+
 
 # --- addresses, checksums -------------------------------------------------
 
@@ -204,6 +209,11 @@ class Capture:
         self.t = start * (10 ** 9 if nsec else 10 ** 6)
         self.nsec = nsec
         self.recs = []          # (ts, frame, origlen)
+        self.truth = []         # (frame, origin, cause)
+
+    def mark(self, origin, cause=None):
+        """The frame just added is a RST that origin made (for cause)."""
+        self.truth.append((len(self.recs), origin, cause))
 
     def wait(self, us):
         self.t += us * (1000 if self.nsec else 1)
@@ -255,9 +265,11 @@ class Conn:
         return ipv6(h.addr, o.addr, seg, hlim=ttl, flow=flow, exts=exts)
 
     def seg(self, side, flags, payload=b"", seq=None, ack=None, win=None,
-            opts=b"", dt=100, advance=True, ip=None, link=None):
+            opts=b"", dt=100, advance=True, ip=None, link=None, truth=None):
         """Send a segment from side; ack defaults to all the other side
-        sent.  ip: keyword arguments for ippkt (ttl, ipid, df, ...)."""
+        sent.  ip: keyword arguments for ippkt (ttl, ipid, df, ...).
+        truth: (origin, cause) of a RST; by default the endpoint's own,
+        cause unpinned (forgers and firewalls must say so)."""
         s = self.nxt[side] if seq is None else seq
         if ack is None:
             ack = self.nxt[1 - side] if flags & ACK else 0
@@ -270,6 +282,8 @@ class Conn:
         la.update(self.linkargs)
         la.update(link or {})
         self.cap.ip(pkt, dt, **la)
+        if flags & RST:
+            self.cap.mark(*(truth or ("endpoint",)))
         if advance and not flags & RST:
             end = s + len(payload) + bool(flags & SYN) + bool(flags & FIN)
             if (end - self.nxt[side]) & 0x80000000 == 0:
@@ -329,6 +343,7 @@ def pcap_bytes(recs, linktype=LT_EN10MB, snaplen=262144, nsec=False,
 
 
 def write_pcap(name, cap, linktype=LT_EN10MB, snaplen=262144, **kw):
+    TRUTH[name] = list(cap.truth)
     write(name, pcap_bytes(cap.recs, linktype, snaplen, nsec=cap.nsec, **kw))
 
 
@@ -394,7 +409,7 @@ def abort_conn(cap, cli, srv, cport=40100, sport=80, **kw):
     c.request()
     c.reply()
     c.seg(0, ACK, dt=200)
-    c.rst(1, dt=5000)
+    c.rst(1, dt=5000, truth=("endpoint", "abort"))
     return c
 
 
@@ -406,8 +421,24 @@ def refused_conn(cap, cli, srv, cport=40200, sport=8080, srv_ttl=None,
     c.seg(0, SYN, opts=tcp_opts(("mss", 1460), ("sackok",), ("ts", 7, 0),
                                 ("nop",), ("ws", 7)))
     c.seg(1, RST | ACK, seq=0, win=0, dt=20000,
-          ip={"ipid": 0} if family(srv.addr) == 4 else {})
+          ip={"ipid": 0} if family(srv.addr) == 4 else {},
+          truth=("endpoint", "refused"))
     return c
+
+
+def censored_conn(cap, cli, srv, port, cisn, sisn, **kw):
+    """A connection whose request carries the word a censor looks for."""
+    c = Conn(cap, cli, srv, port, 80, cisn, sisn, **kw)
+    c.handshake()
+    c.request(b"GET /?q=forbidden-word HTTP/1.1\r\nHost: x.test\r\n\r\n")
+    return c
+
+
+def client_answers(c, v4, dt=100):
+    """The client, reset by a forgery, answers what the server sends next
+    with a Linux stateless R (seq = its ack, IPv4 ID 0): its own."""
+    c.seg(0, RST, seq=c.nxt[0], ack=0, win=0, dt=dt,
+          ip={"ipid": 0} if v4 else {}, truth=("endpoint", "stale"))
 
 
 # --- decoder paths --------------------------------------------------------
@@ -462,7 +493,7 @@ def make_link_files():
     c.seg(0, SYN, opts=tcp_opts(("mss", 1460), ("sackok",), ("ts", 7, 0),
                                 ("nop",), ("ws", 7)), dt=100000)
     c.seg(1, RST | ACK, seq=0, win=0, dt=40, ip={"ttl": 64, "ipid": 0},
-          link={"out": True})
+          link={"out": True}, truth=("local", "reject"))
     write_pcap("link-sll2.pcap", cap, LT_SLL2)
 
     # Raw IP (LINKTYPE_RAW): version from the first nibble.
@@ -561,6 +592,7 @@ def make_fragments():
     rst = tcp(SRV6, CLI6, 80, 40501, c.nxt[1], c.nxt[0], RST | ACK, win=0)
     cap.ip(ipv6(SRV6, CLI6, rst, hlim=55,
                 exts=((44, struct.pack("!HI", 0, 0xabce)),)), dt=4000)
+    cap.mark("endpoint", "abort")
     write_pcap("fragments.pcap", cap)
 
 
@@ -676,6 +708,7 @@ def make_time_formats():
     for i, (t, f, _) in enumerate(cap.recs):
         b += ng_epb(0, t, f, b"the server's abort" if i == 6 else None)
     b += ng_isb(0, cap.recs[-1][0] + 1)
+    TRUTH["pcapng-basic.pcapng"] = list(cap.truth)
     write("pcapng-basic.pcapng", b)
 
     cap = Capture(nsec=True, start=T0 + 4)
@@ -683,6 +716,7 @@ def make_time_formats():
     b = ng_shb() + ng_idb(LT_EN10MB, tsresol=9)
     for t, f, _ in cap.recs:
         b += ng_epb(0, t + 123, f)
+    TRUTH["pcapng-nsec.pcapng"] = list(cap.truth)
     write("pcapng-nsec.pcapng", b)
 
 
@@ -742,9 +776,11 @@ def make_bad_files():
     c.seg(0, PSH | ACK, b"more data after the reset")
     good = pcap_bytes(cap.recs)
     cut = len(good) - len(cap.recs[-1][1]) + 30
+    TRUTH["bad-truncated-record.pcap"] = list(cap.truth)
     write("bad-truncated-record.pcap", good[:cut])
     # ... or 7 bytes into its 16-byte record header.
     cut = len(good) - len(cap.recs[-1][1]) - 16 + 7
+    TRUTH["bad-short-record-header.pcap"] = list(cap.truth)
     write("bad-short-record-header.pcap", good[:cut])
 
     # A record claiming 0x7fffffff bytes, after two good RSTs.
@@ -769,6 +805,7 @@ def make_bad_files():
     t, f, o = cap.recs[big]
     b += struct.pack("<IIII", t // 10 ** 6, t % 10 ** 6, len(f), o) + f
     b += pcap_bytes(cap.recs[big + 1:], snaplen=128)[24:]
+    TRUTH["bad-caplen-over-snaplen.pcap"] = list(cap.truth)
     write("bad-caplen-over-snaplen.pcap", b)
 
     # A link type rstaudit does not decode (LINKTYPE_USER0).
@@ -785,6 +822,7 @@ def make_bad_files():
     b = ng_shb() + ng_idb(LT_EN10MB)
     for t, f, _ in cap.recs:
         b += ng_epb(0, t, f)
+    TRUTH["bad-pcapng-truncated.pcapng"] = list(cap.truth)
     write("bad-pcapng-truncated.pcapng", b[:-40])
 
     # pcapng whose second interface has another link type (raw IP):
@@ -799,6 +837,8 @@ def make_bad_files():
     refused_conn(cap2, *hosts6())
     for t, f, _ in cap2.recs:
         b += ng_epb(1, t, f)
+    TRUTH["bad-pcapng-two-linktypes.pcapng"] = list(cap.truth) + [
+        (f + len(cap.recs), o, c) for f, o, c in cap2.truth]
     write("bad-pcapng-two-linktypes.pcapng", b)
 
 
@@ -821,7 +861,7 @@ def scenario_refused():
                                                ("ts", 1007, 0), ("nop",),
                                                ("ws", 7)), dt=1000000)
     c.seg(1, RST | ACK, seq=0, ack=c.isn[0] + 1, win=0, dt=20000,
-          ip={"ipid": 0})
+          ip={"ipid": 0}, truth=("endpoint", "refused"))
     cli6, srv6 = hosts6()
     c = Conn(cap, cli6, srv6, 41002, 443, 0x41000002, 0xe1000002)
     c.handshake()
@@ -843,7 +883,7 @@ def scenario_abort():
     c.seg(0, ACK, b"p" * 1400)
     c.seg(1, ACK, dt=20000)
     c.seg(1, PSH | ACK, b"HTTP/1.1 413 Payload Too Large\r\n\r\n", dt=100)
-    c.rst(1, dt=200)
+    c.rst(1, dt=200, truth=("endpoint", "abort"))
     cli6, srv6 = hosts6()
     c = Conn(cap, cli6, srv6, 41101, 80, 0x42000001, 0xe2000001)
     c.handshake()
@@ -851,7 +891,7 @@ def scenario_abort():
     c.seg(0, ACK, b"p" * 1400)
     c.seg(1, ACK, dt=20000)
     c.seg(1, PSH | ACK, b"HTTP/1.1 413 Payload Too Large\r\n\r\n", dt=100)
-    c.rst(1, dt=200)
+    c.rst(1, dt=200, truth=("endpoint", "abort"))
     write_pcap("scenario-abort.pcap", cap)
 
 
@@ -867,7 +907,7 @@ def scenario_after_fin():
         c.reply(1400)
         c.seg(1, FIN | PSH | ACK, b"z" * 800, dt=100)
         c.seg(0, ACK, dt=200)
-        c.rst(0, dt=800)
+        c.rst(0, dt=800, truth=("endpoint", "after-fin"))
     write_pcap("scenario-after-fin.pcap", cap)
 
 
@@ -885,7 +925,8 @@ def scenario_stale():
         c.cap.wait(40 * 10 ** 6)
         c.request(b"GET /again HTTP/1.1\r\nHost: example.test\r\n\r\n")
         c.seg(1, RST, seq=c.nxt[1], ack=0, win=0, dt=20000,
-              ip={"ipid": 0} if port == 41300 else {})
+              ip={"ipid": 0} if port == 41300 else {},
+              truth=("endpoint", "stale"))
     write_pcap("scenario-stale.pcap", cap)
 
 
@@ -909,11 +950,12 @@ def scenario_reject():
         c = Conn(cap, cli, srv, base + 1, 25, 0x45100000 + base, 0)
         c.seg(0, SYN, opts=tcp_opts(("mss", 1460), ("sackok",),
                                     ("ts", 7, 0), ("nop",), ("ws", 7)))
-        c.seg(1, RST | ACK, seq=0, win=0, dt=12000, ip=fw)
+        c.seg(1, RST | ACK, seq=0, win=0, dt=12000, ip=fw,
+              truth=("middlebox", "reject"))
         c = Conn(cap, cli, srv, base + 2, 80, 0x45200000 + base, 0xe5200000)
         c.handshake()
         c.request(b"GET /blocked/content HTTP/1.1\r\nHost: x.test\r\n\r\n")
-        c.rst(1, dt=12000, ip=fw)
+        c.rst(1, dt=12000, ip=fw, truth=("middlebox", "reject"))
     write_pcap("scenario-reject.pcap", cap)
 
 
@@ -927,13 +969,11 @@ def scenario_inject_race():
     cap = Capture()
     for (cli, srv), port in ((hosts4(), 41500), (hosts6(), 41501)):
         v4 = family(srv.addr) == 4
-        c = Conn(cap, cli, srv, port, 80, 0x46000000 + port, 0xe6000000)
-        c.handshake()
-        c.request(b"GET /?q=forbidden-word HTTP/1.1\r\nHost: x.test\r\n\r\n")
-        c.rst(1, dt=5000, ip={"ipid": 0x7a31} if v4 else {"ttl": 61})
+        c = censored_conn(cap, cli, srv, port, 0x46000000 + port, 0xe6000000)
+        c.rst(1, dt=5000, ip={"ipid": 0x7a31} if v4 else {"ttl": 61},
+              truth=("middlebox", "injected"))
         c.reply(rtt=15000)
-        c.seg(0, RST, seq=c.nxt[0], ack=0, win=0, dt=100,
-              ip={"ipid": 0} if v4 else {})
+        client_answers(c, v4)
     write_pcap("scenario-inject-race.pcap", cap)
 
 
@@ -949,8 +989,331 @@ def scenario_inject_burst():
     base = c.nxt[1]
     for i, off in enumerate((0, 1460, 4380)):
         c.rst(1, seq=base + off, dt=3000 if i == 0 else 300,
-              ip={"ttl": 47, "ipid": 0x3039})
+              ip={"ttl": 47, "ipid": 0x3039},
+              truth=("middlebox", "injected"))
     write_pcap("scenario-inject-burst.pcap", cap)
+
+
+# --- issue 9: adversarial injectors and real endpoints' patterns ----------
+
+class RandHost(Host):
+    """A stack with random IPv4 IDs (OpenBSD-style), deterministic."""
+
+    def __init__(self, addr, ttl, seed):
+        Host.__init__(self, addr, ttl, 0)
+        self.x = seed
+
+    def next_id(self):
+        self.x ^= (self.x << 13) & 0xffffffff
+        self.x ^= self.x >> 17
+        self.x ^= (self.x << 5) & 0xffffffff
+        return self.x & 0xffff
+
+
+def both_families(cli_ttl=64, srv_ttl=(58, 55)):
+    """(client, server) in IPv4, then IPv6: the usual story."""
+    return ((Host(CLI4, cli_ttl, 0x1a00), Host(SRV4, srv_ttl[0], 0x4c00)),
+            (Host(CLI6, cli_ttl), Host(SRV6, srv_ttl[1])))
+
+
+def forged(c, v4, **ip):
+    """IP fields of a forged packet: only IPv4 has an ID and DF."""
+    return ip if v4 else {k: v for k, v in ip.items() if k == "ttl"}
+
+
+def scenario_ttl_copy():
+    """Issue 9's first wrong answer.  An on-path injector that copies the
+    server's TTL (58 / hop limit 55) fires on the request, but the first
+    1460 bytes of the genuine reply beat it: three RST/ACKs at the
+    trigger's ack (behind what the server had sent), +1460, +2920; IPv4
+    ID 0x5a5a on all three, DF clear.  The client takes the second; the
+    server's next segment (continuing past the first two) gets the
+    client's stateless R.  IPv6 has no ID nor DF: the seq behind, the
+    spread burst, the race and the new data below the third's seq tell.
+    Then the same without the race, as the issue saw it: the reply was
+    whole, and only the RSTs' own fields can tell."""
+    cap = Capture()
+    for (cli, srv), port in zip(both_families(), (42000, 42001)):
+        v4 = family(srv.addr) == 4
+        c = censored_conn(cap, cli, srv, port, 0x48000000 + port, 0xe8000000)
+        base = c.nxt[1]
+        c.reply(1460, flags=ACK)
+        for i, off in enumerate((0, 1460, 2920)):
+            c.rst(1, seq=base + off, dt=300 if i == 0 else 20,
+                  ip=forged(c, v4, ipid=0x5a5a, df=False),
+                  truth=("middlebox", "injected"))
+        c.seg(1, PSH | ACK, b"y" * 1000, dt=2000)
+        client_answers(c, v4)
+        # As the issue saw it: the reply was whole, nothing follows.
+        c = censored_conn(cap, cli, srv, port + 2, 0x48100000 + port, 0xe8100000)
+        base = c.nxt[1]
+        c.reply(1460)
+        for i, off in enumerate((0, 1460, 2920)):
+            c.rst(1, seq=base + off, dt=300 if i == 0 else 20,
+                  ip=forged(c, v4, ipid=0x5a5b, df=False),
+                  truth=("middlebox", "injected"))
+    write_pcap("scenario-ttl-copy.pcap", cap)
+
+
+def scenario_perfect_inject():
+    """Issue 9 item 4's perfect injector, offline: one RST/ACK with the
+    server's TTL, DF, the next IPv4 ID of its series, its window and a
+    timestamp continuing its clock, seq exactly the client's next.
+    Nothing in the RST gives it away; the genuine reply arriving 10 ms
+    later does (the race), and the client answers it with its R."""
+    cap = Capture()
+    for (cli, srv), port in zip(both_families(), (42100, 42101)):
+        v4 = family(srv.addr) == 4
+        c = censored_conn(cap, cli, srv, port, 0x49000000 + port, 0xe9000000)
+        c.rst(1, dt=400, win=65160, opts=tcp_opts(("nop",), ("nop",),
+                                                  ("ts", 905, 100)),
+              truth=("middlebox", "injected"))
+        c.reply(rtt=10000)
+        client_answers(c, v4)
+    write_pcap("scenario-perfect-inject.pcap", cap)
+
+
+def scenario_gfw():
+    """The GFW's two kinds (Wang et al., IMC 2017; INTANG).  Type 1: RST
+    without ACK, three copies, seq = the trigger's ack, TTL, window and
+    IPv4 ID varying, DF clear; the server, reset too, never answers.
+    Type 2: three RST/ACKs at base, base+1460, base+4380, TTL counting up
+    from another initial TTL; the genuine reply follows 20 ms later."""
+    cap = Capture()
+    for (cli, srv), port in zip(both_families(), (42200, 42201)):
+        v4 = family(srv.addr) == 4
+        c = censored_conn(cap, cli, srv, port, 0x4a000000 + port, 0xea000000)
+        for i, (ttl, win, ipid) in enumerate(((47, 5840, 0x1234),
+                                              (112, 17280, 0xbeef),
+                                              (203, 29440, 0x0f0f))):
+            c.seg(1, RST, ack=0, win=win, dt=500 if i == 0 else 40,
+                  ip=forged(c, v4, ttl=ttl, ipid=ipid, df=False),
+                  truth=("middlebox", "injected"))
+        c = censored_conn(cap, cli, srv, port + 2, 0x4a100000 + port, 0xea100000)
+        base = c.nxt[1]
+        for i, off in enumerate((0, 1460, 4380)):
+            c.rst(1, seq=base + off, win=2000 + i, dt=500 if i == 0 else 40,
+                  ip=forged(c, v4, ttl=101 + i, ipid=0x7000 + 17 * i,
+                            df=False),
+                  truth=("middlebox", "injected"))
+        c.reply(rtt=20000)
+    write_pcap("scenario-gfw.pcap", cap)
+
+
+def scenario_inject_far():
+    """An injector 3 routers from the client (TTL / hop limit 61), the
+    server 6 / 9 away: one RST/ACK with the exact seq, the trigger's IPv4
+    ID and window copied, DF clear.  It forged toward the server too, so
+    no genuine reply comes: only the RST's own fields can tell."""
+    cap = Capture()
+    for (cli, srv), port in zip(both_families(), (42300, 42301)):
+        v4 = family(srv.addr) == 4
+        c = censored_conn(cap, cli, srv, port, 0x4b000000 + port, 0xeb000000)
+        trig = cli.ipid
+        c.rst(1, dt=600, win=64240,
+              ip=forged(c, v4, ttl=61, ipid=trig, df=False),
+              truth=("middlebox", "injected"))
+    write_pcap("scenario-inject-far.pcap", cap)
+
+
+def scenario_inject_both():
+    """Taken on the monitoring port of the link where the injector sits:
+    the client is 2 routers away (TTL 62), the server 4 (TTL 60), the
+    injector on this link (TTL 64).  On the client's request it forges a
+    RST/ACK to the client claiming the server (the trigger's IPv4 ID and
+    window copied) and one to the server claiming the client (the
+    client's own last IPv4 ID again); DF clear on both.  Both ends die:
+    nothing follows."""
+    cap = Capture()
+    for (cli, srv), port in zip(both_families(62, (60, 60)), (42400, 42401)):
+        v4 = family(srv.addr) == 4
+        c = censored_conn(cap, cli, srv, port, 0x4c000000 + port, 0xec000000, local=-1)
+        trig = cli.ipid
+        c.rst(1, dt=40, win=64240,
+              ip=forged(c, v4, ttl=64, ipid=trig, df=False),
+              truth=("middlebox", "injected"))
+        c.rst(0, dt=5, win=64240,
+              ip=forged(c, v4, ttl=64, ipid=trig, df=False),
+              truth=("middlebox", "injected"))
+    write_pcap("scenario-inject-both.pcap", cap)
+
+
+def scenario_route_change():
+    """Benign: the server's route changes mid-connection, 2 routers
+    shorter (TTL 60 / hop limit 57).  First its abort is the first packet
+    on the new route: IPv4 ID next in its series, timestamp continuing
+    its clock (a socket's RST carries them).  Then on another connection
+    a data segment comes on the new route before the abort."""
+    cap = Capture()
+    for (cli, srv), port in zip(both_families(), (42500, 42501)):
+        new_ttl = srv.ttl + 2
+        c = Conn(cap, cli, srv, port, 80, 0x4d000000 + port, 0xed000000)
+        c.handshake()
+        c.request()
+        c.reply()
+        c.seg(0, ACK, dt=200)
+        c.rst(1, dt=30000, win=502, ip={"ttl": new_ttl},
+              opts=tcp_opts(("nop",), ("nop",), ("ts", 960, 100)),
+              truth=("endpoint", "abort"))
+        c = Conn(cap, cli, srv, port + 2, 80, 0x4d100000 + port, 0xed100000)
+        c.handshake()
+        c.request()
+        c.reply()
+        c.seg(1, PSH | ACK, b"more" * 100, dt=30000, ip={"ttl": new_ttl})
+        c.seg(0, ACK, dt=200)
+        c.rst(1, dt=300, ip={"ttl": new_ttl}, truth=("endpoint", "abort"))
+    write_pcap("scenario-route-change.pcap", cap)
+
+
+def scenario_ttl_stacks():
+    """Benign: stacks with initial TTL 128 (Windows: arrives with 122)
+    and 255 (arrives with 249), each refusing a SYN and aborting a
+    connection; IPv4 IDs from a counter."""
+    cap = Capture()
+    port = 42600
+    for ttl in (122, 249):
+        for cli, srv in both_families(64, (ttl, ttl)):
+            refused_conn(cap, cli, srv, cport=port, sport=8443)
+            abort_conn(cap, cli, srv, cport=port + 1)
+            port += 2
+    write_pcap("scenario-ttl-stacks.pcap", cap)
+
+
+def scenario_ipid_kinds():
+    """Benign: a server whose IPv4 IDs are always 0 (DF set), one whose
+    IDs are random; each aborts.  IPv6, which has no ID: the same."""
+    cap = Capture()
+    abort_conn(cap, Host(CLI4, 64, 0x1a00), Host(SRV4, 58), cport=42700)
+    abort_conn(cap, Host(CLI4, 64, 0x1a00), RandHost(SRV4, 58, 0x2545f491),
+               cport=42701)
+    abort_conn(cap, Host(CLI6, 64), Host(SRV6, 55), cport=42702)
+    write_pcap("scenario-ipid-kinds.pcap", cap)
+
+
+def scenario_synsent_reuse():
+    """Issue 9's second wrong answer.  A Windows client (TTL 128) reuses
+    a 4-tuple the server still holds an old connection on: its SYN is
+    answered by a bare ACK with an unrelated ack (RFC 5961 challenge
+    ACK); the client, in SYN-SENT, answers R seq=SEG.ACK (RFC 9293
+    3.10.7.3), retransmits the same SYN 3 s later and the connection
+    proceeds.  The R is the client's own: stale."""
+    cap = Capture()
+    for (cli, srv), port in zip(both_families(128), (42800, 42801)):
+        c = Conn(cap, cli, srv, port, 443, 0x4e000000 + port, 0xee000000)
+        syn = tcp_opts(("mss", 1460), ("nop",), ("ws", 8), ("nop",),
+                       ("nop",), ("sackok",))
+        c.seg(0, SYN, opts=syn)
+        c.seg(1, ACK, seq=0x9abc0000, ack=0x12345678, win=502, dt=20000,
+              advance=False)
+        c.seg(0, RST, seq=0x12345678, ack=0, win=0, dt=150,
+              truth=("endpoint", "stale"))
+        c.seg(0, SYN, seq=c.isn[0], opts=syn, dt=3000000, advance=False)
+        c.seg(1, SYN | ACK, opts=tcp_opts(("mss", 1400), ("nop",), ("ws", 7),
+                                          ("sackok",)), dt=20000)
+        c.seg(0, ACK, dt=150)
+        c.request()
+        c.reply()
+        close_both(c)
+    write_pcap("scenario-synsent-reuse.pcap", cap)
+
+
+def scenario_challenge_ack():
+    """Benign RFC 5961 exchange.  The client's last 1000 bytes are lost
+    on the way; it aborts (RST/ACK at its own next seq, 1000 past what the
+    server expects: in the window, not exact).  The server sends a
+    challenge ACK; the client, whose socket is gone, answers with R at
+    that ack, which takes effect.  Both are the client's."""
+    cap = Capture()
+    for (cli, srv), port in zip(both_families(), (42900, 42901)):
+        v4 = family(srv.addr) == 4
+        c = Conn(cap, cli, srv, port, 80, 0x4f000000 + port, 0xef000000)
+        c.handshake()
+        c.request()
+        c.reply()
+        c.seg(0, ACK, dt=200)
+        lost = c.nxt[0]
+        c.seg(0, PSH | ACK, b"u" * 1000, dt=1000)
+        c.rst(0, dt=500, win=501, truth=("endpoint", "abort"))
+        c.seg(1, ACK, ack=lost, dt=20000)
+        c.seg(0, RST, seq=lost, ack=0, win=0, dt=100,
+              ip={"ipid": 0} if v4 else {}, truth=("endpoint", "stale"))
+    write_pcap("scenario-challenge-ack.pcap", cap)
+
+
+def scenario_nat():
+    """Benign: the capture is a NAT gateway's (`tcpdump -i any`, cooked
+    v2).  The server 10.1.0.20 / fd00:1::20 sits right behind it, the
+    client right in front; the client talks to the public address
+    203.0.113.5 / 2001:db8:b::5, so each packet shows once per side,
+    with other addresses: two flows, each whole.  The server aborts one
+    connection and refuses another (a forwarded port with nothing
+    listening)."""
+    cap = Capture(sll2)
+    inner4, inner6 = "10.1.0.20", "fd00:1::20"
+    for pub, inner, port in ((SRV4B, inner4, 43000),
+                             ("2001:db8:b::5", inner6, 43001)):
+        v4 = family(pub) == 4
+        outs = Conn(cap, Host(CLI4 if v4 else CLI6, 64, 0x1a00 if v4 else None),
+                    Host(pub, 63, 0x4c00 if v4 else None), port, 443,
+                    0x50000000 + port, 0xf0000000, local=-1)
+        ins = Conn(cap, Host(CLI4 if v4 else CLI6, 63, 0x1a00 if v4 else None),
+                   Host(inner, 64, 0x4c00 if v4 else None), port, 8443,
+                   0x50000000 + port, 0xf0000000, local=-1)
+
+        def both(side, flags, payload=b"", dt=100, **kw):
+            a, b = (outs, ins) if side == 0 else (ins, outs)
+            a.seg(side, flags, payload, dt=dt, link={"ifindex": 2 if side == 0 else 3}, **kw)
+            b.seg(side, flags, payload, dt=20,
+                  link={"out": True, "ifindex": 3 if side == 0 else 2}, **kw)
+        both(0, SYN, opts=tcp_opts(("mss", 1460), ("sackok",), ("nop",),
+                                   ("ws", 7)))
+        both(1, SYN | ACK, dt=300, opts=tcp_opts(("mss", 1460), ("sackok",),
+                                                 ("nop",), ("ws", 7)))
+        both(0, ACK)
+        both(0, PSH | ACK, b"GET / HTTP/1.1\r\n\r\n")
+        both(1, ACK, dt=300)
+        both(1, RST | ACK, dt=5000, win=0, truth=("endpoint", "abort"))
+        outs.port[0] = ins.port[0] = port + 2
+        outs.nxt[0] = ins.nxt[0] = outs.isn[0] = ins.isn[0] = 0x51000000 + port
+        both(0, SYN, dt=100000, opts=tcp_opts(("mss", 1460),))
+        both(1, RST | ACK, seq=0, win=0, dt=300, truth=("endpoint", "refused"))
+    write_pcap("scenario-nat.pcap", cap, LT_SLL2)
+
+
+def scenario_stale_after_close():
+    """Issue 8 item 3.  Client and server close (FIN both ways); then a
+    late client segment reaches the server, whose socket is gone: first
+    a retransmission of the request (its ack is older than the client's
+    last), then a retransmitted final ACK.  The server answers each with
+    a bare R at the segment's ack, IPv4 ID 0, window 0: stale, although
+    FINs were seen."""
+    cap = Capture()
+    for (cli, srv), port in zip(both_families(), (43100, 43101)):
+        v4 = family(srv.addr) == 4
+        c = Conn(cap, cli, srv, port, 80, 0x52000000 + port, 0xf2000000)
+        c.handshake()
+        req_seq, req_ack = c.nxt[0], c.nxt[1]
+        c.request()
+        c.reply()
+        close_both(c)
+        c.seg(0, PSH | ACK, b"GET / HTTP/1.1\r\nHost: example.test\r\n\r\n",
+              seq=req_seq, ack=req_ack, dt=200000, advance=False)
+        c.seg(1, RST, seq=req_ack, ack=0, win=0, dt=20000,
+              ip={"ipid": 0} if v4 else {}, truth=("endpoint", "stale"))
+        c.seg(0, ACK, dt=300000)
+        c.seg(1, RST, seq=c.nxt[1], ack=0, win=0, dt=20000,
+              ip={"ipid": 0} if v4 else {}, truth=("endpoint", "stale"))
+    write_pcap("scenario-stale-after-close.pcap", cap)
+
+
+def write_truth():
+    lines = ["# file\tframe\torigin\tcause (- where the story does not "
+             "pin it); made by make-inputs.py\n"]
+    for name in sorted(TRUTH):
+        for frame, origin, cause in TRUTH[name]:
+            lines.append("%s\t%d\t%s\t%s\n" % (name, frame, origin,
+                                                  cause or "-"))
+    write("truth.tsv", "".join(lines).encode())
 
 
 def main():
@@ -975,6 +1338,19 @@ def main():
     scenario_reject()
     scenario_inject_race()
     scenario_inject_burst()
+    scenario_ttl_copy()
+    scenario_perfect_inject()
+    scenario_gfw()
+    scenario_inject_far()
+    scenario_inject_both()
+    scenario_route_change()
+    scenario_ttl_stacks()
+    scenario_ipid_kinds()
+    scenario_synsent_reuse()
+    scenario_challenge_ack()
+    scenario_nat()
+    scenario_stale_after_close()
+    write_truth()
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 /*
  * inject.c: an on-path TCP reset injector for the rstaudit lab.
  *
- *	inject -i IFACE -k KEYWORD [-c] [-p PORT] [-d DELAY_MS] [-t SECONDS]
+ *	inject -i IFACE -k KEYWORD [-cPRT] [-n COUNT] [-p PORT] [-d DELAY_MS]
+ *	    [-t SECONDS]
  *
  * Sniffs the packets arriving on IFACE with an AF_PACKET socket (it never
  * sits in the forwarding path: the routers keep forwarding everything).
@@ -11,7 +12,16 @@
  *  - to the sender (the client), claiming to be the receiver: a burst of
  *    three RST|ACK at seq = the trigger's ack, +1460, +4380, TTL/hop limit
  *    64, IPv4 ID copied from the trigger, DF clear, window copied from the
- *    trigger, no options;
+ *    trigger, no options; with -n COUNT, a flood of COUNT of them, as fast
+ *    as the raw socket takes them, the seqs cycling through those three
+ *    (a third of them would take effect);
+ *    (with -R, the TTL is the trigger's own as it arrived, as injectors
+ *    that copy it do: tests/locate);
+ *    with -P, the perfect injector: one RST|ACK only, as the server's own
+ *    stack would make it, from the server's last packet it saw leave
+ *    IFACE: its TTL, DF, the next IP ID of its series, its window and
+ *    its timestamp option (TSval one on, TSecr the trigger's TSval), the
+ *    seq exactly its snd_nxt: nothing in the RST itself gives it away;
  *  - to the receiver (the server), claiming to be the client, DELAY_MS
  *    later (default 300), so the server's genuine reply can still reach
  *    the client after the forged RST: the race an analyser can see.
@@ -20,6 +30,10 @@
  *    it, and the RST to the server leaves the middlebox toward the
  *    server, never through that gateway.  The enforcement test uses -c
  *    so that what it measures is the gateway's work alone.
+ *
+ * With -T it copies the TTL (hop limit) of the server's packets as they
+ * leave IFACE, so that its RSTs arrive with the server's TTL (issue 9's
+ * TTL-copying injector), and stamps one fixed IPv4 ID (0x5a5a) on each.
  *
  * Forged packets go out through raw IP sockets, so the kernel routes them.
  * Prints "ready" on stdout once capturing; logs each injection on stderr.
@@ -43,13 +57,18 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clk.h"
+
 #define BURST		3
 #define MAX_PENDING	16
 #define TH_RST		0x04
 #define TH_ACK		0x10
 #define FORGED_TTL	64
+#define FIXED_IPID	0x5a5a	/* -T: the same ID on every forged RST */
+#define MAX_TTLS	16
 
 static const uint32_t burst_offset[BURST] = { 0, 1460, 4380 };
+static long burst_count = BURST;	/* -n */
 
 /* One TCP segment's identity, as seen on the wire (host byte order). */
 struct seg {
@@ -59,7 +78,24 @@ struct seg {
 	uint32_t	 seq, ack;
 	uint16_t	 win;
 	uint16_t	 ipid;
+	uint8_t		 ttl;		/* as received; as sent, for a forged RST
+					 * (0: FORGED_TTL) */
+	uint8_t		 df;		/* IPv4 DF set */
+	uint8_t		 has_ts;	/* a timestamp option: */
+	uint32_t	 tsval, tsecr;
 	size_t		 paylen;
+};
+
+/* -P: the last packet each flow's sender sent out of IFACE. */
+#define MAX_LAST	32
+static struct seg last_out[MAX_LAST];
+static int nlast, last_next;
+
+/* -T: the TTL each address's packets leave IFACE with. */
+struct ttl_seen {
+	int		 family;
+	uint8_t		 addr[16];
+	uint8_t		 ttl;
 };
 
 struct pending {
@@ -71,22 +107,15 @@ static volatile sig_atomic_t quit;
 static struct pending pending[MAX_PENDING];
 static int npending;
 static int raw4 = -1, raw6 = -1;
-static int client_only;
+static int client_only, copy_ttl, trigger_ttl, perfect;
+static struct ttl_seen ttls[MAX_TTLS];
+static int nttls;
 
 static void
 on_signal(int sig)
 {
 	(void)sig;
 	quit = 1;
-}
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static uint16_t
@@ -138,6 +167,28 @@ csum_fold(uint32_t sum)
  * Parse an Ethernet frame into a TCP segment.  Returns the payload offset
  * in frame, or -1 when it is not an unfragmented TCP segment.
  */
+/* The timestamp option (kind 8) of a TCP header's options, into s. */
+static void
+opts_parse(const uint8_t *o, size_t len, struct seg *s)
+{
+	size_t i = 0;
+
+	while (i < len && o[i] != 0) {
+		if (o[i] == 1) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= len || o[i + 1] < 2 || i + o[i + 1] > len)
+			return;
+		if (o[i] == 8 && o[i + 1] == 10) {
+			s->has_ts = 1;
+			s->tsval = get32(o + i + 2);
+			s->tsecr = get32(o + i + 6);
+		}
+		i += o[i + 1];
+	}
+}
+
 static long
 seg_parse(const uint8_t *frame, size_t len, struct seg *s)
 {
@@ -159,6 +210,8 @@ seg_parse(const uint8_t *frame, size_t len, struct seg *s)
 			return -1;
 		len = get16(ip + 2);
 		s->ipid = get16(ip + 4);
+		s->df = (ip[6] & 0x40) != 0;
+		s->ttl = ip[8];
 		memcpy(s->src, ip + 12, 4);
 		memcpy(s->dst, ip + 16, 4);
 		break;
@@ -168,6 +221,7 @@ seg_parse(const uint8_t *frame, size_t len, struct seg *s)
 			return -1;
 		s->family = AF_INET6;
 		iplen = 40;
+		s->ttl = ip[7];
 		len = 40 + get16(ip + 4);
 		memcpy(s->src, ip + 8, 16);
 		memcpy(s->dst, ip + 24, 16);
@@ -187,6 +241,7 @@ seg_parse(const uint8_t *frame, size_t len, struct seg *s)
 	s->ack = get32(tcp + 8);
 	s->win = get16(tcp + 14);
 	s->paylen = len - iplen - thl;
+	opts_parse(tcp + 20, thl - 20, s);
 	return (long)(ETH_HLEN + iplen + thl);
 }
 
@@ -205,24 +260,27 @@ rst_build(const struct seg *s, uint8_t *buf)
 {
 	size_t alen = s->family == AF_INET ? 4 : 16;
 	size_t iplen = s->family == AF_INET ? 20 : 40;
+	size_t thl = s->has_ts ? 32 : 20;
 	uint8_t *tcp = buf + iplen;
 	uint32_t sum;
 
-	memset(buf, 0, iplen + 20);
+	memset(buf, 0, iplen + thl);
 	if (s->family == AF_INET) {
 		buf[0] = 0x45;
-		put16(buf + 2, iplen + 20);
-		put16(buf + 4, s->ipid);	/* copied; DF clear */
-		buf[8] = FORGED_TTL;
+		put16(buf + 2, (uint16_t)(iplen + thl));
+		put16(buf + 4, s->ipid);	/* copied; DF clear but with -P */
+		if (s->df)
+			buf[6] = 0x40;
+		buf[8] = s->ttl ? s->ttl : FORGED_TTL;
 		buf[9] = IPPROTO_TCP;
 		memcpy(buf + 12, s->src, 4);
 		memcpy(buf + 16, s->dst, 4);
 		put16(buf + 10, csum_fold(csum_add(0, buf, 20)));
 	} else {
 		buf[0] = 0x60;
-		put16(buf + 4, 20);
+		put16(buf + 4, (uint16_t)thl);
 		buf[6] = IPPROTO_TCP;
-		buf[7] = FORGED_TTL;
+		buf[7] = s->ttl ? s->ttl : FORGED_TTL;
 		memcpy(buf + 8, s->src, 16);
 		memcpy(buf + 24, s->dst, 16);
 	}
@@ -230,21 +288,29 @@ rst_build(const struct seg *s, uint8_t *buf)
 	put16(tcp + 2, s->dport);
 	put32(tcp + 4, s->seq);
 	put32(tcp + 8, s->ack);
-	tcp[12] = 5 << 4;
+	tcp[12] = (uint8_t)((thl / 4) << 4);
 	tcp[13] = TH_RST | TH_ACK;
 	put16(tcp + 14, s->win);
+	if (s->has_ts) {		/* NOP, NOP, TS */
+		tcp[20] = 1;
+		tcp[21] = 1;
+		tcp[22] = 8;
+		tcp[23] = 10;
+		put32(tcp + 24, s->tsval);
+		put32(tcp + 28, s->tsecr);
+	}
 	/* Pseudo-header: addresses, protocol, TCP length. */
 	sum = csum_add(0, s->src, alen);
 	sum = csum_add(sum, s->dst, alen);
-	sum += IPPROTO_TCP + 20;
-	put16(tcp + 16, csum_fold(csum_add(sum, tcp, 20)));
-	return iplen + 20;
+	sum += IPPROTO_TCP + (uint32_t)thl;
+	put16(tcp + 16, csum_fold(csum_add(sum, tcp, thl)));
+	return iplen + thl;
 }
 
 static int
 rst_send(const struct seg *s)
 {
-	uint8_t buf[60];
+	uint8_t buf[80];
 	size_t len = rst_build(s, buf);
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6 };
@@ -277,13 +343,102 @@ seg_name(const struct seg *s, char *buf, size_t size)
 	return buf;
 }
 
+/* -P: remember s, the newest packet of its flow and direction out of IFACE. */
+static void
+last_learn(const struct seg *s)
+{
+	int i;
+
+	for (i = 0; i < nlast; i++)
+		if (last_out[i].family == s->family &&
+		    last_out[i].sport == s->sport && last_out[i].dport == s->dport &&
+		    memcmp(last_out[i].src, s->src, 16) == 0 &&
+		    memcmp(last_out[i].dst, s->dst, 16) == 0)
+			break;
+	if (i == nlast) {
+		if (nlast < MAX_LAST)
+			nlast++;
+		else
+			i = last_next++ % MAX_LAST;
+	}
+	last_out[i] = *s;
+}
+
+/* -P: the newest packet of the reverse of trigger t, or NULL. */
+static const struct seg *
+last_reply(const struct seg *t)
+{
+	for (int i = 0; i < nlast; i++)
+		if (last_out[i].family == t->family &&
+		    last_out[i].sport == t->dport && last_out[i].dport == t->sport &&
+		    memcmp(last_out[i].src, t->dst, 16) == 0 &&
+		    memcmp(last_out[i].dst, t->src, 16) == 0)
+			return &last_out[i];
+	return NULL;
+}
+
+/* -P: the one RST the server's stack would send, from its last packet. */
+static int
+perfect_rst(const struct seg *t, struct seg *c)
+{
+	const struct seg *r = last_reply(t);
+	uint32_t nxt;
+
+	if (r == NULL)
+		return -1;
+	nxt = r->seq + (uint32_t)r->paylen;
+	c->seq = (int32_t)(t->ack - nxt) > 0 ? t->ack : nxt;
+	c->ttl = r->ttl;
+	c->df = r->df;
+	c->ipid = (uint16_t)(r->ipid + 1);
+	c->win = r->win;
+	c->has_ts = r->has_ts;
+	c->tsval = r->tsval + 1;
+	c->tsecr = t->tsval;
+	return 0;
+}
+
+/* -T: remember the TTL of a packet leaving IFACE, by its source. */
+static void
+ttl_learn(const struct seg *s)
+{
+	int i;
+
+	for (i = 0; i < nttls; i++)
+		if (ttls[i].family == s->family &&
+		    memcmp(ttls[i].addr, s->src, 16) == 0)
+			break;
+	if (i == MAX_TTLS)
+		return;
+	if (i == nttls) {
+		ttls[i].family = s->family;
+		memcpy(ttls[i].addr, s->src, 16);
+		nttls++;
+	}
+	ttls[i].ttl = s->ttl;
+}
+
+/* -T: the TTL addr's packets leave with (0: none seen, FORGED_TTL). */
+static uint8_t
+ttl_of(int family, const uint8_t *addr)
+{
+	int i;
+
+	for (i = 0; i < nttls; i++)
+		if (ttls[i].family == family &&
+		    memcmp(ttls[i].addr, addr, 16) == 0)
+			return ttls[i].ttl;
+	return 0;
+}
+
 /* Forge the burst to the client now; queue the RST to the server. */
 static void
 inject(const struct seg *t, double delay)
 {
 	struct seg c = *t, sv = *t;
 	char name[128];
-	int i;
+	double t0;
+	long i;
 
 	/* To the client, from the server. */
 	memcpy(c.src, t->dst, 16);
@@ -291,25 +446,44 @@ inject(const struct seg *t, double delay)
 	c.sport = t->dport;
 	c.dport = t->sport;
 	c.ack = t->seq + (uint32_t)t->paylen;
-	for (i = 0; i < BURST; i++) {
-		c.seq = t->ack + burst_offset[i];
+	c.ttl = sv.ttl = 0;
+	if (copy_ttl) {
+		c.ttl = ttl_of(c.family, c.src);
+		c.ipid = sv.ipid = FIXED_IPID;
+	}
+	if (trigger_ttl)
+		c.ttl = t->ttl;
+	t0 = clk_mono_s();
+	if (perfect) {
+		if (perfect_rst(t, &c) == 0)
+			rst_send(&c);
+		else
+			fprintf(stderr, "inject: -P: no packet of the server's "
+			    "seen on this flow\n");
+	}
+	for (i = 0; !perfect && i < burst_count; i++) {
+		c.seq = t->ack + burst_offset[i % BURST];
 		rst_send(&c);
 	}
-	fprintf(stderr, "inject: trigger %s seq %u ack %u: %d RSTs to the "
-	    "client at seq %u +1460 +4380\n", seg_name(t, name, sizeof(name)),
-	    t->seq, t->ack, BURST, t->ack);
+	t0 = clk_mono_s() - t0;
+	fprintf(stderr, "inject: trigger %s seq %u ack %u: %ld RSTs to the "
+	    "client at seq %u +1460 +4380, ttl %u, in %.3f ms (%.0f/s)\n",
+	    seg_name(t, name, sizeof(name)), t->seq, t->ack, burst_count,
+	    t->ack, c.ttl ? c.ttl : FORGED_TTL, t0 * 1e3,
+	    t0 > 0 ? burst_count / t0 : 0.0);
 
 	if (client_only)
 		return;
 	/* To the server, from the client, later. */
 	sv.seq = t->seq + (uint32_t)t->paylen;
 	sv.ack = t->ack;
+	sv.ttl = FORGED_TTL;
 	if (npending == MAX_PENDING) {
 		fprintf(stderr, "inject: too many pending resets; dropped\n");
 		return;
 	}
 	pending[npending].rst = sv;
-	pending[npending].due = now() + delay;
+	pending[npending].due = clk_mono_s() + delay;
 	npending++;
 }
 
@@ -320,7 +494,7 @@ pending_run(void)
 	int i;
 
 	for (i = 0; i < npending; i++) {
-		if (pending[i].due > now())
+		if (pending[i].due > clk_mono_s())
 			continue;
 		if (rst_send(&pending[i].rst) == 0)
 			fprintf(stderr, "inject: RST to the server %s seq %u\n",
@@ -333,7 +507,7 @@ pending_run(void)
 static int
 pending_timeout_ms(void)
 {
-	double next = 1.0, t = now();
+	double next = 1.0, t = clk_mono_s();
 	int i;
 
 	for (i = 0; i < npending; i++)
@@ -368,8 +542,8 @@ sniff_open(const char *ifname)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: inject -i IFACE -k KEYWORD [-c] [-p PORT] "
-	    "[-d DELAY_MS] [-t SECONDS]\n");
+	fprintf(stderr, "usage: inject -i IFACE -k KEYWORD [-cPRT] [-n COUNT] "
+	    "[-p PORT] [-d DELAY_MS] [-t SECONDS]\n");
 	exit(2);
 }
 
@@ -384,9 +558,13 @@ main(int argc, char *argv[])
 	double delay = 0.3, deadline, seconds = 120;
 	int fd, ch;
 
-	while ((ch = getopt(argc, argv, "ci:k:p:d:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "ci:k:n:p:d:t:PRT")) != -1) {
 		switch (ch) {
 		case 'c': client_only = 1; break;
+		case 'n': burst_count = strtol(optarg, NULL, 10); break;
+		case 'P': perfect = 1; burst_count = 1; break;
+		case 'R': trigger_ttl = 1; break;
+		case 'T': copy_ttl = 1; break;
 		case 'i': ifname = optarg; break;
 		case 'k': keyword = optarg; break;
 		case 'p': port = strtol(optarg, NULL, 10); break;
@@ -397,7 +575,7 @@ main(int argc, char *argv[])
 	}
 	if (ifname == NULL || keyword == NULL || *keyword == '\0')
 		usage();
-	deadline = now() + seconds;
+	deadline = clk_mono_s() + seconds;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	/* Answer faster than the server's reply, even on a loaded host. */
@@ -414,7 +592,7 @@ main(int argc, char *argv[])
 	printf("ready on %s, keyword \"%s\"\n", ifname, keyword);
 	fflush(stdout);
 
-	while (!quit && now() < deadline) {
+	while (!quit && clk_mono_s() < deadline) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		struct sockaddr_ll from;
 		socklen_t fromlen = sizeof(from);
@@ -425,9 +603,16 @@ main(int argc, char *argv[])
 			continue;
 		n = recvfrom(fd, frame, sizeof(frame), 0,
 		    (struct sockaddr *)&from, &fromlen);
-		if (n <= 0 || from.sll_pkttype == PACKET_OUTGOING)
+		if (n <= 0)
 			continue;
 		off = seg_parse(frame, (size_t)n, &s);
+		if (from.sll_pkttype == PACKET_OUTGOING) {
+			if (copy_ttl && off >= 0)
+				ttl_learn(&s);
+			if (perfect && off >= 0)
+				last_learn(&s);
+			continue;
+		}
 		if (off < 0 || s.paylen == 0 || (port && s.dport != port))
 			continue;
 		if (memmem(frame + off, s.paylen, keyword, strlen(keyword)) ==

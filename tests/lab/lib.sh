@@ -16,6 +16,8 @@
 #   . tests/lab/lib.sh
 #   lab_trap            # delete everything on exit, failure or signal
 #   lab_up              # namespaces $LAB_PREFIX-{client,gw,mbox,server}
+#   (or lab_begin, then lab_node NAME, lab_link, lab_ip... for a layout
+#   of one's own)
 #   lab_in gw nft list ruleset
 #   lab_spawn server srv /usr/bin/python3 "$LAB_DIR/peer.py" serve ...
 #   lab_wait_log srv '^ready' 5 && ... && lab_wait srv 5
@@ -103,21 +105,32 @@ lab_route() {
 	ip -n "$(lab_ns "$1")" -6 route add "$4" via "$5"
 }
 
-# lab_up: build the four namespaces, links, addresses and routes.
-# Creates LAB_TMP (logs, pid files, build products).  Fails when the
-# namespaces cannot be made.
-lab_up() {
+# lab_begin: the lab's temporary directory LAB_TMP (logs, pid files,
+# build products); from here on lab_down cleans up.  Fails without root
+# or a tool the lab needs.
+lab_begin() {
 	lab_need_root || return 1
 	LAB_TMP=$(mktemp -d "${TMPDIR:-/tmp}/$LAB_PREFIX.XXXXXX") || return 1
 	LAB_IS_UP=1
+}
+
+# lab_node NODE: a namespace for NODE, loopback up, IPv6 DAD off (before
+# any link exists, so addresses work at once); lab_down deletes it.
+lab_node() {
+	ip netns add "$(lab_ns "$1")" ||
+		{ lab_log "cannot create namespace $(lab_ns "$1")"; return 1; }
+	LAB_MADE="$LAB_MADE $1"
+	lab_sysctl "$1" net.ipv6.conf.all.accept_dad=0 \
+		net.ipv6.conf.default.accept_dad=0 &&
+	ip -n "$(lab_ns "$1")" link set lo up
+}
+
+# lab_up: build the four namespaces, links, addresses and routes.
+# Fails when the namespaces cannot be made.
+lab_up() {
+	lab_begin || return 1
 	for _n in $LAB_NODES; do
-		ip netns add "$(lab_ns "$_n")" ||
-			{ lab_log "cannot create namespace $(lab_ns "$_n")"; return 1; }
-		LAB_MADE="$LAB_MADE $_n"	# lab_down deletes only these
-		# DAD off before any link exists, so addresses work at once.
-		lab_sysctl "$_n" net.ipv6.conf.all.accept_dad=0 \
-			net.ipv6.conf.default.accept_dad=0 || return 1
-		ip -n "$(lab_ns "$_n")" link set lo up || return 1
+		lab_node "$_n" || return 1
 	done
 	for _n in gw mbox; do
 		lab_sysctl "$_n" net.ipv4.ip_forward=1 \
@@ -361,10 +374,20 @@ lab_counter() {
 }
 
 # lab_queue_hits NODE: packets the queueing rules of NODE's rstaudit
-# table sent to NFQUEUE (its rule counters; the NFLOG rule not counted).
+# table sent to NFQUEUE (its rule counters; the NFLOG rules not counted).
 lab_queue_hits() {
 	lab_in "$1" nft list table inet rstaudit 2>/dev/null |
 		awk '/queue/ && !/log group/ {
+			for (i = 2; i < NF; i++)
+				if ($(i - 1) == "counter" && $i == "packets") s += $(i + 1)
+		} END { print s + 0 }'
+}
+
+# lab_log_hits NODE: packets the NFLOG rules of NODE's rstaudit table
+# copied to the daemon (learning, and this host's reject RSTs).
+lab_log_hits() {
+	lab_in "$1" nft list table inet rstaudit 2>/dev/null |
+		awk '/log group/ {
 			for (i = 2; i < NF; i++)
 				if ($(i - 1) == "counter" && $i == "packets") s += $(i + 1)
 		} END { print s + 0 }'

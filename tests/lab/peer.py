@@ -225,7 +225,9 @@ def serve_requests(conn, args):
     until the client closes: the server end of a connection that an
     on-path injector attacks on every request (rstaudit's enforcement
     test).  A reset ends it early; that is not an error here, the
-    client's side says whether the connection had to survive."""
+    client's side says whether the connection had to survive.  A line
+    "ABORT" is answered by this end's own reset (SO_LINGER 0): the
+    genuine reset that must still get through."""
     conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 0)
     conn.settimeout(3 * WAIT)
     buf, n = b"", 0
@@ -236,6 +238,9 @@ def serve_requests(conn, args):
                 break
             n += 1
             time.sleep(args.delay / 1000.0)
+            if line.startswith(b"ABORT"):
+                abort(conn)
+                return "aborted on request %d, as asked" % n
             conn.sendall(b"reply %d, %d bytes\n" % (n, len(line)))
             conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 0)
     except ConnectionResetError:
@@ -255,6 +260,26 @@ SERVE = {
     "late": serve_late,
     "vanish": serve_vanish,
 }
+
+
+def serve_reuse(lsock, args):
+    """Keep the first connection open while its client vanishes and
+    connects again from the same port: our kernel answers that SYN with
+    a challenge ACK (RFC 5961 4.2), the client's in SYN-SENT with R
+    seq=SEG.ACK, which resets this first connection; the retransmitted
+    SYN then opens a second one, which ends with a clean close."""
+    old, _ = lsock.accept()
+    old.settimeout(WAIT)
+    greet_server(old)
+    new, _ = lsock.accept()
+    lsock.close()
+    new.settimeout(WAIT)
+    greet_server(new)
+    expect_reset(old, "the client came back on the same ports")
+    if new.recv(4096):
+        raise Failed("data after the greeting on the new connection")
+    new.close()
+    return "the old connection was reset by the client's R; the new one closed cleanly"
 
 
 def echo_one(conn):
@@ -287,6 +312,9 @@ def cmd_serve(args):
     say("ready %s port %d" % (args.addr, args.port))
     if args.mode == "echo":
         serve_echo(lsock)
+    if args.mode == "reuse":
+        lsock.settimeout(WAIT)
+        return serve_reuse(lsock, args)
     if args.mode == "listen":
         # Only listen: a firewall is expected to answer the SYN.
         wait_go(args.go)
@@ -338,6 +366,30 @@ def connect_stale(sock, args):
     sock.sendall(b"anyone there?\n")
     expect_reset(sock, "writing to a vanished server")
     return "reset by the server's stateless RST"
+
+
+def connect_reuse(sock, args):
+    """Greet, vanish (no FIN, no RST: as if this host rebooted), then
+    connect again from the same port while the server still has the old
+    connection; the kernel's SYN-SENT reset and SYN retransmission do the
+    rest.  The new connection greets and closes cleanly."""
+    sock.connect((args.addr, args.port))
+    greet_client(sock)
+    local = sock.getsockname()
+    vanish(sock)
+    again = socket.socket(family_of(args.addr), socket.SOCK_STREAM)
+    again.settimeout(WAIT)
+    again.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    again.bind(local[:2])
+    t0 = time.monotonic()
+    again.connect((args.addr, args.port))
+    took = time.monotonic() - t0
+    greet_client(again)
+    again.shutdown(socket.SHUT_WR)
+    if again.recv(4096):
+        raise Failed("data after the greeting on the new connection")
+    again.close()
+    return "connected again from the same port after %.1f s" % took
 
 
 def connect_echo(sock, args):
@@ -418,11 +470,14 @@ def connect_requests(sock, args):
     its reply and the connection must end with a clean close."""
     sock.connect((args.addr, args.port))
     buf = b""
+    if args.abort_last:
+        args.expect_reset = args.count
     for i in range(1, args.count + 1):
         if i > 1:
             wait_go(args.go)
             time.sleep(args.pause / 1000.0)
-        sock.sendall(b"%s %d\n" % (args.payload, i))
+        payload = b"ABORT" if args.abort_last and i == args.count else args.payload
+        sock.sendall(b"%s %d\n" % (payload, i))
         try:
             line, buf = read_line(sock, buf)
         except ConnectionResetError:
@@ -456,6 +511,7 @@ CONNECT = {
     "reset": connect_reset,
     "after-fin": connect_after_fin,
     "stale": connect_stale,
+    "reuse": connect_reuse,
 }
 
 
@@ -524,8 +580,24 @@ def one_echo(addr, port):
         sock.close()
 
 
+def one_refused(addr, port):
+    sock = socket.socket(family_of(addr), socket.SOCK_STREAM)
+    sock.settimeout(20)
+    try:
+        sock.connect((addr, port))
+        return False
+    except ConnectionRefusedError:
+        return True
+    except OSError:
+        return False
+    finally:
+        sock.close()
+
+
 def cmd_load(args):
-    """N short echo connections, K at a time; every one must work."""
+    """N short echo connections (or refused ones: --refused), K at a time;
+    every one must end as it should."""
+    one = one_refused if args.refused else one_echo
     lock = threading.Lock()
     left, ok, bad = [args.count], [0], [0]
 
@@ -535,7 +607,7 @@ def cmd_load(args):
                 if left[0] == 0:
                     return
                 left[0] -= 1
-            r = one_echo(args.addr, args.port)
+            r = one(args.addr, args.port)
             with lock:
                 ok[0] += r
                 bad[0] += not r
@@ -658,13 +730,15 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("serve")
-    s.add_argument("mode", choices=sorted(SERVE) + ["echo", "listen"])
+    s.add_argument("mode", choices=sorted(SERVE) + ["echo", "listen", "reuse"])
     c = sub.add_parser("connect")
     c.add_argument("mode", choices=sorted(CONNECT))
     c.add_argument("--sport", type=int, default=0)
     c.add_argument("--payload", default="")
     c.add_argument("--count", type=int, default=1)
     c.add_argument("--expect-reset", type=int, default=0, metavar="K")
+    c.add_argument("--abort-last", action="store_true",
+                   help="requests: the last asks the server to reset")
     c.add_argument("--pause", type=int, default=0,
                    help="ms between requests (after --go, if given)")
     for q in (s, c):
@@ -679,6 +753,8 @@ def main():
     ld = sub.add_parser("load")
     ld.add_argument("--count", type=int, default=2000)
     ld.add_argument("--parallel", type=int, default=200)
+    ld.add_argument("--refused", action="store_true",
+                    help="to a closed port: each must be refused")
     for q in (b, ld):
         q.add_argument("--addr", required=True)
         q.add_argument("--port", type=int, required=True)

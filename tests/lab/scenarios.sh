@@ -4,7 +4,7 @@
 #   scn_NAME FAMILY     FAMILY is 4 or 6
 #
 # Each makes exactly the resets its name says, on its own server port
-# (7001..7010; the client binds 41001..41010) so flows stay apart in one
+# (7001..7012; the client binds 41001..41012) so flows stay apart in one
 # capture, checks that the kernel really reset the connection, and, when
 # LAB_EXPECT names a file, appends one line per reset to it:
 #
@@ -17,7 +17,7 @@
 # every wait is bounded.
 
 SCENARIOS="refused abort unread after_fin gw_reject_syn gw_reject_keyword
-mbox_reject_syn mbox_reject_keyword inject stale"
+mbox_reject_syn mbox_reject_keyword inject stale reuse inject_ttl"
 
 SCN_GW_KEYWORD=GWBLOCK		# must start the payload (nft @ih match)
 SCN_MBOX_KEYWORD=MBOXBLOCK	# anywhere in the payload (xt_string)
@@ -181,7 +181,8 @@ scn_mbox_reject_keyword() {
 # scn_build_injector: compile inject.c into LAB_TMP once per lab.
 scn_build_injector() {
 	[ -x "$LAB_TMP/inject" ] && return 0
-	${CC:-cc} -std=gnu11 -O2 -Wall -Wextra -o "$LAB_TMP/inject" \
+	${CC:-cc} -std=gnu11 -O2 -Wall -Wextra -I"$LAB_DIR/../../src" \
+		-o "$LAB_TMP/inject" \
 		"$LAB_DIR/inject.c" ||
 		{ lab_log "cannot build inject.c"; return 1; }
 }
@@ -195,21 +196,30 @@ scn_build_injector() {
 # the forged RST to the server (it leaves the middlebox toward the server).
 scn_inject() {
 	scn_setvars "$1" 7009
+	scn_inject_run inject inject mbox
+}
+
+# scn_inject_run TAG SCENARIO SENDER [INJECT_ARGS...]: the injector on
+# mbox, the server's late reply, the client reset; expect.tsv gets the
+# three forged RSTs (from SENDER), the client's answer to the genuine
+# reply, and the forged RST to the server that no capture point sees.
+scn_inject_run() {
+	_it=$1 _is=$2 _snd=$3; shift 3
 	scn_build_injector &&
-	lab_spawn mbox i-inject "$LAB_TMP/inject" -i g0 \
+	lab_spawn mbox "i-$_it" "$LAB_TMP/inject" -i g0 "$@" \
 		-k "$SCN_INJECT_KEYWORD" -p "$scn_port" -d "$SCN_INJECT_DELAY" -t 60 &&
-	lab_wait_log i-inject '^ready' &&
-	scn_serve s-inject late --delay "$SCN_REPLY_DELAY" &&
-	scn_connect c-inject reset \
+	lab_wait_log "i-$_it" '^ready' &&
+	scn_serve "s-$_it" late --delay "$SCN_REPLY_DELAY" &&
+	scn_connect "c-$_it" reset \
 		--payload "GET /?q=$SCN_INJECT_KEYWORD HTTP/1.0" &&
-	scn_done c-inject s-inject &&
-	lab_wait_log i-inject 'RST to the server' 5 &&
-	lab_kill i-inject && scn_done i-inject || return 1
+	scn_done "c-$_it" "s-$_it" &&
+	lab_wait_log "i-$_it" 'RST to the server' 5 &&
+	lab_kill "i-$_it" && scn_done "i-$_it" || return 1
 	for _i in 1 2 3; do
-		scn_expect inject server middlebox/injected middlebox/injected mbox
+		scn_expect "$_is" server middlebox/injected middlebox/injected "$_snd"
 	done
-	scn_expect inject-late-reply client endpoint/stale endpoint/stale client
-	scn_expect inject-to-server client -/- -/- mbox
+	scn_expect "$_is-late-reply" client endpoint/stale endpoint/stale client
+	scn_expect "$_is-to-server" client -/- -/- mbox
 }
 
 # 9. The server vanishes silently (its socket removed in TCP repair mode,
@@ -221,6 +231,30 @@ scn_stale() {
 	scn_connect c-stale stale --go "$(lab_gofile stale)" &&
 	scn_done s-stale && lab_go stale && scn_done c-stale &&
 	scn_expect stale server endpoint/stale endpoint/stale server
+}
+
+# 10. The client vanishes (TCP repair mode, as if it rebooted) and
+# connects again from the same port while the server still holds the old
+# connection: the server answers the SYN with a challenge ACK (RFC 5961
+# 4.2), the client's kernel in SYN-SENT answers that with R seq=SEG.ACK
+# (RFC 9293 3.10.7.3), which resets the old connection, retransmits its
+# SYN a second later, and the new connection proceeds.  The R is the
+# client's own (issue 9): its later data belongs to another incarnation.
+scn_reuse() {
+	scn_setvars "$1" 7011
+	scn_serve s-reuse reuse &&
+	scn_connect c-reuse reuse && scn_done c-reuse s-reuse &&
+	scn_expect synsent-reuse client endpoint/stale endpoint/stale client
+}
+
+# 11. The injector of 8, copying the server's TTL (issue 9): its RSTs
+# leave mbox with the TTL the server's packets leave it with, so they
+# reach the client and gw with the server's TTL; one fixed IPv4 ID
+# (0x5a5a) on each, DF clear, the burst spread as before.  A matching
+# TTL must not make them the server's.
+scn_inject_ttl() {
+	scn_setvars "$1" 7012
+	scn_inject_run injttl inject-ttl mbox-as-server -T
 }
 
 # scn_all FAMILY: every scenario in order.

@@ -22,7 +22,8 @@
 #     (evidence.py rotation);
 #   - a full disk (a 16 kB tmpfs): one message, the errors counted, every
 #     reset still reported, the files written still whole.
-# The last line is "evidence: N passed, N failed".
+# Checker logs go to tests/out/evidence/.
+# The last line is "evidence: N passed, N failed, N skipped".
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 LAB_PREFIX=${LAB_PREFIX:-rsev$$}
@@ -33,45 +34,9 @@ RSTAUDIT=${RSTAUDIT:-./rstaudit}
 case $RSTAUDIT in /*) ;; *) RSTAUDIT=$(pwd)/$RSTAUDIT ;; esac
 export RSTAUDIT
 CHECK="$LAB_PY tests/live/evidence.py"
-passed=0 failed=0
+OUT=$(pwd)/tests/out/evidence
+TALLY=evidence . tests/lib/tally.sh
 
-good() { echo "evidence: ok: $*"; passed=$((passed + 1)); }
-bad() { echo "evidence: FAIL: $*"; failed=$((failed + 1)); }
-finish() {
-	echo "evidence: $passed passed, $failed failed"
-	[ "$failed" = 0 ]
-	exit
-}
-# checked NAME CMD...: an evidence.py run; its counts are added, its
-# failures shown.
-checked() {
-	_name=$1; shift
-	_out=$("$@" 2>&1)
-	_c=$(echo "$_out" | sed -n 's/^check: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p')
-	if [ -z "$_c" ]; then
-		bad "$_name: the checker crashed"
-		echo "$_out" | sed 's/^/    /' | tail -20
-		return
-	fi
-	# shellcheck disable=SC2086
-	set -- $_c
-	passed=$((passed + $1)) failed=$((failed + $2))
-	echo "$_out" | grep '^FAIL' | sed 's/^/    /'
-	[ -n "${EV_VERBOSE:-}" ] && echo "$_out"
-	echo "evidence: $_name: $1 passed, $2 failed"
-}
-# expect_status NAME STATUS REGEX CMD...: CMD exits STATUS and says REGEX.
-expect_status() {
-	_name=$1 _want=$2 _re=$3; shift 3
-	_out=$("$@" 2>&1)
-	_st=$?
-	if [ "$_st" = "$_want" ] && echo "$_out" | grep -q -- "$_re"; then
-		good "$_name"
-	else
-		bad "$_name (status $_st, want $_want and '$_re')"
-		echo "$_out" | sed 's/^/    /' | tail -10
-	fi
-}
 # events FILE: how many events FILE holds.
 events() { [ -f "$1" ] && wc -l <"$1" || echo 0; }
 _has_events() { [ "$(events "$1")" -ge "$2" ]; }
@@ -116,9 +81,9 @@ for i in range(int(sys.argv[1])):
 stop() {
 	lab_kill "$1" TERM
 	if lab_wait "$1" 10; then
-		good "$1: exits 0 on SIGTERM"
+		pass "$1: exits 0 on SIGTERM"
 	else
-		bad "$1: SIGTERM: status $?"
+		fail "$1: SIGTERM: status $?"
 		lab_show "$1"
 	fi
 }
@@ -130,21 +95,22 @@ ro_run() {
 }
 
 if [ "$(id -u)" != 0 ]; then
-	bad "must run as root: the test builds network namespaces (sudo)"
+	fail "must run as root: the test builds network namespaces (sudo)"
 	finish
 fi
 for _t in tshark tcpdump unshare; do
-	command -v "$_t" >/dev/null 2>&1 || { bad "missing tool: $_t"; finish; }
+	command -v "$_t" >/dev/null 2>&1 || { fail "missing tool: $_t"; finish; }
 done
 "$RSTAUDIT" run -h >/dev/null 2>&1 ||
-	{ bad "$RSTAUDIT has no 'run' command: build it first (make)"; finish; }
-checked "checker self-test" $CHECK self-test
+	{ fail "$RSTAUDIT has no 'run' command: build it first (make)"; finish; }
+mkdir -p "$OUT" || { fail "cannot create $OUT"; finish; }
+check_counts "checker self-test" "$OUT/self-test.log" $CHECK self-test
 
 lab_trap
-lab_up || { bad "cannot build the lab"; finish; }
+lab_up || { fail "cannot build the lab"; finish; }
 T=$LAB_TMP
 EV=$T/evidence
-mkdir -p "$EV" "$T/ro" && : >"$T/plain" || { bad "cannot make $EV"; finish; }
+mkdir -p "$EV" "$T/ro" && : >"$T/plain" || { fail "cannot make $EV"; finish; }
 
 # ---- configuration -------------------------------------------------------
 
@@ -154,37 +120,37 @@ evidence_file_size 2M
 evidence_files 5
 evidence_packets 4096
 EOF
-expect_status "-n: evidence keys accepted" 0 "configuration OK" \
+check_status "-n: evidence keys accepted" 0 "configuration OK" \
 	"$RSTAUDIT" run -n -c "$T/good.conf"
 printf 'hold 1\nevidence_file_size 10x\nevidence_files 0\nevidence_packets 10\n' \
 	>"$T/bad.conf"
-expect_status "-n: a bad size is named by file and line" 2 \
+check_status "-n: a bad size is named by file and line" 2 \
 	"bad.conf:2: evidence_file_size: give bytes" "$RSTAUDIT" run -n -c "$T/bad.conf"
-expect_status "-n: evidence_files 0 is refused" 2 \
+check_status "-n: evidence_files 0 is refused" 2 \
 	"bad.conf:3: evidence_files: give a whole number, 1 to 10000" \
 	"$RSTAUDIT" run -n -c "$T/bad.conf"
-expect_status "-n: too small a ring is refused" 2 \
+check_status "-n: too small a ring is refused" 2 \
 	"bad.conf:4: evidence_packets: give a whole number, 256 to" \
 	"$RSTAUDIT" run -n -c "$T/bad.conf"
 printf 'evidence_dir %s\n' "$T/missing" >"$T/missing.conf"
-expect_status "-n: a missing directory" 2 \
+check_status "-n: a missing directory" 2 \
 	"evidence_dir $T/missing: No such file or directory" \
 	"$RSTAUDIT" run -n -c "$T/missing.conf"
-expect_status "start: a missing directory stops the daemon" 2 \
+check_status "start: a missing directory stops the daemon" 2 \
 	"evidence_dir $T/missing: No such file or directory" \
-	lab_in gw "$RSTAUDIT" run -c "$T/missing.conf"
+	lab_in gw "$RSTAUDIT" run -c "$T/missing.conf" --control-socket none
 printf 'evidence_dir %s\n' "$T/plain" >"$T/plain.conf"
-expect_status "start: a file, not a directory" 2 \
+check_status "start: a file, not a directory" 2 \
 	"evidence_dir $T/plain: Not a directory" \
-	lab_in gw "$RSTAUDIT" run -c "$T/plain.conf"
+	lab_in gw "$RSTAUDIT" run -c "$T/plain.conf" --control-socket none
 printf 'evidence_dir %s\n' "$T/ro" >"$T/ro.conf"
-expect_status "start: a read-only directory" 2 \
+check_status "start: a read-only directory" 2 \
 	"evidence_dir $T/ro: Read-only file system (the daemon must be able" \
-	ro_run "$T/ro" run -c "$T/ro.conf"
+	ro_run "$T/ro" run -c "$T/ro.conf" --control-socket none
 if lab_in gw nft list table inet rstaudit >/dev/null 2>&1; then
-	bad "a daemon that stopped at start left its table"
+	fail "a daemon that stopped at start left its table"
 else
-	good "no table left by the daemons that did not start"
+	pass "no table left by the daemons that did not start"
 fi
 
 # ---- every kind of reset, both families --------------------------------
@@ -195,24 +161,24 @@ json_file $T/run.json
 evidence_dir $EV
 EOF
 if lab_daemon ev gw -c "$T/run.conf"; then
-	good "daemon up with evidence_dir"
+	pass "daemon up with evidence_dir"
 	for fam in 4 6; do
 		for scn in refused abort gw_reject_syn inject; do
-			"scn_$scn" "$fam" || bad "scenario $scn (IPv$fam) failed"
+			"scn_$scn" "$fam" || fail "scenario $scn (IPv$fam) failed"
 		done
 	done
 	lab_poll 10 _has_events "$T/run.json" 14 ||
-		bad "14 events within 10 s: $(events "$T/run.json")"
+		fail "14 events within 10 s: $(events "$T/run.json")"
 	stop ev
 	if grep -q 'evidence: resets 14, files 1, removed 0, .*write errors 0, resets gone from the ring 0$' \
 		"$T/ev.log"; then
-		good "counters: 14 resets kept in one file, no error"
+		pass "counters: 14 resets kept in one file, no error"
 	else
-		bad "counters: $(grep 'evidence: resets' "$T/ev.log")"
+		fail "counters: $(grep 'evidence: resets' "$T/ev.log")"
 	fi
-	checked "events" $CHECK events "$T/run.json" --expect 14 --inject
+	check_counts "events" "$OUT/events.log" $CHECK events "$T/run.json" --expect 14 --inject
 else
-	bad "daemon with evidence_dir did not start"
+	fail "daemon with evidence_dir did not start"
 fi
 first=$(ls "$EV")
 
@@ -228,24 +194,24 @@ mkdir -p "$T/q2"
 if lab_daemon q2 gw -c "$T/q2.conf"; then
 	for fam in 4 6; do
 		for scn in refused abort inject; do
-			"scn_$scn" "$fam" || bad "scenario $scn (IPv$fam) failed"
+			"scn_$scn" "$fam" || fail "scenario $scn (IPv$fam) failed"
 		done
 	done
 	# The queues are chosen by a hash of the addresses alone: 16 client
 	# addresses reach both (all on one: 1 chance in 65536).
-	refuse_from 16 || bad "16 refused connections from 16 addresses"
+	refuse_from 16 || fail "16 refused connections from 16 addresses"
 	lab_poll 10 _has_events "$T/q2.json" 28 ||
-		bad "28 events within 10 s: $(events "$T/q2.json")"
-	q1=$(lab_counters q2 4 | sed -n 's/.*queue 1: queued \([0-9]*\),.*/\1/p')
+		fail "28 events within 10 s: $(events "$T/q2.json")"
+	q1=$(lab_counters q2 5 | sed -n 's/.*queue 1: queued \([0-9]*\),.*/\1/p')
 	if [ "${q1:-0}" -gt 0 ]; then
-		good "both queues had packets (queue 1: $q1)"
+		pass "both queues had packets (queue 1: $q1)"
 	else
-		bad "queue 1 had no packets: the second ring was not tested"
+		fail "queue 1 had no packets: the second ring was not tested"
 	fi
 	stop q2
-	checked "two queues" $CHECK events "$T/q2.json" --expect 28 --inject
+	check_counts "two queues" "$OUT/two-queues.log" $CHECK events "$T/q2.json" --expect 28 --inject
 else
-	bad "daemon with two queues did not start"
+	fail "daemon with two queues did not start"
 fi
 
 # ---- rotation ------------------------------------------------------------
@@ -258,67 +224,70 @@ evidence_file_size 4k
 evidence_files 2
 EOF
 if lab_daemon rot gw -c "$T/rot.conf"; then
-	refuse 100 || bad "100 refused connections"
+	refuse 100 || fail "100 refused connections"
 	lab_poll 10 _has_events "$T/rot.json" 100 ||
-		bad "100 events within 10 s: $(events "$T/rot.json")"
+		fail "100 events within 10 s: $(events "$T/rot.json")"
 	ev_counters rot >"$T/rot.counters"
 	if grep -q 'evidence: resets 100, files [0-9]*, removed [1-9][0-9]*,' \
 		"$T/rot.counters"; then
-		good "counters: $(cat "$T/rot.counters")"
+		pass "counters: $(cat "$T/rot.counters")"
 	else
-		bad "counters: $(cat "$T/rot.counters")"
+		fail "counters: $(cat "$T/rot.counters")"
 	fi
 	stop rot
-	checked "rotation" $CHECK rotation "$T/rot.json" "$EV" 4096 2
+	check_counts "rotation" "$OUT/rotation.log" $CHECK rotation "$T/rot.json" "$EV" 4096 2
 	if [ -n "$first" ] && [ ! -e "$EV/$first" ]; then
-		good "the first run's file counts in the set and was removed"
+		pass "the first run's file counts in the set and was removed"
 	else
-		bad "the first run's file $first is still there"
+		fail "the first run's file $first is still there"
 	fi
 else
-	bad "daemon for rotation did not start"
+	fail "daemon for rotation did not start"
 fi
 
 # ---- a full disk -----------------------------------------------------------
 
 mkdir -p "$T/full"
+# No control socket: the default one is the machine's, and another
+# daemon (another test run) may answer there.
 cat >"$T/full.conf" <<EOF
 hold 0.2
 json_file $T/full.json
 evidence_dir $T/full
+control_socket $T/full.sock
 EOF
 if lab_spawn gw full unshare -m --propagation private sh -c \
 	'mount -t tmpfs -o size=16k,mode=0700 rsev "$0" && exec "$@"' "$T/full" \
-	"$RSTAUDIT" run -v -c "$T/full.conf" &&
+	"$RSTAUDIT" run -v -c "$T/full.conf" --control-socket none &&
 	lab_wait_log full 'in all), hold' 10; then
 	pid=$(cat "$T/full.pid")
-	refuse 80 || bad "80 refused connections"
+	refuse 80 || fail "80 refused connections"
 	lab_poll 10 _has_events "$T/full.json" 80 ||
-		bad "80 events within 10 s: $(events "$T/full.json")"
+		fail "80 events within 10 s: $(events "$T/full.json")"
 	n=$(grep -c 'evidence: cannot write' "$T/full.log")
 	if [ "$n" = 1 ] && grep -q 'No space left on device' "$T/full.log"; then
-		good "the disk is full: said once"
+		pass "the disk is full: said once"
 	else
-		bad "the disk is full: said $n times"
+		fail "the disk is full: said $n times"
 		lab_show full
 	fi
 	nulls=$(grep -c '"evidence_pcap":null' "$T/full.json")
 	if [ "$nulls" -gt 0 ] && [ "$nulls" -lt 80 ]; then
-		good "80 resets reported, $nulls without a file"
+		pass "80 resets reported, $nulls without a file"
 	else
-		bad "80 resets: $nulls without a file"
+		fail "80 resets: $nulls without a file"
 	fi
 	errors=$(ev_counters full | sed -n 's/.*write errors \([0-9]*\),.*/\1/p')
 	if [ "$errors" = "$nulls" ]; then
-		good "write errors counted: $errors"
+		pass "write errors counted: $errors"
 	else
-		bad "write errors '$errors', events without a file $nulls"
+		fail "write errors '$errors', events without a file $nulls"
 	fi
 	grep -v '"evidence_pcap":null' "$T/full.json" >"$T/full-named.json"
-	checked "full disk: the files written are whole" $CHECK events \
+	check_counts "full disk: the files written are whole" "$OUT/full-disk.log" $CHECK events \
 		"$T/full-named.json" --root "/proc/$pid/root"
 	stop full
 else
-	bad "daemon on a 16 kB tmpfs did not start"
+	fail "daemon on a 16 kB tmpfs did not start"
 fi
 finish

@@ -2,12 +2,14 @@
 """Check the policy side of rstaudit's live events (JSON lines).
 
   policy_events.py FILE --src A --sport P [--dport Q] [--select K=V]...
-                   [--want N] [--wait S] [K=V]...
+                   [--want N | --min N [--max M]] [--wait S] [K=V]...
+  policy_events.py FILE --src A --sport P [--select K=V]... --count
 
 Takes the events of RSTs from A port P (to port Q, when given), keeps
 those whose every --select K=V holds, waits up to S seconds until there
 are N of them, then checks that there are exactly N (when --want is
-given) and that each has every K=V.  K is a field or a dotted path
+given; at least N and at most M with --min and --max) and that each has
+every K=V.  With --count, prints how many there are now, nothing else.  K is a field or a dotted path
 (policy.rule, policy.hold.ended, ct.state); V "null" matches a null or
 absent field, "true"/"false" a boolean.  Prints the events and "ok" or
 what is wrong; exits 0 when all is well.
@@ -24,6 +26,8 @@ def events(path):
     try:
         with open(path) as f:
             for line in f:
+                if not line.endswith("\n"):
+                    break       # the daemon is still writing it
                 line = line.strip()
                 if line:
                     out.append(json.loads(line))
@@ -62,18 +66,29 @@ def main():
     p.add_argument("--dport", type=int)
     p.add_argument("--select", action="append", default=[])
     p.add_argument("--want", type=int)
+    p.add_argument("--min", type=int)
+    p.add_argument("--max", type=int)
+    p.add_argument("--count", action="store_true")
     p.add_argument("--wait", type=float, default=5)
     p.add_argument("expect", nargs="*")
     a = p.parse_intermixed_args()
+    if a.count:
+        print(len(chosen(a)))
+        return 0
+    least = a.want if a.want is not None else (a.min or 1)
     end = time.monotonic() + a.wait
     while True:
         found = chosen(a)
-        if (len(found) >= (a.want or 1)) or time.monotonic() >= end:
+        if len(found) >= least or time.monotonic() >= end:
             break
         time.sleep(0.05)
     bad = []
     if a.want is not None and len(found) != a.want:
         bad.append("%d events, want %d" % (len(found), a.want))
+    elif a.min is not None and len(found) < a.min:
+        bad.append("%d events, want at least %d" % (len(found), a.min))
+    elif a.max is not None and len(found) > a.max:
+        bad.append("%d events, want at most %d" % (len(found), a.max))
     elif not found:
         bad.append("no event")
     for i, e in enumerate(found):

@@ -14,35 +14,17 @@
 #   - a default configuration is installed once, never over one that is
 #     there, and uninstall removes it only while it is unchanged;
 #   - uninstall leaves no file behind.
-# The last line is "install: N passed, N failed".
+# The last line is "install: N passed, N failed, N skipped".
 set -u
 cd "$(dirname "$0")/../.." || exit 1
-passed=0 failed=0
 T=
-
-good() { echo "install: ok: $*"; passed=$((passed + 1)); }
-bad() { echo "install: FAIL: $*"; failed=$((failed + 1)); }
-finish() {
-	[ -n "$T" ] && rm -rf "$T"
-	echo "install: $passed passed, $failed failed"
-	[ "$failed" = 0 ]
-	exit
-}
-expect() {
-	_name=$1; shift
-	if _out=$("$@" 2>&1); then
-		good "$_name"
-	else
-		bad "$_name"
-		echo "$_out" | sed 's/^/    /' | tail -15
-	fi
-}
+TALLY=install . tests/lib/tally.sh
 
 for _t in make man systemd-analyze cmp; do
-	command -v "$_t" >/dev/null 2>&1 || { bad "missing tool: $_t"; finish; }
+	command -v "$_t" >/dev/null 2>&1 || { fail "missing tool: $_t"; finish; }
 done
-[ -x ./rstaudit ] || { bad "./rstaudit not found: build it first (make)"; finish; }
-T=$(mktemp -d "${TMPDIR:-/tmp}/rstaudit-install.XXXXXX") || { bad "mktemp"; finish; }
+[ -x ./rstaudit ] || { fail "./rstaudit not found: build it first (make)"; finish; }
+T=$(mktemp -d "${TMPDIR:-/tmp}/rstaudit-install.XXXXXX") || { fail "mktemp"; finish; }
 trap 'rm -rf "$T"' EXIT
 trap 'rm -rf "$T"; trap - EXIT; exit 130' INT
 trap 'rm -rf "$T"; trap - EXIT; exit 143' TERM
@@ -54,11 +36,11 @@ before=$(stat -c %Y rstaudit)
 # --- PREFIX=/usr -----------------------------------------------------------------
 D=$T/usr-tree
 if mk install DESTDIR="$D" PREFIX=/usr >"$T/install.log" 2>&1; then
-	good "make install DESTDIR=... PREFIX=/usr"
+	pass "make install DESTDIR=... PREFIX=/usr"
 else
-	bad "make install failed:"; sed 's/^/    /' "$T/install.log"; finish
+	fail "make install failed:"; sed 's/^/    /' "$T/install.log"; finish
 fi
-expect "make install did not rebuild the binary" test "$(stat -c %Y rstaudit)" = "$before"
+check "make install did not rebuild the binary" test "$(stat -c %Y rstaudit)" = "$before"
 
 {
 	echo "0755 usr/sbin/rstaudit"
@@ -73,17 +55,17 @@ expect "make install did not rebuild the binary" test "$(stat -c %Y rstaudit)" =
 } | sort -k2 >"$T/want"
 (cd "$D" && find . -type f -printf '%#m %P\n' | sed 's/^0*\([0-7]\{4\}\) /\1 /') |
 	sort -k2 >"$T/got"
-expect "the tree holds exactly the expected files, with their modes ($(wc -l <"$T/want") files)" \
+check "the tree holds exactly the expected files, with their modes ($(wc -l <"$T/want") files)" \
 	diff -u "$T/want" "$T/got"
-expect "every directory is 0755" sh -c \
+check "every directory is 0755" sh -c \
 	"[ -z \"\$(cd $D && find . -type d ! -perm 0755)\" ]"
-expect "the installed binary is the one built, and runs" sh -c \
+check "the installed binary is the one built, and runs" sh -c \
 	"cmp -s rstaudit $D/usr/sbin/rstaudit && $D/usr/sbin/rstaudit --version | grep -q '^rstaudit '"
 
 U=$D/usr/lib/systemd/system/rstaudit.service
-expect "unit: ExecStart=/usr/sbin/rstaudit run, no placeholder left" sh -c \
+check "unit: ExecStart=/usr/sbin/rstaudit run, no placeholder left" sh -c \
 	"grep -qx 'ExecStart=/usr/sbin/rstaudit run' $U && ! grep -q '@[A-Z]*@' $U"
-expect "unit: Type=notify, CAP_NET_ADMIN alone, strict, no new privileges" sh -c \
+check "unit: Type=notify, CAP_NET_ADMIN alone, strict, no new privileges" sh -c \
 	"grep -qx 'Type=notify' $U && grep -qx 'CapabilityBoundingSet=CAP_NET_ADMIN' $U &&
 	 grep -qx 'AmbientCapabilities=CAP_NET_ADMIN' $U && grep -qx 'ProtectSystem=strict' $U &&
 	 grep -qx 'NoNewPrivileges=yes' $U &&
@@ -91,51 +73,51 @@ expect "unit: Type=notify, CAP_NET_ADMIN alone, strict, no new privileges" sh -c
 # verify wants the ExecStart binary to exist: point a copy at the tree's.
 mkdir -p "$T/verify" && sed "s|=/usr/sbin/rstaudit|=$D/usr/sbin/rstaudit|" "$U" \
 	>"$T/verify/rstaudit.service"
-expect "unit: systemd-analyze verify finds nothing" \
+check "unit: systemd-analyze verify finds nothing" \
 	systemd-analyze verify --man=no "$T/verify/rstaudit.service"
 score=$(systemd-analyze security --offline=true "$T/verify/rstaudit.service" 2>/dev/null |
 	sed -n 's/.*Overall exposure level for rstaudit.service: \([0-9.]*\).*/\1/p')
-expect "unit: systemd-analyze security exposure ${score:-?} (at most 2.0)" \
+check "unit: systemd-analyze security exposure ${score:-?} (at most 2.0)" \
 	awk -v s="${score:-99}" 'BEGIN { exit !(s <= 2.0) }'
 
 for m in man8/rstaudit.8 man5/rstaudit.conf.5; do
 	f=$D/usr/share/man/$m
 	w=$(MANWIDTH=80 man --warnings -l "$f" 2>&1 >/dev/null)
-	expect "man -l $m: renders, no warning" sh -c \
+	check "man -l $m: renders, no warning" sh -c \
 		"[ -z '$w' ] && MANWIDTH=80 man -l $f 2>/dev/null | grep -q '^NAME'"
 done
-expect "man pages name the installed paths" sh -c \
+check "man pages name the installed paths" sh -c \
 	"MANWIDTH=80 man -l $D/usr/share/man/man8/rstaudit.8 2>/dev/null | grep -q '/usr/sbin/rstaudit' &&
 	 MANWIDTH=80 man -l $D/usr/share/man/man5/rstaudit.conf.5 2>/dev/null | grep -q '/etc/rstaudit.conf'"
 
 mk uninstall DESTDIR="$D" PREFIX=/usr >"$T/uninstall.log" 2>&1
 left=$(find "$D" -type f | sed "s|^$D/||")
-expect "make uninstall leaves no file (${left:-none})" test -z "$left"
+check "make uninstall leaves no file (${left:-none})" test -z "$left"
 
 # --- the default PREFIX -----------------------------------------------------------
 L=$T/local-tree
 mk install DESTDIR="$L" >"$T/install2.log" 2>&1
-expect "default PREFIX: binary in /usr/local/sbin, the unit starts it" sh -c \
+check "default PREFIX: binary in /usr/local/sbin, the unit starts it" sh -c \
 	"[ -x $L/usr/local/sbin/rstaudit ] &&
 	 grep -qx 'ExecStart=/usr/local/sbin/rstaudit run' $L/usr/local/lib/systemd/system/rstaudit.service"
 mk uninstall DESTDIR="$L" >/dev/null 2>&1
-expect "default PREFIX: uninstall leaves no file" sh -c "[ -z \"\$(find $L -type f)\" ]"
+check "default PREFIX: uninstall leaves no file" sh -c "[ -z \"\$(find $L -type f)\" ]"
 
 # --- the default configuration --------------------------------------------------
 C=$T/conf-tree
 printf '# a test default\nhold 1.5\n' >"$T/test.conf"
 mk install DESTDIR="$C" DEFAULT_CONF="$T/test.conf" >"$T/install3.log" 2>&1
-expect "a default configuration goes to SYSCONFDIR/rstaudit.conf, 0644" sh -c \
+check "a default configuration goes to SYSCONFDIR/rstaudit.conf, 0644" sh -c \
 	"cmp -s $T/test.conf $C/etc/rstaudit.conf && [ \$(stat -c %a $C/etc/rstaudit.conf) = 644 ]"
 echo "queues 2" >>"$C/etc/rstaudit.conf"
 mk install DESTDIR="$C" DEFAULT_CONF="$T/test.conf" >"$T/install4.log" 2>&1
-expect "install again: the changed configuration is kept" sh -c \
+check "install again: the changed configuration is kept" sh -c \
 	"grep -qx 'queues 2' $C/etc/rstaudit.conf && grep -q '^kept ' $T/install4.log"
 mk uninstall DESTDIR="$C" DEFAULT_CONF="$T/test.conf" >"$T/uninstall3.log" 2>&1
-expect "uninstall keeps a changed configuration, and only that" sh -c \
+check "uninstall keeps a changed configuration, and only that" sh -c \
 	"[ \"\$(find $C -type f | sed 's|^$C/||')\" = etc/rstaudit.conf ]"
 cp "$T/test.conf" "$C/etc/rstaudit.conf"
 mk uninstall DESTDIR="$C" DEFAULT_CONF="$T/test.conf" >/dev/null 2>&1
-expect "uninstall removes an unchanged configuration" test ! -e "$C/etc/rstaudit.conf"
+check "uninstall removes an unchanged configuration" test ! -e "$C/etc/rstaudit.conf"
 
 finish

@@ -24,7 +24,7 @@
 #     ambient capability, nothing else in the bounding set);
 #   - configuration errors: unknown user, relative socket path, a user
 #     switch without root.
-# The last line is "ops: N passed, N failed".
+# The last line is "ops: N passed, N failed, N skipped".
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 TOP=$(pwd)
@@ -37,32 +37,15 @@ case $RSTAUDIT in /*) ;; *) RSTAUDIT=$TOP/$RSTAUDIT ;; esac
 export RSTAUDIT
 PY=/usr/bin/python3
 OPS="$PY $TOP/tests/ops/ops.py"
-passed=0 failed=0
 OPS_TMP=
+TALLY=ops . tests/lib/tally.sh
 
-good() { echo "ops: ok: $*"; passed=$((passed + 1)); }
-bad() { echo "ops: FAIL: $*"; failed=$((failed + 1)); }
-finish() {
-	echo "ops: $passed passed, $failed failed"
-	[ "$failed" = 0 ]
-	exit
-}
-# expect NAME CMD...: one check, its output shown when it fails.
-expect() {
-	_name=$1; shift
-	if _out=$("$@" 2>&1); then
-		good "$_name"
-	else
-		bad "$_name"
-		echo "$_out" | sed 's/^/    /' | tail -15
-	fi
-}
 # says RC WANT OUT PATTERN: status RC is WANT and OUT matches PATTERN.
 says() { [ "$1" = "$2" ] && printf '%s\n' "$3" | grep -q -- "$4"; }
 # same NAME A B: two numbers agree (and are numbers).
 same() {
-	case $2$3 in *[!0-9]*|'') bad "$1: '$2' vs '$3'"; return ;; esac
-	if [ "$2" = "$3" ]; then good "$1 ($2)"; else bad "$1: $2 vs $3"; fi
+	case $2$3 in *[!0-9]*|'') fail "$1: '$2' vs '$3'"; return ;; esac
+	if [ "$2" = "$3" ]; then pass "$1 ($2)"; else fail "$1: $2 vs $3"; fi
 }
 cleanup() {
 	lab_down
@@ -70,27 +53,27 @@ cleanup() {
 }
 
 if [ "$(id -u)" != 0 ]; then
-	bad "must run as root: the tests build network namespaces (sudo)"
+	fail "must run as root: the tests build network namespaces (sudo)"
 	finish
 fi
 for _t in ip nft conntrack setpriv "$PY"; do
-	command -v "$_t" >/dev/null 2>&1 || { bad "missing tool: $_t"; finish; }
+	command -v "$_t" >/dev/null 2>&1 || { fail "missing tool: $_t"; finish; }
 done
 if ! "$RSTAUDIT" stats -h >/dev/null 2>&1; then
-	bad "$RSTAUDIT has no 'stats' command: build it first (make)"
+	fail "$RSTAUDIT has no 'stats' command: build it first (make)"
 	finish
 fi
-$OPS self-test /tmp >/dev/null || { bad "the Prometheus parser's self-test"; finish; }
+$OPS self-test /tmp >/dev/null || { fail "the Prometheus parser's self-test"; finish; }
 
 trap 'cleanup' EXIT
 trap 'cleanup; trap - EXIT; exit 130' INT
 trap 'cleanup; trap - EXIT; exit 143' TERM
 trap 'cleanup; trap - EXIT; exit 129' HUP
-lab_up || { bad "cannot build the lab"; finish; }
+lab_up || { fail "cannot build the lab"; finish; }
 # A tree nobody can reach: the event directory is the daemon user's.
 OPS_TMP=$(mktemp -d /tmp/"$LAB_PREFIX"-ops.XXXXXX) && chmod 0755 "$OPS_TMP" &&
 	install -d -o nobody -g nogroup "$OPS_TMP/log" ||
-	{ bad "cannot make $OPS_TMP"; finish; }
+	{ fail "cannot make $OPS_TMP"; finish; }
 CTL=$OPS_TMP/run/control.sock		# run/ is made by the daemon
 EV=$OPS_TMP/log/events.json
 NOTE=@$LAB_PREFIX-notify
@@ -107,32 +90,32 @@ stats() { "$RSTAUDIT" stats -s "$CTL" "$@"; }
 
 # --- the daemon as nobody, announced to an abstract NOTIFY_SOCKET --------
 lab_spawn gw n1 $OPS notify-listen "$NOTE" --on-ready "nft list table inet rstaudit" &&
-lab_wait_log n1 '^ready' || { bad "notify listener did not start"; finish; }
+lab_wait_log n1 '^ready' || { fail "notify listener did not start"; finish; }
 export NOTIFY_SOCKET="$NOTE" WATCHDOG_USEC=200000
 if lab_daemon d1 gw -c /dev/null -u nobody --control-socket "$CTL" \
 	--json-file "$EV" --hold 1; then
-	good "daemon up with -u nobody (queue 0, NFLOG group 100, table)"
+	pass "daemon up with -u nobody (queue 0, NFLOG group 100, table)"
 else
-	bad "daemon with -u nobody did not start"; finish
+	fail "daemon with -u nobody did not start"; finish
 fi
 unset NOTIFY_SOCKET WATCHDOG_USEC
 D1=$(pid_of d1)
 
-expect "sd_notify: READY=1 with MAINPID=$D1" wait_msgs n1 "READY=1 MAINPID=$D1 " 1
-expect "sd_notify: the table was in place when READY=1 arrived" \
+check "sd_notify: READY=1 with MAINPID=$D1" wait_msgs n1 "READY=1 MAINPID=$D1 " 1
+check "sd_notify: the table was in place when READY=1 arrived" \
 	lab_wait_log n1 '^on-ready: rc 0$' 5
-expect "sd_notify: WATCHDOG=1, again and again (WATCHDOG_USEC 200000)" \
+check "sd_notify: WATCHDOG=1, again and again (WATCHDOG_USEC 200000)" \
 	wait_msgs n1 "WATCHDOG=1" 3
 
-expect "uid nobody: Uid 65534 (real, effective, saved, fs)" \
+check "uid nobody: Uid 65534 (real, effective, saved, fs)" \
 	test "$(status_of "$D1" Uid)" = "65534 65534 65534 65534"
-expect "gid nogroup: Gid 65534, Groups 65534 only" \
+check "gid nogroup: Gid 65534, Groups 65534 only" \
 	test "$(status_of "$D1" Gid)/$(status_of "$D1" Groups)" = "65534 65534 65534 65534/65534"
 caps=$(for c in CapInh CapPrm CapEff CapBnd CapAmb NoNewPrivs; do
 	printf '%s=%s ' $c "$(status_of "$D1" $c)"; done)
-expect "capabilities: CAP_NET_ADMIN alone ($caps)" test "$caps" = \
+check "capabilities: CAP_NET_ADMIN alone ($caps)" test "$caps" = \
 	"CapInh=0000000000000000 CapPrm=0000000000001000 CapEff=0000000000001000 CapBnd=0000000000001000 CapAmb=0000000000000000 NoNewPrivs=1 "
-expect "control socket: srw-rw---- nobody nogroup, its directory nobody's" \
+check "control socket: srw-rw---- nobody nogroup, its directory nobody's" \
 	test "$(stat -c '%A %U %G' "$CTL")/$(stat -c '%U' "$OPS_TMP/run")" = \
 	"srw-rw---- nobody nogroup/nobody"
 
@@ -140,31 +123,31 @@ expect "control socket: srw-rw---- nobody nogroup, its directory nobody's" \
 for fam in 4 6; do
 	scn_refused $fam && scn_abort $fam && scn_after_fin $fam &&
 	scn_gw_reject_syn $fam ||
-		bad "ipv$fam: the scenarios did not run (connections through gw)"
+		fail "ipv$fam: the scenarios did not run (connections through gw)"
 	cli=$(lab_addr client $fam) srv=$(lab_addr server $fam)
-	expect "ipv$fam: a connection with data crosses gw (abort scenario) and its reset is audited" \
+	check "ipv$fam: a connection with data crosses gw (abort scenario) and its reset is audited" \
 		$OPS event "$EV" --wait 5 src="$srv" sport=7002 family=ipv$fam \
 		origin=endpoint cause=abort hook=forward ct.state=CLOSE verdict=accept
-	expect "ipv$fam refused: endpoint refused, verdict accept" \
+	check "ipv$fam refused: endpoint refused, verdict accept" \
 		$OPS event "$EV" --wait 5 src="$srv" sport=7001 origin=endpoint \
 		cause=refused hook=forward verdict=accept
-	expect "ipv$fam after-fin: endpoint after-fin from the client" \
+	check "ipv$fam after-fin: endpoint after-fin from the client" \
 		$OPS event "$EV" --wait 5 src="$cli" dport=7004 origin=endpoint \
 		cause=after-fin
-	expect "ipv$fam gw reject: local reject read from NFLOG, verdict none" \
+	check "ipv$fam gw reject: local reject read from NFLOG, verdict none" \
 		$OPS event "$EV" --wait 5 src="$srv" sport=7005 origin=local \
 		cause=reject hook=output verdict=none
-	expect "ipv$fam: conntrack mark set after the drop (abort flow)" \
+	check "ipv$fam: conntrack mark set after the drop (abort flow)" \
 		sh -c "ip netns exec $(lab_ns gw) conntrack -L -f ipv$fam -p tcp \
 			--dport 7002 --mark 0x20000000/0x20000000 2>/dev/null | grep -q 7002"
 done
 nev=$($OPS count "$EV")
-expect "8 events in all ($nev)" test "$nev" = 8
+check "8 events in all ($nev)" test "$nev" = 8
 
 # --- rstaudit stats --------------------------------------------------------
 stats >"$OPS_TMP/s.txt" 2>&1 && stats --prometheus >"$OPS_TMP/s.prom" 2>&1
-expect "stats: text and --prometheus answer" test $? = 0
-expect "stats --prometheus: valid text format (HELP, TYPE, names, labels, values)" \
+check "stats: text and --prometheus answer" test $? = 0
+check "stats --prometheus: valid text format (HELP, TYPE, names, labels, values)" \
 	$OPS prom "$OPS_TMP/s.prom"
 get() { $OPS prom-get "$OPS_TMP/s.prom" "$1"; }
 tget() { $OPS text-get "$OPS_TMP/s.txt" "$1" "$2"; }
@@ -184,41 +167,42 @@ same "every queued packet had its verdict" "$(get rstaudit_queue_verdicts_total)
 same "kernel id_sequence = queued + failed open (read after the drop)" \
 	"$(get rstaudit_queue_kernel_id_sequence)" \
 	"$((q + $(get rstaudit_queue_failed_open_total)))"
-same "NFLOG: 2 reject RSTs logged" "$(get 'rstaudit_nflog_packets_total{group="100"}')" 2
+same "NFLOG: every packet the table logged was read (learning, 2 reject RSTs)" \
+	"$(get 'rstaudit_nflog_packets_total{group="100"}')" "$(lab_log_hits gw)"
 same "conntrack: one lookup per queued RST" "$(get rstaudit_conntrack_lookups_total)" \
 	"$(tget flows 'conntrack lookups')"
-expect "conntrack: marks set (>= 2)" test "$(get rstaudit_conntrack_marked_total)" -ge 2
+check "conntrack: marks set (>= 2)" test "$(get rstaudit_conntrack_marked_total)" -ge 2
 same "text: flows = prometheus" "$(tget flows flows)" "$(get rstaudit_flows)"
 $OPS ask "$CTL" "GET /metrics HTTP/1.0" >"$OPS_TMP/http.out" 2>&1
 sed '1,/^\r*$/d' "$OPS_TMP/http.out" >"$OPS_TMP/http.prom"
-expect "GET /metrics: HTTP/1.0 200, version=0.0.4, a valid body" sh -c \
+check "GET /metrics: HTTP/1.0 200, version=0.0.4, a valid body" sh -c \
 	"head -1 $OPS_TMP/http.out | grep -q '^HTTP/1.0 200 OK' &&
 	 grep -q 'version=0.0.4' $OPS_TMP/http.out && $OPS prom $OPS_TMP/http.prom >/dev/null"
-expect "an unknown request gets an error line" sh -c \
+check "an unknown request gets an error line" sh -c \
 	"$OPS ask $CTL colour | grep -q '^error: unknown request'"
 
-expect "stats as the daemon's user (nobody): allowed by the socket's mode" \
+check "stats as the daemon's user (nobody): allowed by the socket's mode" \
 	setpriv --reuid=nobody --regid=nogroup --clear-groups "$RSTAUDIT" stats -s "$CTL"
 out=$(setpriv --reuid=daemon --regid=daemon --clear-groups "$RSTAUDIT" stats -s "$CTL" 2>&1)
 rc=$?
-expect "stats as another user: refused, exit 1, says why ($out)" \
+check "stats as another user: refused, exit 1, says why ($out)" \
 	says $rc 1 "$out" 'permission denied; run as root'
 
 # --- a client that stalls does not stall the daemon ------------------------
 lab_spawn gw slow $OPS slow-client "$CTL" && lab_wait_log slow '^connected' ||
-	bad "slow client did not connect"
-expect "while a client sits silent: stats answers" sh -c \
+	fail "slow client did not connect"
+check "while a client sits silent: stats answers" sh -c \
 	"$RSTAUDIT stats -s $CTL | grep -q '^queue 0: queued'"
 lab_in client $PY "$LAB_DIR/peer.py" connect refused --addr 10.0.3.2 --port 7011 >/dev/null
-expect "while a client sits silent: a refused connection is audited" \
+check "while a client sits silent: a refused connection is audited" \
 	$OPS event "$EV" --wait 5 sport=7011 cause=refused
-expect "the silent client is cut off (status 0: the daemon closed it)" lab_wait slow 10
-expect "20 clients at once (8 served at a time): all answered" \
+check "the silent client is cut off (status 0: the daemon closed it)" lab_wait slow 10
+check "20 clients at once (8 served at a time): all answered" \
 	$OPS clients "$CTL" 20
 
 # --- SIGUSR1 still logs the counters ---------------------------------------
 c=$(lab_counters d1)
-expect "SIGUSR1: the same text in the log (queue 0, log group, flows)" sh -c \
+check "SIGUSR1: the same text in the log (queue 0, log group, flows)" sh -c \
 	"echo '$c' | grep -q '^rstaudit: queue 0: queued' &&
 	 echo '$c' | grep -q '^rstaudit: flows .*, resets $((nev + 1)),'"
 
@@ -232,13 +216,13 @@ _reloaded() {
 }
 if lab_poll 5 _reloaded &&
 	grep -q '^msg: RELOADING=1 MONOTONIC_USEC=[0-9]' "$LAB_TMP/n1.log"; then
-	good "SIGHUP: RELOADING=1 (with MONOTONIC_USEC), then READY=1 again"
+	pass "SIGHUP: RELOADING=1 (with MONOTONIC_USEC), then READY=1 again"
 else
-	bad "SIGHUP: no RELOADING=1 before a second READY=1"
+	fail "SIGHUP: no RELOADING=1 before a second READY=1"
 	sed 's/^/    /' "$LAB_TMP/n1.log" | grep -v WATCHDOG
 fi
 lab_in client $PY "$LAB_DIR/peer.py" connect refused --addr 10.0.3.2 --port 7012 >/dev/null
-expect "SIGHUP as nobody: the next event goes to a new $EV, made by nobody" sh -c \
+check "SIGHUP as nobody: the next event goes to a new $EV, made by nobody" sh -c \
 	"$OPS event $EV --wait 5 sport=7012 cause=refused >/dev/null &&
 	 [ \$(stat -c %U $EV) = nobody ]"
 
@@ -246,47 +230,47 @@ expect "SIGHUP as nobody: the next event goes to a new $EV, made by nobody" sh -
 lab_kill d1 TERM
 lab_wait d1 10
 rc=$?
-expect "SIGTERM: exit status 0 ($rc)" test "$rc" = 0
-expect "SIGTERM: STOPPING=1" wait_msgs n1 "STOPPING=1" 1
-expect "SIGTERM: the table is gone (removed with CAP_NET_ADMIN alone)" no_table
-expect "SIGTERM: the control socket is gone" test ! -e "$CTL"
-expect "SIGTERM: queue 0 unbound" sh -c \
+check "SIGTERM: exit status 0 ($rc)" test "$rc" = 0
+check "SIGTERM: STOPPING=1" wait_msgs n1 "STOPPING=1" 1
+check "SIGTERM: the table is gone (removed with CAP_NET_ADMIN alone)" no_table
+check "SIGTERM: the control socket is gone" test ! -e "$CTL"
+check "SIGTERM: queue 0 unbound" sh -c \
 	"! ip netns exec $(lab_ns gw) grep -q '^ *0 ' /proc/net/netfilter/nfnetlink_queue"
-expect "SIGTERM: counters at exit" grep -q '^rstaudit: flows' "$LAB_TMP/d1.log"
+check "SIGTERM: counters at exit" grep -q '^rstaudit: flows' "$LAB_TMP/d1.log"
 lab_kill n1
 
 out=$(stats 2>&1); rc=$?
-expect "no daemon: stats exits 1 and says what to check ($out)" \
+check "no daemon: stats exits 1 and says what to check ($out)" \
 	says $rc 1 "$out" 'no control socket; is .rstaudit run. running'
 
 # --- a dead daemon's socket; a second daemon on a live one ------------------
 lab_daemon d2 gw -c /dev/null --control-socket "$CTL" --json-file "$EV" ||
-	bad "daemon d2 did not start"
+	fail "daemon d2 did not start"
 lab_kill d2 KILL; lab_wait d2 5
 out=$(stats 2>&1); rc=$?
-expect "dead daemon's socket: stats exits 1, says nobody answers ($out)" \
+check "dead daemon's socket: stats exits 1, says nobody answers ($out)" \
 	says $rc 1 "$out" 'nobody answers'
 if lab_daemon d3 gw -c /dev/null --control-socket "$CTL" --json-file "$EV"; then
-	good "a new daemon replaces the dead one's socket"
+	pass "a new daemon replaces the dead one's socket"
 else
-	bad "a new daemon did not start over a dead socket"
+	fail "a new daemon did not start over a dead socket"
 fi
-expect "... and answers on it" sh -c "$RSTAUDIT stats -s $CTL | grep -q '^flows'"
+check "... and answers on it" sh -c "$RSTAUDIT stats -s $CTL | grep -q '^flows'"
 lab_spawn gw d4 "$RSTAUDIT" run -c /dev/null --queue 5 --control-socket "$CTL" \
 	--json-file "$OPS_TMP/log/d4.json"
 lab_wait d4 10
 rc=$?
-expect "second daemon on a live socket: exit 4, says another answers ($rc)" sh -c \
+check "second daemon on a live socket: exit 4, says another answers ($rc)" sh -c \
 	"[ $rc = 4 ] && grep -q 'another rstaudit answers there' $LAB_TMP/d4.log"
-expect "... and the first still answers, its table in place" sh -c \
+check "... and the first still answers, its table in place" sh -c \
 	"$RSTAUDIT stats -s $CTL | grep -q '^flows' &&
 	 ip netns exec $(lab_ns gw) nft list table inet rstaudit >/dev/null"
-lab_kill d3 TERM; lab_wait d3 10 || bad "d3 did not exit cleanly"
+lab_kill d3 TERM; lab_wait d3 10 || fail "d3 did not exit cleanly"
 
 # --- two queues, dropped --------------------------------------------------------
 rm -f "$EV"
 lab_daemon d5 gw -c /dev/null -u nobody --queues 2 --hold 0.5 \
-	--control-socket "$CTL" --json-file "$EV" || bad "daemon d5 did not start"
+	--control-socket "$CTL" --json-file "$EV" || fail "daemon d5 did not start"
 D5=$(pid_of d5)
 threads=0 narrowed=0
 for t in /proc/"$D5"/task/*; do
@@ -294,7 +278,7 @@ for t in /proc/"$D5"/task/*; do
 	[ "$(status_of "${t#/proc/}" CapEff)/$(status_of "${t#/proc/}" Uid)" = \
 		"0000000000001000/65534 65534 65534 65534" ] && narrowed=$((narrowed + 1))
 done
-expect "two queues: all $threads threads nobody with CAP_NET_ADMIN alone" \
+check "two queues: all $threads threads nobody with CAP_NET_ADMIN alone" \
 	test "$threads" -ge 2 -a "$narrowed" = "$threads"
 # The queues are chosen by a hash of the addresses: eight clients.
 for i in 3 4 5 6 7 8 9 10; do
@@ -302,19 +286,19 @@ for i in 3 4 5 6 7 8 9 10; do
 	lab_in client ip addr add fd00:1::$i/64 dev eth0 nodad &&
 	lab_in client $OPS refused 10.0.3.2 7013 10.0.1.$i >/dev/null &&
 	lab_in client $OPS refused fd00:3::2 7013 fd00:1::$i >/dev/null ||
-		bad "client 10.0.1.$i / fd00:1::$i: no refused connection"
+		fail "client 10.0.1.$i / fd00:1::$i: no refused connection"
 done
 _16() { [ "$($OPS count "$EV" sport=7013 cause=refused)" = 16 ]; }
-expect "two queues: 16 refused connections, 16 events" lab_poll 5 _16
+check "two queues: 16 refused connections, 16 events" lab_poll 5 _16
 stats --prometheus >"$OPS_TMP/s2.prom"
 v0=$($OPS prom-get "$OPS_TMP/s2.prom" 'rstaudit_queue_verdicts_total{queue="0"}')
 v1=$($OPS prom-get "$OPS_TMP/s2.prom" 'rstaudit_queue_verdicts_total{queue="1"}')
-expect "two queues: both queues gave verdicts ($v0, $v1)" \
+check "two queues: both queues gave verdicts ($v0, $v1)" \
 	test "${v0:-0}" -gt 0 -a "${v1:-0}" -gt 0
 lab_kill d5 TERM; lab_wait d5 10
 rc=$?
-expect "two queues: SIGTERM, exit 0 ($rc), table gone" sh -c "[ $rc = 0 ]" &&
-	expect "two queues: table gone after SIGTERM" no_table
+check "two queues: SIGTERM, exit 0 ($rc), table gone" sh -c "[ $rc = 0 ]" &&
+	check "two queues: table gone after SIGTERM" no_table
 
 # --- started as the systemd unit starts it ----------------------------------
 # Not root; CAP_NET_ADMIN ambient; bounding set CAP_NET_ADMIN alone; the
@@ -322,35 +306,35 @@ expect "two queues: SIGTERM, exit 0 ($rc), table gone" sh -c "[ $rc = 0 ]" &&
 # directory nobody owns.
 install -d -o nobody -g nogroup "$OPS_TMP/unit"
 lab_spawn gw n2 $OPS notify-listen "$OPS_TMP/notify.sock" &&
-lab_wait_log n2 '^ready' || bad "path notify listener did not start"
+lab_wait_log n2 '^ready' || fail "path notify listener did not start"
 export NOTIFY_SOCKET="$OPS_TMP/notify.sock"
 lab_spawn gw d6 setpriv --reuid=nobody --regid=nogroup --clear-groups \
 	--inh-caps=-all,+net_admin --ambient-caps=-all,+net_admin \
 	--bounding-set=-all,+net_admin -- "$RSTAUDIT" run -v -c /dev/null \
 	--control-socket "$OPS_TMP/unit/control.sock" --json-file "$OPS_TMP/unit/ev.json"
 unset NOTIFY_SOCKET
-expect "unit-like start: READY=1 on a path NOTIFY_SOCKET" wait_msgs n2 "READY=1" 1
+check "unit-like start: READY=1 on a path NOTIFY_SOCKET" wait_msgs n2 "READY=1" 1
 D6=$(pid_of d6)
-expect "unit-like start: uid nobody, CapEff CAP_NET_ADMIN" test \
+check "unit-like start: uid nobody, CapEff CAP_NET_ADMIN" test \
 	"$(status_of "$D6" Uid)/$(status_of "$D6" CapEff)" = "65534 65534 65534 65534/0000000000001000"
 lab_in client $PY "$LAB_DIR/peer.py" connect refused --addr 10.0.3.2 --port 7014 >/dev/null
-expect "unit-like start: a refused connection is audited" \
+check "unit-like start: a refused connection is audited" \
 	$OPS event "$OPS_TMP/unit/ev.json" --wait 5 sport=7014 cause=refused verdict=accept
-expect "unit-like start: stats" sh -c \
+check "unit-like start: stats" sh -c \
 	"$RSTAUDIT stats -s $OPS_TMP/unit/control.sock | grep -q '^flows 1,'"
 lab_kill d6 TERM; lab_wait d6 10
 rc=$?
-expect "unit-like start: SIGTERM, exit 0 ($rc), table gone, STOPPING=1" sh -c \
+check "unit-like start: SIGTERM, exit 0 ($rc), table gone, STOPPING=1" sh -c \
 	"[ $rc = 0 ] && ! ip netns exec $(lab_ns gw) nft list table inet rstaudit >/dev/null 2>&1 &&
 	 grep -q '^msg: STOPPING=1' $LAB_TMP/n2.log"
 lab_kill n2
 
 # --- configuration errors ------------------------------------------------------
 out=$("$RSTAUDIT" run -n -c /dev/null -u rsop-no-such-user 2>&1); rc=$?
-expect "-n -u unknown: exit 2, names the user ($out)" \
+check "-n -u unknown: exit 2, names the user ($out)" \
 	says $rc 2 "$out" 'user rsop-no-such-user: no such user'
 out=$("$RSTAUDIT" run -n -c /dev/null --control-socket run/x.sock 2>&1); rc=$?
-expect "-n relative control_socket: exit 2 ($out)" \
+check "-n relative control_socket: exit 2 ($out)" \
 	says $rc 2 "$out" 'give an absolute path, or none'
 lab_spawn gw d7 setpriv --reuid=daemon --regid=daemon --clear-groups \
 	--inh-caps=-all,+net_admin --ambient-caps=-all,+net_admin -- \
@@ -358,7 +342,7 @@ lab_spawn gw d7 setpriv --reuid=daemon --regid=daemon --clear-groups \
 	--json-file /dev/null
 lab_wait d7 10
 rc=$?
-expect "-u nobody without root: exit 4, says why, no table left ($rc)" sh -c \
+check "-u nobody without root: exit 4, says why, no table left ($rc)" sh -c \
 	"[ $rc = 4 ] && grep -q 'cannot switch from uid 1 to 65534 without root' $LAB_TMP/d7.log &&
 	 ! ip netns exec $(lab_ns gw) nft list table inet rstaudit >/dev/null 2>&1"
 

@@ -196,10 +196,100 @@ static void test_injected_race(void)
 	established(&e);
 	e.after_pkts = 2, e.after_data = 300, e.after_us = 4000;
 	e.after_in_seq = 1, e.after_ttl = 62;
+	e.race_pkts = 2, e.race_data = 300, e.race_us = 4000;
 	rst_classify(&e);
 	CHECK_EQ(e.v.origin, ORIGIN_MIDDLEBOX);
 	CHECK_EQ(e.v.cause, CAUSE_INJECTED);
 	CHECK(has_ev(&e, EV_DATA_AFTER));
+	CHECK(e.v.confidence >= 0.95f);
+}
+
+/*
+ * Issue 9: an injector copying the server's TTL, three RST/ACKs after the
+ * reply, one fixed IP ID off the series, DF clear, the first seq behind
+ * what the server had sent.  The matching TTL is outvoted.
+ */
+static void test_ttl_copying_burst(void)
+{
+	static const uint32_t off[3] = { 0, 1460, 2920 };
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		struct rst_event e = ev_from_server(TH_RST | TH_ACK,
+						    8001 + off[i], 1101, 62,
+						    4242);
+
+		established(&e);
+		e.p.df = 0;
+		e.burst = 3, e.burst_seq_lo = 8001, e.burst_seq_hi = 8001 + 2920;
+		e.burst_ttl_lo = e.burst_ttl_hi = 62;
+		e.burst_ipid = 4242, e.burst_ipid_same = 1;
+		rst_classify(&e);
+		CHECK_EQ(e.v.origin, ORIGIN_MIDDLEBOX);
+		CHECK_EQ(e.v.cause, CAUSE_INJECTED);
+		CHECK(has_ev(&e, EV_TTL_MATCH));
+		CHECK(has_ev(&e, EV_IPID_FIXED));
+		CHECK(has_ev(&e, EV_DF_DIFFERS));
+		CHECK(has_ev(&e, EV_SEQ_BURST));
+		CHECK_EQ(has_ev(&e, EV_SEQ_BEHIND), i == 0);
+	}
+}
+
+/* One fingerprint against a matching TTL is not enough: endpoint. */
+static void test_one_fingerprint_is_no_forgery(void)
+{
+	struct rst_event e = ev_from_server(TH_RST | TH_ACK, 8001, 1101, 62, 501);
+
+	established(&e);	/* seq behind: a BSD stack after an RTO */
+	rst_classify(&e);
+	CHECK_EQ(e.v.origin, ORIGIN_ENDPOINT);
+	CHECK(has_ev(&e, EV_SEQ_BEHIND));
+}
+
+/* A route change: TTL 2 hops off, but the IP ID continues the series. */
+static void test_route_change_stays_endpoint(void)
+{
+	struct rst_event e = ev_from_server(TH_RST | TH_ACK, 9001, 1101, 60, 501);
+
+	established(&e);
+	rst_classify(&e);
+	CHECK_EQ(e.v.origin, ORIGIN_ENDPOINT);
+	CHECK_EQ(e.v.cause, CAUSE_ABORT);
+	CHECK(has_ev(&e, EV_TTL_FARTHER));
+	CHECK(has_ev(&e, EV_IPID_SERIES));
+}
+
+/* RFC 9293 3.10.7.3: a SYN-SENT client answers a stray ACK with R. */
+static void test_synsent_answer(void)
+{
+	struct rst_event e;
+
+	memset(&e, 0, sizeof(e));
+	e.p = fx_pkt("10.0.1.2", 40000, "10.0.3.2", 80, TH_RST, 777777, 0, 64, 0, 0);
+	e.had_flow = 1;
+	e.snd.f = SIDE_SEEN | SIDE_SYN | SIDE_DF;
+	e.snd.nxt = 1001, e.snd.ttl = 64;
+	e.rcv.f = SIDE_SEEN | SIDE_DF;	/* a bare ACK, not a SYN/ACK */
+	e.rcv.ack = 777777, e.rcv.sent_ack = 1, e.rcv.nxt = 5555;
+	e.rcv.ttl = 62;
+	rst_classify(&e);
+	CHECK_EQ(e.v.origin, ORIGIN_ENDPOINT);
+	CHECK_EQ(e.v.cause, CAUSE_STALE);
+	CHECK(has_ev(&e, EV_SYNSENT_ACK));
+}
+
+/* A bare R answering a segment that arrived late, after both FINs. */
+static void test_stale_after_close(void)
+{
+	struct rst_event e = ev_from_server(TH_RST, 9001 - 300, 0, 62, 0);
+
+	established(&e);
+	e.snd.f |= SIDE_FIN, e.rcv.f |= SIDE_FIN;
+	rst_classify(&e);
+	CHECK_EQ(e.v.origin, ORIGIN_ENDPOINT);
+	CHECK_EQ(e.v.cause, CAUSE_STALE);
+	CHECK(has_ev(&e, EV_STATELESS));
+	CHECK(!has_ev(&e, EV_SEQ_BEHIND));
 }
 
 /* Zeek's rst-inject-rae.pcap, frame 2. */
@@ -304,6 +394,11 @@ int main(void)
 	T_RUN(test_stale_after_own_reset);
 	T_RUN(test_reject_mid_stream);
 	T_RUN(test_injected_race);
+	T_RUN(test_ttl_copying_burst);
+	T_RUN(test_one_fingerprint_is_no_forgery);
+	T_RUN(test_route_change_stays_endpoint);
+	T_RUN(test_synsent_answer);
+	T_RUN(test_stale_after_close);
 	T_RUN(test_injected_rae);
 	T_RUN(test_burst);
 	T_RUN(test_nothing_known);

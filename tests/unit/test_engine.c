@@ -85,6 +85,47 @@ static void test_data_after_rst(void)
 	engine_free(eng);
 }
 
+/*
+ * Issue 9: a SYN-SENT client answers a stray ACK (a challenge ACK from an
+ * old connection on the ports) with R seq=SEG.ACK, retransmits its SYN
+ * and the connection proceeds: its data belongs to another incarnation.
+ */
+static void test_new_syn_ends_the_race(void)
+{
+	struct engine *eng = mk_engine(1024, 64);
+
+	feed(eng, fx_pkt(CLI, 40000, SRV, 80, TH_SYN, 100, 0, 64, 10, 0), 0);
+	feed(eng, fx_pkt(SRV, 80, CLI, 40000, TH_ACK, 77000, 9999, 62, 300, 0), 1);
+	feed(eng, fx_pkt(CLI, 40000, SRV, 80, TH_RST, 9999, 0, 64, 0, 0), 2);
+	feed(eng, fx_pkt(CLI, 40000, SRV, 80, TH_SYN, 100, 0, 64, 11, 0), 30);
+	feed(eng, fx_pkt(SRV, 80, CLI, 40000, TH_SYN | TH_ACK, 5000, 101, 62, 0, 0), 31);
+	feed(eng, fx_pkt(CLI, 40000, SRV, 80, TH_ACK | TH_PSH, 101, 5001, 64, 12, 50), 32);
+	engine_flush(eng);
+	CHECK_EQ(n_got, 1);
+	CHECK_EQ(got[0].after_new_syn, 1);
+	CHECK_EQ(got[0].race_pkts, 0);
+	CHECK_EQ(got[0].v.origin, ORIGIN_ENDPOINT);
+	CHECK_EQ(got[0].v.cause, CAUSE_STALE);
+	engine_free(eng);
+}
+
+/* What the sender had in flight before its RST is no race. */
+static void test_retransmission_is_no_race(void)
+{
+	struct engine *eng = mk_engine(1024, 64);
+
+	handshake(eng, 40000, 0);
+	feed(eng, fx_pkt(SRV, 80, CLI, 40000, TH_RST | TH_ACK, 5201, 151, 62, 302, 0), 10);
+	feed(eng, fx_pkt(SRV, 80, CLI, 40000, TH_ACK | TH_PSH, 5001, 151, 62, 303, 200), 12);
+	feed(eng, fx_pkt(SRV, 80, CLI, 40000, TH_ACK, 5201, 151, 62, 304, 0), 13);
+	engine_flush(eng);
+	CHECK_EQ(n_got, 1);
+	CHECK_EQ(got[0].after_pkts, 2);
+	CHECK_EQ(got[0].race_pkts, 0);
+	CHECK_EQ(got[0].v.origin, ORIGIN_ENDPOINT);
+	engine_free(eng);
+}
+
 static void test_burst_of_three(void)
 {
 	struct engine *eng = mk_engine(1024, 64);
@@ -211,6 +252,8 @@ int main(void)
 	T_RUN(test_port_reuse);
 	T_RUN(test_abort_held_then_released);
 	T_RUN(test_data_after_rst);
+	T_RUN(test_new_syn_ends_the_race);
+	T_RUN(test_retransmission_is_no_race);
 	T_RUN(test_burst_of_three);
 	T_RUN(test_forwarded_copy_is_one_event);
 	T_RUN(test_host_baseline);

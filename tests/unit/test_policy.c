@@ -397,7 +397,8 @@ static void test_output(void)
 		      "\"rule\":2,\"line\":14,\"action\":\"drop\",\"dry_run\":false,"
 		      "\"would_drop\":false,\"bound\":false,\"mark\":null,"
 		      "\"judged\":{\"origin\":\"middlebox\",\"cause\":\"injected\","
-		      "\"confidence\":0.94},\"ct_restored\":true,\"hold\":{"
+		      "\"confidence\":0.94},\"ct_restored\":true,\"guarded\":false,"
+		      "\"hold\":{"
 		      "\"ms\":10.250,\"ended\":\"packet\",\"packets\":1,"
 		      "\"bytes\":36,\"changed\":true}},\"evidence_pcap\":null,\"evidence\"") != NULL);
 	CHECK(strstr(buf, "verdict drop policy enforce: rule 2 (line 14) drop; "
