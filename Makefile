@@ -51,7 +51,7 @@ ADAPT	= src/pcapin.o src/output.o src/sha1.o src/log.o src/analyze.o \
 	  src/nft.o src/nfq.o src/ct.o src/conf.o src/enforce.o src/run.o src/route.o \
 	  $(EVIDENCE)
 # Evidence files: the ring of recent packets, pcapng blocks, the writer.
-EVIDENCE = src/evring.o src/pcapng.o src/evpcap.o
+EVIDENCE = src/evring.o src/pcapng.o src/evpcap.o src/safefile.o
 # Operations: counters, control socket, sd_notify, privilege drop.
 OPS	= src/stats.o src/ctl.o src/notify.o src/priv.o
 # Locating the injector: the prober, its command, the daemon's thread.
@@ -67,7 +67,7 @@ UNIT	= tests/unit/test_pkt tests/unit/test_flow tests/unit/test_classify \
 	  tests/unit/test_stats tests/unit/test_locate
 
 CHECKS	= check-unit check-golden check-corpus check-conf \
-	  check-lab check-live check-ops
+	  check-lab check-live check-ops check-fuzz
 
 .PHONY: FORCE all check $(CHECKS) demo golden-regen deps fuzz bench \
 	bench-live install uninstall clean
@@ -140,8 +140,8 @@ ROOT_DEPS = [ "$$(id -u)" != 0 ] || sh tests/deps.sh
 check:
 	@$(ROOT_DEPS)
 	@$(MAKE) --no-print-directory all $(UNIT) tests/unit/test_route
-	@UNIT='$(UNIT)' sh tests/check.sh unit golden corpus conf lab live ops \
-		locate verdicts
+	@UNIT='$(UNIT)' FUZZ_SECONDS=3 sh tests/check.sh unit golden corpus conf \
+		fuzz lab live ops locate verdicts
 
 check-unit check-golden check-corpus check-conf check-verdicts: check-%:
 	@$(ROOT_DEPS)
@@ -159,6 +159,10 @@ demo: deps all
 
 fuzz:
 	@sh tests/fuzz/run.sh
+
+# Every fuzz target for a few seconds: a CI-sized run (make fuzz: longer).
+check-fuzz:
+	@FUZZ_SECONDS=3 sh tests/check.sh fuzz
 
 bench: deps all
 	@sh bench/run.sh
@@ -214,5 +218,6 @@ uninstall:
 
 clean:
 	rm -f rstaudit src/*.o .flags $(UNIT) tests/fuzz/fuzz_pkt tests/fuzz/fuzz_file \
-		bench/evring tests/fuzz/fuzz_rule tests/unit/test_route
+		bench/evring tests/fuzz/fuzz_rule tests/unit/test_route \
+		tests/fuzz/fuzz_conf tests/fuzz/fuzz_ctl tests/fuzz/fuzz_evring
 	rm -rf tests/out

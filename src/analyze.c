@@ -8,12 +8,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "analyze.h"
+#include "conf.h"
 #include "engine.h"
+#include "flow.h"
 #include "log.h"
 #include "output.h"
 #include "pcapin.h"
+
+#define ANALYZE_MEM_SHARE 4	/* the flow table may take 1/4 of memory */
 
 struct analyze_totals {
 	uint64_t packets;
@@ -50,38 +55,66 @@ static void analyze_warn_frames(const char *name, const struct pcapin_stats *st)
 		 st->status[PKT_NOT_TCP], st->status[PKT_FRAGMENT], tr, mal);
 }
 
-static int analyze_file(const char *name, const struct engine_conf *conf,
-			struct output *out, struct analyze_totals *tot)
+/* The capture, or NULL after saying why (shown: its name, escaped). */
+static pcap_t *analyze_open(const char *name, const char *shown,
+			    enum link_type *lt)
 {
-	char errbuf[PCAP_ERRBUF_SIZE], err[PCAP_ERRBUF_SIZE + 64];
-	struct pcapin_stats st;
-	struct engine *eng;
-	enum link_type lt;
-	char lname[64];
-	long offset = -1;
+	char errbuf[PCAP_ERRBUF_SIZE], text[2 * PCAP_ERRBUF_SIZE], lname[64];
+	size_t n = strlen(name);
 	pcap_t *p;
-	int rc;
 
 	p = pcap_open_offline_with_tstamp_precision(name,
 		PCAP_TSTAMP_PRECISION_MICRO, errbuf);
 	if (p == NULL) {
 		/* libpcap names the file itself in some messages, not in others. */
-		if (strncmp(errbuf, name, strlen(name)) == 0)
-			log_warnx("%s", errbuf);
-		else
-			log_warnx("%s: %s", name, errbuf);
-		return EXIT_UNREADABLE;
+		output_escape(strncmp(errbuf, name, n) == 0 ? errbuf + n : errbuf,
+			      text, sizeof(text));
+		log_warnx("%s%s%s", shown, strncmp(errbuf, name, n) == 0 ? ""
+			  : ": ", text);
+		return NULL;
 	}
-	if (pcapin_link(p, &lt, lname) < 0) {
+	if (pcapin_link(p, lt, lname) < 0) {
 		log_warnx("%s: link type %s is not supported (rstaudit reads Ethernet, "
 			  "Linux cooked v1 and v2, raw IP and BSD loopback captures)",
-			  name, lname);
+			  shown, lname);
 		pcap_close(p);
-		return EXIT_UNREADABLE;
+		return NULL;
 	}
+	return p;
+}
+
+/* Flows the table had to evict: say so, whatever the verbosity. */
+static void analyze_warn_evicted(const char *shown, const struct engine_conf *conf,
+				 const struct engine_stats *es)
+{
+	if (es->flows_evicted == 0)
+		return;
+	log_warnx("%s: %" PRIu64 " flow%s evicted from the flow table (--max-flows "
+		  "%u); %" PRIu64 " reset%s judged without their flow's history, "
+		  "marked in their events; raise --max-flows to see them all",
+		  shown, es->flows_evicted, es->flows_evicted == 1 ? "" : "s",
+		  conf->max_flows, es->rsts_evicted,
+		  es->rsts_evicted == 1 ? "" : "s");
+}
+
+static int analyze_file(const char *name, const struct engine_conf *conf,
+			struct output *out, struct analyze_totals *tot)
+{
+	char err[PCAP_ERRBUF_SIZE + 64], shown[1024];
+	struct engine_stats es;
+	struct pcapin_stats st;
+	struct engine *eng;
+	enum link_type lt;
+	long offset = -1;
+	pcap_t *p;
+	int rc;
+
+	output_escape(name, shown, sizeof(shown));
+	if ((p = analyze_open(name, shown, &lt)) == NULL)
+		return EXIT_UNREADABLE;
 	eng = engine_new(conf, analyze_emit, out);
 	if (eng == NULL) {
-		log_warn("%s: cannot allocate tables for %u flows", name, conf->max_flows);
+		log_warn("%s: cannot allocate tables for %u flows", shown, conf->max_flows);
 		pcap_close(p);
 		return EXIT_INTERNAL;
 	}
@@ -89,31 +122,104 @@ static int analyze_file(const char *name, const struct engine_conf *conf,
 	out->file = name;
 	rc = pcapin_run(p, lt, eng, &st, err, sizeof(err), &offset);
 	engine_flush(eng);	/* everything before a fault is still reported */
+	engine_get_stats(eng, &es);
 	tot->packets += st.status[PKT_OK];
 	tot->files++;
-	analyze_warn_frames(name, &st);
+	out->flows_evicted += es.flows_evicted;
+	out->rsts_evicted += es.rsts_evicted;
+	analyze_warn_frames(shown, &st);
+	analyze_warn_evicted(shown, conf, &es);
 	if (rc < 0) {
 		if (offset >= 0)
 			log_warnx("%s: record %" PRIu64 " at byte %ld: %s; the %" PRIu64
 				  " records before it were analysed",
-				  name, st.frames + 1, offset, err, st.frames);
+				  shown, st.frames + 1, offset, err, st.frames);
 		else
 			log_warnx("%s: record %" PRIu64 ": %s; the %" PRIu64
 				  " records before it were analysed",
-				  name, st.frames + 1, err, st.frames);
+				  shown, st.frames + 1, err, st.frames);
 	}
 	engine_free(eng);
 	pcap_close(p);
 	return rc < 0 ? EXIT_DAMAGED : EXIT_OK;
 }
 
-static int parse_number(const char *s, double lo, double hi, double *v)
+/*
+ * The default flow bound: what a quarter of physical memory holds (the
+ * table keeps twice as many slots as flows, and grows as they come, so
+ * memory is only taken as the capture needs it).
+ */
+static uint32_t analyze_default_flows(void)
 {
-	char *end;
+	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+	uint64_t n;
 
-	errno = 0;
-	*v = strtod(s, &end);
-	return errno || end == s || *end || *v < lo || *v > hi ? -1 : 0;
+	if (pages <= 0 || psize <= 0)
+		return 1u << 20;
+	n = (uint64_t)pages * (uint64_t)psize / ANALYZE_MEM_SHARE /
+	    (2 * sizeof(struct flow));
+	if (n < (1u << 16))
+		return 1u << 16;
+	return n > (1u << 30) ? 1u << 30 : (uint32_t)n;
+}
+
+/* Every file in turn, then the summary; the exit status. */
+static int analyze_files(const struct engine_conf *conf, enum out_format fmt,
+			 char **files, int n)
+{
+	struct analyze_totals tot = { 0, 0 };
+	int i, rc, worst = EXIT_OK;
+	struct output out;
+
+	output_init(&out, stdout, fmt);
+	out.max_flows = conf->max_flows;
+	for (i = 0; i < n; i++)
+		if ((rc = analyze_file(files[i], conf, &out, &tot)) > worst)
+			worst = rc;
+	if (tot.files > 0)
+		output_summary(&out, tot.packets, tot.files);
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		log_warn("standard output");
+		return EXIT_INTERNAL;
+	}
+	/* A damaged, unreadable or failed file says more than evictions. */
+	if (worst == EXIT_OK && out.rsts_evicted > 0)
+		worst = EXIT_INCOMPLETE;
+	return worst;
+}
+
+/* --hold (c 'H') or --max-flows ('F') into conf: 0, or -1 after saying why. */
+static int analyze_value(int c, const char *arg, struct engine_conf *conf)
+{
+	uint64_t v;
+
+	if (c == 'H') {
+		if (conf_parse_time(arg, 1000000, 3600, &v) < 0) {
+			log_warnx("--hold %s: give seconds, 0 to 3600", arg);
+			return -1;
+		}
+		conf->hold_us = v;
+		return 0;
+	}
+	if (conf_parse_uint(arg, 1, 1 << 30, &v) < 0) {
+		log_warnx("--max-flows %s: give a count, 1 to 1073741824", arg);
+		return -1;
+	}
+	conf->max_flows = (uint32_t)v;
+	return 0;
+}
+
+static void analyze_bad_option(char **argv)
+{
+	if (optopt == 'H' || optopt == 'F')
+		log_warnx("analyze: %s needs a value",
+			  optopt == 'H' ? "--hold" : "--max-flows");
+	else if (optopt)
+		log_warnx("analyze: unknown option -%c", optopt);
+	else
+		log_warnx("analyze: unknown option or missing value: %s",
+			  argv[optind - 1]);
+	analyze_usage(stderr);
 }
 
 int analyze_main(int argc, char **argv)
@@ -126,14 +232,12 @@ int analyze_main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct analyze_totals tot = { 0, 0 };
 	enum out_format fmt = OUT_TEXT;
 	struct engine_conf conf;
-	struct output out;
-	int c, i, verbose = 0, worst = EXIT_OK;
-	double v;
+	int c, verbose = 0;
 
 	engine_conf_default(&conf);
+	conf.max_flows = analyze_default_flows();
 	opterr = 0;	/* we say it ourselves, naming the command */
 	while ((c = getopt_long(argc, argv, "jH:F:vh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -141,18 +245,9 @@ int analyze_main(int argc, char **argv)
 			fmt = OUT_JSON;
 			break;
 		case 'H':
-			if (parse_number(optarg, 0, 3600, &v) < 0) {
-				log_warnx("--hold %s: give seconds, 0 to 3600", optarg);
-				return EXIT_USAGE;
-			}
-			conf.hold_us = (uint64_t)(v * 1e6);
-			break;
 		case 'F':
-			if (parse_number(optarg, 1, 1 << 30, &v) < 0) {
-				log_warnx("--max-flows %s: give a count, 1 to 1073741824", optarg);
+			if (analyze_value(c, optarg, &conf) < 0)
 				return EXIT_USAGE;
-			}
-			conf.max_flows = (uint32_t)v;
 			break;
 		case 'v':
 			verbose++;
@@ -161,15 +256,7 @@ int analyze_main(int argc, char **argv)
 			analyze_usage(stdout);
 			return EXIT_OK;
 		default:
-			if (optopt == 'H' || optopt == 'F')
-				log_warnx("analyze: %s needs a value",
-					  optopt == 'H' ? "--hold" : "--max-flows");
-			else if (optopt)
-				log_warnx("analyze: unknown option -%c", optopt);
-			else
-				log_warnx("analyze: unknown option or missing value: %s",
-					  argv[optind - 1]);
-			analyze_usage(stderr);
+			analyze_bad_option(argv);
 			return EXIT_USAGE;
 		}
 	}
@@ -179,18 +266,5 @@ int analyze_main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	log_init(verbose, 0);
-	output_init(&out, stdout, fmt);
-	for (i = optind; i < argc; i++) {
-		int rc = analyze_file(argv[i], &conf, &out, &tot);
-
-		if (rc > worst)
-			worst = rc;
-	}
-	if (tot.files > 0)
-		output_summary(&out, tot.packets, tot.files);
-	if (fflush(stdout) == EOF || ferror(stdout)) {
-		log_warn("standard output");
-		return EXIT_INTERNAL;
-	}
-	return worst;
+	return analyze_files(&conf, fmt, argv + optind, argc - optind);
 }

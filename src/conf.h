@@ -48,6 +48,7 @@
 
 #include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR	"/etc"		/* the Makefile's SYSCONFDIR */
@@ -56,7 +57,6 @@
 
 #include "policy.h"
 #define CONF_MAX_QUEUES	64
-#define CONF_LOG_GROUP	100
 #define CONF_CONTROL_SOCKET "/run/rstaudit/control.sock"
 
 struct conf {
@@ -88,7 +88,8 @@ struct conf {
 
 /* Defaults: queue 0, 1 queue, hold 2 s, stdout, 1 M flows, learn 8,
  * mark 0x20000000, queue_length NFQUEUE_LENGTH, install rules, log
- * rejects to group CONF_LOG_GROUP, no user, control socket
+ * rejects to group NFT_DEFAULT_LOG_GROUP (nft.h has the defaults the
+ * table shares: learn, mark, log group), no user, control socket
  * CONF_CONTROL_SOCKET, no evidence files (when on: 10 files of 10 MB,
  * 65536 packets per queue). */
 void	conf_default(struct conf *c);
@@ -100,9 +101,25 @@ void	conf_default(struct conf *c);
  */
 int	conf_load(struct conf *c, const char *path);
 
-/* Parse one "key value" setting (the command line uses it too). */
+/* The same from an open file; path names it in the messages. */
+int	conf_load_file(struct conf *c, FILE *fp, const char *path);
+
+/*
+ * Parse one "key value" setting (the command line uses it too).  0, or
+ * -1 with *err saying what the key takes (one message per type).
+ */
 int	conf_set(struct conf *c, const char *key, const char *value,
 	    const char **err);
+
+/*
+ * The value parsers, for options outside the file too: a whole number
+ * lo..hi in decimal digits only (no sign, blank, fraction, exponent, NaN
+ * or infinity); a duration "N" or "N.F" of units, at most hi of them,
+ * into *v in units / scale (scale 1000000 for seconds into
+ * microseconds).  0, or -1 when s is not one.
+ */
+int	conf_parse_uint(const char *s, uint64_t lo, uint64_t hi, uint64_t *v);
+int	conf_parse_time(const char *s, uint64_t scale, uint64_t hi, uint64_t *v);
 
 /*
  * After SIGHUP: log each key whose value differs between the running

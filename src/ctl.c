@@ -21,6 +21,7 @@
 #include "ctl.h"
 #include "exitcode.h"
 #include "log.h"
+#include "output.h"
 
 #define REQ_MAX		64	/* bytes of a request line */
 #define HTTP_OK		"HTTP/1.0 200 OK\r\nContent-Type: text/plain; " \
@@ -274,17 +275,12 @@ static int client_flush(struct ctl_client *cl)
 	return 1;
 }
 
-/* Render the reply to the request in cl->req (a line, without "\n"). */
-static int client_answer(struct ctl_client *cl, ctl_render_fn fn, void *arg)
+void ctl_request(char *req, FILE *fp, ctl_render_fn fn, void *arg)
 {
+	char shown[4 * 32 + 1];
 	enum stats_format fmt;
-	const char *req = cl->req;
-	FILE *fp;
 
-	cl->req[strcspn(cl->req, "\r")] = '\0';
-	fp = open_memstream(&cl->out, &cl->outlen);
-	if (fp == NULL)
-		return -1;
+	req[strcspn(req, "\r\n")] = '\0';
 	if (strncmp(req, "GET ", 4) == 0) {
 		if (strncmp(req + 4, "/metrics", 8) == 0 &&
 		    (req[12] == ' ' || req[12] == '\0' || req[12] == '?')) {
@@ -298,9 +294,21 @@ static int client_answer(struct ctl_client *cl, ctl_render_fn fn, void *arg)
 	} else if (stats_format_parse(req, &fmt) == 0) {
 		fn(fp, fmt, arg);
 	} else {
-		fprintf(fp, "error: unknown request '%.32s'; send text or "
-			"prometheus\n", req);
+		req[strnlen(req, 32)] = '\0';
+		fprintf(fp, "error: unknown request '%s'; send text or "
+			"prometheus\n", output_escape(req, shown, sizeof(shown)));
 	}
+}
+
+/* Render the reply to the request in cl->req (a line, without "\n"). */
+static int client_answer(struct ctl_client *cl, ctl_render_fn fn, void *arg)
+{
+	FILE *fp;
+
+	fp = open_memstream(&cl->out, &cl->outlen);
+	if (fp == NULL)
+		return -1;
+	ctl_request(cl->req, fp, fn, arg);
 	if (fclose(fp) != 0)
 		return -1;
 	return client_flush(cl) < 0 ? -1 : 0;

@@ -56,6 +56,14 @@ int		 ctl_pollfds(struct ctl *c, struct pollfd *pfd);
 void		 ctl_serve(struct ctl *c, const struct pollfd *pfd, int n,
 		     ctl_render_fn fn, void *arg);
 
+/*
+ * The reply to one request into fp, rendered by fn: req is what the
+ * client sent (NUL-terminated, at most a line; cut at its first CR or LF
+ * here).  An unknown request is named back escaped (output_escape()).
+ * No I/O but fp's: the fuzzer's way in (tests/fuzz/fuzz_ctl.c).
+ */
+void		 ctl_request(char *req, FILE *fp, ctl_render_fn fn, void *arg);
+
 /* The configuration check: path absolute, or "none".  Errors (0 or 1). */
 int		 ctl_configure(const char *conf, const char *path);
 

@@ -15,6 +15,9 @@
 #define BURST_US 1000000	/* RSTs this close together form one burst */
 #define CHAIN_MAX 8		/* held RSTs of one flow a packet updates */
 #define IN_SEQ_SPAN (1u << 20)	/* "in the sender's sequence space" */
+#define EVICTED_BITS_MIN (1ull << 23)	/* the evicted set: 1 MB... */
+#define EVICTED_BITS_MAX (1ull << 30)	/* ...to 128 MB */
+#define EVICTED_BITS_PER_FLOW 16	/* about 0.5% false "evicted" */
 
 struct engine {
 	struct engine_conf conf;
@@ -29,6 +32,16 @@ struct engine {
 	engine_emit_fn emit;
 	void *arg;
 	struct engine_stats st;
+	/*
+	 * The keys of evicted flows, a Bloom filter (3 bits a key), made at
+	 * the first eviction: a flow that comes back knows its history was
+	 * lost.  No false negative; a false positive only calls a flow seen
+	 * for the first time evicted.  NULL after an eviction: every new
+	 * flow counts as evicted (no room for the set).
+	 */
+	uint64_t *evicted;
+	uint64_t evicted_mask;	/* bits - 1 */
+	int evicted_nomem;
 };
 
 void engine_conf_default(struct engine_conf *c)
@@ -79,6 +92,7 @@ void engine_free(struct engine *eng)
 		return;
 	tab_free(&eng->flows);
 	tab_free(&eng->hosts);
+	free(eng->evicted);
 	rstdelay_free(eng->rd);
 	free(eng->held);
 	free(eng);
@@ -331,6 +345,8 @@ static struct rst_event *held_new(struct engine *eng, struct flow *f,
 		memcpy(e->payload, p->payload, e->p.payload_caplen);
 	e->p.payload = e->payload;
 	e->had_flow = !created;
+	e->flow_evicted = f->s[0].evicted;
+	eng->st.rsts_evicted += e->flow_evicted;
 	e->side = (uint8_t)side;
 	e->snd = f->s[side];
 	e->rcv = f->s[!side];
@@ -342,6 +358,55 @@ static struct rst_event *held_new(struct engine *eng, struct flow *f,
 	f->h.user = e->serial;
 	eng->st.rsts++;
 	return e;
+}
+
+/* The three bits of key in the evicted set. */
+static void evicted_bits(const struct engine *eng, uint64_t key, uint64_t bit[3])
+{
+	uint64_t h2 = tab_mix(key ^ 0x9e3779b97f4a7c15ULL) | 1;
+	int i;
+
+	for (i = 0; i < 3; i++)
+		bit[i] = (key + (uint64_t)i * h2) & eng->evicted_mask;
+}
+
+/* tab_get()'s eviction hook for the flow table: remember the key. */
+static void evicted_add(void *entry, void *arg)
+{
+	struct engine *eng = arg;
+	uint64_t bit[3], n = EVICTED_BITS_MIN;
+	int i;
+
+	if (eng->evicted == NULL && !eng->evicted_nomem) {
+		while (n < EVICTED_BITS_MAX &&
+		       n < (uint64_t)eng->conf.max_flows * EVICTED_BITS_PER_FLOW)
+			n <<= 1;
+		eng->evicted = calloc(n / 64, sizeof(uint64_t));
+		eng->evicted_mask = n - 1;
+		eng->evicted_nomem = eng->evicted == NULL;
+	}
+	if (eng->evicted == NULL)
+		return;
+	evicted_bits(eng, ((struct tab_hdr *)entry)->key, bit);
+	for (i = 0; i < 3; i++)
+		eng->evicted[bit[i] / 64] |= 1ull << (bit[i] % 64);
+}
+
+/* Was the flow with this key evicted before? */
+static int evicted_has(const struct engine *eng, uint64_t key)
+{
+	uint64_t bit[3];
+	int i;
+
+	if (eng->flows.evicted == 0)
+		return 0;
+	if (eng->evicted == NULL)
+		return 1;	/* no room to know: say it may have been */
+	evicted_bits(eng, key, bit);
+	for (i = 0; i < 3; i++)
+		if (!(eng->evicted[bit[i] / 64] & (1ull << (bit[i] % 64))))
+			return 0;
+	return 1;
 }
 
 static void host_learn(struct engine *eng, const struct pkt *p)
@@ -401,7 +466,10 @@ struct rst_event *engine_packet_key(struct engine *eng, const struct pkt *p,
 	engine_tick(eng, eng->now_us);
 	eng->st.packets++;
 
-	f = tab_get(&eng->flows, key, engine_ms(eng), &created, NULL, NULL);
+	f = tab_get(&eng->flows, key, engine_ms(eng), &created, evicted_add,
+		    eng);
+	if (created && evicted_has(eng, key))
+		f->s[0].evicted = 1;
 	s = &f->s[side];
 	if (!created && flow_is_forwarded_copy(s, p)) {
 		eng->st.copies++;

@@ -33,6 +33,7 @@ struct engine_stats {
 	uint64_t rst_copies;
 	uint64_t released_early; /* hold cut short: too many RSTs held */
 	uint64_t flows, flows_evicted, flows_expired;
+	uint64_t rsts_evicted;	/* RSTs whose flow had been evicted before */
 	uint64_t hosts, hosts_evicted;
 };
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <pwd.h>
 #include <net/if.h>
 #include <sys/stat.h>
 
@@ -19,6 +20,7 @@
 #include "log.h"
 #include "output.h"
 #include "pcapng.h"
+#include "safefile.h"
 
 #define NAME_LEN	64	/* rstaudit-YYYYmmddTHHMMSSZ-4294967295.pcapng */
 #define IFACES		64	/* interface blocks per file; the last: "other" */
@@ -32,6 +34,7 @@ struct evpcap {
 	struct evpcap_conf conf;
 	char		 dir[PATH_MAX];
 	int		 dfd;		/* the directory */
+	uid_t		 uid;		/* who makes our files: only its are ours */
 	int		 fd;		/* the current file, -1: none */
 	char		 path[PATH_MAX + NAME_LEN];	/* its full name */
 	uint64_t	 size;		/* bytes in it, all whole blocks */
@@ -94,6 +97,7 @@ static int names_add(struct evpcap *w, const char *name)
 static int names_scan(struct evpcap *w)
 {
 	struct dirent *de;
+	unsigned foreign = 0;
 	DIR *d;
 	int fd;
 	long seq;
@@ -107,24 +111,36 @@ static int names_scan(struct evpcap *w)
 	while ((de = readdir(d)) != NULL) {
 		if ((seq = name_seq(de->d_name)) < 0)
 			continue;
+		if ((uint32_t)seq >= w->next)	/* never reuse a name */
+			w->next = (uint32_t)seq + 1;
+		if (!safefile_ours(w->dfd, de->d_name, w->uid)) {
+			foreign++;
+			continue;
+		}
 		if (names_add(w, de->d_name) < 0) {
 			closedir(d);
 			return -1;
 		}
-		if ((uint32_t)seq >= w->next)
-			w->next = (uint32_t)seq + 1;
 	}
 	closedir(d);
+	if (foreign)
+		log_warnx("evidence: %u file%s in %s named like ours but not "
+			  "regular files made by uid %ld: left alone, never "
+			  "rotated or removed", foreign, foreign == 1 ? "" : "s",
+			  w->dir, (long)w->uid);
 	if (w->nnames > 1)
 		qsort(w->names, w->nnames, NAME_LEN, name_cmp);
 	return 0;
 }
 
-/* Remove the oldest files until there is room for one more. */
+/* Remove the oldest files until there is room for one more: ours only. */
 static void names_trim(struct evpcap *w)
 {
 	while (w->nnames > 0 && w->nnames >= w->conf.files) {
-		if (unlinkat(w->dfd, w->names[0], 0) == 0)
+		if (!safefile_ours(w->dfd, w->names[0], w->uid))
+			log_warnx("evidence: %s/%s is no longer a file of ours: "
+				  "left alone", w->dir, w->names[0]);
+		else if (unlinkat(w->dfd, w->names[0], 0) == 0)
 			w->st.removed++;
 		else if (errno != ENOENT)
 			log_warn("evidence: cannot remove %s/%s", w->dir,
@@ -134,16 +150,34 @@ static void names_trim(struct evpcap *w)
 	}
 }
 
-int evpcap_check(const char *dir, char *err, size_t errlen)
+/* The uid whose files are ours: user's, or the caller's for none. */
+static uid_t user_uid(const char *user)
 {
-	char probe[64];
+	struct passwd *pw;
+
+	if (user == NULL || user[0] == '\0' || (pw = getpwnam(user)) == NULL)
+		return geteuid();
+	return pw->pw_uid;
+}
+
+int evpcap_check(const char *dir, const char *user, char *err, size_t errlen)
+{
+	char probe[64], why[PATH_MAX + 256];
 	int dfd, fd, saved;
 
+	if (safefile_dir_check(dir, user_uid(user), why, sizeof(why)) < 0) {
+		saved = errno;
+		snprintf(err, errlen, "evidence_dir %s: %s", dir,
+			 saved == EPERM ? why : strerror(saved));
+		errno = saved;
+		return -1;
+	}
 	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		goto fail;
 	snprintf(probe, sizeof(probe), ".rstaudit-probe-%ld", (long)getpid());
 	unlinkat(dfd, probe, 0);
-	fd = openat(dfd, probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	fd = openat(dfd, probe, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0600);
 	if (fd < 0) {
 		saved = errno;
 		close(dfd);
@@ -169,7 +203,7 @@ struct evpcap *evpcap_open(const struct evpcap_conf *c)
 	char err[PATH_MAX + 128];
 	int saved;
 
-	if (evpcap_check(c->dir, err, sizeof(err)) < 0) {
+	if (evpcap_check(c->dir, c->user, err, sizeof(err)) < 0) {
 		log_warnx("%s", err);
 		return NULL;
 	}
@@ -178,6 +212,7 @@ struct evpcap *evpcap_open(const struct evpcap_conf *c)
 	w->conf = *c;
 	w->fd = -1;
 	w->dfd = -1;
+	w->uid = user_uid(c->user);
 	/* The events name files by absolute path, whatever the cwd. */
 	if (realpath(c->dir, w->dir) == NULL ||
 	    (w->dfd = open(w->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
@@ -226,6 +261,7 @@ int evpcap_setup(const struct conf *c, struct evpcap **w)
 	ec.file_size = c->evidence_file_size;
 	ec.files = c->evidence_files;
 	ec.hold_us = c->hold_us;
+	ec.user = c->user;
 	if ((*w = evpcap_open(&ec)) == NULL)
 		return -1;	/* evpcap_open() said why */
 	log_info("evidence: %s, %u files of %" PRIu64 " bytes at most, %u "
@@ -287,12 +323,13 @@ static int file_new(struct evpcap *w)
 	snprintf(name, sizeof(name), "rstaudit-%s-%04u.pcapng", ts, w->next++);
 	snprintf(w->path, sizeof(w->path), "%s/%s", w->dir, name);
 	names_trim(w);
-	w->fd = openat(w->dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-		       0640);
+	w->fd = openat(w->dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		       O_CLOEXEC, SAFEFILE_MODE);
 	if (w->fd < 0) {
 		write_failed(w, "cannot create");
 		return -1;
 	}
+	(void)fchmod(w->fd, SAFEFILE_MODE);	/* whatever the umask */
 	if (write_at(w, shb, n, 0) < 0) {
 		write_failed(w, "cannot write");
 		close(w->fd);

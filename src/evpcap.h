@@ -9,7 +9,9 @@
  * reset's packets would take the current one past file_size; then the
  * oldest are removed so that at most `files` of them exist.  A daemon
  * never appends to a file an earlier run left.  Files are created mode
- * 0640 (less the umask).
+ * 0640 (whatever the umask), never through a symbolic link.  Only regular
+ * files owned by the daemon's user are taken up, rotated or removed: a
+ * file someone else left under one of our names stays, untouched.
  *
  * Link type Linux cooked v1 (see pcapng.h for why not raw IP), one
  * interface block per network interface (its name), the direction of each
@@ -42,6 +44,8 @@ struct evpcap_conf {
 	uint64_t	 file_size;	/* bytes a file may reach */
 	uint32_t	 files;		/* files kept, 1..EVPCAP_FILES_MAX */
 	uint64_t	 hold_us;	/* the engine's hold: the "after" window */
+	const char	*user;		/* who makes the files (NULL or "": the
+					 * caller); only that user's are ours */
 };
 
 struct evpcap_stats {
@@ -59,10 +63,13 @@ struct evpcap_stats {
 struct evpcap;
 
 /*
- * Can the daemon create files in dir?  0, or -1 with errno and a message
- * in err ("evidence_dir DIR: reason").
+ * Can the daemon, as user (NULL or "": as it is), trust dir and create
+ * files there?  The directory must pass safefile_dir_check() (owned by
+ * root or user, writable by no one else, its parents too).  0, or -1 with
+ * errno and a message in err ("evidence_dir DIR: reason").
  */
-int	 evpcap_check(const char *dir, char *err, size_t errlen);
+int	 evpcap_check(const char *dir, const char *user, char *err,
+	    size_t errlen);
 
 /* Open dir and read the files there.  NULL, errno set, after a log line. */
 struct evpcap *evpcap_open(const struct evpcap_conf *c);

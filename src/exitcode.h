@@ -16,6 +16,8 @@ enum exit_status {
 	EXIT_NOOUTPUT = 3,	/* run: the event file cannot be opened */
 	EXIT_INTERNAL = 4,	/* out of memory, or output could not be written */
 	EXIT_SETUP = 4,		/* run: the queue, table or privileges failed */
+	EXIT_INCOMPLETE = 5,	/* analyze: read to the end, but the flow
+				 * table evicted some resets' flow history */
 };
 
 #endif

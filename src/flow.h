@@ -35,7 +35,9 @@ struct flow_side {
 	uint8_t last_ttl;	/* TTL of its last packet of any kind */
 	uint8_t wscale : 4;	/* window scale it announced (15: none) */
 	uint8_t sent_ack : 1;	/* it has sent a segment with ACK: ack is valid */
-	uint8_t spare_ : 3;
+	uint8_t evicted : 1;	/* s[0]: the flow was evicted before, its
+				 * earlier history is lost (engine.c) */
+	uint8_t spare_ : 2;
 	uint8_t f;		/* SIDE_* */
 };
 

@@ -11,6 +11,11 @@
 #include "policy.h"
 #include "sha1.h"
 
+/* The evidence of a RST whose flow the table had evicted (rst.h). */
+#define EVICTED_SENTENCE "this connection's earlier packets were evicted " \
+	"from the flow table (too many connections at once): judged " \
+	"without them"
+
 void output_init(struct output *o, FILE *fp, enum out_format fmt)
 {
 	memset(o, 0, sizeof(*o));
@@ -98,20 +103,126 @@ const char *output_community_id(const struct pkt *p, char buf[32])
 	return buf;
 }
 
-static void json_str(FILE *fp, const char *s)
+/*
+ * Length of the valid UTF-8 sequence at s (RFC 3629: no overlong form,
+ * no surrogate, nothing past U+10FFFF), 0 when there is none; *cp gets
+ * its code point.
+ */
+static size_t utf8_len(const unsigned char *s, uint32_t *cp)
 {
-	fputc('"', fp);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	static const uint32_t min[5] = { 0, 0, 0x80, 0x800, 0x10000 };
+	size_t n, i;
+	uint32_t c;
 
-		if (c == '"' || c == '\\')
-			fprintf(fp, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			fprintf(fp, "\\u%04x", c);
+	if (s[0] < 0x80)
+		n = 1, c = s[0];
+	else if ((s[0] & 0xe0) == 0xc0)
+		n = 2, c = s[0] & 0x1fu;
+	else if ((s[0] & 0xf0) == 0xe0)
+		n = 3, c = s[0] & 0x0fu;
+	else if ((s[0] & 0xf8) == 0xf0)
+		n = 4, c = s[0] & 0x07u;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)	/* a NUL stops here too */
+			return 0;
+		c = c << 6 | (s[i] & 0x3fu);
+	}
+	if (c < min[n] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+/*
+ * A JSON string: valid UTF-8 passes through, but for what JSON or a
+ * terminal must not see raw (controls, DEL, C1 controls, U+2028 and
+ * U+2029: \uXXXX); a byte that is not UTF-8 becomes the text \xNN.
+ */
+static void json_str(FILE *fp, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	uint32_t cp;
+	size_t n;
+
+	fputc('"', fp);
+	while (*s) {
+		for (n = 0; s[n] >= 0x20 && s[n] < 0x7f && s[n] != '"' &&
+			    s[n] != '\\'; n++)
+			;
+		fwrite(s, 1, n, fp);	/* the plain ASCII run, whole */
+		if (*(s += n) == '\0')
+			break;
+		if ((n = utf8_len(s, &cp)) == 0) {
+			fprintf(fp, "\\\\x%02x", *s++);
+			continue;
+		}
+		if (cp == '"' || cp == '\\')
+			fprintf(fp, "\\%c", (int)cp);
+		else if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0) ||
+			 cp == 0x2028 || cp == 0x2029)
+			fprintf(fp, "\\u%04x", (unsigned)cp);
 		else
-			fputc(c, fp);
+			fwrite(s, 1, n, fp);
+		s += n;
 	}
 	fputc('"', fp);
+}
+
+/*
+ * Text: printable ASCII as it is, every other byte as \xNN, and a
+ * backslash doubled (unless keep_bs: sentences evidence_format() made,
+ * whose backslashes are its own escapes).  No name can start a line or
+ * move the cursor.
+ */
+static const char *text_byte(unsigned char c, int keep_bs, char buf[5])
+{
+	if (c == '\\' && !keep_bs)
+		return "\\\\";
+	if (c >= 0x20 && c < 0x7f) {
+		buf[0] = (char)c, buf[1] = '\0';
+		return buf;
+	}
+	snprintf(buf, 5, "\\x%02x", c);
+	return buf;
+}
+
+static void text_put(FILE *fp, const char *str, int keep_bs)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t n;
+	char b[5];
+
+	while (*s) {
+		/* Runs that need nothing go out whole (once per event, not per byte). */
+		for (n = 0; s[n] >= 0x20 && s[n] < 0x7f &&
+			    (s[n] != '\\' || keep_bs); n++)
+			;
+		fwrite(s, 1, n, fp);
+		s += n;
+		if (*s)
+			fputs(text_byte(*s++, keep_bs, b), fp);
+	}
+}
+
+const char *output_escape(const char *str, char *buf, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	const char *t;
+	size_t o = 0, n;
+	char b[5];
+
+	for (; *s; s++) {
+		t = text_byte(*s, 0, b);
+		if (o + (n = strlen(t)) >= len)
+			break;
+		memcpy(buf + o, t, n);
+		o += n;
+	}
+	if (len > 0)
+		buf[o] = '\0';
+	return buf;
 }
 
 /* The policy's decision: "policy":{...} (see rstaudit(8), run). */
@@ -262,12 +373,19 @@ static void output_json(struct output *o, const struct rst_event *e)
 	}
 	if (e->live.valid)
 		json_live(fp, &e->live);
+	if (e->flow_evicted)
+		fputs(",\"flow_evicted\":true", fp);
 	fputs(",\"evidence\":[", fp);
 	for (i = 0; i < e->v.n_ev; i++) {
 		evidence_format(e, &e->v.ev[i], sentence, sizeof(sentence));
 		if (i)
 			fputc(',', fp);
 		json_str(fp, sentence);
+	}
+	if (e->flow_evicted) {
+		if (i)
+			fputc(',', fp);
+		json_str(fp, EVICTED_SENTENCE);
 	}
 	fputs("]}\n", fp);
 }
@@ -282,6 +400,30 @@ static const char *endpoint_text(const struct pkt *p, const uint8_t *a,
 	return buf;
 }
 
+/* " hook forward in eth0 out eth1 ct ESTABLISHED verdict accept ...", escaped. */
+static void text_live(FILE *fp, const struct rst_live *l)
+{
+	static const char *const label[] = { " hook ", " in ", " out ", " ct ",
+					     " verdict " };
+	const char *val[] = { l->hook_name, l->in[0] ? l->in : "-",
+			      l->out[0] ? l->out : "-",
+			      l->ct_known ? l->ct_state : "none", l->verdict };
+	size_t i;
+
+	for (i = 0; i < sizeof(val) / sizeof(val[0]); i++) {
+		fputs(label[i], fp);
+		text_put(fp, val[i], 0);
+	}
+	if (l->pcap_file != NULL) {
+		fputs(" pcap ", fp);
+		text_put(fp, l->pcap_file, 0);
+		fprintf(fp, " frame %u (%u packets)", l->pcap_frame,
+			l->pcap_packets);
+	}
+	if (l->pol.valid)
+		text_policy(fp, &l->pol);
+}
+
 static void output_text(struct output *o, const struct rst_event *e)
 {
 	const struct pkt *p = &e->p;
@@ -290,8 +432,10 @@ static void output_text(struct output *o, const struct rst_event *e)
 	FILE *fp = o->fp;
 	unsigned i;
 
-	if (o->file)
-		fprintf(fp, "%s:%llu ", o->file, (unsigned long long)e->frame);
+	if (o->file) {
+		text_put(fp, o->file, 0);
+		fprintf(fp, ":%llu ", (unsigned long long)e->frame);
+	}
 	fprintf(fp, "%s %s > %s %s seq %u ack %u ttl %u: %s %s (confidence %.2f)",
 		output_time(e->ts_us, ts),
 		endpoint_text(p, p->src, p->sport, src, sizeof(src)),
@@ -300,21 +444,16 @@ static void output_text(struct output *o, const struct rst_event *e)
 		origin_names[e->v.origin], cause_names[e->v.cause],
 		e->v.confidence);
 	if (e->live.valid)
-		fprintf(fp, " hook %s in %s out %s ct %s verdict %s",
-			e->live.hook_name, e->live.in[0] ? e->live.in : "-",
-			e->live.out[0] ? e->live.out : "-",
-			e->live.ct_known ? e->live.ct_state : "none",
-			e->live.verdict);
-	if (e->live.valid && e->live.pcap_file != NULL)
-		fprintf(fp, " pcap %s frame %u (%u packets)", e->live.pcap_file,
-			e->live.pcap_frame, e->live.pcap_packets);
-	if (e->live.valid && e->live.pol.valid)
-		text_policy(fp, &e->live.pol);
+		text_live(fp, &e->live);
 	fputc('\n', fp);
 	for (i = 0; i < e->v.n_ev; i++) {
 		evidence_format(e, &e->v.ev[i], sentence, sizeof(sentence));
-		fprintf(fp, "    %s\n", sentence);
+		fputs("    ", fp);
+		text_put(fp, sentence, 1);
+		fputc('\n', fp);
 	}
+	if (e->flow_evicted)
+		fprintf(fp, "    %s\n", EVICTED_SENTENCE);
 }
 
 void output_event(struct output *o, const struct rst_event *e)
@@ -344,4 +483,11 @@ void output_summary(struct output *o, uint64_t packets, unsigned files)
 				fprintf(o->fp, "    %-10s %-10s %llu\n",
 					origin_names[a], cause_names[c],
 					(unsigned long long)o->by[a][c]);
+	if (o->flows_evicted)
+		fprintf(o->fp, "incomplete: %llu flow%s evicted from a table of "
+			"%u (--max-flows); %llu reset%s judged without their "
+			"history\n", (unsigned long long)o->flows_evicted,
+			o->flows_evicted == 1 ? "" : "s", o->max_flows,
+			(unsigned long long)o->rsts_evicted,
+			o->rsts_evicted == 1 ? "" : "s");
 }

@@ -5,6 +5,7 @@
 #ifndef RSTAUDIT_OUTPUT_H
 #define RSTAUDIT_OUTPUT_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -18,6 +19,10 @@ struct output {
 	const char *file;	/* capture file name, or NULL (live mode) */
 	uint64_t events;
 	uint64_t by[ORIGIN_MAX][CAUSE_MAX];
+	/* For the summary, from the caller: flows the table evicted, the
+	 * flow bound, and the events whose flow had been evicted. */
+	uint64_t flows_evicted, rsts_evicted;
+	uint32_t max_flows;
 };
 
 void output_init(struct output *o, FILE *fp, enum out_format fmt);
@@ -25,8 +30,15 @@ void output_init(struct output *o, FILE *fp, enum out_format fmt);
 /* Write one event; counts it for the summary. */
 void output_event(struct output *o, const struct rst_event *e);
 
-/* The closing summary by origin and cause (text mode only). */
+/* The closing summary by origin and cause, and the flows evicted
+ * (text mode only). */
 void output_summary(struct output *o, uint64_t packets, unsigned files);
+
+/*
+ * str for a line of text, in buf: printable ASCII as it is, a backslash
+ * doubled, any other byte as \xNN (cut to fit len).  Returns buf.
+ */
+const char *output_escape(const char *str, char *buf, size_t len);
 
 /* "RA", "R", "RPA": the TCP flags as letters. */
 const char *output_flags(uint8_t flags, char buf[9]);

@@ -174,6 +174,7 @@ struct rst_event {
 
 	/* The flow as it stood just before the RST. */
 	uint8_t had_flow;	/* any earlier packet of this connection */
+	uint8_t flow_evicted;	/* but the flow table evicted its history */
 	struct flow_side snd;	/* the claimed sender's side */
 	struct flow_side rcv;	/* the receiver's side */
 

@@ -49,6 +49,7 @@
 #include "priv.h"
 #include "route.h"
 #include "run.h"
+#include "safefile.h"
 #include "stats.h"
 
 #define TICK_US		100000	/* engine_tick() period, and event flushes */
@@ -872,7 +873,7 @@ static int run_output_open(struct run *r)
 		output_init(&r->out, stdout, OUT_JSON);
 		return 0;
 	}
-	fp = fopen(path, "a");
+	fp = safefile_append(path, r->uid);
 	if (fp == NULL) {
 		log_warn("%s", path);
 		return -1;
@@ -890,7 +891,7 @@ static void run_output_reopen(struct run *r)
 
 	if (path[0] == '\0' || strcmp(path, "-") == 0)
 		return;
-	fp = fopen(path, "a");
+	fp = safefile_append(path, r->uid);
 	if (fp == NULL) {
 		log_warn("%s: cannot reopen; still writing to the old file", path);
 		return;
@@ -1010,7 +1011,7 @@ static int run_configure(struct run *r, struct conf *c)
 		errors++;
 	}
 	if (c->evidence_dir[0] != '\0' &&
-	    evpcap_check(c->evidence_dir, msg, sizeof(msg)) < 0) {
+	    evpcap_check(c->evidence_dir, c->user, msg, sizeof(msg)) < 0) {
 		log_warnx("%s: %s", path, msg);
 		errors++;
 	}
@@ -1230,7 +1231,7 @@ int run_main(int argc, char **argv)
 	}
 	/* Evidence files are made as that user: it must be able to. */
 	if (r.ev != NULL && r.conf.user[0] != '\0' &&
-	    evpcap_check(r.conf.evidence_dir, err, sizeof(err)) < 0) {
+	    evpcap_check(r.conf.evidence_dir, r.conf.user, err, sizeof(err)) < 0) {
 		log_warnx("%s (as user %s)", err, r.conf.user);
 		rules_remove();
 		run_teardown(&r);

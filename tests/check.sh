@@ -5,6 +5,8 @@
 # Exits 1 when any suite failed (or printed no summary), else 0.
 #
 #   unit golden corpus conf     need no root
+#   fuzz                        no root: every fuzz target for
+#                               $FUZZ_SECONDS (make check: 3)
 #   lab live ops locate         need root (tests/deps.sh runs first)
 #   verdicts                    no root; last, so that the lab's and the
 #                               daemon's output of this run count
@@ -20,10 +22,11 @@ group_suites() {
 	unit)	echo "tests/run-unit.sh $UNIT" ;;
 	golden)	echo "tests/golden.sh check" ;;
 	corpus)	echo "tests/corpus.sh" ;;
-	conf)	echo "tests/conf_check.sh" ;;
+	conf)	printf '%s\n' tests/conf_check.sh tests/analyze_check.sh ;;
+	fuzz)	echo "tests/fuzz/run.sh" ;;
 	lab)	echo "tests/lab/run.sh" ;;
 	live)	printf '%s\n' tests/live/nft_test.sh tests/live/events.sh \
-			tests/live/run.sh tests/live/evidence.sh \
+			tests/live/run.sh tests/live/evidence.sh tests/live/trust.sh \
 			tests/live/enforce.sh tests/live/observer.sh \
 			tests/live/route.sh ;;
 	ops)	printf '%s\n' tests/ops/live.sh tests/ops/install.sh ;;

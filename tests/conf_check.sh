@@ -11,8 +11,14 @@
 #     `file:line: message` per bad line, with the right line and the
 #     right message, then the count;
 #   - the daemon never starts with a bad file;
-#   - a missing file is an error (exit 2).
-# The last line is "conf: N passed, N failed, N skipped".
+#   - a missing file is an error (exit 2);
+#   - bytes and numbers that slipped through before: a NUL byte in a
+#     line (its own line number, the next line read as a line of its
+#     own), NaN, infinities, fractions, exponents, hex and signs where
+#     numbers are expected, in the file, on the daemon's command line
+#     and in `rstaudit analyze` options: each a file:line or usage
+#     message, exit 2.
+# The last line is "conf: N passed, N failed, N skipped" (tests/lib/tally.sh).
 set -u
 cd "$(dirname "$0")/.." || exit 1
 RSTAUDIT=${RSTAUDIT:-./rstaudit}
@@ -130,9 +136,9 @@ cat >"$TMP/bad.want" <<'EOF'
 24	unknown term 'colour'
 25	mark 'lots'
 26	dport: missing value
-28	max_drops_per_flow: give a number, 1 to 65535
+28	max_drops_per_flow: give a whole number, 1 to 65535
 29	suspect_hold: give milliseconds, 0 to 1000
-30	suspect_max: give a number, 0 to 256
+30	suspect_max: give a whole number, 0 to 256
 31	ct_restore: give yes or no
 33	suspect_max set again (first on line 32)
 EOF
@@ -176,5 +182,84 @@ fi
 "$RSTAUDIT" -n -c "$TMP/none.conf" >"$TMP/out" 2>&1
 [ $? = 2 ] && grep -q "none.conf: No such file" "$TMP/out" &&
 	pass "a missing -c file: exit 2, named" || fail "a missing -c file was accepted"
+
+# --- NUL bytes and numbers that are not numbers ---------------------------
+# Line 2 has a NUL; line 3 must be read as line 3 (and its error named
+# there), line 4 too.  Every later line but the last is wrong.
+printf 'queue 1\nhold 1\000x\nqueues 0\nlearn_packets 1.5\nhold nan\nhold inf\nhold -1\nhold 1e3\nhold 0x10\nsuspect_hold NaN\nmax_flows 1e6\nmark 1.0\nmark -0x1\nevidence_files +3\nevidence_file_size 1.5M\nsuspect_hold 2.5\n' >"$TMP/num.conf"
+cat >"$TMP/num.want" <<'EOF'
+2	NUL byte in the line
+3	queues: give a whole number, 1 to 64
+4	learn_packets: give a whole number, 0 to 1000
+5	hold: give seconds, 0 to 3600
+6	hold: give seconds, 0 to 3600
+7	hold: give seconds, 0 to 3600
+8	hold: give seconds, 0 to 3600
+9	hold: give seconds, 0 to 3600
+10	suspect_hold: give milliseconds, 0 to 1000
+11	max_flows: give a whole number
+12	mark: give a 32-bit mask
+13	mark: give a 32-bit mask
+14	evidence_files: give a whole number
+15	evidence_file_size: give bytes
+EOF
+"$RSTAUDIT" -n -c "$TMP/num.conf" >"$TMP/num.out" 2>&1
+rc=$?
+miss=
+while IFS='	' read -r line msg; do
+	[ "$(grep -c "num.conf:$line: " "$TMP/num.out")" = 1 ] &&
+	grep -F -- "num.conf:$line: " "$TMP/num.out" | grep -q -F -- "$msg" ||
+		miss="$miss $line"
+done <"$TMP/num.want"
+n=$(grep -c "num.conf:[0-9]*: " "$TMP/num.out")
+if [ $rc = 2 ] && [ "$n" = 14 ] && [ -z "$miss" ]; then
+	pass "NUL, NaN, inf, fractions, exponents, signs, hex: exit 2, 14 errors on the right lines"
+else
+	fail "NUL, NaN, inf, fractions: exit $rc, $n errors, wrong or missing on lines:$miss"
+	sed 's/^/    /' "$TMP/num.out"
+fi
+
+# A line too long, then a bad one: each reported on its own line.
+{ printf 'queue 1\n# '; head -c 2000 /dev/zero | tr '\0' x; printf '\nqueues 0\nqueue 2\n'; } >"$TMP/long.conf"
+"$RSTAUDIT" -n -c "$TMP/long.conf" >"$TMP/long.out" 2>&1
+rc=$?
+if [ $rc = 2 ] && grep -q 'long.conf:2: line longer than 1024 bytes' "$TMP/long.out" &&
+   grep -q 'long.conf:3: queues: give a whole number' "$TMP/long.out" &&
+   grep -q 'long.conf:4: queue set again (first on line 1)' "$TMP/long.out" &&
+   [ "$(grep -c 'long.conf:' "$TMP/long.out")" = 3 ]; then
+	pass "a 2000-byte line: named on line 2, lines 3 and 4 read as themselves"
+else
+	fail "a 2000-byte line: exit $rc"; sed 's/^/    /' "$TMP/long.out"
+fi
+
+# usage TEXT CMD...: exit 2 and a message with TEXT (the option and value).
+usage() {
+	_opt=$1; shift
+	"$@" >"$TMP/u.out" 2>&1
+	_rc=$?
+	if [ $_rc = 2 ] && grep -q -F -- "$_opt" "$TMP/u.out"; then
+		pass "$*: exit 2, '$(head -1 "$TMP/u.out")'"
+	else
+		fail "$*: exit $_rc"
+		sed 's/^/    /' "$TMP/u.out" | head -5
+	fi
+}
+: >"$TMP/empty.pcap"
+for v in nan NaN inf -inf 1.5 1e6 0x10 -1 ' 5' ''; do
+	usage "--max-flows $v:" "$RSTAUDIT" analyze --max-flows "$v" "$TMP/empty.pcap"
+done
+for v in nan inf infinity 1e3 0x1 -1 2. .5x; do
+	usage "--hold $v:" "$RSTAUDIT" analyze --hold "$v" "$TMP/empty.pcap"
+done
+"$RSTAUDIT" analyze --hold 0.25 --max-flows 64 "$TMP/empty.pcap" >"$TMP/u.out" 2>&1
+rc=$?
+if [ $rc = 3 ] && grep -q "empty.pcap" "$TMP/u.out"; then
+	pass "analyze --hold 0.25 --max-flows 64: accepted (exit 3 for the empty file)"
+else
+	fail "analyze --hold 0.25 --max-flows 64: exit $rc"
+	sed 's/^/    /' "$TMP/u.out"
+fi
+usage "hold: give seconds" "$RSTAUDIT" run -n -c rules/rstaudit.conf --hold nan
+usage "queues: give a whole number" "$RSTAUDIT" run -n -c rules/rstaudit.conf --queues 2.5
 
 finish

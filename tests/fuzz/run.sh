@@ -4,31 +4,40 @@
 # leak, timeout or sanitizer report fails the run and leaves the input that
 # caused it in tests/fuzz/ (crash-*, leak-*, timeout-*); replay it with
 # ./tests/fuzz/fuzz_<name> FILE.  New inputs the fuzzer finds go to a
-# scratch directory, so the committed seeds stay as they are.
+# scratch directory, so the committed seeds stay as they are
+# (FUZZ_CORPUS=DIR keeps them in DIR/<name> instead, for a long run).
+#
+# One target per parser: fuzz_pkt (a frame, every link type), fuzz_file
+# (whole capture files through the engine and both outputs), fuzz_rule
+# (policy rule lines), fuzz_conf (whole configuration files), fuzz_ctl
+# (control socket requests), fuzz_evring (the evidence ring and its
+# pcapng blocks).  `make check-fuzz` runs each for a few seconds
+# (FUZZ_SECONDS=3); `make fuzz` for a minute; the long run is
+#     FUZZ_SECONDS=3600 FUZZ_CORPUS=/var/tmp/rstaudit-fuzz make fuzz
+# (an hour per target, the corpus kept between runs).
+# The last line is "fuzz: N passed, N failed, N skipped" (tests/lib/tally.sh).
 set -u
 cd "$(dirname "$0")/../.." || exit 1
+TALLY=fuzz
+. tests/lib/tally.sh
 
 secs=${FUZZ_SECONDS:-60}
 FUZZ_CC=${FUZZ_CC:-clang}
 FUZZ_CFLAGS="-std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
 -fno-sanitize-recover=undefined -D_GNU_SOURCE -Isrc"
 core="src/pkt.c src/table.c src/flow.c src/host.c src/classify.c src/evidence.c \
-src/engine.c src/policy.c src/output.c src/sha1.c src/pcapin.c"
-rc=0
+src/engine.c src/policy.c src/output.c src/sha1.c src/pcapin.c src/rstdelay.c"
+conf="src/conf.c src/log.c src/policy.c src/evidence.c src/classify.c"
 
 if ! command -v "$FUZZ_CC" >/dev/null 2>&1; then
-	echo "fuzz: $FUZZ_CC not found; install clang (make deps)" >&2
-	exit 1
+	fail "$FUZZ_CC not found; install clang (make deps)"
+	finish
 fi
 
 # fuzz NAME SOURCE... [-- LDFLAGS...]: build and run tests/fuzz/NAME.
 fuzz() {
 	name=$1
 	shift
-	if [ ! -f "tests/fuzz/$name.c" ]; then
-		echo "fuzz: tests/fuzz/$name.c not written yet, skipped"
-		return 0
-	fi
 	srcs=
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do
 		srcs="$srcs $1"
@@ -38,26 +47,32 @@ fuzz() {
 	# shellcheck disable=SC2086
 	if ! $FUZZ_CC $FUZZ_CFLAGS -o "tests/fuzz/$name" "tests/fuzz/$name.c" \
 	    $srcs "$@"; then
-		echo "fuzz: $name: build failed" >&2
-		rc=1
+		fail "$name: build failed"
 		return 0
 	fi
 	seeds=tests/fuzz/corpus_${name#fuzz_}
-	mkdir -p "$seeds"
-	scratch=$(mktemp -d "${TMPDIR:-/tmp}/rstaudit-$name.XXXXXX") || {
-		rc=1
-		return 0
-	}
-	echo "fuzz: $name for ${secs}s"
-	if ./"tests/fuzz/$name" -max_total_time="$secs" -max_len=4096 \
-	    -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-	    -artifact_prefix=tests/fuzz/ "$scratch" "$seeds"; then
-		echo "fuzz: $name: clean"
+	if [ -n "${FUZZ_CORPUS:-}" ]; then
+		scratch=$FUZZ_CORPUS/$name
+		mkdir -p "$scratch"
 	else
-		echo "fuzz: $name: FAILED; reproducer in tests/fuzz/" >&2
-		rc=1
+		scratch=$(mktemp -d "${TMPDIR:-/tmp}/rstaudit-$name.XXXXXX") || {
+			fail "$name: no scratch directory"
+			return 0
+		}
 	fi
-	rm -rf "$scratch"
+	# stderr closed for the target (the configuration parser logs each
+	# error); libFuzzer and the sanitizers still report on their own copy.
+	if out=$(./"tests/fuzz/$name" -max_total_time="$secs" -max_len=4096 \
+	    -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	    -close_fd_mask=2 -artifact_prefix=tests/fuzz/ "$scratch" \
+	    "$seeds" 2>&1); then
+		runs=$(echo "$out" | sed -n 's/^stat::number_of_executed_units: *//p')
+		pass "$name: ${secs}s, ${runs:-?} inputs, corpus $(ls "$scratch" | wc -l), clean"
+	else
+		fail "$name: FAILED; reproducer in tests/fuzz/"
+		echo "$out" | grep -E 'ERROR|SUMMARY|==[0-9]+==|#[0-9]+ ' | head -20
+	fi
+	[ -n "${FUZZ_CORPUS:-}" ] || rm -rf "$scratch"
 }
 
 # One line per target: its sources, then -- and what it links against.
@@ -65,5 +80,10 @@ fuzz fuzz_pkt src/pkt.c
 fuzz fuzz_rule src/policy.c src/evidence.c src/classify.c
 # shellcheck disable=SC2046,SC2086	# word splitting wanted
 fuzz fuzz_file $core -- $(pkg-config --libs libpcap 2>/dev/null || echo -lpcap)
+# shellcheck disable=SC2086
+fuzz fuzz_conf $conf
+# shellcheck disable=SC2086
+fuzz fuzz_ctl src/ctl.c src/output.c src/sha1.c src/stats.c src/pkt.c $conf
+fuzz fuzz_evring src/evring.c src/pcapng.c src/pkt.c src/flow.c
 
-exit $rc
+finish

@@ -91,7 +91,7 @@ stop() {
 ro_run() {
 	_d=$1; shift
 	lab_in gw unshare -m --propagation private sh -c \
-		'mount -t tmpfs -o ro rsev "$0" && exec "$@"' "$_d" "$RSTAUDIT" "$@"
+		'mount -t tmpfs -o ro,mode=0700 rsev "$0" && exec "$@"' "$_d" "$RSTAUDIT" "$@"
 }
 
 if [ "$(id -u)" != 0 ]; then
@@ -127,10 +127,10 @@ printf 'hold 1\nevidence_file_size 10x\nevidence_files 0\nevidence_packets 10\n'
 check_status "-n: a bad size is named by file and line" 2 \
 	"bad.conf:2: evidence_file_size: give bytes" "$RSTAUDIT" run -n -c "$T/bad.conf"
 check_status "-n: evidence_files 0 is refused" 2 \
-	"bad.conf:3: evidence_files: give a number, 1 to 10000" \
+	"bad.conf:3: evidence_files: give a whole number, 1 to 10000" \
 	"$RSTAUDIT" run -n -c "$T/bad.conf"
 check_status "-n: too small a ring is refused" 2 \
-	"bad.conf:4: evidence_packets: give a number, 256 to" \
+	"bad.conf:4: evidence_packets: give a whole number, 256 to" \
 	"$RSTAUDIT" run -n -c "$T/bad.conf"
 printf 'evidence_dir %s\n' "$T/missing" >"$T/missing.conf"
 check_status "-n: a missing directory" 2 \
@@ -257,7 +257,7 @@ evidence_dir $T/full
 control_socket $T/full.sock
 EOF
 if lab_spawn gw full unshare -m --propagation private sh -c \
-	'mount -t tmpfs -o size=16k rsev "$0" && exec "$@"' "$T/full" \
+	'mount -t tmpfs -o size=16k,mode=0700 rsev "$0" && exec "$@"' "$T/full" \
 	"$RSTAUDIT" run -v -c "$T/full.conf" --control-socket none &&
 	lab_wait_log full 'in all), hold' 10; then
 	pid=$(cat "$T/full.pid")

@@ -179,6 +179,7 @@ static struct evpcap *open_writer(uint64_t size, uint32_t files)
 	c.file_size = size;
 	c.files = files;
 	c.hold_us = 1000000;
+	c.user = NULL;
 	return evpcap_open(&c);
 }
 
@@ -489,15 +490,15 @@ static void test_check(void)
 	char err[512], path[128];
 	FILE *fp;
 
-	CHECK_EQ(evpcap_check(dir, err, sizeof(err)), 0);
-	CHECK_EQ(evpcap_check("/nonexistent/rstaudit", err, sizeof(err)), -1);
+	CHECK_EQ(evpcap_check(dir, NULL, err, sizeof(err)), 0);
+	CHECK_EQ(evpcap_check("/nonexistent/rstaudit", NULL, err, sizeof(err)), -1);
 	CHECK_EQ(errno, ENOENT);
 	CHECK_STR(err, "evidence_dir /nonexistent/rstaudit: No such file or directory");
 	snprintf(path, sizeof(path), "%s/plain", dir);
 	fp = fopen(path, "w");
 	if (fp != NULL)
 		fclose(fp);
-	CHECK_EQ(evpcap_check(path, err, sizeof(err)), -1);
+	CHECK_EQ(evpcap_check(path, NULL, err, sizeof(err)), -1);
 	CHECK_EQ(errno, ENOTDIR);
 	unlink(path);
 }
