@@ -446,13 +446,15 @@ lab_kill flood
 # next IP ID, window and timestamps, the exact seq.  Judged by itself it
 # is an endpoint's abort; rules/enforce.conf's hold_aborts holds such an
 # abort of an established connection for suspect_hold (20 ms), and the
-# server's genuine reply, 10 ms after the request, settles it: injected,
+# server's genuine reply, 2 ms after the request, settles it: injected,
 # dropped.  Genuine aborts wait the 20 ms and go through.
 lab_spawn mbox perf "$LAB_TMP/inject" -c -P -i g0 -k PERFECTLY -t 600 &&
 	lab_wait_log perf '^ready' || fail "the perfect injector did not start"
 for fam in 4 6; do
 	srv=$(lab_addr server $fam) port=$((7192 + fam))
+	DELAY=2		# the reply well inside the 20 ms hold, even slowed down
 	attack perf$fam $fam $port 3 --payload "GET /?q=PERFECTLY"
+	unset DELAY
 	check "ipv$fam perfect injector: the connection survives its 3 forged RSTs" \
 		client_ok perf$fam
 	check "ipv$fam perfect injector: each RST held until the server's reply, then dropped" \
