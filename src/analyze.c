@@ -74,7 +74,8 @@ static int analyze_file(const char *name, const struct engine_conf *conf,
 	}
 	if (pcapin_link(p, &lt, lname) < 0) {
 		log_warnx("%s: link type %s is not supported (rstaudit reads Ethernet, "
-			  "Linux cooked v1 and v2, raw IP and BSD loopback captures)",
+			  "Linux cooked v1 and v2, raw IP, BSD loopback, PPP and "
+			  "Cisco HDLC captures)",
 			  name, lname);
 		pcap_close(p);
 		return EXIT_UNREADABLE;
