@@ -1,5 +1,5 @@
 /*
- * analyze.c: `rstaudit analyze [--json] [options] FILE...`: every TCP reset
+ * analyze.c: `rstaudit analyze [--json | --format F] [options] FILE...`: every TCP reset
  * in capture files, one line (or JSON object) each.
  */
 #include <errno.h>
@@ -23,7 +23,8 @@ struct analyze_totals {
 static void analyze_usage(FILE *fp)
 {
 	fprintf(fp,
-		"usage: rstaudit analyze [--json] [--hold SECONDS] [--max-flows N] [-v] FILE...\n"
+		"usage: rstaudit analyze [--json | --format text|eve|ecs|legacy] [--hold SECONDS]\n"
+		"                        [--max-flows N] [-v] FILE...\n"
 		"       (FILE - reads standard input)\n");
 }
 
@@ -121,6 +122,7 @@ int analyze_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "format", required_argument, NULL, 'f' },
 		{ "hold", required_argument, NULL, 'H' },
 		{ "max-flows", required_argument, NULL, 'F' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -136,10 +138,17 @@ int analyze_main(int argc, char **argv)
 
 	engine_conf_default(&conf);
 	opterr = 0;	/* we say it ourselves, naming the command */
-	while ((c = getopt_long(argc, argv, "jH:F:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jf:H:F:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			fmt = OUT_JSON;
+			break;
+		case 'f':
+			if (output_format_parse(optarg, &fmt) < 0) {
+				log_warnx("--format %s: give text, eve (or json), ecs "
+					  "or legacy", optarg);
+				return EXIT_USAGE;
+			}
 			break;
 		case 'H':
 			if (parse_number(optarg, 0, 3600, &v) < 0) {
@@ -162,9 +171,10 @@ int analyze_main(int argc, char **argv)
 			analyze_usage(stdout);
 			return EXIT_OK;
 		default:
-			if (optopt == 'H' || optopt == 'F')
+			if (optopt == 'H' || optopt == 'F' || optopt == 'f')
 				log_warnx("analyze: %s needs a value",
-					  optopt == 'H' ? "--hold" : "--max-flows");
+					  optopt == 'H' ? "--hold" : optopt == 'F' ?
+					  "--max-flows" : "--format");
 			else if (optopt)
 				log_warnx("analyze: unknown option -%c", optopt);
 			else

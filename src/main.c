@@ -15,8 +15,11 @@
 static void usage(FILE *fp)
 {
 	fprintf(fp,
-		"usage: rstaudit analyze [--json] [--hold SECONDS] [--max-flows N] [-v] FILE...\n"
-		"       rstaudit run [-dnv] [-c file] [-u user] [--json-file path] [--syslog]\n"
+		"usage: rstaudit analyze [--json | --format text|eve|ecs|legacy] [--hold SECONDS]\n"
+		"                        [--max-flows N] [-v] FILE...\n"
+		"       rstaudit report [--json] FILE...\n"
+		"       rstaudit run [-dnv] [-c file] [-u user] [--json-file path]\n"
+		"                    [--format eve|ecs|legacy] [--syslog]\n"
 		"                    [--queue n] [--queues n] [--fanout] [--hold seconds]\n"
 		"                    [--no-install-rules] [--control-socket path]\n"
 		"       rstaudit stats [-p] [-c file] [-s socket]\n"

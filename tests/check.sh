@@ -5,6 +5,7 @@
 # Exits 1 when any suite failed (or printed no summary), else 0.
 #
 #   unit golden corpus conf     need no root
+#   schema report               need no root
 #   lab live ops locate         need root (tests/deps.sh runs first)
 #   verdicts                    no root; last, so that the lab's and the
 #                               daemon's output of this run count
@@ -21,6 +22,7 @@ group_suites() {
 	golden)	echo "tests/golden.sh check" ;;
 	corpus)	echo "tests/corpus.sh" ;;
 	conf)	echo "tests/conf_check.sh" ;;
+	schema)	echo "tests/schema/check.sh" ;;
 	lab)	echo "tests/lab/run.sh" ;;
 	live)	printf '%s\n' tests/live/nft_test.sh tests/live/events.sh \
 			tests/live/run.sh tests/live/evidence.sh \
