@@ -5,7 +5,7 @@
 #   make check        every suite, the unprivileged ones first, then one
 #                     table; the root suites install what is missing first
 #   make check-unit check-golden check-corpus check-conf    (no root)
-#   make check-schema                                        (no root)
+#   make check-schema check-report                           (no root)
 #   make check-lab check-live check-ops                      (root)
 #   make SANITIZE=1 check   the same under ASan and UBSan
 #   make golden-regen regenerate the golden files after a deliberate change
@@ -31,7 +31,7 @@ SCHEMA	= tests/schema/rstaudit-eve.schema.json
 
 CC	?= cc
 PKG_CONFIG ?= pkg-config
-LIBS_PC	= libpcap libnetfilter_queue libmnl libnftnl libnetfilter_conntrack
+LIBS_PC	= libpcap libnetfilter_queue libmnl libnftnl libnetfilter_conntrack zlib
 
 WARN	= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	  -Wformat=2 -Wwrite-strings -Wno-format-nonliteral
@@ -44,7 +44,7 @@ LDFLAGS	+= -fsanitize=address,undefined
 endif
 PC_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
 PC_LIBS	= $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null || \
-	  echo -lpcap -lnetfilter_queue -lmnl -lnftnl -lnetfilter_conntrack)
+	  echo -lpcap -lnetfilter_queue -lmnl -lnftnl -lnetfilter_conntrack -lz)
 
 # The pure core: bytes and values in, values out; no I/O, no libraries.
 CORE	= src/pkt.o src/table.o src/flow.o src/host.o src/classify.o \
@@ -63,7 +63,9 @@ OPS	= src/stats.o src/ctl.o src/notify.o src/priv.o
 LOCATE	= src/locate.o src/locate_cmd.o src/locator.o
 # ... and, passively, the RST's delay against the round trip (pure core).
 CORE	+= src/rstdelay.o
-OBJS	= $(CORE) $(ADAPT) $(OPS) $(LOCATE) src/main.o
+# The fleet report over event files (zlib reads them gzipped or not).
+REPORT	= src/report.o
+OBJS	= $(CORE) $(ADAPT) $(OPS) $(LOCATE) $(REPORT) src/main.o
 
 UNIT	= tests/unit/test_pkt tests/unit/test_flow tests/unit/test_classify \
 	  tests/unit/test_engine tests/unit/test_output tests/unit/test_ct \
@@ -71,7 +73,7 @@ UNIT	= tests/unit/test_pkt tests/unit/test_flow tests/unit/test_classify \
 	  tests/unit/test_table tests/unit/test_enforce \
 	  tests/unit/test_stats tests/unit/test_locate
 
-CHECKS	= check-unit check-golden check-corpus check-conf check-schema \
+CHECKS	= check-unit check-golden check-corpus check-conf check-schema check-report \
 	  check-lab check-live check-ops
 
 .PHONY: FORCE all check $(CHECKS) demo golden-regen deps fuzz bench \
@@ -145,10 +147,10 @@ ROOT_DEPS = [ "$$(id -u)" != 0 ] || sh tests/deps.sh
 check:
 	@$(ROOT_DEPS)
 	@$(MAKE) --no-print-directory all $(UNIT) tests/unit/test_route
-	@UNIT='$(UNIT)' sh tests/check.sh unit golden corpus conf schema lab live ops \
+	@UNIT='$(UNIT)' sh tests/check.sh unit golden corpus conf schema report lab live ops \
 		locate verdicts
 
-check-unit check-golden check-corpus check-conf check-schema check-verdicts: check-%:
+check-unit check-golden check-corpus check-conf check-schema check-report check-verdicts: check-%:
 	@$(ROOT_DEPS)
 	@$(MAKE) --no-print-directory all $(UNIT)
 	@UNIT='$(UNIT)' sh tests/check.sh $*

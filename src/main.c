@@ -8,6 +8,7 @@
 #include "ctl.h"
 #include "exitcode.h"
 #include "locate.h"
+#include "report.h"
 #include "run.h"
 
 #define RSTAUDIT_VERSION "0.1"
@@ -42,6 +43,8 @@ int main(int argc, char **argv)
 		return run_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "locate") == 0)
 		return locate_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "report") == 0)
+		return report_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "stats") == 0)
 		return ctl_main(argc - 1, argv + 1);
 	/* `rstaudit -n -c FILE`: the configuration check, as in ntpd -n. */

@@ -23,6 +23,7 @@ group_suites() {
 	corpus)	echo "tests/corpus.sh" ;;
 	conf)	echo "tests/conf_check.sh" ;;
 	schema)	echo "tests/schema/check.sh" ;;
+	report)	echo "tests/report/check.sh" ;;
 	lab)	echo "tests/lab/run.sh" ;;
 	live)	printf '%s\n' tests/live/nft_test.sh tests/live/events.sh \
 			tests/live/run.sh tests/live/evidence.sh \

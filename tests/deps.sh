@@ -2,7 +2,7 @@
 # Install, as root, the Debian packages rstaudit builds and tests with,
 # when any is missing.  Quiet when everything is there already.
 pkgs="build-essential pkg-config clang libpcap-dev libnetfilter-queue-dev
-libmnl-dev libnftnl-dev libnetfilter-conntrack-dev nftables conntrack
+libmnl-dev libnftnl-dev libnetfilter-conntrack-dev zlib1g-dev nftables conntrack
 iptables iproute2 tcpdump tshark python3 python3-jsonschema time"
 missing=
 for p in $pkgs; do
