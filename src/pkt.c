@@ -213,6 +213,15 @@ chdlc_decode(const uint8_t *buf, size_t caplen, size_t *off, unsigned *ver)
 	return ethertype_ver(get16(buf + 2), ver);
 }
 
+/* PPP in HDLC-like framing (50): the first byte tells PPP from Cisco's. */
+static enum pkt_status
+ppp_hdlc_decode(const uint8_t *buf, size_t caplen, size_t *off, unsigned *ver)
+{
+	if (caplen >= 1 && (buf[0] == CHDLC_UNICAST || buf[0] == CHDLC_BCAST))
+		return chdlc_decode(buf, caplen, off, ver);
+	return ppp_decode(buf, caplen, off, ver);
+}
+
 /*
  * Strip the link header.  On PKT_OK, *off is where the IP header starts
  * and *ver the IP version the link layer announced (4 or 6).
@@ -266,10 +275,7 @@ link_decode(struct pkt *p, enum link_type lt, const uint8_t *buf,
 	case LINK_PPP:
 		return ppp_decode(buf, caplen, off, ver);
 	case LINK_PPP_HDLC:
-		/* The first byte tells PPP (0xff) from Cisco's framing. */
-		if (caplen >= 1 && (buf[0] == CHDLC_UNICAST || buf[0] == CHDLC_BCAST))
-			return chdlc_decode(buf, caplen, off, ver);
-		return ppp_decode(buf, caplen, off, ver);
+		return ppp_hdlc_decode(buf, caplen, off, ver);
 	case LINK_CHDLC:
 		return chdlc_decode(buf, caplen, off, ver);
 	}

@@ -454,35 +454,45 @@ static void rep_free(struct rep *r)
 		free(r->rows[t]);
 }
 
-int report_main(int argc, char **argv)
+/* --json and --help; -1 on a usage error, 1 after --help, else 0. */
+static int report_options(int argc, char **argv, int *json)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c, i, json = 0, rc = EXIT_OK, t;
-	char *line;
-	struct rep r;
+	int c;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
 		if (c == 'j') {
-			json = 1;
+			*json = 1;
 		} else if (c == 'h') {
 			report_usage(stdout);
-			return EXIT_OK;
+			return 1;
 		} else {
 			log_warnx("report: unknown option %s", argv[optind - 1]);
 			report_usage(stderr);
-			return EXIT_USAGE;
+			return -1;
 		}
 	}
 	if (optind >= argc) {
 		log_warnx("report: no event file given");
 		report_usage(stderr);
-		return EXIT_USAGE;
+		return -1;
 	}
+	return 0;
+}
+
+int report_main(int argc, char **argv)
+{
+	int i, json = 0, rc = EXIT_OK, t;
+	char *line;
+	struct rep r;
+
+	if ((i = report_options(argc, argv, &json)) != 0)
+		return i < 0 ? EXIT_USAGE : EXIT_OK;
 	log_init(0, 0);
 	line = malloc(REP_LINE);
 	if (line == NULL || rep_alloc(&r) < 0) {
