@@ -5,6 +5,7 @@
 #   make check        every suite, the unprivileged ones first, then one
 #                     table; the root suites install what is missing first
 #   make check-unit check-golden check-corpus check-conf    (no root)
+#   make check-schema check-report                           (no root)
 #   make check-lab check-live check-ops                      (root)
 #   make SANITIZE=1 check   the same under ASan and UBSan
 #   make golden-regen regenerate the golden files after a deliberate change
@@ -25,10 +26,12 @@ DESTDIR	?=
 # Installed as $(SYSCONFDIR)/rstaudit.conf when it exists (never over an
 # existing file); every rules/*.conf also goes to the examples.
 DEFAULT_CONF ?= rules/rstaudit.conf
+# The event format's JSON Schema goes to DOCDIR (rstaudit(8), EVENTS).
+SCHEMA	= tests/schema/rstaudit-eve.schema.json
 
 CC	?= cc
 PKG_CONFIG ?= pkg-config
-LIBS_PC	= libpcap libnetfilter_queue libmnl libnftnl libnetfilter_conntrack
+LIBS_PC	= libpcap libnetfilter_queue libmnl libnftnl libnetfilter_conntrack zlib
 
 WARN	= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	  -Wformat=2 -Wwrite-strings -Wno-format-nonliteral
@@ -41,15 +44,17 @@ LDFLAGS	+= -fsanitize=address,undefined
 endif
 PC_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
 PC_LIBS	= $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null || \
-	  echo -lpcap -lnetfilter_queue -lmnl -lnftnl -lnetfilter_conntrack)
+	  echo -lpcap -lnetfilter_queue -lmnl -lnftnl -lnetfilter_conntrack -lz)
 
 # The pure core: bytes and values in, values out; no I/O, no libraries.
 CORE	= src/pkt.o src/table.o src/flow.o src/host.o src/classify.o \
 	  src/evidence.o src/engine.o src/policy.o
 # Adapters: capture files, output, logging, the command line.
-ADAPT	= src/pcapin.o src/output.o src/sha1.o src/log.o src/analyze.o \
+ADAPT	= src/pcapin.o $(OUTPUT) src/log.o src/analyze.o \
 	  src/nft.o src/nfq.o src/ct.o src/conf.o src/enforce.o src/run.o src/route.o \
 	  $(EVIDENCE)
+# Events as text, EVE JSON, ECS or the legacy JSON (output.h).
+OUTPUT	= src/output.o src/eve.o src/ecs.o src/sha1.o
 # Evidence files: the ring of recent packets, pcapng blocks, the writer.
 EVIDENCE = src/evring.o src/pcapng.o src/evpcap.o src/safefile.o
 # Operations: counters, control socket, sd_notify, privilege drop.
@@ -58,7 +63,9 @@ OPS	= src/stats.o src/ctl.o src/notify.o src/priv.o
 LOCATE	= src/locate.o src/locate_cmd.o src/locator.o
 # ... and, passively, the RST's delay against the round trip (pure core).
 CORE	+= src/rstdelay.o
-OBJS	= $(CORE) $(ADAPT) $(OPS) $(LOCATE) src/main.o
+# The fleet report over event files (zlib reads them gzipped or not).
+REPORT	= src/report.o
+OBJS	= $(CORE) $(ADAPT) $(OPS) $(LOCATE) $(REPORT) src/main.o
 
 UNIT	= tests/unit/test_pkt tests/unit/test_flow tests/unit/test_classify \
 	  tests/unit/test_engine tests/unit/test_output tests/unit/test_ct \
@@ -66,8 +73,8 @@ UNIT	= tests/unit/test_pkt tests/unit/test_flow tests/unit/test_classify \
 	  tests/unit/test_table tests/unit/test_enforce \
 	  tests/unit/test_stats tests/unit/test_locate
 
-CHECKS	= check-unit check-golden check-corpus check-conf \
-	  check-lab check-live check-ops check-fuzz
+CHECKS	= check-unit check-golden check-corpus check-conf check-schema \
+	  check-report check-lab check-live check-ops check-fuzz
 
 .PHONY: FORCE all check $(CHECKS) demo golden-regen deps fuzz bench \
 	bench-live install uninstall clean
@@ -91,8 +98,8 @@ FORCE:
 src/%.o: src/%.c src/*.h .flags
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-tests/unit/test_%: tests/unit/test_%.c tests/unit/*.h $(CORE) src/output.o src/sha1.o
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CORE) src/output.o src/sha1.o
+tests/unit/test_%: tests/unit/test_%.c tests/unit/*.h $(CORE) $(OUTPUT)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CORE) $(OUTPUT)
 
 # The conntrack adapter's decoding, without a kernel that sends NFQA_CT.
 tests/unit/test_ct: tests/unit/test_ct.c tests/unit/t.h src/ct.o src/log.o
@@ -116,15 +123,15 @@ tests/unit/test_stats: tests/unit/test_stats.c tests/unit/t.h $(CORE) src/stats.
 # The evidence writer's test reads its files back with libpcap.
 tests/unit/test_evring tests/unit/test_evpcap: tests/unit/test_ev%: \
 		tests/unit/test_ev%.c tests/unit/*.h $(CORE) $(EVIDENCE) \
-		src/output.o src/sha1.o src/log.o
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CORE) $(EVIDENCE) src/output.o \
-		src/sha1.o src/log.o -lpcap
+		$(OUTPUT) src/log.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CORE) $(EVIDENCE) $(OUTPUT) \
+		src/log.o -lpcap
 
 # What evidence files cost per packet and per reset (bench/evring.c).
-bench/evring: bench/evring.c tests/unit/*.h $(CORE) $(EVIDENCE) src/output.o \
-		src/sha1.o src/log.o
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CORE) $(EVIDENCE) src/output.o \
-		src/sha1.o src/log.o
+bench/evring: bench/evring.c tests/unit/*.h $(CORE) $(EVIDENCE) $(OUTPUT) \
+		src/log.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CORE) $(EVIDENCE) $(OUTPUT) \
+		src/log.o
 
 deps:
 	@sh tests/deps.sh
@@ -141,9 +148,9 @@ check:
 	@$(ROOT_DEPS)
 	@$(MAKE) --no-print-directory all $(UNIT) tests/unit/test_route
 	@UNIT='$(UNIT)' FUZZ_SECONDS=3 sh tests/check.sh unit golden corpus conf \
-		fuzz lab live ops locate verdicts
+		schema report fuzz lab live ops locate verdicts
 
-check-unit check-golden check-corpus check-conf check-verdicts: check-%:
+check-unit check-golden check-corpus check-conf check-schema check-report check-verdicts: check-%:
 	@$(ROOT_DEPS)
 	@$(MAKE) --no-print-directory all $(UNIT)
 	@UNIT='$(UNIT)' sh tests/check.sh $*
@@ -190,6 +197,7 @@ install: all
 		$(DESTDIR)$(MANDIR)/man5/rstaudit.conf.5 \
 		$(DESTDIR)$(SYSTEMDUNITDIR)/rstaudit.service
 	install -m 0644 rules/rstaudit.nft $(wildcard rules/*.conf) $(DESTDIR)$(EXAMPLEDIR)
+	install -m 0644 $(SCHEMA) $(DESTDIR)$(DOCDIR)
 	@if [ -f $(DEFAULT_CONF) ]; then \
 		install -d $(DESTDIR)$(SYSCONFDIR); \
 		if [ -e $(DESTDIR)$(SYSCONFDIR)/rstaudit.conf ]; then \
@@ -205,6 +213,7 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/rstaudit $(DESTDIR)$(MANDIR)/man8/rstaudit.8 \
 		$(DESTDIR)$(MANDIR)/man5/rstaudit.conf.5 \
 		$(DESTDIR)$(SYSTEMDUNITDIR)/rstaudit.service
+	rm -f $(patsubst tests/schema/%,$(DESTDIR)$(DOCDIR)/%,$(SCHEMA))
 	rm -f $(DESTDIR)$(EXAMPLEDIR)/rstaudit.nft \
 		$(patsubst rules/%,$(DESTDIR)$(EXAMPLEDIR)/%,$(wildcard rules/*.conf))
 	-rmdir $(DESTDIR)$(EXAMPLEDIR) $(DESTDIR)$(DOCDIR) 2>/dev/null

@@ -1,5 +1,5 @@
 /*
- * analyze.c: `rstaudit analyze [--json] [options] FILE...`: every TCP reset
+ * analyze.c: `rstaudit analyze [--json | --format F] [options] FILE...`: every TCP reset
  * in capture files, one line (or JSON object) each.
  */
 #include <errno.h>
@@ -28,7 +28,8 @@ struct analyze_totals {
 static void analyze_usage(FILE *fp)
 {
 	fprintf(fp,
-		"usage: rstaudit analyze [--json] [--hold SECONDS] [--max-flows N] [-v] FILE...\n"
+		"usage: rstaudit analyze [--json | --format text|eve|ecs|legacy] [--hold SECONDS]\n"
+		"                        [--max-flows N] [-v] FILE...\n"
 		"       (FILE - reads standard input)\n");
 }
 
@@ -75,7 +76,8 @@ static pcap_t *analyze_open(const char *name, const char *shown,
 	}
 	if (pcapin_link(p, lt, lname) < 0) {
 		log_warnx("%s: link type %s is not supported (rstaudit reads Ethernet, "
-			  "Linux cooked v1 and v2, raw IP and BSD loopback captures)",
+			  "Linux cooked v1 and v2, raw IP, BSD loopback, PPP and "
+			  "Cisco HDLC captures)",
 			  shown, lname);
 		pcap_close(p);
 		return NULL;
@@ -211,9 +213,10 @@ static int analyze_value(int c, const char *arg, struct engine_conf *conf)
 
 static void analyze_bad_option(char **argv)
 {
-	if (optopt == 'H' || optopt == 'F')
+	if (optopt == 'H' || optopt == 'F' || optopt == 'f')
 		log_warnx("analyze: %s needs a value",
-			  optopt == 'H' ? "--hold" : "--max-flows");
+			  optopt == 'H' ? "--hold" : optopt == 'F' ?
+			  "--max-flows" : "--format");
 	else if (optopt)
 		log_warnx("analyze: unknown option -%c", optopt);
 	else
@@ -226,6 +229,7 @@ int analyze_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "format", required_argument, NULL, 'f' },
 		{ "hold", required_argument, NULL, 'H' },
 		{ "max-flows", required_argument, NULL, 'F' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -239,10 +243,17 @@ int analyze_main(int argc, char **argv)
 	engine_conf_default(&conf);
 	conf.max_flows = analyze_default_flows();
 	opterr = 0;	/* we say it ourselves, naming the command */
-	while ((c = getopt_long(argc, argv, "jH:F:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jf:H:F:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			fmt = OUT_JSON;
+			break;
+		case 'f':
+			if (output_format_parse(optarg, &fmt) < 0) {
+				log_warnx("--format %s: give text, eve (or json), ecs "
+					  "or legacy", optarg);
+				return EXIT_USAGE;
+			}
 			break;
 		case 'H':
 		case 'F':

@@ -43,6 +43,7 @@ static const struct conf_key conf_keys[] = {
 	{ "fanout",		T_BOOL,    F(fanout),		0, 0, 0 },
 	{ "hold",		T_TIME,    F(hold_us),		0, 3600, SECONDS },
 	{ "json_file",		T_PATH,    P(json_file),	0 },
+	{ "json_format",	T_PATH,    P(json_format),	0 },
 	{ "syslog",		T_BOOL,    F(syslog),		0, 0, 0 },
 	{ "max_flows",		T_UINT,    F(max_flows),	64, 1u << 30, 0 },
 	{ "learn_packets",	T_UINT,    F(learn_packets),	0, 1000, 0 },

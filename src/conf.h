@@ -9,6 +9,7 @@
  *	fanout yes|no		with queues > 1: spread by CPU, not flow hash
  *	hold SECONDS		how long a RST waits for later evidence
  *	json_file PATH		events as JSON lines there ("-": stdout)
+ *	json_format NAME	eve (default), ecs, or legacy (deprecated)
  *	syslog yes|no		events (and messages) to syslog as well
  *	max_flows N		connections tracked at once (all queues)
  *	learn_packets N		first packets of each flow queued (0 off)
@@ -65,6 +66,7 @@ struct conf {
 	int	 fanout;
 	uint64_t hold_us;
 	char	 json_file[PATH_MAX];	/* "" or "-": stdout */
+	char	 json_format[16];	/* "": eve; output_format_parse() */
 	int	 syslog;
 	uint32_t max_flows;
 	uint32_t learn_packets;

@@ -67,28 +67,35 @@ static long json_num_at(const char *from, const char *key)
 }
 
 /*
- * An event line: src/sport (the claimed sender, whom we probe), dst/dport,
- * and the packets: the live event's evidence_pcap, else the offline
- * event's own capture file and frame.
+ * An event line: the claimed sender (whom we probe), the receiver, and
+ * the packets: the live event's evidence_pcap, else the offline event's
+ * own capture file and frame.  EVE names (src_ip, dest_port, pcap_cnt...)
+ * first, then the legacy ones (src, dport, frame...).
  */
 static int ev_parse(const char *line, struct ev_ref *ev)
 {
 	const char *pc = strstr(line, "\"evidence_pcap\":{");
+	int eve = strstr(line, "\"src_ip\":\"") != NULL;
 	char s[64], d[64];
 	int f2;
 
 	memset(ev, 0, sizeof(*ev));
-	if (json_str_at(line, "src", s, sizeof(s)) < 0 ||
-	    json_str_at(line, "dst", d, sizeof(d)) < 0 ||
+	if (json_str_at(line, eve ? "src_ip" : "src", s, sizeof(s)) < 0 ||
+	    json_str_at(line, eve ? "dest_ip" : "dst", d, sizeof(d)) < 0 ||
 	    addr_parse(s, &ev->family, ev->src) < 0 ||
 	    addr_parse(d, &f2, ev->dst) < 0)
 		return -1;
-	ev->sport = (uint16_t)json_num_at(line, "sport");
-	ev->dport = (uint16_t)json_num_at(line, "dport");
-	if (pc == NULL)
-		pc = line;
-	if (json_str_at(pc, "file", ev->file, sizeof(ev->file)) == 0)
-		ev->frame = (unsigned long)json_num_at(pc, "frame");
+	ev->sport = (uint16_t)json_num_at(line, eve ? "src_port" : "sport");
+	ev->dport = (uint16_t)json_num_at(line, eve ? "dest_port" : "dport");
+	if (pc != NULL || !eve) {
+		if (pc == NULL)
+			pc = line;
+		if (json_str_at(pc, "file", ev->file, sizeof(ev->file)) == 0)
+			ev->frame = (unsigned long)json_num_at(pc, "frame");
+	} else if (json_str_at(line, "pcap_filename", ev->file,
+			       sizeof(ev->file)) == 0) {
+		ev->frame = (unsigned long)json_num_at(line, "pcap_cnt");
+	}
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 #include "ctl.h"
 #include "exitcode.h"
 #include "locate.h"
+#include "report.h"
 #include "run.h"
 
 #define RSTAUDIT_VERSION "0.1"
@@ -15,8 +16,11 @@
 static void usage(FILE *fp)
 {
 	fprintf(fp,
-		"usage: rstaudit analyze [--json] [--hold SECONDS] [--max-flows N] [-v] FILE...\n"
-		"       rstaudit run [-dnv] [-c file] [-u user] [--json-file path] [--syslog]\n"
+		"usage: rstaudit analyze [--json | --format text|eve|ecs|legacy] [--hold SECONDS]\n"
+		"                        [--max-flows N] [-v] FILE...\n"
+		"       rstaudit report [--json] FILE...\n"
+		"       rstaudit run [-dnv] [-c file] [-u user] [--json-file path]\n"
+		"                    [--format eve|ecs|legacy] [--syslog]\n"
 		"                    [--queue n] [--queues n] [--fanout] [--hold seconds]\n"
 		"                    [--no-install-rules] [--control-socket path]\n"
 		"       rstaudit stats [-p] [-c file] [-s socket]\n"
@@ -39,6 +43,8 @@ int main(int argc, char **argv)
 		return run_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "locate") == 0)
 		return locate_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "report") == 0)
+		return report_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "stats") == 0)
 		return ctl_main(argc - 1, argv + 1);
 	/* `rstaudit -n -c FILE`: the configuration check, as in ntpd -n. */

@@ -41,6 +41,11 @@ const char *output_flags(uint8_t flags, char buf[9])
 
 const char *output_time(uint64_t ts_us, char buf[40])
 {
+	return output_time_zone(ts_us, buf, "Z");
+}
+
+const char *output_time_zone(uint64_t ts_us, char buf[40], const char *zone)
+{
 	time_t sec = (time_t)(ts_us / 1000000);
 	struct tm tm;
 	size_t n;
@@ -48,7 +53,7 @@ const char *output_time(uint64_t ts_us, char buf[40])
 	if (gmtime_r(&sec, &tm) == NULL)
 		memset(&tm, 0, sizeof(tm));
 	n = strftime(buf, 40, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, 40 - n, ".%06uZ", (unsigned)(ts_us % 1000000));
+	snprintf(buf + n, 40 - n, ".%06u%s", (unsigned)(ts_us % 1000000), zone);
 	return buf;
 }
 
@@ -268,19 +273,31 @@ static void json_live(FILE *fp, const struct rst_live *l)
 	json_str(fp, l->in);
 	fputs(",\"out\":", fp);
 	json_str(fp, l->out);
+	output_json_ct(fp, "ct", l);
+	fputs(",\"verdict\":", fp);
+	json_str(fp, l->verdict);
+	if (l->pol.valid)
+		json_policy(fp, &l->pol);
+	output_json_evpcap(fp, l);
+}
+
+/* ,"KEY":{state, id, invalid} or null: conntrack's view of the flow. */
+void output_json_ct(FILE *fp, const char *key, const struct rst_live *l)
+{
 	if (l->ct_known) {
-		fprintf(fp, ",\"ct\":{\"state\":");
+		fprintf(fp, ",\"%s\":{\"state\":", key);
 		json_str(fp, l->ct_state);
 		fprintf(fp, ",\"id\":%u,\"invalid\":%s}", l->ct_id,
 			l->ct_invalid < 0 ? "null" :
 			l->ct_invalid ? "true" : "false");
 	} else {
-		fprintf(fp, ",\"ct\":null");
+		fprintf(fp, ",\"%s\":null", key);
 	}
-	fputs(",\"verdict\":", fp);
-	json_str(fp, l->verdict);
-	if (l->pol.valid)
-		json_policy(fp, &l->pol);
+}
+
+/* ,"evidence_pcap":{file, frame, packets} or null. */
+void output_json_evpcap(FILE *fp, const struct rst_live *l)
+{
 	if (l->pcap_file != NULL) {
 		fputs(",\"evidence_pcap\":{\"file\":", fp);
 		json_str(fp, l->pcap_file);
@@ -343,9 +360,7 @@ static void output_json(struct output *o, const struct rst_event *e)
 {
 	const struct pkt *p = &e->p;
 	char src[RST_ADDRSTRLEN], dst[RST_ADDRSTRLEN], fl[9], ts[40], cid[32];
-	char sentence[512];
 	FILE *fp = o->fp;
-	unsigned i;
 
 	fprintf(fp, "{\"ts\":\"%s\",\"family\":\"%s\",\"src\":\"%s\","
 		"\"sport\":%u,\"dst\":\"%s\",\"dport\":%u,\"flags\":\"%s\","
@@ -375,19 +390,9 @@ static void output_json(struct output *o, const struct rst_event *e)
 		json_live(fp, &e->live);
 	if (e->flow_evicted)
 		fputs(",\"flow_evicted\":true", fp);
-	fputs(",\"evidence\":[", fp);
-	for (i = 0; i < e->v.n_ev; i++) {
-		evidence_format(e, &e->v.ev[i], sentence, sizeof(sentence));
-		if (i)
-			fputc(',', fp);
-		json_str(fp, sentence);
-	}
-	if (e->flow_evicted) {
-		if (i)
-			fputc(',', fp);
-		json_str(fp, EVICTED_SENTENCE);
-	}
-	fputs("]}\n", fp);
+	fputc(',', fp);
+	output_json_evidence(fp, e);
+	fputs("}\n", fp);
 }
 
 static const char *endpoint_text(const struct pkt *p, const uint8_t *a,
@@ -462,6 +467,10 @@ void output_event(struct output *o, const struct rst_event *e)
 	if (e->v.origin < ORIGIN_MAX && e->v.cause < CAUSE_MAX)
 		o->by[e->v.origin][e->v.cause]++;
 	if (o->fmt == OUT_JSON)
+		eve_write(o, e);
+	else if (o->fmt == OUT_ECS)
+		ecs_write(o, e);
+	else if (o->fmt == OUT_LEGACY)
 		output_json(o, e);
 	else
 		output_text(o, e);
@@ -490,4 +499,82 @@ void output_summary(struct output *o, uint64_t packets, unsigned files)
 			o->flows_evicted == 1 ? "" : "s", o->max_flows,
 			(unsigned long long)o->rsts_evicted,
 			o->rsts_evicted == 1 ? "" : "s");
+}
+
+/* ---- shared with the EVE and ECS writers (eve.c, ecs.c) ------------------ */
+
+const char *const out_format_names[OUT_FORMAT_MAX] = {
+	[OUT_TEXT] = "text", [OUT_JSON] = "eve", [OUT_ECS] = "ecs",
+	[OUT_LEGACY] = "legacy",
+};
+
+int output_format_parse(const char *name, enum out_format *fmt)
+{
+	int i;
+
+	if (strcmp(name, "json") == 0) {
+		*fmt = OUT_JSON;
+		return 0;
+	}
+	for (i = 0; i < OUT_FORMAT_MAX; i++) {
+		if (strcmp(name, out_format_names[i]) == 0) {
+			*fmt = (enum out_format)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+void output_json_str(FILE *fp, const char *s)
+{
+	json_str(fp, s);
+}
+
+void output_json_policy(FILE *fp, const struct rst_policy *pp)
+{
+	json_policy(fp, pp);
+}
+
+/* "evidence":[...], the sentences of the verdict. */
+void output_json_evidence(FILE *fp, const struct rst_event *e)
+{
+	char sentence[512];
+	unsigned i;
+
+	fputs("\"evidence\":[", fp);
+	for (i = 0; i < e->v.n_ev; i++) {
+		evidence_format(e, &e->v.ev[i], sentence, sizeof(sentence));
+		if (i)
+			fputc(',', fp);
+		json_str(fp, sentence);
+	}
+	if (e->flow_evicted) {
+		if (i)
+			fputc(',', fp);
+		json_str(fp, EVICTED_SENTENCE);
+	}
+	fputc(']', fp);
+}
+
+/* The injector's hop and the RST's delay, when known (",key":value...). */
+void output_json_extras(FILE *fp, const struct rst_event *e)
+{
+	json_injector_hop(fp, e);
+	json_delay(fp, e);
+	if (e->flow_evicted)	/* only then: its history was evicted */
+		fputs(",\"flow_evicted\":true", fp);
+}
+
+const char *output_action(const struct rst_event *e)
+{
+	const struct rst_live *l = &e->live;
+
+	if (!l->valid)
+		return "allowed";	/* it was on the wire */
+	if (strcmp(l->verdict, "drop") == 0 ||
+	    (l->pol.valid && l->pol.guarded && l->pol.rule == 0))
+		return "blocked";
+	if (l->pol.valid && l->pol.would_drop)
+		return "would_block";
+	return "allowed";
 }

@@ -11,12 +11,20 @@
 
 #include "rst.h"
 
-enum out_format { OUT_TEXT, OUT_JSON };
+/*
+ * OUT_JSON is the EVE-compatible JSON (eve.c), OUT_ECS the Elastic Common
+ * Schema (ecs.c), OUT_LEGACY the keys before EVE (src, dst, ts, ...),
+ * deprecated: kept for one release.
+ */
+enum out_format { OUT_TEXT, OUT_JSON, OUT_ECS, OUT_LEGACY, OUT_FORMAT_MAX };
+
+extern const char *const out_format_names[OUT_FORMAT_MAX];
 
 struct output {
 	FILE *fp;
 	enum out_format fmt;
 	const char *file;	/* capture file name, or NULL (live mode) */
+	const char *host;	/* the observer's name (live), or NULL */
 	uint64_t events;
 	uint64_t by[ORIGIN_MAX][CAUSE_MAX];
 	/* For the summary, from the caller: flows the table evicted, the
@@ -40,6 +48,25 @@ void output_summary(struct output *o, uint64_t packets, unsigned files);
  */
 const char *output_escape(const char *str, char *buf, size_t len);
 
+/* "json"/"eve", "ecs", "legacy", "text" to a format; -1 if none of them. */
+int output_format_parse(const char *name, enum out_format *fmt);
+
+/* The EVE and ECS writers (eve.c, ecs.c): one event, one line. */
+void eve_write(const struct output *o, const struct rst_event *e);
+void ecs_write(const struct output *o, const struct rst_event *e);
+/* The verdict and the RST's header fields, "origin":... to "action":... */
+void eve_rst_fields(FILE *fp, const struct rst_event *e);
+
+/* Pieces the JSON writers share (output.c). */
+void output_json_str(FILE *fp, const char *s);
+void output_json_evidence(FILE *fp, const struct rst_event *e);
+void output_json_policy(FILE *fp, const struct rst_policy *pp);
+void output_json_extras(FILE *fp, const struct rst_event *e);
+void output_json_ct(FILE *fp, const char *key, const struct rst_live *l);
+void output_json_evpcap(FILE *fp, const struct rst_live *l);
+/* "allowed", "blocked" or "would_block": what became of the RST. */
+const char *output_action(const struct rst_event *e);
+
 /* "RA", "R", "RPA": the TCP flags as letters. */
 const char *output_flags(uint8_t flags, char buf[9]);
 
@@ -48,5 +75,7 @@ const char *output_community_id(const struct pkt *p, char buf[32]);
 
 /* RFC 3339 UTC with microseconds, in buf[40]. */
 const char *output_time(uint64_t ts_us, char buf[40]);
+/* The same with another zone suffix: "+0000" is Suricata's (EVE). */
+const char *output_time_zone(uint64_t ts_us, char buf[40], const char *zone);
 
 #endif

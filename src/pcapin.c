@@ -28,6 +28,9 @@ static const struct {
 	{ DLT_IPV6, LINK_IPV6 },
 	{ DLT_NULL, LINK_NULL },
 	{ DLT_LOOP, LINK_LOOP },
+	{ DLT_PPP, LINK_PPP },
+	{ DLT_PPP_SERIAL, LINK_PPP_HDLC },
+	{ DLT_C_HDLC, LINK_CHDLC },
 };
 
 int pcapin_link(pcap_t *p, enum link_type *lt, char name[64])

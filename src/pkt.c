@@ -44,6 +44,14 @@ const char *const pkt_status_names[PKT_STATUS_MAX] = {
 #define BSD_AF_INET6_FREEBSD	28
 #define BSD_AF_INET6_DARWIN	30
 
+#define PPP_ADDRESS		0xff	/* RFC 1662: all-stations address */
+#define PPP_CONTROL		0x03	/* RFC 1662: unnumbered information */
+#define PPP_IP			0x0021
+#define PPP_IPV6		0x0057
+#define CHDLC_HDRLEN		4	/* address, control, ethertype */
+#define CHDLC_UNICAST		0x0f
+#define CHDLC_BCAST		0x8f
+
 #define IP4_HDRLEN		20
 #define IP4_DF			0x4000
 #define IP4_MF			0x2000
@@ -92,17 +100,23 @@ get32(const uint8_t *b)
 	    (uint32_t)b[2] << 8 | b[3];
 }
 
-/* Ethertype to IP version: 4, 6, or PKT_NOT_IP. */
+/* A link layer's protocol number to IP version: 4, 6, or PKT_NOT_IP. */
 static enum pkt_status
-ethertype_ver(uint16_t type, unsigned *ver)
+proto_ver(uint16_t type, uint16_t ip4, uint16_t ip6, unsigned *ver)
 {
-	if (type == ETHERTYPE_IP)
+	if (type == ip4)
 		*ver = 4;
-	else if (type == ETHERTYPE_IPV6)
+	else if (type == ip6)
 		*ver = 6;
 	else
 		return PKT_NOT_IP;
 	return PKT_OK;
+}
+
+static enum pkt_status
+ethertype_ver(uint16_t type, unsigned *ver)
+{
+	return proto_ver(type, ETHERTYPE_IP, ETHERTYPE_IPV6, ver);
 }
 
 /* BSD address family to IP version; each BSD numbers AF_INET6 its own way. */
@@ -163,6 +177,52 @@ ether_decode(const uint8_t *buf, size_t caplen, size_t *off, unsigned *ver)
 }
 
 /*
+ * PPP (RFC 1661): the address and control bytes ff 03 may be left out
+ * (RFC 1662 ACFC), and a protocol with an odd first byte is one byte long
+ * (RFC 1661 PFC), as tcpdump's PPP printer reads them.
+ */
+static enum pkt_status
+ppp_decode(const uint8_t *buf, size_t caplen, size_t *off, unsigned *ver)
+{
+	size_t o = 0;
+	uint16_t proto;
+
+	if (caplen >= 2 && buf[0] == PPP_ADDRESS && buf[1] == PPP_CONTROL)
+		o = 2;
+	if (caplen - o < 1)
+		return PKT_TRUNCATED;
+	if (buf[o] & 1) {
+		proto = buf[o++];
+	} else {
+		if (caplen - o < 2)
+			return PKT_TRUNCATED;
+		proto = get16(buf + o);
+		o += 2;
+	}
+	*off = o;
+	return proto_ver(proto, PPP_IP, PPP_IPV6, ver);
+}
+
+/* Cisco HDLC (RFC 1547 4.3.1): address, control, then an ethertype. */
+static enum pkt_status
+chdlc_decode(const uint8_t *buf, size_t caplen, size_t *off, unsigned *ver)
+{
+	if (caplen < CHDLC_HDRLEN)
+		return PKT_TRUNCATED;
+	*off = CHDLC_HDRLEN;
+	return ethertype_ver(get16(buf + 2), ver);
+}
+
+/* PPP in HDLC-like framing (50): the first byte tells PPP from Cisco's. */
+static enum pkt_status
+ppp_hdlc_decode(const uint8_t *buf, size_t caplen, size_t *off, unsigned *ver)
+{
+	if (caplen >= 1 && (buf[0] == CHDLC_UNICAST || buf[0] == CHDLC_BCAST))
+		return chdlc_decode(buf, caplen, off, ver);
+	return ppp_decode(buf, caplen, off, ver);
+}
+
+/*
  * Strip the link header.  On PKT_OK, *off is where the IP header starts
  * and *ver the IP version the link layer announced (4 or 6).
  */
@@ -212,6 +272,12 @@ link_decode(struct pkt *p, enum link_type lt, const uint8_t *buf,
 			return PKT_TRUNCATED;
 		*off = NULL_HDRLEN;
 		return af_ver(get32(buf), ver);
+	case LINK_PPP:
+		return ppp_decode(buf, caplen, off, ver);
+	case LINK_PPP_HDLC:
+		return ppp_hdlc_decode(buf, caplen, off, ver);
+	case LINK_CHDLC:
+		return chdlc_decode(buf, caplen, off, ver);
 	}
 	return PKT_NOT_IP;
 }

@@ -20,6 +20,9 @@ enum link_type {
 	LINK_IPV6,	/* raw IPv6 */
 	LINK_NULL,	/* BSD loopback, family in host byte order of the writer */
 	LINK_LOOP,	/* OpenBSD loopback, family in network byte order */
+	LINK_PPP,	/* PPP, with or without RFC 1662 address and control */
+	LINK_PPP_HDLC,	/* PPP in HDLC-like framing, or Cisco HDLC (0x0f/0x8f) */
+	LINK_CHDLC,	/* Cisco HDLC: address, control, ethertype */
 };
 
 /* What pkt_parse() made of a frame. */

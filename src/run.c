@@ -114,6 +114,7 @@ struct run {
 	uint64_t		 deg_said_us;		/* when last said */
 	uint64_t		 deg_checked_us;
 	struct locator		*loc;		/* locate yes, or NULL */
+	char			 host[256];	/* the events' "host" */
 };
 
 static volatile sig_atomic_t run_quit, run_reopen, run_dump;
@@ -264,7 +265,7 @@ static void run_located(const struct locate_request *q,
 
 	pthread_mutex_lock(&r->out_mu);
 	locate_print(r->out.fp, q->lc.family, q->lc.dst, q->lc.port, res,
-		     r->out.fmt == OUT_JSON, q->link);
+		     r->out.fmt != OUT_TEXT, q->link);
 	pthread_mutex_unlock(&r->out_mu);
 }
 
@@ -863,24 +864,36 @@ static void counters_print(struct run *r)
 	free(buf);
 }
 
+/* json_format: eve unless set; never text. */
+static enum out_format run_format(const struct conf *c)
+{
+	enum out_format f = OUT_JSON;
+
+	if (c->json_format[0] != '\0' &&
+	    (output_format_parse(c->json_format, &f) < 0 || f == OUT_TEXT))
+		return OUT_FORMAT_MAX;
+	return f;
+}
+
 /* Open (or reopen, after SIGHUP) the event file. */
 static int run_output_open(struct run *r)
 {
 	const char *path = r->conf.json_file;
-	FILE *fp;
+	FILE *fp = stdout;
 
-	if (path[0] == '\0' || strcmp(path, "-") == 0) {
-		output_init(&r->out, stdout, OUT_JSON);
-		return 0;
+	if (path[0] != '\0' && strcmp(path, "-") != 0) {
+		/* O_NOFOLLOW, 0640 whatever the umask (safefile.h). */
+		fp = safefile_append(path, r->uid);
+		if (fp == NULL) {
+			log_warn("%s", path);
+			return -1;
+		}
+		setvbuf(fp, NULL, _IOFBF, OUT_BUFSZ);
+		priv_give(fileno(fp), path, r->uid, r->gid);	/* SIGHUP reopens it */
 	}
-	fp = safefile_append(path, r->uid);
-	if (fp == NULL) {
-		log_warn("%s", path);
-		return -1;
-	}
-	setvbuf(fp, NULL, _IOFBF, OUT_BUFSZ);
-	output_init(&r->out, fp, OUT_JSON);
-	priv_give(fileno(fp), path, r->uid, r->gid);	/* SIGHUP reopens it */
+	output_init(&r->out, fp, run_format(&r->conf));
+	if (gethostname(r->host, sizeof(r->host) - 1) == 0 && r->host[0])
+		r->out.host = r->host;
 	return 0;
 }
 
@@ -907,7 +920,8 @@ static void run_output_reopen(struct run *r)
 static void run_usage(FILE *fp)
 {
 	fprintf(fp,
-		"usage: rstaudit run [-dnv] [-c file] [-u user] [--json-file path] [--syslog]\n"
+		"usage: rstaudit run [-dnv] [-c file] [-u user] [--json-file path]\n"
+		"                    [--format eve|ecs|legacy] [--syslog]\n"
 		"                    [--queue n] [--queues n] [--fanout] [--hold seconds]\n"
 		"                    [--no-install-rules] [--control-socket path]\n");
 }
@@ -922,6 +936,7 @@ static int run_options(struct run *r, int argc, char **argv,
 {
 	static const struct option longopts[] = {
 		{ "json-file", required_argument, NULL, 'j' },
+		{ "format", required_argument, NULL, 'F' },
 		{ "queue", required_argument, NULL, 'q' },
 		{ "queues", required_argument, NULL, 'Q' },
 		{ "hold", required_argument, NULL, 'H' },
@@ -952,6 +967,7 @@ static int run_options(struct run *r, int argc, char **argv,
 			r->verbose++;
 			break;
 		case 'j': key = "json_file"; break;
+		case 'F': key = "json_format"; break;
 		case 'q': key = "queue"; break;
 		case 'Q': key = "queues"; break;
 		case 'H': key = "hold"; break;
@@ -1013,6 +1029,11 @@ static int run_configure(struct run *r, struct conf *c)
 	if (c->evidence_dir[0] != '\0' &&
 	    evpcap_check(c->evidence_dir, c->user, msg, sizeof(msg)) < 0) {
 		log_warnx("%s: %s", path, msg);
+		errors++;
+	}
+	if (run_format(c) == OUT_FORMAT_MAX) {
+		log_warnx("%s: json_format %s: give eve, ecs or legacy", path,
+			  c->json_format);
 		errors++;
 	}
 	if (r->daemonize && c->json_file[0] != '\0' && c->json_file[0] != '/') {

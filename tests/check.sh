@@ -7,6 +7,7 @@
 #   unit golden corpus conf     need no root
 #   fuzz                        no root: every fuzz target for
 #                               $FUZZ_SECONDS (make check: 3)
+#   schema report               need no root
 #   lab live ops locate         need root (tests/deps.sh runs first)
 #   verdicts                    no root; last, so that the lab's and the
 #                               daemon's output of this run count
@@ -24,6 +25,8 @@ group_suites() {
 	corpus)	echo "tests/corpus.sh" ;;
 	conf)	printf '%s\n' tests/conf_check.sh tests/analyze_check.sh ;;
 	fuzz)	echo "tests/fuzz/run.sh" ;;
+	schema)	echo "tests/schema/check.sh" ;;
+	report)	echo "tests/report/check.sh" ;;
 	lab)	echo "tests/lab/run.sh" ;;
 	live)	printf '%s\n' tests/live/nft_test.sh tests/live/events.sh \
 			tests/live/run.sh tests/live/evidence.sh tests/live/trust.sh \

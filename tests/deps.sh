@@ -2,8 +2,8 @@
 # Install, as root, the Debian packages rstaudit builds and tests with,
 # when any is missing.  Quiet when everything is there already.
 pkgs="build-essential pkg-config clang libpcap-dev libnetfilter-queue-dev
-libmnl-dev libnftnl-dev libnetfilter-conntrack-dev nftables conntrack
-iptables iproute2 tcpdump tshark python3 time"
+libmnl-dev libnftnl-dev libnetfilter-conntrack-dev zlib1g-dev nftables conntrack
+iptables iproute2 tcpdump tshark python3 python3-jsonschema time"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

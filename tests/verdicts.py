@@ -27,6 +27,8 @@ import json
 import os
 import subprocess
 import sys
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+import rstevent  # noqa: E402  (tests/lib: any event format, legacy keys)
 
 ORIGINS = ("endpoint", "local", "middlebox", "unknown")
 BANDS = ((0.0, 0.5), (0.5, 0.7), (0.7, 0.9), (0.9, 0.95), (0.95, 1.01))
@@ -46,7 +48,7 @@ def analyze(binary, path):
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     if p.returncode >= 128 or p.returncode < 0:
         raise RuntimeError("%s: rstaudit killed (%d)" % (path, p.returncode))
-    return [json.loads(line) for line in p.stdout.decode().splitlines()
+    return [rstevent.loads(line) for line in p.stdout.decode().splitlines()
             if line.startswith("{")]
 
 
@@ -143,7 +145,7 @@ def from_lab(binary, top, t):
                                              "expect.tsv"), recursive=True)):
         evf = os.path.join(os.path.dirname(exp), "events.json")
         if os.path.exists(evf):
-            evs = [json.loads(x) for x in open(evf) if x.startswith("{")]
+            evs = [rstevent.loads(x) for x in open(evf) if x.startswith("{")]
             match_expect("run", os.path.relpath(os.path.dirname(exp), top),
                          read_expect(exp), "gw", evs, t)
 

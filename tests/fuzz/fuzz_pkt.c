@@ -42,7 +42,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	enum pkt_status st;
 	int lt;
 
-	for (lt = LINK_ETHER; lt <= LINK_LOOP; lt++) {
+	for (lt = LINK_ETHER; lt <= LINK_CHDLC; lt++) {
 		st = pkt_parse(&p, (enum link_type)lt, data, size);
 		if ((unsigned)st >= PKT_STATUS_MAX ||
 		    pkt_status_names[st] == NULL)

@@ -29,6 +29,7 @@ OUT = os.path.dirname(os.path.abspath(__file__))
 # Link types (pcap LINKTYPE_ values).
 LT_NULL, LT_EN10MB, LT_RAW, LT_LOOP = 0, 1, 101, 108
 LT_SLL, LT_SLL2, LT_USER0 = 113, 276, 147
+LT_PPP, LT_PPP_HDLC, LT_C_HDLC = 9, 50, 104
 
 # TCP flags.
 FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10
@@ -192,6 +193,19 @@ def raw(ippkt, out=False):
 def null_hdr(ippkt, out=False):
     """DLT_NULL: family in the writer's (here little-endian) order."""
     return struct.pack("<I", 30 if ippkt[0] >> 4 == 6 else 2) + ippkt
+
+
+def ppp(ippkt, out=False, acfc=False, pfc=False):
+    """PPP (RFC 1661); acfc drops ff 03, pfc sends a one-byte protocol."""
+    proto = 0x57 if ippkt[0] >> 4 == 6 else 0x21
+    h = b"" if acfc else b"\xff\x03"
+    return h + (bytes([proto]) if pfc else struct.pack("!H", proto)) + ippkt
+
+
+def chdlc(ippkt, out=False, bcast=False):
+    """Cisco HDLC (RFC 1547 4.3.1): address, control 0, ethertype."""
+    etype = 0x86dd if ippkt[0] >> 4 == 6 else 0x0800
+    return struct.pack("!BBH", 0x8f if bcast else 0x0f, 0, etype) + ippkt
 
 
 def loop_hdr(ippkt, out=False):
@@ -526,6 +540,33 @@ def make_link_files():
     refused_conn(cap, Host("::1", 64), Host("::1", 64), cport=50003,
                  sport=5433)
     write_pcap("link-loop.pcap", cap, LT_LOOP)
+    make_serial_files()
+
+
+def make_serial_files():
+    # PPP (LINKTYPE_PPP): ff 03 and a two-byte protocol, then a peer that
+    # negotiated ACFC and PFC (RFC 1661, 1662) and sends the protocol alone.
+    cap = Capture(ppp)
+    abort_conn(cap, *hosts4())
+    cap.link = lambda p, out=False: ppp(p, out, acfc=True, pfc=True)
+    refused_conn(cap, *hosts4())
+    abort_conn(cap, *hosts6(), cport=40105)
+    write_pcap("link-ppp.pcap", cap, LT_PPP)
+
+    # PPP in HDLC-like framing (LINKTYPE_PPP_HDLC): PPP frames, then Cisco
+    # HDLC ones, told apart by their first byte (0xff against 0x0f/0x8f).
+    cap = Capture(ppp)
+    abort_conn(cap, *hosts4())
+    cap.link = chdlc
+    abort_conn(cap, *hosts6(), cport=40106)
+    write_pcap("link-ppp-hdlc.pcap", cap, LT_PPP_HDLC)
+
+    # Cisco HDLC (LINKTYPE_C_HDLC): unicast address, a broadcast one too.
+    cap = Capture(chdlc)
+    abort_conn(cap, *hosts4())
+    cap.link = lambda p, out=False: chdlc(p, out, bcast=True)
+    refused_conn(cap, *hosts6(), cport=40107)
+    write_pcap("link-chdlc.pcap", cap, LT_C_HDLC)
 
 
 def make_ip_files():

@@ -51,6 +51,8 @@ import os
 import struct
 import sys
 import time
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../lib"))
+import rstevent  # noqa: E402  (tests/lib: any event format, legacy keys)
 
 POINTS = ("client", "gw")
 ORIGINS = {"endpoint", "local", "middlebox", "unknown"}
@@ -127,7 +129,7 @@ def read_events(path, t, live=False):
             if not line.strip():
                 continue
             try:
-                e = json.loads(line)
+                e = rstevent.loads(line)
             except ValueError as err:
                 t.fail("%s:%d: not JSON (%s): %.80s" % (path, n, err, line.strip()))
                 continue
@@ -666,7 +668,7 @@ def newest_event(path, src, sport, wait):
             with open(path) as f:
                 for line in f:
                     try:
-                        e = json.loads(line)
+                        e = rstevent.loads(line)
                     except ValueError:
                         continue
                     if addr(e.get("src", "0.0.0.0")) == addr(src) and \
@@ -702,7 +704,7 @@ def port_events(path, sport):
     try:
         with open(path) as f:
             # A last line without its newline is still being written.
-            return [e for e in (json.loads(line) for line in f
+            return [e for e in (rstevent.loads(line) for line in f
                                 if line.strip() and line.endswith("\n"))
                     if e.get("sport") == sport]
     except FileNotFoundError:

@@ -56,9 +56,13 @@ every_reset() {
 	mkdir -p "$_dir"
 	lab_up || { fail "queues $_q: cannot build the lab"; return; }
 	EV=$_dir/events.json
+	# One queue: the default JSON (EVE); two: ECS.  check.py reads both.
+	_fmt=eve
+	[ "$_q" = 2 ] && _fmt=ecs
 	LAB_EXPECT=$_dir/expect.tsv
 	scn_expect_header >"$LAB_EXPECT"
-	if lab_daemon d gw -c /dev/null --json-file "$EV" --hold 1 --queues "$_q"; then
+	if lab_daemon d gw -c /dev/null --json-file "$EV" --hold 1 --queues "$_q" \
+		--format "$_fmt"; then
 		pass "queues $_q: daemon up on gw: its table, NFLOG group 100"
 	else
 		fail "queues $_q: the daemon did not start"; lab_down; return
@@ -103,6 +107,12 @@ every_reset() {
 	cp "$LAB_TMP/d.log" "$_dir/daemon.log"
 	if lab_has_table gw; then fail "queues $_q: the table outlived the daemon"; else pass "queues $_q: table gone after exit"; fi
 	check_counts "queues $_q: events against expect.tsv" "$_dir/live.log" $CHECK live "$LAB_EXPECT" "$EV"
+	check "queues $_q: every event's fields and types match the $_fmt definition (tests/schema)" \
+		$PY tests/schema/validate.py "$_fmt" "$EV"
+	_hk=host
+	[ "$_fmt" = ecs ] && _hk=hostname
+	check_eq "queues $_q: every event names this host ($_hk $(hostname))" \
+		"$(grep -c "\"$_hk\":\"$(hostname)\"" "$EV")" "$(grep -c . "$EV")"
 	if [ -n "$_cap" ]; then
 		if "$RSTAUDIT" analyze --json "$_dir/gw.pcap" >"$_dir/gw.json" 2>"$_dir/gw.err"; then
 			check_counts "queues $_q: events against rstaudit analyze of gw's capture" \

@@ -28,6 +28,8 @@ import stat
 import struct
 import subprocess
 import sys
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../lib"))
+import rstevent  # noqa: E402  (tests/lib: any event format, legacy keys)
 
 RSTAUDIT = os.environ.get("RSTAUDIT", "./rstaudit")
 passed = failed = 0
@@ -137,7 +139,7 @@ def flag_text(f):
 
 def load_events(path):
     with open(path) as fp:
-        return [json.loads(line) for line in fp if line.strip()]
+        return [rstevent.loads(line) for line in fp if line.strip()]
 
 
 def tools_read(path, frames):
@@ -164,7 +166,7 @@ def tools_read(path, frames):
                        capture_output=True, text=True)
     seen = set()
     if p.returncode == 0:
-        seen = {json.loads(line)["frame"] for line in p.stdout.splitlines()}
+        seen = {rstevent.loads(line)["frame"] for line in p.stdout.splitlines()}
     ok(p.returncode == 0 and frames <= seen,
        "rstaudit analyze %s finds the RSTs" % os.path.basename(path),
        "rc %d, frames %s %s" % (p.returncode, sorted(seen), p.stderr[-300:]))

@@ -166,7 +166,7 @@ run() {
 	[ "$_logged" -ge 256 ] &&
 		pass "$_name: the daemon learnt from the traffic ($_logged packets logged)" ||
 		fail "$_name: the daemon logged $_logged packets, want one SYN each at least"
-	if grep -Eq '"(sport|dport)": 760[01],' "$OUT/$_name.events.json"; then
+	if grep -Eq '"(sport|dport|src_port|dest_port)":760[01][,}]' "$OUT/$_name.events.json"; then
 		fail "$_name: the daemon reported a reset of the traffic"
 	else
 		pass "$_name: no reset of the traffic reported"

@@ -19,6 +19,9 @@ import argparse
 import json
 import sys
 import time
+import os
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../lib"))
+import rstevent  # noqa: E402  (tests/lib: any event format, legacy keys)
 
 
 def events(path):
@@ -30,7 +33,7 @@ def events(path):
                     break       # the daemon is still writing it
                 line = line.strip()
                 if line:
-                    out.append(json.loads(line))
+                    out.append(rstevent.loads(line))
     except FileNotFoundError:
         pass
     return out

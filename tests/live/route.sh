@@ -93,8 +93,10 @@ if lab_up && lab_sysctl gw $SYSCTLS; then
 		# is known; the output hook's fact must say it for every one.
 		check "every gw reject: 'made here' from the output hook, for an address route_is_local() says is not gw's" \
 			"$LAB_PY" -c '
-import json, sys
-evs = [json.loads(l) for l in open(sys.argv[1])]
+import sys
+sys.path.insert(0, "tests/lib")
+import rstevent
+evs = [rstevent.loads(l) for l in open(sys.argv[1])]
 gw = [e for e in evs if e.get("hook") == "output"]
 bad = [e for e in gw if not any("made here (a reject rule)" in x for x in e["evidence"])]
 print("%d output-hook events, %d without the made-here fact" % (len(gw), len(bad)))

@@ -26,10 +26,12 @@ except ConnectionResetError:
 followed() {
 	$PY - "$LAB_TMP/d.json" "$1" "$(loc_router_addr "$2" "$1")" \
 		"$(loc_router_addr $(($2 - 1)) "$1")" $(($2 - 1)) "$3" <<-'EOF'
-	import json, sys
+	import sys
+	sys.path.insert(0, "tests/lib")
+	import rstevent
 	path, fam, r4, r3, hop, where = sys.argv[1:]
 	hop = int(hop)
-	evs = [json.loads(l) for l in open(path) if l.startswith("{")]
+	evs = [rstevent.loads(l) for l in open(path) if l.startswith("{")]
 	fam = "ipv" + fam
 	mb = [e for e in evs if e.get("origin") == "middlebox" and
 	      e["family"] == fam and e.get("hook") == "forward"]

@@ -4,6 +4,9 @@
 true).  A KEY may be dotted (full.acked).  Prints what differs; exit 1."""
 import json
 import sys
+import os
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../lib"))
+import rstevent  # noqa: E402  (tests/lib: any event format, legacy keys)
 
 
 def get(obj, key):
@@ -18,7 +21,7 @@ def main():
         for line in f:
             line = line.strip()
             if line.startswith("{"):
-                ev = json.loads(line)
+                ev = rstevent.loads(line)
                 if ev.get("event_type") == "locate":
                     events.append(ev)
     if not events:

@@ -48,6 +48,7 @@ check "make install did not rebuild the binary" test "$(stat -c %Y rstaudit)" = 
 	echo "0644 usr/share/man/man5/rstaudit.conf.5"
 	echo "0644 usr/lib/systemd/system/rstaudit.service"
 	echo "0644 usr/share/doc/rstaudit/examples/rstaudit.nft"
+	echo "0644 usr/share/doc/rstaudit/rstaudit-eve.schema.json"
 	for c in rules/*.conf; do
 		[ -f "$c" ] && echo "0644 usr/share/doc/rstaudit/examples/${c#rules/}"
 	done

@@ -38,6 +38,8 @@ import subprocess
 import sys
 import threading
 import time
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../lib"))
+import rstevent  # noqa: E402  (tests/lib: any event format, legacy keys)
 
 NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
 LABEL = r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\n]|\\["\\n])*)"'
@@ -196,7 +198,7 @@ def matches(event, conds):
 def read_events(path):
     try:
         with open(path) as f:
-            return [json.loads(l) for l in f if l.strip()]
+            return [rstevent.loads(l) for l in f if l.strip()]
     except FileNotFoundError:
         return []
 

@@ -466,7 +466,7 @@ static void test_output(void)
 
 	make_event(&e, r, &rst, 1, 1);
 	fp = open_memstream(&buf, &len);
-	output_init(&o, fp, OUT_JSON);
+	output_init(&o, fp, OUT_LEGACY);
 	output_event(&o, &e);
 	e.live.pcap_file = "/ev/rstaudit-20261121T063533Z-0000.pcapng";
 	e.live.pcap_frame = 2;

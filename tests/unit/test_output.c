@@ -1,10 +1,12 @@
 /*
- * test_output.c: flags, times, Community ID and the JSON line.
+ * test_output.c: flags, times, Community ID and the JSON lines: EVE (the
+ * default), ECS and the legacy keys.
  */
 #include <stdlib.h>
 
 #include "fixtures.h"
 #include "output.h"
+#include "policy.h"
 #include "t.h"
 
 static void test_flags(void)
@@ -52,7 +54,7 @@ static void test_json_line(void)
 	e.v.origin = ORIGIN_ENDPOINT, e.v.cause = CAUSE_REFUSED;
 	e.v.confidence = 0.9f, e.v.hops = 2, e.v.expected_hops = 2;
 	e.v.n_ev = 1, e.v.ev[0].kind = EV_ANSWERS_SYN;
-	output_init(&o, fp, OUT_JSON);
+	output_init(&o, fp, OUT_LEGACY);
 	o.file = "a \"b\".pcap";
 	output_event(&o, &e);
 	fclose(fp);
@@ -67,11 +69,124 @@ static void test_json_line(void)
 	free(buf);
 }
 
+/* A live event: an injected RST the policy dropped, on a forward hook. */
+static void live_event(struct rst_event *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->p = fx_pkt("10.0.3.2", 80, "10.0.1.2", 40000, TH_RST, 5, 0, 61, 0, 0);
+	e->p.payload = e->payload;
+	e->ts_us = 1000000;
+	e->v.origin = ORIGIN_MIDDLEBOX, e->v.cause = CAUSE_INJECTED;
+	e->v.confidence = 0.95f, e->v.hops = 3, e->v.expected_hops = 6;
+	e->live.valid = 1;
+	snprintf(e->live.hook_name, sizeof(e->live.hook_name), "forward");
+	snprintf(e->live.in, sizeof(e->live.in), "wan0");
+	snprintf(e->live.out, sizeof(e->live.out), "lan0");
+	snprintf(e->live.verdict, sizeof(e->live.verdict), "drop");
+	snprintf(e->live.ct_state, sizeof(e->live.ct_state), "ESTABLISHED");
+	e->live.ct_known = 1, e->live.ct_id = 4242, e->live.ct_invalid = 0;
+	e->live.pol.valid = 1, e->live.pol.mode = POLICY_ENFORCE;
+	e->live.pol.rule = 2, e->live.pol.line = 5, e->live.pol.action = PA_DROP;
+}
+
+static char *write_event(enum out_format fmt, const char *host,
+			 const struct rst_event *e)
+{
+	struct output o;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+
+	output_init(&o, fp, fmt);
+	o.host = host;
+	output_event(&o, e);
+	fclose(fp);
+	return buf;
+}
+
+static void test_eve_line(void)
+{
+	struct rst_event e;
+	char *buf;
+
+	live_event(&e);
+	buf = write_event(OUT_JSON, "gw1", &e);
+	CHECK(strstr(buf, "{\"timestamp\":\"1970-01-01T00:00:01.000000+0000\","
+		     "\"flow_id\":4242,\"event_type\":\"rst\",\"host\":\"gw1\","
+		     "\"in_iface\":\"wan0\",\"out_iface\":\"lan0\","
+		     "\"src_ip\":\"10.0.3.2\",\"src_port\":80,"
+		     "\"dest_ip\":\"10.0.1.2\",\"dest_port\":40000,"
+		     "\"proto\":\"TCP\",\"ip_v\":4,\"community_id\":\"1:") == buf);
+	CHECK(strstr(buf, ",\"rst\":{\"origin\":\"middlebox\",\"cause\":"
+		     "\"injected\",\"confidence\":0.95,\"hops\":3,"
+		     "\"expected_hops\":6,\"injector_hop\":4,") != NULL);
+	CHECK(strstr(buf, "\"action\":\"blocked\",\"hook\":\"forward\","
+		     "\"verdict\":\"drop\",\"evidence\":[]},\"conntrack\":{"
+		     "\"state\":\"ESTABLISHED\",\"id\":4242,\"invalid\":false},"
+		     "\"policy\":{\"mode\":\"enforce\",\"rule\":2,") != NULL);
+	CHECK(strstr(buf, ",\"evidence_pcap\":null}\n") != NULL);
+	free(buf);
+	/* dry-run: the policy would have dropped it; it went through. */
+	snprintf(e.live.verdict, sizeof(e.live.verdict), "accept");
+	e.live.pol.would_drop = 1;
+	buf = write_event(OUT_JSON, NULL, &e);
+	CHECK(strstr(buf, "\"action\":\"would_block\"") != NULL);
+	CHECK(strstr(buf, "\"host\"") == NULL);
+	free(buf);
+}
+
+static void test_ecs_line(void)
+{
+	struct rst_event e;
+	char *buf;
+
+	live_event(&e);
+	buf = write_event(OUT_ECS, "gw1", &e);
+	CHECK(strstr(buf, "{\"@timestamp\":\"1970-01-01T00:00:01.000000Z\","
+		     "\"ecs\":{\"version\":\"") == buf);
+	CHECK(strstr(buf, "\"event\":{\"kind\":\"alert\",\"category\":"
+		     "[\"network\"],\"type\":[\"connection\",\"end\",\"denied\"],"
+		     "\"action\":\"tcp-reset\",\"reason\":\"middlebox injected\"")
+	      != NULL);
+	CHECK(strstr(buf, "\"source\":{\"ip\":\"10.0.3.2\",\"port\":80},"
+		     "\"destination\":{\"ip\":\"10.0.1.2\",\"port\":40000},"
+		     "\"network\":{\"transport\":\"tcp\",\"type\":\"ipv4\"") != NULL);
+	CHECK(strstr(buf, "\"hostname\":\"gw1\",\"ingress\":{\"interface\":"
+		     "{\"name\":\"wan0\"}},\"egress\":{\"interface\":{\"name\":"
+		     "\"lan0\"}}},\"rule\":{\"id\":\"2\",\"ruleset\":\"enforce\","
+		     "\"name\":\"line 5\"}") != NULL);
+	free(buf);
+	e.v.origin = ORIGIN_ENDPOINT;
+	snprintf(e.live.verdict, sizeof(e.live.verdict), "accept");
+	buf = write_event(OUT_ECS, "gw1", &e);
+	CHECK(strstr(buf, "\"kind\":\"event\",\"category\":[\"network\"],"
+		     "\"type\":[\"connection\",\"end\"],") != NULL);
+	free(buf);
+}
+
+static void test_format_names(void)
+{
+	enum out_format f = OUT_TEXT;
+
+	CHECK_EQ(output_format_parse("json", &f), 0);
+	CHECK_EQ(f, OUT_JSON);
+	CHECK_EQ(output_format_parse("eve", &f), 0);
+	CHECK_EQ(f, OUT_JSON);
+	CHECK_EQ(output_format_parse("ecs", &f), 0);
+	CHECK_EQ(f, OUT_ECS);
+	CHECK_EQ(output_format_parse("legacy", &f), 0);
+	CHECK_EQ(f, OUT_LEGACY);
+	CHECK_EQ(output_format_parse("xml", &f), -1);
+}
+
 int main(void)
 {
 	T_RUN(test_flags);
 	T_RUN(test_time);
 	T_RUN(test_community_id);
 	T_RUN(test_json_line);
+	T_RUN(test_eve_line);
+	T_RUN(test_ecs_line);
+	T_RUN(test_format_names);
 	return T_END("test_output");
 }

@@ -382,6 +382,74 @@ test_link_null(void)
 	CHECK_EQ(pkt_parse(&p, LINK_NULL, f, 3), PKT_TRUNCATED);
 }
 
+/* PPP with every header RFC 1661/1662 allows, and what is not IP. */
+static void
+test_link_ppp(void)
+{
+	static const struct { uint8_t h[4]; size_t len; int v6; } hdr[] = {
+		{ { 0xff, 0x03, 0x00, 0x21 }, 4, 0 },	/* full header */
+		{ { 0x00, 0x21 }, 2, 0 },		/* ACFC */
+		{ { 0x21 }, 1, 0 },			/* ACFC and PFC */
+		{ { 0xff, 0x03, 0x21 }, 3, 0 },		/* PFC */
+		{ { 0xff, 0x03, 0x00, 0x57 }, 4, 1 },
+		{ { 0x57 }, 1, 1 },
+	};
+	static const uint8_t lcp[4] = { 0xff, 0x03, 0xc0, 0x21 };
+	uint8_t f[FRAME_MAX];
+	size_t i, n;
+	struct pkt p;
+
+	for (i = 0; i < sizeof(hdr) / sizeof(hdr[0]); i++) {
+		n = cat(f, hdr[i].h, hdr[i].len, hdr[i].v6 ? ip6_syn : ip4_syn,
+		    hdr[i].v6 ? sizeof(ip6_syn) : sizeof(ip4_syn));
+		CHECK_EQ(pkt_parse(&p, LINK_PPP, f, n), PKT_OK);
+		CHECK_EQ(p.family, hdr[i].v6 ? 6 : 4);
+		if (!hdr[i].v6)
+			check_ip4_syn(&p);
+		/* PPP in HDLC-like framing reads the same bytes (first not 0x0f/0x8f). */
+		CHECK_EQ(pkt_parse(&p, LINK_PPP_HDLC, f, n), PKT_OK);
+	}
+	n = cat(f, lcp, 4, ip4_syn, sizeof(ip4_syn));
+	CHECK_EQ(pkt_parse(&p, LINK_PPP, f, n), PKT_NOT_IP);
+	CHECK_EQ(pkt_parse(&p, LINK_PPP, f, 2), PKT_TRUNCATED);	/* ff 03 only */
+	CHECK_EQ(pkt_parse(&p, LINK_PPP, f, 3), PKT_TRUNCATED);	/* half a protocol */
+	CHECK_EQ(pkt_parse(&p, LINK_PPP, f, 0), PKT_TRUNCATED);
+}
+
+/* Cisco HDLC alone (104) and behind PPP_HDLC's first byte (50). */
+static void
+test_link_chdlc(void)
+{
+	static const struct {
+		uint8_t h[4];
+		int lt, v6;
+		enum pkt_status want;
+	} c[] = {
+		{ { 0x0f, 0x00, 0x08, 0x00 }, LINK_CHDLC, 0, PKT_OK },
+		{ { 0x0f, 0x00, 0x08, 0x00 }, LINK_PPP_HDLC, 0, PKT_OK },
+		/* The same bytes as PPP: protocol 0x0f is not IP. */
+		{ { 0x0f, 0x00, 0x08, 0x00 }, LINK_PPP, 0, PKT_NOT_IP },
+		{ { 0x8f, 0x00, 0x86, 0xdd }, LINK_CHDLC, 1, PKT_OK },
+		{ { 0x8f, 0x00, 0x86, 0xdd }, LINK_PPP_HDLC, 1, PKT_OK },
+		{ { 0x8f, 0x00, 0x80, 0x35 }, LINK_CHDLC, 0, PKT_NOT_IP }, /* SLARP */
+	};
+	uint8_t f[FRAME_MAX];
+	size_t i, n;
+	struct pkt p;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		n = cat(f, c[i].h, 4, c[i].v6 ? ip6_syn : ip4_syn,
+		    c[i].v6 ? sizeof(ip6_syn) : sizeof(ip4_syn));
+		CHECK_EQ(pkt_parse(&p, (enum link_type)c[i].lt, f, n), c[i].want);
+		if (c[i].want == PKT_OK)
+			CHECK_EQ(p.family, c[i].v6 ? 6 : 4);
+		if (c[i].want == PKT_OK && !c[i].v6)
+			check_ip4_syn(&p);
+	}
+	CHECK_EQ(pkt_parse(&p, LINK_CHDLC, f, 3), PKT_TRUNCATED);
+	CHECK_EQ(pkt_parse(&p, LINK_PPP_HDLC, f, 3), PKT_TRUNCATED);
+}
+
 static void
 test_link_loop(void)
 {
@@ -877,6 +945,8 @@ main(void)
 	T_RUN(test_link_sll2);
 	T_RUN(test_link_null);
 	T_RUN(test_link_loop);
+	T_RUN(test_link_ppp);
+	T_RUN(test_link_chdlc);
 	T_RUN(test_zero_length);
 	T_RUN(test_unknown_link);
 	T_RUN(test_ip4_options);

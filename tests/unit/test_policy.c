@@ -388,7 +388,7 @@ static void test_output(void)
 	pp->seen_data = 36;
 	pp->changed = 1;
 	pp->ct_restored = 1;
-	output_init(&o, fp, OUT_JSON);
+	output_init(&o, fp, OUT_LEGACY);
 	output_event(&o, &e);
 	o.fmt = OUT_TEXT;
 	output_event(&o, &e);
