@@ -74,8 +74,9 @@ def main():
     if any(c < 0x20 for c in lines[0]):
         return "raw control byte in the JSON line"
     ev = json.loads(lines[0].decode("utf-8"))
-    if ev["file"] != json_expect(name):
-        return "file %r, want %r" % (ev["file"], json_expect(name))
+    got = ev.get("pcap_filename", ev.get("file"))     # EVE, or legacy
+    if got != json_expect(name):
+        return "file %r, want %r" % (got, json_expect(name))
     return None
 
 

@@ -84,7 +84,7 @@ fuzz fuzz_file $core -- $(pkg-config --libs libpcap 2>/dev/null || echo -lpcap)
 # shellcheck disable=SC2086
 fuzz fuzz_conf $conf
 # shellcheck disable=SC2086
-fuzz fuzz_ctl src/ctl.c src/output.c src/sha1.c src/stats.c src/pkt.c $conf
+fuzz fuzz_ctl src/ctl.c src/output.c src/eve.c src/ecs.c src/sha1.c src/stats.c src/pkt.c $conf
 fuzz fuzz_evring src/evring.c src/pcapng.c src/pkt.c src/flow.c
 
 finish
