@@ -200,6 +200,16 @@ def serve_late(conn, args):
     return "replied %d ms late; the client answered with RST" % args.delay
 
 
+def serve_challenge(conn, args):
+    """Exchange data, then wait for the client's reset: its first RST
+    lies ahead of what we received (its last data was lost), so our
+    kernel answers it with a challenge ACK (RFC 5961 3.2) and only the
+    client's answer to that resets us."""
+    greet_server(conn)
+    expect_reset(conn, "the client's abort")
+    return "reset by the client after our challenge ACK"
+
+
 def serve_vanish(conn, args):
     """Exchange data, then disappear without telling the client."""
     greet_server(conn)
@@ -259,6 +269,7 @@ SERVE = {
     "hold": serve_hold,
     "late": serve_late,
     "vanish": serve_vanish,
+    "challenge": serve_challenge,
 }
 
 
@@ -345,6 +356,21 @@ def connect_reset(sock, args):
     sock.sendall(args.payload)
     expect_reset(sock, "sending %r" % args.payload)
     return "connection reset after sending %r" % args.payload
+
+
+def connect_lost_abort(sock, args):
+    """Greet, send args.payload (which the path drops), and abort at once
+    with SO_LINGER 0: the RST's seq is our snd_nxt, past the server's
+    rcv_nxt by the lost bytes (in its window, not exact)."""
+    sock.connect((args.addr, args.port))
+    greet_client(sock)
+    wait_acked(sock)
+    sock.sendall(args.payload)
+    if outq(sock) != len(args.payload):
+        raise Failed("%d bytes unacknowledged, want the %d just sent" %
+                     (outq(sock), len(args.payload)))
+    abort(sock)
+    return "aborted with %d bytes unacknowledged" % len(args.payload)
 
 
 def connect_after_fin(sock, args):
@@ -509,6 +535,7 @@ CONNECT = {
     "oow-rst": connect_oow_rst,
     "refused": connect_refused,
     "reset": connect_reset,
+    "lost-abort": connect_lost_abort,
     "after-fin": connect_after_fin,
     "stale": connect_stale,
     "reuse": connect_reuse,

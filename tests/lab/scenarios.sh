@@ -4,7 +4,7 @@
 #   scn_NAME FAMILY     FAMILY is 4 or 6
 #
 # Each makes exactly the resets its name says, on its own server port
-# (7001..7018; the client binds 41001..41018) so flows stay apart in one
+# (7001..7019; the client binds 41001..41019) so flows stay apart in one
 # capture, checks that the kernel really reset the connection, and, when
 # LAB_EXPECT names a file, appends one line per reset to it:
 #
@@ -18,11 +18,12 @@
 
 SCENARIOS="refused abort unread after_fin gw_reject_syn gw_reject_keyword
 mbox_reject_syn mbox_reject_keyword inject stale reuse inject_ttl gfw1 gfw2
-ttl128 ttl255"
+ttl128 ttl255 challenge"
 
 SCN_GW_KEYWORD=GWBLOCK		# must start the payload (nft @ih match)
 SCN_MBOX_KEYWORD=MBOXBLOCK	# anywhere in the payload (xt_string)
 SCN_INJECT_KEYWORD=FORBIDDEN	# anywhere in the payload (inject.c)
+SCN_LOST_KEYWORD=LOSTDATA	# must start the payload (nft drop on mbox)
 SCN_INJECT_DELAY=300		# ms before the forged RST to the server
 SCN_REPLY_DELAY=10		# ms the server waits before its genuine reply
 
@@ -291,9 +292,11 @@ scn_ttl_host() {
 	ip -n "$(lab_ns server)" $_v rule show | grep -q "from $scn_srv " &&
 		return 0
 	ip -n "$(lab_ns server)" $_v addr add "$scn_srv/$_len" dev eth0 $_dad &&
+	# Tables 253-255 are the kernel's own: 1000 + TTL is ours.
 	ip -n "$(lab_ns server)" $_v route add default via $_via \
-		table "$2" hoplimit "$2" &&
-	ip -n "$(lab_ns server)" $_v rule add from "$scn_srv" table "$2" ||
+		table $((1000 + $2)) hoplimit "$2" &&
+	ip -n "$(lab_ns server)" $_v rule add from "$scn_srv" \
+		table $((1000 + $2)) ||
 		{ lab_log "cannot add server address $scn_srv (ttl $2)"; return 1; }
 }
 
@@ -322,6 +325,36 @@ scn_ttl128() {
 # ports 7017 (abort) and 7018 (refused).
 scn_ttl255() {
 	scn_ttl_stack "$1" 255 7017
+}
+
+# scn_netstat NODE COUNTER: a TcpExt counter of NODE's namespace.
+scn_netstat() {
+	lab_in "$1" awk -v c="$2" '/^TcpExt:/ {
+		if (!n) { for (i = 1; i <= NF; i++) if ($i == c) n = i }
+		else print $n }' /proc/net/netstat
+}
+
+# 16. RFC 5961 challenge ACK, genuine stacks only (port 7019).  mbox
+# drops the client's segment that starts with LOSTDATA; the client
+# aborts at once (SO_LINGER 0), so its RST's seq is its snd_nxt, past
+# the server's rcv_nxt by the lost bytes: in the window, not exact.  The
+# server's kernel answers with a challenge ACK (its TCPChallengeACK
+# counter must grow), the client's kernel, socket gone, answers that with
+# R seq = its ack, which resets the server.  Both RSTs are the client's.
+scn_challenge() {
+	scn_setvars "$1" 7019
+	_hex=$(printf %s "$SCN_LOST_KEYWORD" | od -An -tx1 | tr -d ' \n')
+	scn_nft mbox "tcp dport $scn_port @ih,0,$((${#SCN_LOST_KEYWORD} * 8))" \
+		"0x$_hex drop" &&
+	_n0=$(scn_netstat server TCPChallengeACK) &&
+	scn_serve s-chal challenge &&
+	scn_connect c-chal lost-abort --payload "$SCN_LOST_KEYWORD never arrives" &&
+	scn_done c-chal s-chal || return 1
+	_n1=$(scn_netstat server TCPChallengeACK)
+	[ "$_n1" -gt "$_n0" ] ||
+		{ lab_log "challenge: the server sent no challenge ACK"; return 1; }
+	scn_expect challenge-abort client endpoint/abort endpoint/abort client
+	scn_expect challenge-answer client endpoint/stale endpoint/stale client
 }
 
 # scn_all FAMILY: every scenario in order.
