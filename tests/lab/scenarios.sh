@@ -4,7 +4,7 @@
 #   scn_NAME FAMILY     FAMILY is 4 or 6
 #
 # Each makes exactly the resets its name says, on its own server port
-# (7001..7019; the client binds 41001..41019) so flows stay apart in one
+# (7001..7020; the client binds 41001..41020) so flows stay apart in one
 # capture, checks that the kernel really reset the connection, and, when
 # LAB_EXPECT names a file, appends one line per reset to it:
 #
@@ -18,7 +18,7 @@
 
 SCENARIOS="refused abort unread after_fin gw_reject_syn gw_reject_keyword
 mbox_reject_syn mbox_reject_keyword inject stale reuse inject_ttl gfw1 gfw2
-ttl128 ttl255 challenge"
+ttl128 ttl255 challenge dnat"
 
 SCN_GW_KEYWORD=GWBLOCK		# must start the payload (nft @ih match)
 SCN_MBOX_KEYWORD=MBOXBLOCK	# anywhere in the payload (xt_string)
@@ -355,6 +355,32 @@ scn_challenge() {
 		{ lab_log "challenge: the server sent no challenge ACK"; return 1; }
 	scn_expect challenge-abort client endpoint/abort endpoint/abort client
 	scn_expect challenge-answer client endpoint/stale endpoint/stale client
+}
+
+# 17. A server behind NAT on the gateway (port 7020): the client
+# connects to gw's own address, gw's nft DNAT sends it on to the server,
+# which aborts (SO_LINGER {1, 0}).  gw un-NATs the RST after its forward
+# hook, so its capture holds two flows: the copy arriving from the server
+# (server -> client) and the one leaving as gw's address (gw -> client),
+# the only one the client sees; the daemon sees the first.  Both are the
+# server's own reset.
+scn_dnat() {
+	scn_setvars "$1" 7020
+	_ip=ip; [ "$1" = 6 ] && _ip=ip6
+	lab_in gw nft -f - <<EOF || return 1
+table inet labnat {
+	chain prerouting {
+		type nat hook prerouting priority dstnat; policy accept;
+	}
+}
+add rule inet labnat prerouting $_ip daddr $(lab_addr gw "$1") tcp dport $scn_port dnat $_ip to $scn_srv
+EOF
+	scn_serve s-dnat abort &&
+	scn_connect c-dnat reset --payload bye --addr "$(lab_addr gw "$1")" &&
+	scn_done c-dnat s-dnat || return 1
+	scn_expect abort-dnat-inside server -/- endpoint/abort server
+	scn_srv=$(lab_addr gw "$1")
+	scn_expect abort-dnat server endpoint/abort endpoint/abort server
 }
 
 # scn_all FAMILY: every scenario in order.
