@@ -4,7 +4,7 @@
 #   scn_NAME FAMILY     FAMILY is 4 or 6
 #
 # Each makes exactly the resets its name says, on its own server port
-# (7001..7020; the client binds 41001..41020) so flows stay apart in one
+# (7001..7021; the client binds 41001..41021) so flows stay apart in one
 # capture, checks that the kernel really reset the connection, and, when
 # LAB_EXPECT names a file, appends one line per reset to it:
 #
@@ -18,7 +18,7 @@
 
 SCENARIOS="refused abort unread after_fin gw_reject_syn gw_reject_keyword
 mbox_reject_syn mbox_reject_keyword inject stale reuse inject_ttl gfw1 gfw2
-ttl128 ttl255 challenge dnat"
+ttl128 ttl255 challenge dnat payload_rst"
 
 SCN_GW_KEYWORD=GWBLOCK		# must start the payload (nft @ih match)
 SCN_MBOX_KEYWORD=MBOXBLOCK	# anywhere in the payload (xt_string)
@@ -381,6 +381,19 @@ EOF
 	scn_expect abort-dnat-inside server -/- endpoint/abort server
 	scn_srv=$(lab_addr gw "$1")
 	scn_expect abort-dnat server endpoint/abort endpoint/abort server
+}
+
+# 18. A RST with a payload (port 7021): the server resets the client
+# with a RST|ACK that says why in its data, which the kernel cannot send:
+# peer.py crafts it as the server's stack would (its TTL, DF, next IP
+# ID, flow label, window, timestamps; seq = snd_nxt, ack = rcv_nxt),
+# after removing its socket silently.  The server's own reset.
+scn_payload_rst() {
+	scn_setvars "$1" 7021
+	scn_serve s-payload payload-rst &&
+	scn_connect c-payload reset --payload bye &&
+	scn_done c-payload s-payload &&
+	scn_expect payload-rst server endpoint/abort endpoint/abort server
 }
 
 # scn_all FAMILY: every scenario in order.
