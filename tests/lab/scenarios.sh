@@ -4,7 +4,7 @@
 #   scn_NAME FAMILY     FAMILY is 4 or 6
 #
 # Each makes exactly the resets its name says, on its own server port
-# (7001..7021; the client binds 41001..41021) so flows stay apart in one
+# (7001..7022; the client binds 41001..41022) so flows stay apart in one
 # capture, checks that the kernel really reset the connection, and, when
 # LAB_EXPECT names a file, appends one line per reset to it:
 #
@@ -18,7 +18,7 @@
 
 SCENARIOS="refused abort unread after_fin gw_reject_syn gw_reject_keyword
 mbox_reject_syn mbox_reject_keyword inject stale reuse inject_ttl gfw1 gfw2
-ttl128 ttl255 challenge dnat payload_rst"
+ttl128 ttl255 challenge dnat payload_rst perfect"
 
 SCN_GW_KEYWORD=GWBLOCK		# must start the payload (nft @ih match)
 SCN_MBOX_KEYWORD=MBOXBLOCK	# anywhere in the payload (xt_string)
@@ -394,6 +394,16 @@ scn_payload_rst() {
 	scn_connect c-payload reset --payload bye &&
 	scn_done c-payload s-payload &&
 	scn_expect payload-rst server endpoint/abort endpoint/abort server
+}
+
+# 19. The perfect injector (inject.c -P, port 7022): one RST|ACK to the
+# client at the exact seq, with what the server's last packet leaving
+# mbox had (TTL, DF, flow label, window, the next IP ID, its timestamp,
+# the trigger's echoed): no fingerprint tells it from the server's own.
+# The server's genuine reply, 10 ms later, is the race that shows it.
+scn_perfect() {
+	scn_setvars "$1" 7022
+	scn_inject_run perfect inject-perfect mbox-as-server -P
 }
 
 # scn_all FAMILY: every scenario in order.
