@@ -354,7 +354,8 @@ def check_agree(live, offline, t, natted=()):
 LAB_NAMES = {"10.0.1.2": "client", "fd00:1::2": "client",
              "10.0.3.2": "server", "fd00:3::2": "server",
              "10.0.3.128": "server128", "fd00:3::128": "server128",
-             "10.0.3.254": "server255", "fd00:3::254": "server255"}
+             "10.0.3.254": "server255", "fd00:3::254": "server255",
+             "10.0.6.2": "far", "fd00:6::2": "far"}
 
 # Evidence worth a place on the one line, most telling first.
 TELLING = ("made here", "after this RST", "in a burst", "genuine",
@@ -477,9 +478,11 @@ def tcp_segment(ip):
 # Routers between each real sender and each capture point, for the TTL a
 # reset must carry there (64 minus routers crossed).
 # "mbox-as-server": the injector copying the server's TTL (inject.c -T).
+# r2: the injector three routers from the client (scn_inject_far).
 HOPS_TO_CLIENT = {"client": 0, "gw": 0, "mbox": 1, "server": 2,
-                  "mbox-as-server": 2}
-HOPS_TO_GW_IN = {"client": 0, "mbox": 0, "server": 1, "mbox-as-server": 1}
+                  "mbox-as-server": 2, "r2": 3}
+HOPS_TO_GW_IN = {"client": 0, "mbox": 0, "server": 1, "mbox-as-server": 1,
+                 "r2": 2}
 
 
 def sender_ttl(row):
@@ -512,7 +515,8 @@ LIVE_UNSEEN = {"abort-dnat"}
 
 # The scenarios whose forged RSTs the server's genuine reply must follow
 # at the client (the race), scenarios.sh's scn_inject_run.
-RACED = {"inject", "inject-ttl", "gfw-type1", "gfw-type2", "inject-perfect"}
+RACED = {"inject", "inject-ttl", "gfw-type1", "gfw-type2", "inject-perfect",
+         "inject-far"}
 
 
 def check_wire(outdir, t):

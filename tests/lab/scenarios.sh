@@ -4,7 +4,7 @@
 #   scn_NAME FAMILY     FAMILY is 4 or 6
 #
 # Each makes exactly the resets its name says, on its own server port
-# (7001..7022; the client binds 41001..41022) so flows stay apart in one
+# (7001..7023; the client binds 41001..41023) so flows stay apart in one
 # capture, checks that the kernel really reset the connection, and, when
 # LAB_EXPECT names a file, appends one line per reset to it:
 #
@@ -18,7 +18,8 @@
 
 SCENARIOS="refused abort unread after_fin gw_reject_syn gw_reject_keyword
 mbox_reject_syn mbox_reject_keyword inject stale reuse inject_ttl gfw1 gfw2
-ttl128 ttl255 challenge dnat payload_rst perfect"
+ttl128 ttl255 challenge dnat payload_rst perfect
+inject_far"
 
 SCN_GW_KEYWORD=GWBLOCK		# must start the payload (nft @ih match)
 SCN_MBOX_KEYWORD=MBOXBLOCK	# anywhere in the payload (xt_string)
@@ -54,11 +55,12 @@ scn_expect_header() {
 	printf '# scenario\tfamily\tsrc\tsport\tdst\tdport\tclient_origin\tclient_cause\tgw_origin\tgw_cause\tsender\n'
 }
 
-# scn_serve TAG MODE [ARGS...]: start the server peer and wait until it
-# listens.
+# scn_serve TAG MODE [ARGS...]: start the server peer (on node
+# SCN_SERVER_NODE, default server) and wait until it listens.
 scn_serve() {
 	_t=$1 _m=$2; shift 2
-	lab_spawn server "$_t" "$LAB_PY" "$LAB_DIR/peer.py" serve "$_m" \
+	lab_spawn "${SCN_SERVER_NODE:-server}" "$_t" "$LAB_PY" \
+		"$LAB_DIR/peer.py" serve "$_m" \
 		--addr "$scn_srv" --port "$scn_port" "$@" &&
 	lab_wait_log "$_t" '^ready'
 }
@@ -202,14 +204,15 @@ scn_inject() {
 }
 
 # scn_inject_run TAG SCENARIO "SENDER..." [INJECT_ARGS...]: the injector
-# on mbox, the server's late reply, the client reset; expect.tsv gets the
+# on mbox (SCN_INJECT_NODE, sniffing SCN_INJECT_IF: g0), the server's late reply, the client reset; expect.tsv gets the
 # forged RSTs to the client (one per SENDER, in order), the client's
 # answer to the genuine reply, and the forged RST to the server that no
 # capture point sees.
 scn_inject_run() {
 	_it=$1 _is=$2 _snds=$3; shift 3
 	scn_build_injector &&
-	lab_spawn mbox "i-$_it" "$LAB_TMP/inject" -i g0 "$@" \
+	lab_spawn "${SCN_INJECT_NODE:-mbox}" "i-$_it" "$LAB_TMP/inject" \
+		-i "${SCN_INJECT_IF:-g0}" "$@" \
 		-k "$SCN_INJECT_KEYWORD" -p "$scn_port" -d "$SCN_INJECT_DELAY" -t 60 &&
 	lab_wait_log "i-$_it" '^ready' &&
 	scn_serve "s-$_it" late --delay "$SCN_REPLY_DELAY" &&
@@ -222,7 +225,7 @@ scn_inject_run() {
 		scn_expect "$_is" server middlebox/injected middlebox/injected "$_snd"
 	done
 	scn_expect "$_is-late-reply" client endpoint/stale endpoint/stale client
-	scn_expect "$_is-to-server" client -/- -/- mbox
+	scn_expect "$_is-to-server" client -/- -/- "${SCN_INJECT_NODE:-mbox}"
 }
 
 # 9. The server vanishes silently (its socket removed in TCP repair mode,
@@ -404,6 +407,57 @@ scn_payload_rst() {
 scn_perfect() {
 	scn_setvars "$1" 7022
 	scn_inject_run perfect inject-perfect mbox-as-server -P
+}
+
+# scn_far_up: once per lab, a branch of two more routers behind mbox
+# and a server at its end, both families:
+#
+#   mbox [f0] 10.0.4.1 -- [m0] r1 [r0] 10.0.5.1 -- [q0] r2 [s0] 10.0.6.1
+#     -- [eth0] far 10.0.6.2 (fd00:4::, fd00:5::, fd00:6:: alike)
+#
+# so far's packets reach the client through four routers (TTL 60), and
+# an injector on r2 sits three routers from the client.  Only this
+# scenario's packets take the branch: every other path stays as it was.
+scn_far_up() {
+	ip netns pids "$(lab_ns far)" >/dev/null 2>&1 && return 0
+	for _n in r1 r2 far; do lab_node $_n || return 1; done
+	for _n in r1 r2; do
+		lab_sysctl $_n net.ipv4.ip_forward=1 \
+			net.ipv6.conf.all.forwarding=1 || return 1
+	done
+	lab_link mbox f0 r1 m0 && lab_link r1 r0 r2 q0 &&
+	lab_link r2 s0 far eth0 || return 1
+	# node interface host-number subnet: 10.0.N.H/24, fd00:N::H/64
+	for _a in "mbox f0 1 4" "r1 m0 2 4" "r1 r0 1 5" "r2 q0 2 5" \
+		"r2 s0 1 6" "far eth0 2 6"; do
+		set -- $_a
+		lab_ip "$1" "$2" "10.0.$4.$3/24" "fd00:$4::$3/64" || return 1
+	done
+	# node via-host via-subnet prefix4 prefix6
+	for _r in "gw 2 2 10.0.6.0/24 fd00:6::/64" "mbox 2 4 10.0.6.0/24 fd00:6::/64" \
+		"r1 1 4 default default" "r1 2 5 10.0.6.0/24 fd00:6::/64" \
+		"r2 1 5 default default" "far 1 6 default default"; do
+		set -- $_r
+		lab_route "$1" "$4" "10.0.$3.$2" "$5" "fd00:$3::$2" ||
+			{ lab_log "cannot route the far branch"; return 1; }
+	done
+	lab_csum_off mbox f0 && lab_csum_off r1 m0 r0 &&
+	lab_csum_off r2 q0 s0 && lab_csum_off far eth0
+}
+
+# 20. An injector three routers away (port 7023): the inject.c of 7009
+# on r2, sniffing the client's request as it arrives from r1, toward the
+# server far; its RSTs reach the client with TTL 61, far's packets with
+# 60.  Then the late reply and the client's stale RST, as in 7009.
+scn_inject_far() {
+	scn_setvars "$1" 7023
+	scn_far_up || return 1
+	[ "$1" = 4 ] && scn_srv=10.0.6.2 || scn_srv=fd00:6::2
+	SCN_INJECT_NODE=r2 SCN_INJECT_IF=q0 SCN_SERVER_NODE=far
+	scn_inject_run far inject-far "r2 r2 r2"
+	_rc=$?
+	unset SCN_INJECT_NODE SCN_INJECT_IF SCN_SERVER_NODE
+	return $_rc
 }
 
 # scn_all FAMILY: every scenario in order.
