@@ -1,8 +1,8 @@
 /*
  * inject.c: an on-path TCP reset injector for the rstaudit lab.
  *
- *	inject -i IFACE -k KEYWORD [-cPRT] [-G 1|2] [-n COUNT] [-p PORT]
- *	    [-d DELAY_MS] [-t SECONDS]
+ *	inject -i IFACE -k KEYWORD [-cPRT] [-G 1|2] [-n COUNT] [-o FILE]
+ *	    [-p PORT] [-d DELAY_MS] [-t SECONDS]
  *
  * Sniffs the packets arriving on IFACE with an AF_PACKET socket (it never
  * sits in the forwarding path: the routers keep forwarding everything).
@@ -47,6 +47,10 @@
  * DF, flow label and window, the next IPv4 ID of its series, and its
  * timestamp (TSval; TSecr the trigger's TSval, as the server would echo).
  * Only the race (the server's genuine data after it) can show it.
+ *
+ * With -o it creates FILE once its RSTs to the client are sent: the lab's
+ * server waits for it before its genuine reply, so that a host too loaded
+ * to run the injector at once cannot turn the race around.
  *
  * Forged packets go out through raw IP sockets, so the kernel routes them.
  * Prints "ready" on stdout once capturing; logs each injection on stderr.
@@ -117,6 +121,7 @@ static int raw4 = -1, raw6 = -1;
 static int client_only, copy_ttl, trigger_ttl, gfw_type;
 static uint32_t prng_state = 0x2545f491;
 static int perfect;
+static const char *sent_file;	/* -o */
 static struct seg seen[MAX_SEEN];	/* -T, -P: by source, the last
 					 * packet leaving IFACE */
 static int nseen;
@@ -401,6 +406,16 @@ perfect_shape(struct seg *c, const struct seg *t, const struct seg *v)
 	c->tsecr = t->tsval;
 }
 
+/* -o: create path (the lab's go file). */
+static void
+sent_mark(const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL || fclose(f) != 0)
+		fprintf(stderr, "inject: %s: %s\n", path, strerror(errno));
+}
+
 /* xorshift32: the GFW modes' "random" IDs and windows. */
 static uint16_t
 prng16(void)
@@ -479,6 +494,8 @@ inject(const struct seg *t, double delay)
 	    n == 1 ? "" : " +1460 +4380",
 	    c.ttl ? c.ttl : FORGED_TTL, gfw_type ? " (last)" : "", t0 * 1e3,
 	    t0 > 0 ? n / t0 : 0.0);
+	if (sent_file != NULL)
+		sent_mark(sent_file);
 	if (perfect)
 		fprintf(stderr, "inject: perfect: %s, ip id %u, window %u, "
 		    "df %d, tsval %u tsecr %u\n", v ? "copied the server's "
@@ -560,7 +577,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: inject -i IFACE -k KEYWORD [-cPRT] [-G 1|2] "
-	    "[-n COUNT] [-p PORT] [-d DELAY_MS] [-t SECONDS]\n");
+	    "[-n COUNT] [-o FILE] [-p PORT] [-d DELAY_MS] [-t SECONDS]\n");
 	exit(2);
 }
 
@@ -575,10 +592,11 @@ main(int argc, char *argv[])
 	double delay = 0.3, deadline, seconds = 120;
 	int fd, ch;
 
-	while ((ch = getopt(argc, argv, "cG:i:k:n:p:d:t:PRT")) != -1) {
+	while ((ch = getopt(argc, argv, "cG:i:k:n:o:p:d:t:PRT")) != -1) {
 		switch (ch) {
 		case 'c': client_only = 1; break;
 		case 'P': perfect = 1; break;
+		case 'o': sent_file = optarg; break;
 		case 'G': gfw_type = (int)strtol(optarg, NULL, 10); break;
 		case 'n': burst_count = strtol(optarg, NULL, 10); break;
 		case 'R': trigger_ttl = 1; break;

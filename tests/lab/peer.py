@@ -193,7 +193,11 @@ def serve_late(conn, args):
     req = conn.recv(4096)
     if not req:
         raise Failed("no request")
-    time.sleep(args.delay / 1000.0)
+    # --go: the injector's RSTs are out (inject.c -o); reply --delay ms
+    # after the request, or at once if the injector took longer.
+    t0 = time.monotonic()
+    wait_go(args.go)
+    time.sleep(max(0.0, args.delay / 1000.0 - (time.monotonic() - t0)))
     conn.sendall(b"HTTP/1.0 200 OK\r\n\r\nthe genuine reply\n")
     expect_reset(conn, "the late reply")
     return "replied %d ms late; the client answered with RST" % args.delay

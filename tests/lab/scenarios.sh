@@ -204,18 +204,20 @@ scn_inject() {
 }
 
 # scn_inject_run TAG SCENARIO "SENDER..." [INJECT_ARGS...]: the injector
-# on mbox (SCN_INJECT_NODE, sniffing SCN_INJECT_IF: g0), the server's late reply, the client reset; expect.tsv gets the
-# forged RSTs to the client (one per SENDER, in order), the client's
-# answer to the genuine reply, and the forged RST to the server that no
-# capture point sees.
+# on mbox (or SCN_INJECT_NODE, sniffing SCN_INJECT_IF, default g0), the
+# server's late reply (never before the injector's RSTs are out: its go
+# file), the client reset; expect.tsv gets the forged RSTs to the client
+# (one per SENDER, in order), the client's answer to the genuine reply,
+# and the forged RST to the server that no capture point sees.
 scn_inject_run() {
 	_it=$1 _is=$2 _snds=$3; shift 3
-	scn_build_injector &&
+	scn_build_injector || return 1
+	_sent=$(lab_gofile "i-$_it")
 	lab_spawn "${SCN_INJECT_NODE:-mbox}" "i-$_it" "$LAB_TMP/inject" \
-		-i "${SCN_INJECT_IF:-g0}" "$@" \
+		-i "${SCN_INJECT_IF:-g0}" "$@" -o "$_sent" \
 		-k "$SCN_INJECT_KEYWORD" -p "$scn_port" -d "$SCN_INJECT_DELAY" -t 60 &&
 	lab_wait_log "i-$_it" '^ready' &&
-	scn_serve "s-$_it" late --delay "$SCN_REPLY_DELAY" &&
+	scn_serve "s-$_it" late --delay "$SCN_REPLY_DELAY" --go "$_sent" &&
 	scn_connect "c-$_it" reset \
 		--payload "GET /?q=$SCN_INJECT_KEYWORD HTTP/1.0" &&
 	scn_done "c-$_it" "s-$_it" &&
