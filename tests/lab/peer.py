@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Client and server ends of the rstaudit lab scenarios (stdlib only).
 
-  peer.py serve MODE --addr A --port P [--go FILE] [--delay MS]
+  peer.py serve MODE --addr A --port P [--go FILE] [--delay MS] [--iface I]
   peer.py connect MODE --addr A --port P --sport S [--keyword K] [--go FILE]
   peer.py serve requests ... [--delay MS]   answer each request line
   peer.py connect requests ... --payload P --count N [--expect-reset K]
@@ -18,7 +18,12 @@ Each run makes exactly the packets its scenario needs and checks that the
 kernel did what the scenario claims (a reset where one is expected), so a
 wrong lab fails loudly instead of producing a wrong capture.  Exit status 0
 means the expected outcome happened; the last line of output says what.
-A server prints "ready" once it listens.  Every wait is bounded.
+A server prints "ready" once it listens.  Every wait is bounded.  Among
+the modes: serve challenge waits for the client's reset after the
+challenge ACK its first RST earns (RFC 5961), connect lost-abort aborts
+with its last data unacknowledged, serve payload-rst resets with a RST
+that carries a payload (crafted with craft.py as its stack's own, on
+--iface), serve late --go FILE replies no earlier than FILE appears.
 
 The live daemon's tests add: an echo server that serves until killed;
 `bulk`, one connection that first exchanges R small messages (its first
