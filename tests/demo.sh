@@ -34,6 +34,14 @@ what() {
 	stale) echo "the server vanishes silently; the client writes and gets its RST" ;;
 	inject_ttl) echo "the injector again, now copying the server's TTL and stamping one IP ID" ;;
 	reuse) echo "the client vanishes and reconnects from its old port: its SYN-SENT RST answers the server's challenge ACK" ;;
+	gfw1) echo "a GFW type-1 injector: 3 RSTs without ACK, one seq, TTLs all over" ;;
+	gfw2) echo "a GFW type-2 injector: 3 RST/ACKs, seq +1460 +4380, TTL and window counting up" ;;
+	ttl128) echo "a second server with initial TTL 128 aborts, then refuses a SYN" ;;
+	ttl255) echo "a third server with initial TTL 255 aborts, then refuses a SYN" ;;
+	challenge) echo "the client's data is lost and it aborts: a challenge ACK, then its second RST" ;;
+	dnat) echo "the server, behind gw's DNAT, aborts" ;;
+	payload_rst) echo "the server resets with a RST carrying its reason as payload" ;;
+	perfect) echo "the perfect injector: one RST with the server's TTL, IP ID, window, timestamps" ;;
 	esac
 }
 

@@ -1,8 +1,8 @@
 /*
  * inject.c: an on-path TCP reset injector for the rstaudit lab.
  *
- *	inject -i IFACE -k KEYWORD [-cPRT] [-n COUNT] [-p PORT] [-d DELAY_MS]
- *	    [-t SECONDS]
+ *	inject -i IFACE -k KEYWORD [-cPRT] [-G 1|2] [-n COUNT] [-o FILE]
+ *	    [-p PORT] [-d DELAY_MS] [-t SECONDS]
  *
  * Sniffs the packets arriving on IFACE with an AF_PACKET socket (it never
  * sits in the forwarding path: the routers keep forwarding everything).
@@ -17,11 +17,6 @@
  *    (a third of them would take effect);
  *    (with -R, the TTL is the trigger's own as it arrived, as injectors
  *    that copy it do: tests/locate);
- *    with -P, the perfect injector: one RST|ACK only, as the server's own
- *    stack would make it, from the server's last packet it saw leave
- *    IFACE: its TTL, DF, the next IP ID of its series, its window and
- *    its timestamp option (TSval one on, TSecr the trigger's TSval), the
- *    seq exactly its snd_nxt: nothing in the RST itself gives it away;
  *  - to the receiver (the server), claiming to be the client, DELAY_MS
  *    later (default 300), so the server's genuine reply can still reach
  *    the client after the forged RST: the race an analyser can see.
@@ -34,6 +29,28 @@
  * With -T it copies the TTL (hop limit) of the server's packets as they
  * leave IFACE, so that its RSTs arrive with the server's TTL (issue 9's
  * TTL-copying injector), and stamps one fixed IPv4 ID (0x5a5a) on each.
+ *
+ * With -G it forges the two kinds of reset the Great Firewall was seen to
+ * send (Weaver, Sommer and Paxson, NDSS 2009; Wang et al., IMC 2017),
+ * three to the client and one to the server:
+ *
+ *  - -G 1, type 1: RST alone (no ACK, ack 0), every copy at seq = the
+ *    trigger's ack, TTLs 47, 112, 201 as they leave IFACE (one fixed
+ *    set, so the lab can check what arrives), IPv4 IDs and windows from
+ *    a PRNG, DF clear;
+ *  - -G 2, type 2: RST|ACK at seq = the trigger's ack, +1460, +4380, TTL
+ *    and window counting up by one from one base per burst (TTL 100,
+ *    101, 102; window from the PRNG), IPv4 ID from the PRNG, DF clear.
+ *
+ * With -P it is the perfect injector: one RST|ACK to the client at the
+ * exact seq, copying from the server's last packet leaving IFACE its TTL,
+ * DF, flow label and window, the next IPv4 ID of its series, and its
+ * timestamp (TSval; TSecr the trigger's TSval, as the server would echo).
+ * Only the race (the server's genuine data after it) can show it.
+ *
+ * With -o it creates FILE once its RSTs to the client are sent: the lab's
+ * server waits for it before its genuine reply, so that a host too loaded
+ * to run the injector at once cannot turn the race around.
  *
  * Forged packets go out through raw IP sockets, so the kernel routes them.
  * Prints "ready" on stdout once capturing; logs each injection on stderr.
@@ -65,9 +82,12 @@
 #define TH_ACK		0x10
 #define FORGED_TTL	64
 #define FIXED_IPID	0x5a5a	/* -T: the same ID on every forged RST */
-#define MAX_TTLS	16
+#define MAX_SEEN	16
+#define RST_MAX		(40 + 32)	/* IPv6, TCP with a timestamp */
 
 static const uint32_t burst_offset[BURST] = { 0, 1460, 4380 };
+static const uint8_t gfw1_ttl[BURST] = { 47, 112, 201 };
+#define GFW2_TTL	100	/* -G 2: the first RST's; then 101, 102 */
 static long burst_count = BURST;	/* -n */
 
 /* One TCP segment's identity, as seen on the wire (host byte order). */
@@ -80,23 +100,14 @@ struct seg {
 	uint16_t	 ipid;
 	uint8_t		 ttl;		/* as received; as sent, for a forged RST
 					 * (0: FORGED_TTL) */
+	uint8_t		 flags;		/* a forged RST's (0: RST|ACK) */
 	uint8_t		 df;		/* IPv4 DF set */
-	uint8_t		 has_ts;	/* a timestamp option: */
+	uint32_t	 flowlabel;	/* IPv6 */
+	int		 has_ts;	/* a timestamp option (TSval, TSecr) */
 	uint32_t	 tsval, tsecr;
 	size_t		 paylen;
 };
 
-/* -P: the last packet each flow's sender sent out of IFACE. */
-#define MAX_LAST	32
-static struct seg last_out[MAX_LAST];
-static int nlast, last_next;
-
-/* -T: the TTL each address's packets leave IFACE with. */
-struct ttl_seen {
-	int		 family;
-	uint8_t		 addr[16];
-	uint8_t		 ttl;
-};
 
 struct pending {
 	struct seg	 rst;
@@ -107,9 +118,13 @@ static volatile sig_atomic_t quit;
 static struct pending pending[MAX_PENDING];
 static int npending;
 static int raw4 = -1, raw6 = -1;
-static int client_only, copy_ttl, trigger_ttl, perfect;
-static struct ttl_seen ttls[MAX_TTLS];
-static int nttls;
+static int client_only, copy_ttl, trigger_ttl, gfw_type;
+static uint32_t prng_state = 0x2545f491;
+static int perfect;
+static const char *sent_file;	/* -o */
+static struct seg seen[MAX_SEEN];	/* -T, -P: by source, the last
+					 * packet leaving IFACE */
+static int nseen;
 
 static void
 on_signal(int sig)
@@ -163,13 +178,9 @@ csum_fold(uint32_t sum)
 	return (uint16_t)~sum;
 }
 
-/*
- * Parse an Ethernet frame into a TCP segment.  Returns the payload offset
- * in frame, or -1 when it is not an unfragmented TCP segment.
- */
-/* The timestamp option (kind 8) of a TCP header's options, into s. */
+/* The timestamp option among len bytes of TCP options, into s. */
 static void
-opts_parse(const uint8_t *o, size_t len, struct seg *s)
+opt_ts(const uint8_t *o, size_t len, struct seg *s)
 {
 	size_t i = 0;
 
@@ -189,6 +200,10 @@ opts_parse(const uint8_t *o, size_t len, struct seg *s)
 	}
 }
 
+/*
+ * Parse an Ethernet frame into a TCP segment.  Returns the payload offset
+ * in frame, or -1 when it is not an unfragmented TCP segment.
+ */
 static long
 seg_parse(const uint8_t *frame, size_t len, struct seg *s)
 {
@@ -210,7 +225,7 @@ seg_parse(const uint8_t *frame, size_t len, struct seg *s)
 			return -1;
 		len = get16(ip + 2);
 		s->ipid = get16(ip + 4);
-		s->df = (ip[6] & 0x40) != 0;
+		s->df = (get16(ip + 6) & 0x4000) != 0;
 		s->ttl = ip[8];
 		memcpy(s->src, ip + 12, 4);
 		memcpy(s->dst, ip + 16, 4);
@@ -222,6 +237,7 @@ seg_parse(const uint8_t *frame, size_t len, struct seg *s)
 		s->family = AF_INET6;
 		iplen = 40;
 		s->ttl = ip[7];
+		s->flowlabel = get32(ip) & 0xfffff;
 		len = 40 + get16(ip + 4);
 		memcpy(s->src, ip + 8, 16);
 		memcpy(s->dst, ip + 24, 16);
@@ -241,7 +257,7 @@ seg_parse(const uint8_t *frame, size_t len, struct seg *s)
 	s->ack = get32(tcp + 8);
 	s->win = get16(tcp + 14);
 	s->paylen = len - iplen - thl;
-	opts_parse(tcp + 20, thl - 20, s);
+	opt_ts(tcp + 20, thl - 20, s);
 	return (long)(ETH_HLEN + iplen + thl);
 }
 
@@ -254,7 +270,10 @@ seg_same(const struct seg *a, const struct seg *b)
 	    memcmp(a->src, b->src, 16) == 0 && memcmp(a->dst, b->dst, 16) == 0;
 }
 
-/* Build an RST|ACK for segment s (addresses as given) into buf; its length. */
+/*
+ * Build an RST (s->flags, default RST|ACK) for segment s (addresses as
+ * given) into buf, RST_MAX bytes; its length.
+ */
 static size_t
 rst_build(const struct seg *s, uint8_t *buf)
 {
@@ -267,18 +286,17 @@ rst_build(const struct seg *s, uint8_t *buf)
 	memset(buf, 0, iplen + thl);
 	if (s->family == AF_INET) {
 		buf[0] = 0x45;
-		put16(buf + 2, (uint16_t)(iplen + thl));
-		put16(buf + 4, s->ipid);	/* copied; DF clear but with -P */
-		if (s->df)
-			buf[6] = 0x40;
+		put16(buf + 2, iplen + thl);
+		put16(buf + 4, s->ipid);
+		put16(buf + 6, s->df ? 0x4000 : 0);
 		buf[8] = s->ttl ? s->ttl : FORGED_TTL;
 		buf[9] = IPPROTO_TCP;
 		memcpy(buf + 12, s->src, 4);
 		memcpy(buf + 16, s->dst, 4);
 		put16(buf + 10, csum_fold(csum_add(0, buf, 20)));
 	} else {
-		buf[0] = 0x60;
-		put16(buf + 4, (uint16_t)thl);
+		put32(buf, 0x60000000 | s->flowlabel);
+		put16(buf + 4, thl);
 		buf[6] = IPPROTO_TCP;
 		buf[7] = s->ttl ? s->ttl : FORGED_TTL;
 		memcpy(buf + 8, s->src, 16);
@@ -288,14 +306,11 @@ rst_build(const struct seg *s, uint8_t *buf)
 	put16(tcp + 2, s->dport);
 	put32(tcp + 4, s->seq);
 	put32(tcp + 8, s->ack);
-	tcp[12] = (uint8_t)((thl / 4) << 4);
-	tcp[13] = TH_RST | TH_ACK;
+	tcp[12] = (uint8_t)(thl / 4 << 4);
+	tcp[13] = s->flags ? s->flags : TH_RST | TH_ACK;
 	put16(tcp + 14, s->win);
-	if (s->has_ts) {		/* NOP, NOP, TS */
-		tcp[20] = 1;
-		tcp[21] = 1;
-		tcp[22] = 8;
-		tcp[23] = 10;
+	if (s->has_ts) {
+		memcpy(tcp + 20, "\x01\x01\x08\x0a", 4);
 		put32(tcp + 24, s->tsval);
 		put32(tcp + 28, s->tsecr);
 	}
@@ -310,7 +325,7 @@ rst_build(const struct seg *s, uint8_t *buf)
 static int
 rst_send(const struct seg *s)
 {
-	uint8_t buf[80];
+	uint8_t buf[RST_MAX];
 	size_t len = rst_build(s, buf);
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6 };
@@ -343,92 +358,93 @@ seg_name(const struct seg *s, char *buf, size_t size)
 	return buf;
 }
 
-/* -P: remember s, the newest packet of its flow and direction out of IFACE. */
+/* -T, -P: remember a packet leaving IFACE, by its source. */
 static void
-last_learn(const struct seg *s)
+seen_learn(const struct seg *s)
 {
 	int i;
 
-	for (i = 0; i < nlast; i++)
-		if (last_out[i].family == s->family &&
-		    last_out[i].sport == s->sport && last_out[i].dport == s->dport &&
-		    memcmp(last_out[i].src, s->src, 16) == 0 &&
-		    memcmp(last_out[i].dst, s->dst, 16) == 0)
+	for (i = 0; i < nseen; i++)
+		if (seen[i].family == s->family &&
+		    memcmp(seen[i].src, s->src, 16) == 0)
 			break;
-	if (i == nlast) {
-		if (nlast < MAX_LAST)
-			nlast++;
-		else
-			i = last_next++ % MAX_LAST;
-	}
-	last_out[i] = *s;
+	if (i == MAX_SEEN)
+		return;
+	if (i == nseen)
+		nseen++;
+	seen[i] = *s;
 }
 
-/* -P: the newest packet of the reverse of trigger t, or NULL. */
+/* -T, -P: the last packet addr sent out of IFACE, or NULL. */
 static const struct seg *
-last_reply(const struct seg *t)
+seen_of(int family, const uint8_t *addr)
 {
-	for (int i = 0; i < nlast; i++)
-		if (last_out[i].family == t->family &&
-		    last_out[i].sport == t->dport && last_out[i].dport == t->sport &&
-		    memcmp(last_out[i].src, t->dst, 16) == 0 &&
-		    memcmp(last_out[i].dst, t->src, 16) == 0)
-			return &last_out[i];
+	int i;
+
+	for (i = 0; i < nseen; i++)
+		if (seen[i].family == family &&
+		    memcmp(seen[i].src, addr, 16) == 0)
+			return &seen[i];
 	return NULL;
 }
 
-/* -P: the one RST the server's stack would send, from its last packet. */
-static int
-perfect_rst(const struct seg *t, struct seg *c)
-{
-	const struct seg *r = last_reply(t);
-	uint32_t nxt;
-
-	if (r == NULL)
-		return -1;
-	nxt = r->seq + (uint32_t)r->paylen;
-	c->seq = (int32_t)(t->ack - nxt) > 0 ? t->ack : nxt;
-	c->ttl = r->ttl;
-	c->df = r->df;
-	c->ipid = (uint16_t)(r->ipid + 1);
-	c->win = r->win;
-	c->has_ts = r->has_ts;
-	c->tsval = r->tsval + 1;
-	c->tsecr = t->tsval;
-	return 0;
-}
-
-/* -T: remember the TTL of a packet leaving IFACE, by its source. */
+/*
+ * -P: the RST the server's stack would send next, from its last packet
+ * v: its TTL, DF, flow label, window, next IPv4 ID and timestamp, the
+ * trigger's (t) TSval echoed.
+ */
 static void
-ttl_learn(const struct seg *s)
+perfect_shape(struct seg *c, const struct seg *t, const struct seg *v)
 {
-	int i;
-
-	for (i = 0; i < nttls; i++)
-		if (ttls[i].family == s->family &&
-		    memcmp(ttls[i].addr, s->src, 16) == 0)
-			break;
-	if (i == MAX_TTLS)
-		return;
-	if (i == nttls) {
-		ttls[i].family = s->family;
-		memcpy(ttls[i].addr, s->src, 16);
-		nttls++;
-	}
-	ttls[i].ttl = s->ttl;
+	c->ttl = v->ttl;
+	c->df = v->df;
+	c->flowlabel = v->flowlabel;
+	c->win = v->win;
+	c->ipid = (uint16_t)(v->ipid + 1);
+	c->has_ts = v->has_ts && t->has_ts;
+	c->tsval = v->tsval;
+	c->tsecr = t->tsval;
 }
 
-/* -T: the TTL addr's packets leave with (0: none seen, FORGED_TTL). */
-static uint8_t
-ttl_of(int family, const uint8_t *addr)
+/* -o: create path (the lab's go file). */
+static void
+sent_mark(const char *path)
 {
-	int i;
+	FILE *f = fopen(path, "w");
 
-	for (i = 0; i < nttls; i++)
-		if (ttls[i].family == family &&
-		    memcmp(ttls[i].addr, addr, 16) == 0)
-			return ttls[i].ttl;
-	return 0;
+	if (f == NULL || fclose(f) != 0)
+		fprintf(stderr, "inject: %s: %s\n", path, strerror(errno));
+}
+
+/* xorshift32: the GFW modes' "random" IDs and windows. */
+static uint16_t
+prng16(void)
+{
+	prng_state ^= prng_state << 13;
+	prng_state ^= prng_state >> 17;
+	prng_state ^= prng_state << 5;
+	return (uint16_t)(prng_state >> 8);
+}
+
+/*
+ * -G: shape the i-th RST of a burst to the client the way GFW type 1 or
+ * type 2 does (see the top of the file); base is the burst's first
+ * window (type 2).
+ */
+static void
+gfw_shape(struct seg *c, const struct seg *t, long i, uint16_t base)
+{
+	c->ipid = prng16();
+	if (gfw_type == 1) {
+		c->flags = TH_RST;
+		c->seq = t->ack;
+		c->ack = 0;
+		c->ttl = gfw1_ttl[i % BURST];
+		c->win = prng16();
+	} else {
+		c->ttl = (uint8_t)(GFW2_TTL + i % BURST);
+		c->win = (uint16_t)(base + i % BURST);
+	}
 }
 
 /* Forge the burst to the client now; queue the RST to the server. */
@@ -436,7 +452,10 @@ static void
 inject(const struct seg *t, double delay)
 {
 	struct seg c = *t, sv = *t;
+	const struct seg *v;
+	long n = perfect ? 1 : burst_count;
 	char name[128];
+	uint16_t base;
 	double t0;
 	long i;
 
@@ -447,30 +466,41 @@ inject(const struct seg *t, double delay)
 	c.dport = t->sport;
 	c.ack = t->seq + (uint32_t)t->paylen;
 	c.ttl = sv.ttl = 0;
+	c.df = sv.df = 0;
+	c.flowlabel = sv.flowlabel = 0;
+	c.has_ts = sv.has_ts = 0;
+	v = seen_of(c.family, c.src);
 	if (copy_ttl) {
-		c.ttl = ttl_of(c.family, c.src);
+		c.ttl = v ? v->ttl : 0;
 		c.ipid = sv.ipid = FIXED_IPID;
 	}
 	if (trigger_ttl)
 		c.ttl = t->ttl;
+	base = prng16();
 	t0 = clk_mono_s();
-	if (perfect) {
-		if (perfect_rst(t, &c) == 0)
-			rst_send(&c);
-		else
-			fprintf(stderr, "inject: -P: no packet of the server's "
-			    "seen on this flow\n");
-	}
-	for (i = 0; !perfect && i < burst_count; i++) {
+	for (i = 0; i < n; i++) {
 		c.seq = t->ack + burst_offset[i % BURST];
+		if (gfw_type)
+			gfw_shape(&c, t, i, base);
+		if (perfect && v)
+			perfect_shape(&c, t, v);
 		rst_send(&c);
 	}
 	t0 = clk_mono_s() - t0;
 	fprintf(stderr, "inject: trigger %s seq %u ack %u: %ld RSTs to the "
-	    "client at seq %u +1460 +4380, ttl %u, in %.3f ms (%.0f/s)\n",
-	    seg_name(t, name, sizeof(name)), t->seq, t->ack, burst_count,
-	    t->ack, c.ttl ? c.ttl : FORGED_TTL, t0 * 1e3,
-	    t0 > 0 ? burst_count / t0 : 0.0);
+	    "client at seq %u%s, ttl %u%s, in %.3f ms (%.0f/s)\n",
+	    seg_name(t, name, sizeof(name)), t->seq, t->ack, n,
+	    t->ack, gfw_type == 1 ? " (type 1: R, no ACK)" :
+	    n == 1 ? "" : " +1460 +4380",
+	    c.ttl ? c.ttl : FORGED_TTL, gfw_type ? " (last)" : "", t0 * 1e3,
+	    t0 > 0 ? n / t0 : 0.0);
+	if (sent_file != NULL)
+		sent_mark(sent_file);
+	if (perfect)
+		fprintf(stderr, "inject: perfect: %s, ip id %u, window %u, "
+		    "df %d, tsval %u tsecr %u\n", v ? "copied the server's "
+		    "last packet" : "NO server packet seen", c.ipid, c.win,
+		    c.df, c.tsval, c.tsecr);
 
 	if (client_only)
 		return;
@@ -478,6 +508,10 @@ inject(const struct seg *t, double delay)
 	sv.seq = t->seq + (uint32_t)t->paylen;
 	sv.ack = t->ack;
 	sv.ttl = FORGED_TTL;
+	if (gfw_type == 1) {
+		sv.flags = TH_RST;
+		sv.ack = 0;
+	}
 	if (npending == MAX_PENDING) {
 		fprintf(stderr, "inject: too many pending resets; dropped\n");
 		return;
@@ -542,8 +576,8 @@ sniff_open(const char *ifname)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: inject -i IFACE -k KEYWORD [-cPRT] [-n COUNT] "
-	    "[-p PORT] [-d DELAY_MS] [-t SECONDS]\n");
+	fprintf(stderr, "usage: inject -i IFACE -k KEYWORD [-cPRT] [-G 1|2] "
+	    "[-n COUNT] [-o FILE] [-p PORT] [-d DELAY_MS] [-t SECONDS]\n");
 	exit(2);
 }
 
@@ -558,11 +592,13 @@ main(int argc, char *argv[])
 	double delay = 0.3, deadline, seconds = 120;
 	int fd, ch;
 
-	while ((ch = getopt(argc, argv, "ci:k:n:p:d:t:PRT")) != -1) {
+	while ((ch = getopt(argc, argv, "cG:i:k:n:o:p:d:t:PRT")) != -1) {
 		switch (ch) {
 		case 'c': client_only = 1; break;
+		case 'P': perfect = 1; break;
+		case 'o': sent_file = optarg; break;
+		case 'G': gfw_type = (int)strtol(optarg, NULL, 10); break;
 		case 'n': burst_count = strtol(optarg, NULL, 10); break;
-		case 'P': perfect = 1; burst_count = 1; break;
 		case 'R': trigger_ttl = 1; break;
 		case 'T': copy_ttl = 1; break;
 		case 'i': ifname = optarg; break;
@@ -573,8 +609,10 @@ main(int argc, char *argv[])
 		default: usage();
 		}
 	}
-	if (ifname == NULL || keyword == NULL || *keyword == '\0')
+	if (ifname == NULL || keyword == NULL || *keyword == '\0' ||
+	    gfw_type < 0 || gfw_type > 2)
 		usage();
+	prng_state ^= (uint32_t)getpid() << 16 ^ (uint32_t)time(NULL);
 	deadline = clk_mono_s() + seconds;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -607,10 +645,8 @@ main(int argc, char *argv[])
 			continue;
 		off = seg_parse(frame, (size_t)n, &s);
 		if (from.sll_pkttype == PACKET_OUTGOING) {
-			if (copy_ttl && off >= 0)
-				ttl_learn(&s);
-			if (perfect && off >= 0)
-				last_learn(&s);
+			if ((copy_ttl || perfect) && off >= 0)
+				seen_learn(&s);
 			continue;
 		}
 		if (off < 0 || s.paylen == 0 || (port && s.dport != port))

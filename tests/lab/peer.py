@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Client and server ends of the rstaudit lab scenarios (stdlib only).
 
-  peer.py serve MODE --addr A --port P [--go FILE] [--delay MS]
+  peer.py serve MODE --addr A --port P [--go FILE] [--delay MS] [--iface I]
   peer.py connect MODE --addr A --port P --sport S [--keyword K] [--go FILE]
   peer.py serve requests ... [--delay MS]   answer each request line
   peer.py connect requests ... --payload P --count N [--expect-reset K]
@@ -18,7 +18,12 @@ Each run makes exactly the packets its scenario needs and checks that the
 kernel did what the scenario claims (a reset where one is expected), so a
 wrong lab fails loudly instead of producing a wrong capture.  Exit status 0
 means the expected outcome happened; the last line of output says what.
-A server prints "ready" once it listens.  Every wait is bounded.
+A server prints "ready" once it listens.  Every wait is bounded.  Among
+the modes: serve challenge waits for the client's reset after the
+challenge ACK its first RST earns (RFC 5961), connect lost-abort aborts
+with its last data unacknowledged, serve payload-rst resets with a RST
+that carries a payload (crafted with craft.py as its stack's own, on
+--iface), serve late --go FILE replies no earlier than FILE appears.
 
 The live daemon's tests add: an echo server that serves until killed;
 `bulk`, one connection that first exchanges R small messages (its first
@@ -43,6 +48,9 @@ import termios
 import threading
 import time
 
+from craft import (endpoint_rst, family_of, flow_last, garbage, raw_rst,
+                   raw_send, sniff_open)
+
 TCP_REPAIR = 19
 TCP_CLOSE_WAIT = 8
 WAIT = 5.0  # seconds, for any single step
@@ -58,10 +66,6 @@ class Failed(Exception):
 
 def say(*words):
     print(*words, flush=True)
-
-
-def family_of(addr):
-    return socket.AF_INET6 if ":" in addr else socket.AF_INET
 
 
 def recv_exact(sock, n):
@@ -194,10 +198,54 @@ def serve_late(conn, args):
     req = conn.recv(4096)
     if not req:
         raise Failed("no request")
-    time.sleep(args.delay / 1000.0)
+    # --go: the injector's RSTs are out (inject.c -o); reply --delay ms
+    # after the request, or at once if the injector took longer.
+    t0 = time.monotonic()
+    wait_go(args.go)
+    time.sleep(max(0.0, args.delay / 1000.0 - (time.monotonic() - t0)))
     conn.sendall(b"HTTP/1.0 200 OK\r\n\r\nthe genuine reply\n")
     expect_reset(conn, "the late reply")
     return "replied %d ms late; the client answered with RST" % args.delay
+
+
+def serve_challenge(conn, args):
+    """Exchange data, then wait for the client's reset: its first RST
+    lies ahead of what we received (its last data was lost), so our
+    kernel answers it with a challenge ACK (RFC 5961 3.2) and only the
+    client's answer to that resets us."""
+    greet_server(conn)
+    expect_reset(conn, "the client's abort")
+    return "reset by the client after our challenge ACK"
+
+
+# draft-ietf-tcpm-rst-diagnostic-payload's idea: the reason, in the RST.
+RST_PAYLOAD = b"reason: the application aborted this connection"
+
+
+def serve_payload_rst(conn, args):
+    """Exchange data, then reset the client with a RST that carries a
+    payload (which the kernel cannot send), crafted by hand as this
+    stack's own: read snd_nxt and rcv_nxt in TCP repair mode, remove the
+    socket silently, and copy TTL, DF, the next IP ID, the flow label,
+    the window and the timestamps from our own packets on --iface."""
+    sniff = sniff_open(args.iface)
+    greet_server(conn)
+    recv_exact(conn, len(OK))
+    wait_acked(conn)
+    local, peer = conn.getsockname()[:2], conn.getpeername()[:2]
+    conn.setsockopt(socket.IPPROTO_TCP, TCP_REPAIR, 1)
+    conn.setsockopt(socket.IPPROTO_TCP, TCP_REPAIR_QUEUE, TCP_SEND_QUEUE)
+    seq = conn.getsockopt(socket.IPPROTO_TCP, TCP_QUEUE_SEQ) & 0xffffffff
+    conn.setsockopt(socket.IPPROTO_TCP, TCP_REPAIR_QUEUE, TCP_RECV_QUEUE)
+    ack = conn.getsockopt(socket.IPPROTO_TCP, TCP_QUEUE_SEQ) & 0xffffffff
+    conn.close()
+    last = flow_last(sniff, local, peer)
+    sniff.close()
+    if last["out"] is None:
+        raise Failed("none of our packets seen on " + args.iface)
+    raw_send(peer[0], endpoint_rst(local, peer, seq, ack, last, RST_PAYLOAD))
+    return "reset the client with a %d-byte payload (seq %u, ip id %d)" % (
+        len(RST_PAYLOAD), seq, (last["out"]["ipid"] + 1) & 0xffff)
 
 
 def serve_vanish(conn, args):
@@ -259,6 +307,8 @@ SERVE = {
     "hold": serve_hold,
     "late": serve_late,
     "vanish": serve_vanish,
+    "challenge": serve_challenge,
+    "payload-rst": serve_payload_rst,
 }
 
 
@@ -347,6 +397,21 @@ def connect_reset(sock, args):
     return "connection reset after sending %r" % args.payload
 
 
+def connect_lost_abort(sock, args):
+    """Greet, send args.payload (which the path drops), and abort at once
+    with SO_LINGER 0: the RST's seq is our snd_nxt, past the server's
+    rcv_nxt by the lost bytes (in its window, not exact)."""
+    sock.connect((args.addr, args.port))
+    greet_client(sock)
+    wait_acked(sock)
+    sock.sendall(args.payload)
+    if outq(sock) != len(args.payload):
+        raise Failed("%d bytes unacknowledged, want the %d just sent" %
+                     (outq(sock), len(args.payload)))
+    abort(sock)
+    return "aborted with %d bytes unacknowledged" % len(args.payload)
+
+
 def connect_after_fin(sock, args):
     """Send a request, wait for the whole reply and the server's FIN, then
     close without reading: the kernel answers with RST (HTTP client)."""
@@ -402,31 +467,6 @@ def connect_echo(sock, args):
     return "echo ok"
 
 
-def raw_rst(src, sport, dst, dport, seq):
-    """Send a RST (no ACK) from src:sport with a correct checksum, through
-    a raw socket: our own socket knows nothing of it."""
-    fam = family_of(dst)
-    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, 0, 5 << 4, 0x04,
-                      0, 0, 0)
-    if fam == socket.AF_INET:
-        s, d = socket.inet_aton(src), socket.inet_aton(dst)
-        pseudo = s + d + struct.pack("!BBH", 0, 6, len(tcp))
-    else:
-        s = socket.inet_pton(socket.AF_INET6, src)
-        d = socket.inet_pton(socket.AF_INET6, dst)
-        pseudo = s + d + struct.pack("!IxxxB", len(tcp), 6)
-    tcp = tcp[:16] + struct.pack("!H", csum(pseudo + tcp)) + tcp[18:]
-    if fam == socket.AF_INET:
-        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 0, 0x4000,
-                         64, 6, 0, s, d)
-        ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
-    else:
-        ip = struct.pack("!IHBB16s16s", 6 << 28, len(tcp), 6, 64, s, d)
-    raw = socket.socket(fam, socket.SOCK_RAW, socket.IPPROTO_RAW)
-    raw.sendto(ip + tcp, (dst, 0))
-    raw.close()
-
-
 def connect_oow_rst(sock, args):
     """Echo once, forge a RST of our own connection with a sequence number
     half the space away (out of window: conntrack and the server ignore
@@ -439,7 +479,7 @@ def connect_oow_rst(sock, args):
     return "survived an out-of-window RST (seq %u)" % seq
 
 
-TCP_REPAIR_QUEUE, TCP_QUEUE_SEQ, TCP_SEND_QUEUE = 20, 21, 2
+TCP_REPAIR_QUEUE, TCP_QUEUE_SEQ, TCP_RECV_QUEUE, TCP_SEND_QUEUE = 20, 21, 1, 2
 TCP_REPAIR_OFF_NO_WP = -1
 
 
@@ -509,6 +549,7 @@ CONNECT = {
     "oow-rst": connect_oow_rst,
     "refused": connect_refused,
     "reset": connect_reset,
+    "lost-abort": connect_lost_abort,
     "after-fin": connect_after_fin,
     "stale": connect_stale,
     "reuse": connect_reuse,
@@ -625,66 +666,6 @@ def cmd_load(args):
     return msg
 
 
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    s = (s >> 16) + (s & 0xFFFF)
-    s += s >> 16
-    return ~s & 0xFFFF
-
-
-def tcp_bytes(sport, dport, doff, flags, opts=b"", payload=b""):
-    return struct.pack("!HHIIBBHHH", sport, dport, 1000, 0, doff << 4, flags,
-                       0, 0, 0) + opts + payload
-
-
-# Malformed and hostile TCP, each from its own source port (40001...).
-# RST set so that the gateway's table queues it.
-def garbage_tcp(port):
-    return [
-        tcp_bytes(40001, port, 15, 0x04),              # header past the packet
-        tcp_bytes(40002, port, 2, 0x04),               # data offset below 5
-        tcp_bytes(40003, port, 15, 0x14, b"\x01" * 8),  # options cut short
-        tcp_bytes(40004, port, 5, 0x04)[:12],          # cut TCP header
-        tcp_bytes(40005, port, 8, 0x04, b"\x08\x00" + b"\x00" * 10),  # length 0
-        tcp_bytes(40006, port, 8, 0x04, b"\x01\x05\xff" + b"\x00" * 9),  # past end
-        tcp_bytes(40007, port, 6, 0x04, b"\x02\x04", b"payload"),  # cut MSS
-        tcp_bytes(40008, port, 5, 0xff, b"", b"\xff" * 200),  # every flag, data
-    ]
-
-
-def garbage(args):
-    """Send each garbage segment as a raw IP packet; IPv4 also with IP
-    options, IPv6 also behind a hop-by-hop header."""
-    fam = family_of(args.dst)
-    sock = socket.socket(fam, socket.SOCK_RAW, socket.IPPROTO_RAW)
-    n = 0
-    if fam == socket.AF_INET:
-        src, dst = socket.inet_aton(args.src), socket.inet_aton(args.dst)
-        for i, tcp in enumerate(garbage_tcp(args.port)):
-            for opts in (b"", b"\x01\x01\x01\x00"):     # NOP NOP NOP EOL
-                ihl = 5 + len(opts) // 4
-                ip = struct.pack("!BBHHHBBH4s4s", 0x40 | ihl, 0,
-                                 ihl * 4 + len(tcp), 0x1234 + i, 0, 64, 6, 0,
-                                 src, dst) + opts
-                ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
-                sock.sendto(ip + tcp, (args.dst, 0))
-                n += 1
-    else:
-        src = socket.inet_pton(socket.AF_INET6, args.src)
-        dst = socket.inet_pton(socket.AF_INET6, args.dst)
-        hbh = b"\x06\x00" + b"\x01\x04\x00\x00\x00\x00"  # PadN, next TCP
-        for tcp in garbage_tcp(args.port):
-            for nxt, ext in ((6, b""), (0, hbh)):
-                ip = struct.pack("!IHBB16s16s", 6 << 28, len(ext) + len(tcp),
-                                 nxt, 64, src, dst)
-                sock.sendto(ip + ext + tcp, (args.dst, 0))
-                n += 1
-    sock.close()
-    return "garbage: sent %d" % n
-
-
 def cmd_probe(args):
     """One connect to port 9 of ADDR (nothing listens): a reset proves
     the path works both ways.  Retries briefly while routes settle."""
@@ -746,6 +727,8 @@ def main():
         q.add_argument("--port", type=int, required=True)
         q.add_argument("--go", help="wait for this file before going on")
         q.add_argument("--delay", type=int, default=10, help="ms")
+        q.add_argument("--iface", default="eth0",
+                       help="payload-rst: where our own packets leave")
     c.add_argument("--src", help="bind this local address")
     b = sub.add_parser("bulk")
     b.add_argument("--bytes", type=int, default=4 << 20)

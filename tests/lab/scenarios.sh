@@ -4,7 +4,7 @@
 #   scn_NAME FAMILY     FAMILY is 4 or 6
 #
 # Each makes exactly the resets its name says, on its own server port
-# (7001..7012; the client binds 41001..41012) so flows stay apart in one
+# (7001..7023; the client binds 41001..41023) so flows stay apart in one
 # capture, checks that the kernel really reset the connection, and, when
 # LAB_EXPECT names a file, appends one line per reset to it:
 #
@@ -17,11 +17,14 @@
 # every wait is bounded.
 
 SCENARIOS="refused abort unread after_fin gw_reject_syn gw_reject_keyword
-mbox_reject_syn mbox_reject_keyword inject stale reuse inject_ttl"
+mbox_reject_syn mbox_reject_keyword inject stale reuse inject_ttl gfw1 gfw2
+ttl128 ttl255 challenge dnat payload_rst perfect
+inject_far"
 
 SCN_GW_KEYWORD=GWBLOCK		# must start the payload (nft @ih match)
 SCN_MBOX_KEYWORD=MBOXBLOCK	# anywhere in the payload (xt_string)
 SCN_INJECT_KEYWORD=FORBIDDEN	# anywhere in the payload (inject.c)
+SCN_LOST_KEYWORD=LOSTDATA	# must start the payload (nft drop on mbox)
 SCN_INJECT_DELAY=300		# ms before the forged RST to the server
 SCN_REPLY_DELAY=10		# ms the server waits before its genuine reply
 
@@ -52,11 +55,12 @@ scn_expect_header() {
 	printf '# scenario\tfamily\tsrc\tsport\tdst\tdport\tclient_origin\tclient_cause\tgw_origin\tgw_cause\tsender\n'
 }
 
-# scn_serve TAG MODE [ARGS...]: start the server peer and wait until it
-# listens.
+# scn_serve TAG MODE [ARGS...]: start the server peer (on node
+# SCN_SERVER_NODE, default server) and wait until it listens.
 scn_serve() {
 	_t=$1 _m=$2; shift 2
-	lab_spawn server "$_t" "$LAB_PY" "$LAB_DIR/peer.py" serve "$_m" \
+	lab_spawn "${SCN_SERVER_NODE:-server}" "$_t" "$LAB_PY" \
+		"$LAB_DIR/peer.py" serve "$_m" \
 		--addr "$scn_srv" --port "$scn_port" "$@" &&
 	lab_wait_log "$_t" '^ready'
 }
@@ -196,30 +200,34 @@ scn_build_injector() {
 # the forged RST to the server (it leaves the middlebox toward the server).
 scn_inject() {
 	scn_setvars "$1" 7009
-	scn_inject_run inject inject mbox
+	scn_inject_run inject inject "mbox mbox mbox"
 }
 
-# scn_inject_run TAG SCENARIO SENDER [INJECT_ARGS...]: the injector on
-# mbox, the server's late reply, the client reset; expect.tsv gets the
-# three forged RSTs (from SENDER), the client's answer to the genuine
-# reply, and the forged RST to the server that no capture point sees.
+# scn_inject_run TAG SCENARIO "SENDER..." [INJECT_ARGS...]: the injector
+# on mbox (or SCN_INJECT_NODE, sniffing SCN_INJECT_IF, default g0), the
+# server's late reply (never before the injector's RSTs are out: its go
+# file), the client reset; expect.tsv gets the forged RSTs to the client
+# (one per SENDER, in order), the client's answer to the genuine reply,
+# and the forged RST to the server that no capture point sees.
 scn_inject_run() {
-	_it=$1 _is=$2 _snd=$3; shift 3
-	scn_build_injector &&
-	lab_spawn mbox "i-$_it" "$LAB_TMP/inject" -i g0 "$@" \
+	_it=$1 _is=$2 _snds=$3; shift 3
+	scn_build_injector || return 1
+	_sent=$(lab_gofile "i-$_it")
+	lab_spawn "${SCN_INJECT_NODE:-mbox}" "i-$_it" "$LAB_TMP/inject" \
+		-i "${SCN_INJECT_IF:-g0}" "$@" -o "$_sent" \
 		-k "$SCN_INJECT_KEYWORD" -p "$scn_port" -d "$SCN_INJECT_DELAY" -t 60 &&
 	lab_wait_log "i-$_it" '^ready' &&
-	scn_serve "s-$_it" late --delay "$SCN_REPLY_DELAY" &&
+	scn_serve "s-$_it" late --delay "$SCN_REPLY_DELAY" --go "$_sent" &&
 	scn_connect "c-$_it" reset \
 		--payload "GET /?q=$SCN_INJECT_KEYWORD HTTP/1.0" &&
 	scn_done "c-$_it" "s-$_it" &&
 	lab_wait_log "i-$_it" 'RST to the server' 5 &&
 	lab_kill "i-$_it" && scn_done "i-$_it" || return 1
-	for _i in 1 2 3; do
+	for _snd in $_snds; do
 		scn_expect "$_is" server middlebox/injected middlebox/injected "$_snd"
 	done
 	scn_expect "$_is-late-reply" client endpoint/stale endpoint/stale client
-	scn_expect "$_is-to-server" client -/- -/- mbox
+	scn_expect "$_is-to-server" client -/- -/- "${SCN_INJECT_NODE:-mbox}"
 }
 
 # 9. The server vanishes silently (its socket removed in TCP repair mode,
@@ -254,7 +262,204 @@ scn_reuse() {
 # TTL must not make them the server's.
 scn_inject_ttl() {
 	scn_setvars "$1" 7012
-	scn_inject_run injttl inject-ttl mbox-as-server -T
+	scn_inject_run injttl inject-ttl \
+		"mbox-as-server mbox-as-server mbox-as-server" -T
+}
+
+# 12. GFW type 1 (inject.c -G 1): three RSTs without ACK, all at the
+# client's rcv_nxt, leaving mbox with TTLs 47, 112 and 201 (the sender
+# NODE@TTL names the TTL it leaves with), random IDs and windows.  The
+# first resets the client; the server's genuine reply follows.
+scn_gfw1() {
+	scn_setvars "$1" 7013
+	scn_inject_run gfw1 gfw-type1 "mbox@47 mbox@112 mbox@201" -G 1
+}
+
+# 13. GFW type 2 (inject.c -G 2): three RST|ACKs at the trigger's ack,
+# +1460, +4380, TTL 100, 101, 102 and the window counting up by one.
+scn_gfw2() {
+	scn_setvars "$1" 7014
+	scn_inject_run gfw2 gfw-type2 "mbox@100 mbox@101 mbox@102" -G 2
+}
+
+# scn_ttl_host FAMILY TTL: a second server host on the server's link,
+# its own address sending with initial TTL (hop limit) TTL, as a Windows
+# stack (128) or a router's (255) does: the address is added to the
+# server's eth0, and a policy route from it carries `hoplimit TTL`, which
+# the kernel's sockets and its stateless RSTs both take.  Sets scn_srv.
+scn_ttl_host() {
+	_h=$(( $2 == 128 ? 128 : 254 ))
+	if [ "$1" = 4 ]; then
+		scn_srv=10.0.3.$_h _via=10.0.3.1 _len=24 _v=-4 _dad=
+	else
+		scn_srv=fd00:3::$_h _via=fd00:3::1 _len=64 _v=-6 _dad=nodad
+	fi
+	ip -n "$(lab_ns server)" $_v rule show | grep -q "from $scn_srv " &&
+		return 0
+	ip -n "$(lab_ns server)" $_v addr add "$scn_srv/$_len" dev eth0 $_dad &&
+	# Tables 253-255 are the kernel's own: 1000 + TTL is ours.
+	ip -n "$(lab_ns server)" $_v route add default via $_via \
+		table $((1000 + $2)) hoplimit "$2" &&
+	ip -n "$(lab_ns server)" $_v rule add from "$scn_srv" \
+		table $((1000 + $2)) ||
+		{ lab_log "cannot add server address $scn_srv (ttl $2)"; return 1; }
+}
+
+# scn_ttl_stack FAMILY TTL PORT: on that host, an abort (SO_LINGER
+# {1, 0} after data) and a refused SYN (PORT + 1, nothing listens): the
+# stack's own resets, which must stay the endpoint's whatever its TTL.
+scn_ttl_stack() {
+	scn_setvars "$1" "$3" && scn_ttl_host "$1" "$2" &&
+	scn_serve "s-ttl$2" abort &&
+	scn_connect "c-ttl$2" reset --payload bye &&
+	scn_done "c-ttl$2" "s-ttl$2" || return 1
+	scn_expect "abort-ttl$2" server endpoint/abort endpoint/abort "server@$2"
+	scn_setvars "$1" $(($3 + 1)) && scn_ttl_host "$1" "$2" &&
+	scn_connect "c-ref$2" refused && scn_done "c-ref$2" &&
+	scn_expect "refused-ttl$2" server endpoint/refused endpoint/refused \
+		"server@$2"
+}
+
+# 14. A server stack with initial TTL 128 (10.0.3.128, fd00:3::128),
+# ports 7015 (abort) and 7016 (refused).
+scn_ttl128() {
+	scn_ttl_stack "$1" 128 7015
+}
+
+# 15. A server stack with initial TTL 255 (10.0.3.254, fd00:3::254),
+# ports 7017 (abort) and 7018 (refused).
+scn_ttl255() {
+	scn_ttl_stack "$1" 255 7017
+}
+
+# scn_netstat NODE COUNTER: a TcpExt counter of NODE's namespace.
+scn_netstat() {
+	lab_in "$1" awk -v c="$2" '/^TcpExt:/ {
+		if (!n) { for (i = 1; i <= NF; i++) if ($i == c) n = i }
+		else print $n }' /proc/net/netstat
+}
+
+# 16. RFC 5961 challenge ACK, genuine stacks only (port 7019).  mbox
+# drops the client's segment that starts with LOSTDATA; the client
+# aborts at once (SO_LINGER 0), so its RST's seq is its snd_nxt, past
+# the server's rcv_nxt by the lost bytes: in the window, not exact.  The
+# server's kernel answers with a challenge ACK (its TCPChallengeACK
+# counter must grow), the client's kernel, socket gone, answers that with
+# R seq = its ack, which resets the server.  Both RSTs are the client's.
+scn_challenge() {
+	scn_setvars "$1" 7019
+	_hex=$(printf %s "$SCN_LOST_KEYWORD" | od -An -tx1 | tr -d ' \n')
+	scn_nft mbox "tcp dport $scn_port @ih,0,$((${#SCN_LOST_KEYWORD} * 8))" \
+		"0x$_hex drop" &&
+	_n0=$(scn_netstat server TCPChallengeACK) &&
+	scn_serve s-chal challenge &&
+	scn_connect c-chal lost-abort --payload "$SCN_LOST_KEYWORD never arrives" &&
+	scn_done c-chal s-chal || return 1
+	_n1=$(scn_netstat server TCPChallengeACK)
+	[ "$_n1" -gt "$_n0" ] ||
+		{ lab_log "challenge: the server sent no challenge ACK"; return 1; }
+	scn_expect challenge-abort client endpoint/abort endpoint/abort client
+	scn_expect challenge-answer client endpoint/stale endpoint/stale client
+}
+
+# 17. A server behind NAT on the gateway (port 7020): the client
+# connects to gw's own address, gw's nft DNAT sends it on to the server,
+# which aborts (SO_LINGER {1, 0}).  gw un-NATs the RST after its forward
+# hook, so its capture holds two flows: the copy arriving from the server
+# (server -> client) and the one leaving as gw's address (gw -> client),
+# the only one the client sees; the daemon sees the first.  Both are the
+# server's own reset.
+scn_dnat() {
+	scn_setvars "$1" 7020
+	_ip=ip; [ "$1" = 6 ] && _ip=ip6
+	lab_in gw nft -f - <<EOF || return 1
+table inet labnat {
+	chain prerouting {
+		type nat hook prerouting priority dstnat; policy accept;
+	}
+}
+add rule inet labnat prerouting $_ip daddr $(lab_addr gw "$1") tcp dport $scn_port dnat $_ip to $scn_srv
+EOF
+	scn_serve s-dnat abort &&
+	scn_connect c-dnat reset --payload bye --addr "$(lab_addr gw "$1")" &&
+	scn_done c-dnat s-dnat || return 1
+	scn_expect abort-dnat-inside server -/- endpoint/abort server
+	scn_srv=$(lab_addr gw "$1")
+	scn_expect abort-dnat server endpoint/abort endpoint/abort server
+}
+
+# 18. A RST with a payload (port 7021): the server resets the client
+# with a RST|ACK that says why in its data, which the kernel cannot send:
+# peer.py crafts it as the server's stack would (its TTL, DF, next IP
+# ID, flow label, window, timestamps; seq = snd_nxt, ack = rcv_nxt),
+# after removing its socket silently.  The server's own reset.
+scn_payload_rst() {
+	scn_setvars "$1" 7021
+	scn_serve s-payload payload-rst &&
+	scn_connect c-payload reset --payload bye &&
+	scn_done c-payload s-payload &&
+	scn_expect payload-rst server endpoint/abort endpoint/abort server
+}
+
+# 19. The perfect injector (inject.c -P, port 7022): one RST|ACK to the
+# client at the exact seq, with what the server's last packet leaving
+# mbox had (TTL, DF, flow label, window, the next IP ID, its timestamp,
+# the trigger's echoed): no fingerprint tells it from the server's own.
+# The server's genuine reply, 10 ms later, is the race that shows it.
+scn_perfect() {
+	scn_setvars "$1" 7022
+	scn_inject_run perfect inject-perfect mbox-as-server -P
+}
+
+# scn_far_up: once per lab, a branch of two more routers behind mbox
+# and a server at its end, both families:
+#
+#   mbox [f0] 10.0.4.1 -- [m0] r1 [r0] 10.0.5.1 -- [q0] r2 [s0] 10.0.6.1
+#     -- [eth0] far 10.0.6.2 (fd00:4::, fd00:5::, fd00:6:: alike)
+#
+# so far's packets reach the client through four routers (TTL 60), and
+# an injector on r2 sits three routers from the client.  Only this
+# scenario's packets take the branch: every other path stays as it was.
+scn_far_up() {
+	ip netns pids "$(lab_ns far)" >/dev/null 2>&1 && return 0
+	for _n in r1 r2 far; do lab_node $_n || return 1; done
+	for _n in r1 r2; do
+		lab_sysctl $_n net.ipv4.ip_forward=1 \
+			net.ipv6.conf.all.forwarding=1 || return 1
+	done
+	lab_link mbox f0 r1 m0 && lab_link r1 r0 r2 q0 &&
+	lab_link r2 s0 far eth0 || return 1
+	# node interface host-number subnet: 10.0.N.H/24, fd00:N::H/64
+	for _a in "mbox f0 1 4" "r1 m0 2 4" "r1 r0 1 5" "r2 q0 2 5" \
+		"r2 s0 1 6" "far eth0 2 6"; do
+		set -- $_a
+		lab_ip "$1" "$2" "10.0.$4.$3/24" "fd00:$4::$3/64" || return 1
+	done
+	# node via-host via-subnet prefix4 prefix6
+	for _r in "gw 2 2 10.0.6.0/24 fd00:6::/64" "mbox 2 4 10.0.6.0/24 fd00:6::/64" \
+		"r1 1 4 default default" "r1 2 5 10.0.6.0/24 fd00:6::/64" \
+		"r2 1 5 default default" "far 1 6 default default"; do
+		set -- $_r
+		lab_route "$1" "$4" "10.0.$3.$2" "$5" "fd00:$3::$2" ||
+			{ lab_log "cannot route the far branch"; return 1; }
+	done
+	lab_csum_off mbox f0 && lab_csum_off r1 m0 r0 &&
+	lab_csum_off r2 q0 s0 && lab_csum_off far eth0
+}
+
+# 20. An injector three routers away (port 7023): the inject.c of 7009
+# on r2, sniffing the client's request as it arrives from r1, toward the
+# server far; its RSTs reach the client with TTL 61, far's packets with
+# 60.  Then the late reply and the client's stale RST, as in 7009.
+scn_inject_far() {
+	scn_setvars "$1" 7023
+	scn_far_up || return 1
+	[ "$1" = 4 ] && scn_srv=10.0.6.2 || scn_srv=fd00:6::2
+	SCN_INJECT_NODE=r2 SCN_INJECT_IF=q0 SCN_SERVER_NODE=far
+	scn_inject_run far inject-far "r2 r2 r2"
+	_rc=$?
+	unset SCN_INJECT_NODE SCN_INJECT_IF SCN_SERVER_NODE
+	return $_rc
 }
 
 # scn_all FAMILY: every scenario in order.

@@ -116,7 +116,8 @@ every_reset() {
 	if [ -n "$_cap" ]; then
 		if "$RSTAUDIT" analyze --json "$_dir/gw.pcap" >"$_dir/gw.json" 2>"$_dir/gw.err"; then
 			check_counts "queues $_q: events against rstaudit analyze of gw's capture" \
-				"$_dir/agree.log" $CHECK agree "$EV" "$_dir/gw.json"
+				"$_dir/agree.log" $CHECK agree "$EV" "$_dir/gw.json" \
+				--expect "$LAB_EXPECT"
 		else
 			fail "queues $_q: rstaudit analyze of gw's capture failed"
 		fi
