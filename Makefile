@@ -5,7 +5,7 @@
 #   make check        every suite, the unprivileged ones first, then one
 #                     table; the root suites install what is missing first
 #   make check-unit check-golden check-corpus check-conf    (no root)
-#   make check-lab check-live check-ops                      (root)
+#   make check-lab check-live check-ops check-receivers      (root)
 #   make SANITIZE=1 check   the same under ASan and UBSan
 #   make golden-regen regenerate the golden files after a deliberate change
 #   make fuzz         build and run the libFuzzer targets (clang)
@@ -67,7 +67,7 @@ UNIT	= tests/unit/test_pkt tests/unit/test_flow tests/unit/test_classify \
 	  tests/unit/test_stats tests/unit/test_locate
 
 CHECKS	= check-unit check-golden check-corpus check-conf \
-	  check-lab check-live check-ops
+	  check-lab check-live check-ops check-receivers
 
 .PHONY: FORCE all check $(CHECKS) demo golden-regen deps fuzz bench \
 	bench-live install uninstall clean
@@ -141,13 +141,13 @@ check:
 	@$(ROOT_DEPS)
 	@$(MAKE) --no-print-directory all $(UNIT) tests/unit/test_route
 	@UNIT='$(UNIT)' sh tests/check.sh unit golden corpus conf lab live ops \
-		locate verdicts
+		locate receivers verdicts
 
 check-unit check-golden check-corpus check-conf check-verdicts: check-%:
 	@$(ROOT_DEPS)
 	@$(MAKE) --no-print-directory all $(UNIT)
 	@UNIT='$(UNIT)' sh tests/check.sh $*
-check-lab check-live check-ops check-locate: check-%: deps
+check-lab check-live check-ops check-locate check-receivers: check-%: deps
 	@$(MAKE) --no-print-directory all tests/unit/test_route
 	@sh tests/check.sh $*
 

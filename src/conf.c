@@ -43,6 +43,7 @@ static const struct conf_key conf_keys[] = {
 	{ "log_group",		T_UINT,    F(log_group),	0, 65535 },
 	{ "user",		T_PATH,    F(user),		0, 0 },
 	{ "control_socket",	T_PATH,    F(control_socket),	0, 0 },
+	{ "metrics_listen",	T_PATH,    F(metrics_listen),	0, 0 },
 	{ "evidence_dir",	T_PATH,    F(evidence_dir),	0, 0 },
 	{ "evidence_file_size",	T_SIZE,    F(evidence_file_size), 1024, 1ul << 40 },
 	{ "evidence_files",	T_UINT,    F(evidence_files),	1, 10000 },
@@ -77,6 +78,7 @@ void conf_default(struct conf *c)
 	c->log_group = CONF_LOG_GROUP;
 	snprintf(c->control_socket, sizeof(c->control_socket), "%s",
 		 CONF_CONTROL_SOCKET);
+	snprintf(c->metrics_listen, sizeof(c->metrics_listen), "none");
 	c->evidence_file_size = 10ul << 20;
 	c->evidence_files = 10;
 	c->evidence_packets = 1u << 16;

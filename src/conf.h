@@ -22,6 +22,8 @@
  *	log_group N		that NFLOG group (0..65535)
  *	user NAME		after setup, run as NAME with CAP_NET_ADMIN only
  *	control_socket PATH	where `rstaudit stats` asks ("none": off)
+ *	metrics_listen ADDR	GET /metrics over TCP: PORT (on 127.0.0.1),
+ *				ADDRESS:PORT or [IPV6]:PORT; "none" (default)
  *	evidence_dir PATH	each reset and its flow into pcapng files there
  *				("": off; see evpcap.h)
  *	evidence_file_size N	bytes a file may reach (k, M, G suffixes)
@@ -75,6 +77,7 @@ struct conf {
 	uint16_t log_group;
 	char	 user[64];		/* "": stay as started */
 	char	 control_socket[108];	/* sun_path; "none": off */
+	char	 metrics_listen[64];	/* "none": off */
 	char	 evidence_dir[PATH_MAX];	/* "": no evidence files */
 	uint64_t evidence_file_size;
 	uint32_t evidence_files;

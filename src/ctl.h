@@ -11,6 +11,10 @@
  *	GET /metrics HTTP/1.x	the Prometheus reply with an HTTP/1.0 header,
  *				for `curl --unix-socket`
  *
+ * The same counters are served over TCP by ctl_open_http() (the conf key
+ * metrics_listen, off by default, loopback when only a port is given):
+ * there only GET /metrics is answered, anything else gets 400 or 404.
+ *
  * Nothing blocks: sockets are non-blocking, at most CTL_CLIENTS are
  * served at once (the others wait in the backlog), and a client that has
  * not sent its request and taken its reply within CTL_TIMEOUT_MS is cut
@@ -55,6 +59,16 @@ int		 ctl_pollfds(struct ctl *c, struct pollfd *pfd);
  */
 void		 ctl_serve(struct ctl *c, const struct pollfd *pfd, int n,
 		     ctl_render_fn fn, void *arg);
+
+/*
+ * Listen for Prometheus on addr: "PORT" (127.0.0.1), "ADDRESS:PORT" or
+ * "[IPV6]:PORT", numeric.  Served by ctl_pollfds()/ctl_serve() like the
+ * control socket.  NULL (logged, errno set) on failure.
+ */
+struct ctl	*ctl_open_http(const char *addr);
+
+/* The configuration check of metrics_listen.  Errors (0 or 1). */
+int		 ctl_http_configure(const char *conf, const char *addr);
 
 /* The configuration check: path absolute, or "none".  Errors (0 or 1). */
 int		 ctl_configure(const char *conf, const char *path);

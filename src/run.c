@@ -103,6 +103,7 @@ struct run {
 	int			 nw;
 	int			 failed;	/* a queue failed while running */
 	struct ctl		*ctl;		/* the control socket, or NULL */
+	struct ctl		*http;		/* metrics_listen, or NULL */
 	uid_t			 uid;		/* conf.user's, or (uid_t)-1 */
 	gid_t			 gid;
 	uint64_t		 start_time;	/* seconds since the epoch */
@@ -506,15 +507,34 @@ static void worker_policy(struct worker *w)
 	__atomic_store_n(&w->pol_gen, gen, __ATOMIC_RELEASE);
 }
 
+/* The control socket's poll entries, then the metrics listener's. */
+static int main_pollfds(struct run *r, struct pollfd *pfd, int *nctl)
+{
+	int n;
+
+	n = *nctl = r->ctl != NULL ? ctl_pollfds(r->ctl, pfd) : 0;
+	if (r->http != NULL)
+		n += ctl_pollfds(r->http, pfd + n);
+	return n;
+}
+
+static void main_serve(struct run *r, struct pollfd *pfd, int n, int nctl)
+{
+	if (nctl > 0)
+		ctl_serve(r->ctl, pfd, nctl, counters_render, r);
+	if (n > nctl)
+		ctl_serve(r->http, pfd + nctl, n - nctl, counters_render, r);
+}
+
 /*
  * One queue's loop: its queue, tick timer, NFLOG group and suspect-hold
  * timer (pfd[0..3]).  The main thread's (is_main) also serves signals
- * and the control socket (pfd[4] on).
+ * and the control socket and metrics listener (pfd[4] on).
  */
 static int worker_loop(struct worker *w, int is_main)
 {
-	struct pollfd pfd[4 + CTL_POLLFDS];
-	int n = 4;
+	struct pollfd pfd[4 + 2 * CTL_POLLFDS];
+	int n = 4, nctl = 0;
 
 	pfd[0].fd = nfqueue_fd(w->q);
 	pfd[0].events = POLLIN;
@@ -539,8 +559,7 @@ static int worker_loop(struct worker *w, int is_main)
 				run_dump = 0;
 				counters_print(w->run);
 			}
-			if (w->run->ctl != NULL)
-				n = 4 + ctl_pollfds(w->run->ctl, pfd + 4);
+			n = 4 + main_pollfds(w->run, pfd + 4, &nctl);
 		}
 		if (stopping())
 			break;
@@ -552,8 +571,7 @@ static int worker_loop(struct worker *w, int is_main)
 			return -1;
 		}
 		if (n > 4)
-			ctl_serve(w->run->ctl, pfd + 4, n - 4, counters_render,
-				  w->run);
+			main_serve(w->run, pfd + 4, n - 4, nctl);
 		/* A hold that ran out ends before any later packet is seen. */
 		if (pfd[3].revents & POLLIN)
 			enforce_timer(w->enf);
@@ -1016,6 +1034,7 @@ static int run_configure(struct run *r, struct conf *c)
 	}
 	errors += priv_configure(path, c->user, &r->uid, &r->gid);
 	errors += ctl_configure(path, c->control_socket);
+	errors += ctl_http_configure(path, c->metrics_listen);
 	return errors;
 }
 
@@ -1140,6 +1159,7 @@ static void run_teardown(struct run *r)
 		fclose(r->out.fp);
 	pthread_mutex_destroy(&r->out_mu);
 	ctl_close(r->ctl);
+	ctl_close(r->http);
 	notify_close();
 }
 
@@ -1188,6 +1208,11 @@ int run_main(int argc, char **argv)
 	/* While we may still make its directory and give it to our user. */
 	if (strcmp(r.conf.control_socket, "none") != 0 &&
 	    (r.ctl = ctl_open(r.conf.control_socket, r.uid, r.gid)) == NULL) {
+		run_teardown(&r);
+		return EXIT_SETUP;
+	}
+	if (strcmp(r.conf.metrics_listen, "none") != 0 &&
+	    (r.http = ctl_open_http(r.conf.metrics_listen)) == NULL) {
 		run_teardown(&r);
 		return EXIT_SETUP;
 	}
