@@ -49,7 +49,7 @@ CORE	= src/pkt.o src/table.o src/flow.o src/host.o src/classify.o \
 # Adapters: capture files, output, logging, the command line.
 ADAPT	= src/pcapin.o src/output.o src/sha1.o src/log.o src/analyze.o \
 	  src/nft.o src/nfq.o src/ct.o src/conf.o src/enforce.o src/run.o src/route.o \
-	  $(EVIDENCE)
+	  src/watch.o $(EVIDENCE)
 # Evidence files: the ring of recent packets, pcapng blocks, the writer.
 EVIDENCE = src/evring.o src/pcapng.o src/evpcap.o
 # Operations: counters, control socket, sd_notify, privilege drop.
@@ -78,7 +78,7 @@ rstaudit: $(OBJS)
 	$(CC) $(LDFLAGS) -pthread -o $@ $(OBJS) $(PC_LIBS)
 
 src/pcapin.o src/analyze.o src/nft.o src/nfq.o src/ct.o src/enforce.o src/run.o \
-	$(LOCATE): \
+	src/watch.o $(LOCATE): \
 	CFLAGS += $(PC_CFLAGS)
 
 # Objects remember the flags they were built with: switching SANITIZE

@@ -32,7 +32,7 @@ static void analyze_emit(struct rst_event *e, void *arg)
 	output_event(arg, e);
 }
 
-static void analyze_warn_frames(const char *name, const struct pcapin_stats *st)
+void analyze_warn_frames(const char *name, const struct pcapin_stats *st)
 {
 	uint64_t tr = st->status[PKT_TRUNCATED], mal = st->status[PKT_MALFORMED];
 
@@ -107,7 +107,7 @@ static int analyze_file(const char *name, const struct engine_conf *conf,
 	return rc < 0 ? EXIT_DAMAGED : EXIT_OK;
 }
 
-static int parse_number(const char *s, double lo, double hi, double *v)
+int analyze_number(const char *s, double lo, double hi, double *v)
 {
 	char *end;
 
@@ -141,14 +141,14 @@ int analyze_main(int argc, char **argv)
 			fmt = OUT_JSON;
 			break;
 		case 'H':
-			if (parse_number(optarg, 0, 3600, &v) < 0) {
+			if (analyze_number(optarg, 0, 3600, &v) < 0) {
 				log_warnx("--hold %s: give seconds, 0 to 3600", optarg);
 				return EXIT_USAGE;
 			}
 			conf.hold_us = (uint64_t)(v * 1e6);
 			break;
 		case 'F':
-			if (parse_number(optarg, 1, 1 << 30, &v) < 0) {
+			if (analyze_number(optarg, 1, 1 << 30, &v) < 0) {
 				log_warnx("--max-flows %s: give a count, 1 to 1073741824", optarg);
 				return EXIT_USAGE;
 			}

@@ -4,6 +4,14 @@
 
 #include "exitcode.h"
 
+struct pcapin_stats;
+
+/* Log what the parser skipped in name's frames, and the totals (-v). */
+void analyze_warn_frames(const char *name, const struct pcapin_stats *st);
+
+/* s as a number in [lo, hi] into *v; -1 when it is not one. */
+int analyze_number(const char *s, double lo, double hi, double *v);
+
 /* Returns the worst of the files' exit statuses (exitcode.h). */
 int analyze_main(int argc, char **argv);
 

@@ -29,7 +29,8 @@ group_suites() {
 			tests/live/route.sh ;;
 	ops)	printf '%s\n' tests/ops/live.sh tests/ops/install.sh ;;
 	locate)	echo "tests/locate/run.sh" ;;
-	receivers) printf '%s\n' tests/receivers/prometheus.sh ;;
+	receivers) printf '%s\n' tests/receivers/prometheus.sh \
+			tests/receivers/watch.sh ;;
 	verdicts) echo "tests/verdicts.sh" ;;
 	*)	echo "check: no suite group '$1'" >&2; return 1 ;;
 	esac

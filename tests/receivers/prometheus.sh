@@ -76,6 +76,7 @@ cat >"$T/prom/prometheus.yml" <<EOC
 global:
   scrape_interval: 1s
   scrape_timeout: 1s
+  evaluation_interval: 1s
 scrape_configs:
   - job_name: rstaudit
     static_configs:
@@ -101,12 +102,12 @@ for sel in 'rstaudit_resets_total{origin="endpoint",cause="refused"}' \
 	want=$(grep -F "$sel " "$T/stats.prom" | awk '{print $2}')
 	case $want in ''|*[!0-9]*) fail "stats has no $sel"; continue ;; esac
 	check "prometheus API: $sel = $want, as rstaudit stats says" \
-		lab_in gw $RECV prom-wait "http://$PROM" "$sel" "$want" 30
+		lab_in gw $RECV prom-wait "http://$PROM" "$sel" "$want" 60
 done
 nev=$(grep -c . "$T/ev.json")
 check "prometheus API: sum(rstaudit_resets_total) = the $nev events written" \
 	lab_in gw $RECV prom-wait "http://$PROM" \
-	'sum(rstaudit_resets_total{origin!="",cause!=""})' "$nev" 30
+	'sum(rstaudit_resets_total{origin!="",cause!=""})' "$nev" 60
 
 lab_kill prom; lab_wait prom 20 || fail "prometheus did not stop"
 lab_kill d1; lab_wait d1 10 || fail "daemon d1 did not exit 0 on SIGTERM"

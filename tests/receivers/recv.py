@@ -73,6 +73,14 @@ def cmd_prom_wait(args):
             return 0
         time.sleep(0.2)
     print("%s: got %s (%s), want %s" % (query, got, why, want), file=sys.stderr)
+    try:   # why the scrapes failed, if they did
+        d = json.loads(get(base + "/api/v1/targets")[1])
+        for t in d["data"]["activeTargets"]:
+            print("target %s: health %s, last error '%s', last scrape %s" % (
+                t["scrapeUrl"], t["health"], t["lastError"], t["lastScrape"]),
+                file=sys.stderr)
+    except (OSError, ValueError, KeyError) as e:
+        print("targets: %s" % e, file=sys.stderr)
     return 1
 
 
