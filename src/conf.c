@@ -11,6 +11,7 @@
 #include "conf.h"
 #include "log.h"
 #include "nfq.h"
+#include "slog.h"
 
 #define LINE_MAX_LEN	1024
 
@@ -44,6 +45,8 @@ static const struct conf_key conf_keys[] = {
 	{ "user",		T_PATH,    F(user),		0, 0 },
 	{ "control_socket",	T_PATH,    F(control_socket),	0, 0 },
 	{ "metrics_listen",	T_PATH,    F(metrics_listen),	0, 0 },
+	{ "syslog_target",	T_PATH,    F(syslog_target),	0, 0 },
+	{ "syslog_queue",	T_UINT,    F(syslog_queue),	1, 1u << 16 },
 	{ "evidence_dir",	T_PATH,    F(evidence_dir),	0, 0 },
 	{ "evidence_file_size",	T_SIZE,    F(evidence_file_size), 1024, 1ul << 40 },
 	{ "evidence_files",	T_UINT,    F(evidence_files),	1, 10000 },
@@ -79,6 +82,8 @@ void conf_default(struct conf *c)
 	snprintf(c->control_socket, sizeof(c->control_socket), "%s",
 		 CONF_CONTROL_SOCKET);
 	snprintf(c->metrics_listen, sizeof(c->metrics_listen), "none");
+	snprintf(c->syslog_target, sizeof(c->syslog_target), "none");
+	c->syslog_queue = SLOG_QUEUE;
 	c->evidence_file_size = 10ul << 20;
 	c->evidence_files = 10;
 	c->evidence_packets = 1u << 16;

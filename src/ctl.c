@@ -412,11 +412,7 @@ void ctl_serve(struct ctl *c, const struct pollfd *pfd, int n,
 
 /* ---- the /metrics listener over TCP ------------------------------------ */
 
-/*
- * "PORT" (loopback), "ADDR:PORT" or "[ADDR6]:PORT", numeric only, into ss.
- * -1 when it is none of them.
- */
-static int http_addr(const char *s, struct sockaddr_storage *ss,
+int ctl_parse_addr(const char *s, struct sockaddr_storage *ss,
 		     socklen_t *len)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
@@ -454,7 +450,7 @@ int ctl_http_configure(const char *conf, const char *addr)
 	struct sockaddr_storage ss;
 	socklen_t len;
 
-	if (strcmp(addr, "none") == 0 || http_addr(addr, &ss, &len) == 0)
+	if (strcmp(addr, "none") == 0 || ctl_parse_addr(addr, &ss, &len) == 0)
 		return 0;
 	log_warnx("%s: metrics_listen %s: give PORT, ADDRESS:PORT, "
 		  "[IPV6]:PORT or none", conf, addr);
@@ -468,7 +464,7 @@ struct ctl *ctl_open_http(const char *addr)
 	socklen_t len;
 	int i, on = 1;
 
-	if (http_addr(addr, &ss, &len) < 0) {
+	if (ctl_parse_addr(addr, &ss, &len) < 0) {
 		log_warnx("metrics_listen %s: not an address and port", addr);
 		errno = EINVAL;
 		return NULL;

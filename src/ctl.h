@@ -24,6 +24,7 @@
 #define RSTAUDIT_CTL_H
 
 #include <poll.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -66,6 +67,13 @@ void		 ctl_serve(struct ctl *c, const struct pollfd *pfd, int n,
  * control socket.  NULL (logged, errno set) on failure.
  */
 struct ctl	*ctl_open_http(const char *addr);
+
+/*
+ * "PORT" (127.0.0.1), "ADDRESS:PORT" or "[IPV6]:PORT", numeric only, into
+ * ss and *len.  -1 when s is none of them.
+ */
+int		 ctl_parse_addr(const char *s, struct sockaddr_storage *ss,
+		     socklen_t *len);
 
 /* The configuration check of metrics_listen.  Errors (0 or 1). */
 int		 ctl_http_configure(const char *conf, const char *addr);

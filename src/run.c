@@ -34,6 +34,7 @@
 #include "conf.h"
 #include "ct.h"
 #include "ctl.h"
+#include "slog.h"
 #include "engine.h"
 #include "evpcap.h"
 #include "enforce.h"
@@ -104,6 +105,7 @@ struct run {
 	int			 failed;	/* a queue failed while running */
 	struct ctl		*ctl;		/* the control socket, or NULL */
 	struct ctl		*http;		/* metrics_listen, or NULL */
+	struct slog		*slog;		/* syslog_target, or NULL */
 	uid_t			 uid;		/* conf.user's, or (uid_t)-1 */
 	gid_t			 gid;
 	uint64_t		 start_time;	/* seconds since the epoch */
@@ -251,6 +253,8 @@ static void run_emit(struct rst_event *e, void *arg)
 	output_event(&r->out, e);	/* written out by the next tick */
 	if (r->conf.syslog)
 		event_syslog(e);
+	if (r->slog != NULL)
+		slog_event(r->slog, e);		/* queued, never waits */
 	pthread_mutex_unlock(&r->out_mu);
 	if (r->loc != NULL)	/* queued for the locator thread, if middlebox */
 		locator_event(r->loc, w->ring, e);
@@ -781,6 +785,10 @@ static void run_stats(struct run *r, struct stats *s)
 		s->has_evidence = 1;
 		evpcap_get_stats(r->ev, &s->ev);
 	}
+	if (r->slog != NULL) {
+		s->has_syslog = 1;
+		slog_get_stats(r->slog, &s->slog);
+	}
 	pthread_mutex_unlock(&r->out_mu);
 }
 
@@ -1035,6 +1043,7 @@ static int run_configure(struct run *r, struct conf *c)
 	errors += priv_configure(path, c->user, &r->uid, &r->gid);
 	errors += ctl_configure(path, c->control_socket);
 	errors += ctl_http_configure(path, c->metrics_listen);
+	errors += slog_configure(path, c->syslog_target);
 	return errors;
 }
 
@@ -1160,6 +1169,7 @@ static void run_teardown(struct run *r)
 	pthread_mutex_destroy(&r->out_mu);
 	ctl_close(r->ctl);
 	ctl_close(r->http);
+	slog_close(r->slog);
 	notify_close();
 }
 
@@ -1269,6 +1279,11 @@ int run_main(int argc, char **argv)
 		run_teardown(&r);
 		return EXIT_SETUP;
 	}
+	/* A thread: after the privilege drop and daemon(), as the locator. */
+	if (strcmp(r.conf.syslog_target, "none") != 0 &&
+	    (r.slog = slog_open(r.conf.syslog_target, r.conf.syslog_queue)) == NULL)
+		log_warnx("syslog_target %s: events not sent there",
+			  r.conf.syslog_target);
 	if (r.conf.locate && (r.loc = locator_start(&(struct locator_conf){
 		.interval_s = r.conf.locate_interval,
 		.budget = r.conf.locate_budget,

@@ -30,7 +30,7 @@ group_suites() {
 	ops)	printf '%s\n' tests/ops/live.sh tests/ops/install.sh ;;
 	locate)	echo "tests/locate/run.sh" ;;
 	receivers) printf '%s\n' tests/receivers/prometheus.sh \
-			tests/receivers/watch.sh ;;
+			tests/receivers/watch.sh tests/receivers/syslog.sh ;;
 	verdicts) echo "tests/verdicts.sh" ;;
 	*)	echo "check: no suite group '$1'" >&2; return 1 ;;
 	esac

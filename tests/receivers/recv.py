@@ -8,6 +8,15 @@
                                    base) for the instant QUERY until the
                                    single sample's value is WANT; print it
   recv.py prom-ready URL SECONDS   wait for /-/ready to say 200
+  recv.py sd-check EVENTS RECEIVED INPUT
+                                   every event of EVENTS (the daemon's JSON
+                                   lines) came through rsyslog's INPUT
+                                   (imudp, imtcp, imuxsock) once, in order,
+                                   each field in the structured data that
+                                   mmpstrucdata parsed back (RECEIVED: one
+                                   JSON object a line, see syslog.sh), with
+                                   the priority its origin implies; prints
+                                   "sd: N passed, N failed"
 Exit 0 when it held, 1 when not (with why on stderr).
 """
 import json
@@ -97,8 +106,58 @@ def cmd_prom_ready(args):
     return 1
 
 
+SEVERITY = {"middlebox": 4, "endpoint": 6}   # else 5 (slog.h)
+
+
+def sd_want(ev):
+    """The structured data the daemon must have sent for event ev."""
+    want = {"origin": ev["origin"], "cause": ev["cause"],
+            "confidence": "%.2f" % ev["confidence"], "src": ev["src"],
+            "dst": ev["dst"], "flags": ev["flags"], "cid": ev["community_id"]}
+    for k in ("sport", "dport", "seq", "ack", "ttl"):
+        want[k] = str(ev[k])
+    if "hook" in ev:
+        want["hook"] = ev["hook"]
+        for k in ("in", "out", "verdict"):
+            if ev.get(k):
+                want[k] = ev[k]
+        if ev.get("ct"):
+            want["ct_state"] = ev["ct"]["state"]
+            want["ct_id"] = str(ev["ct"]["id"])
+    return want
+
+
+def cmd_sd_check(args):
+    events = [json.loads(l) for l in open(args[0]) if l.strip()]
+    got = [json.loads(l) for l in open(args[1]) if l.strip()]
+    got = [g for g in got if g["input"] == args[2]]
+    ok = bad = 0
+    if len(got) != len(events):
+        print("FAIL %d events, %d messages from %s" % (len(events), len(got),
+                                                      args[2]))
+        bad += 1
+    for i, (ev, g) in enumerate(zip(events, got)):
+        want = sd_want(ev)
+        sd = g.get("sd", {}).get("rfc5424-sd", {}).get("rst@32473")
+        pri = 3 * 8 + SEVERITY.get(ev["origin"], 5)
+        where = "message %d (%s port %s)" % (i + 1, ev["src"], ev["sport"])
+        if sd != want:
+            print("FAIL %s: structured data %s, want %s" % (where, sd, want))
+            bad += 1
+        elif g["msgid"] != "RST" or g["app"] != "rstaudit" or \
+                int(g["pri"]) != pri:
+            print("FAIL %s: msgid %s app %s pri %s, want RST rstaudit %d" % (
+                where, g["msgid"], g["app"], g["pri"], pri))
+            bad += 1
+        else:
+            ok += 1
+    print("sd: %d passed, %d failed" % (ok, bad))
+    return 1 if bad else 0
+
+
 CMDS = {"http": (cmd_http, 1), "send-raw": (cmd_send_raw, 3),
-        "prom-wait": (cmd_prom_wait, 4), "prom-ready": (cmd_prom_ready, 2)}
+        "prom-wait": (cmd_prom_wait, 4), "prom-ready": (cmd_prom_ready, 2),
+        "sd-check": (cmd_sd_check, 3)}
 
 
 def main():
