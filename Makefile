@@ -49,7 +49,7 @@ CORE	= src/pkt.o src/table.o src/flow.o src/host.o src/classify.o \
 # Adapters: capture files, output, logging, the command line.
 ADAPT	= src/pcapin.o src/output.o src/sha1.o src/log.o src/analyze.o \
 	  src/nft.o src/nfq.o src/ct.o src/conf.o src/enforce.o src/run.o src/route.o \
-	  src/watch.o src/slog.o $(EVIDENCE)
+	  src/watch.o src/slog.o src/journal.o $(EVIDENCE)
 # Evidence files: the ring of recent packets, pcapng blocks, the writer.
 EVIDENCE = src/evring.o src/pcapng.o src/evpcap.o
 # Operations: counters, control socket, sd_notify, privilege drop.
@@ -64,7 +64,8 @@ UNIT	= tests/unit/test_pkt tests/unit/test_flow tests/unit/test_classify \
 	  tests/unit/test_engine tests/unit/test_output tests/unit/test_ct \
 	  tests/unit/test_evring tests/unit/test_evpcap tests/unit/test_policy \
 	  tests/unit/test_table tests/unit/test_enforce \
-	  tests/unit/test_stats tests/unit/test_locate tests/unit/test_slog
+	  tests/unit/test_stats tests/unit/test_locate tests/unit/test_slog \
+	  tests/unit/test_journal
 
 CHECKS	= check-unit check-golden check-corpus check-conf \
 	  check-lab check-live check-ops check-receivers
@@ -110,11 +111,13 @@ tests/unit/test_locate: tests/unit/test_locate.c tests/unit/t.h src/locate.o \
 		src/pkt.o src/rstdelay.o
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< src/locate.o src/pkt.o \
 		src/rstdelay.o -lpcap
-# The syslog message (slog_format() is pure; slog.o also holds the sender).
-tests/unit/test_slog: tests/unit/test_slog.c tests/unit/*.h $(CORE) src/slog.o \
-		src/output.o src/sha1.o src/ctl.o src/conf.o src/log.o src/stats.o
-	$(CC) $(CFLAGS) $(LDFLAGS) -pthread -o $@ $< $(CORE) src/slog.o \
-		src/output.o src/sha1.o src/ctl.o src/conf.o src/log.o src/stats.o
+# The syslog message and the journal entry (their formats are pure; the
+# objects also hold the senders).
+RECV_OBJS = src/slog.o src/journal.o src/output.o src/sha1.o src/ctl.o \
+	    src/conf.o src/log.o src/stats.o
+tests/unit/test_slog tests/unit/test_journal: tests/unit/test_%: \
+		tests/unit/test_%.c tests/unit/*.h $(CORE) $(RECV_OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -pthread -o $@ $< $(CORE) $(RECV_OBJS)
 # The counters' table, with the policy's families.
 tests/unit/test_stats: tests/unit/test_stats.c tests/unit/t.h $(CORE) src/stats.o
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CORE) src/stats.o

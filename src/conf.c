@@ -47,6 +47,7 @@ static const struct conf_key conf_keys[] = {
 	{ "metrics_listen",	T_PATH,    F(metrics_listen),	0, 0 },
 	{ "syslog_target",	T_PATH,    F(syslog_target),	0, 0 },
 	{ "syslog_queue",	T_UINT,    F(syslog_queue),	1, 1u << 16 },
+	{ "journal",		T_PATH,    F(journal),		0, 0 },
 	{ "evidence_dir",	T_PATH,    F(evidence_dir),	0, 0 },
 	{ "evidence_file_size",	T_SIZE,    F(evidence_file_size), 1024, 1ul << 40 },
 	{ "evidence_files",	T_UINT,    F(evidence_files),	1, 10000 },
@@ -84,6 +85,7 @@ void conf_default(struct conf *c)
 	snprintf(c->metrics_listen, sizeof(c->metrics_listen), "none");
 	snprintf(c->syslog_target, sizeof(c->syslog_target), "none");
 	c->syslog_queue = SLOG_QUEUE;
+	snprintf(c->journal, sizeof(c->journal), "auto");
 	c->evidence_file_size = 10ul << 20;
 	c->evidence_files = 10;
 	c->evidence_packets = 1u << 16;

@@ -28,6 +28,8 @@
  *				local, unix:PATH, udp:ADDR:PORT, tcp:ADDR:PORT
  *				or none (default; see slog.h)
  *	syslog_queue N		messages waiting for the receiver, at most
+ *	journal auto|yes|no	native journald entries (journal.h); auto: when
+ *				standard error is the journal (JOURNAL_STREAM)
  *	evidence_dir PATH	each reset and its flow into pcapng files there
  *				("": off; see evpcap.h)
  *	evidence_file_size N	bytes a file may reach (k, M, G suffixes)
@@ -84,6 +86,7 @@ struct conf {
 	char	 metrics_listen[64];	/* "none": off */
 	char	 syslog_target[128];	/* "none": off */
 	uint32_t syslog_queue;
+	char	 journal[8];		/* auto, yes, no */
 	char	 evidence_dir[PATH_MAX];	/* "": no evidence files */
 	uint64_t evidence_file_size;
 	uint32_t evidence_files;

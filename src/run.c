@@ -35,6 +35,7 @@
 #include "ct.h"
 #include "ctl.h"
 #include "slog.h"
+#include "journal.h"
 #include "engine.h"
 #include "evpcap.h"
 #include "enforce.h"
@@ -106,6 +107,7 @@ struct run {
 	struct ctl		*ctl;		/* the control socket, or NULL */
 	struct ctl		*http;		/* metrics_listen, or NULL */
 	struct slog		*slog;		/* syslog_target, or NULL */
+	struct journal		*journal;	/* native journal entries, or NULL */
 	uid_t			 uid;		/* conf.user's, or (uid_t)-1 */
 	gid_t			 gid;
 	uint64_t		 start_time;	/* seconds since the epoch */
@@ -255,6 +257,8 @@ static void run_emit(struct rst_event *e, void *arg)
 		event_syslog(e);
 	if (r->slog != NULL)
 		slog_event(r->slog, e);		/* queued, never waits */
+	if (r->journal != NULL)
+		journal_event(r->journal, e);	/* one datagram, never waits */
 	pthread_mutex_unlock(&r->out_mu);
 	if (r->loc != NULL)	/* queued for the locator thread, if middlebox */
 		locator_event(r->loc, w->ring, e);
@@ -904,6 +908,44 @@ static int run_output_open(struct run *r)
 	return 0;
 }
 
+/*
+ * Native journal entries with journal yes, or auto under systemd (standard
+ * error is the journal).  The JSON lines then leave standard output when
+ * it is the journal too: each event would be there twice.
+ */
+static int run_journal_open(struct run *r)
+{
+	const char *mode = r->conf.journal;
+	FILE *fp;
+
+	if (strcmp(mode, "no") == 0 ||
+	    (strcmp(mode, "auto") == 0 && !journal_stream_is(STDERR_FILENO)))
+		return 0;
+	if ((r->journal = journal_open(JOURNAL_SOCKET)) == NULL)
+		return strcmp(mode, "yes") == 0 ? -1 : 0;
+	log_info("events to the journal, natively (journalctl RSTAUDIT_ORIGIN=...)");
+	if (r->out.fp == stdout && journal_stream_is(STDOUT_FILENO) &&
+	    (fp = fopen("/dev/null", "w")) != NULL) {
+		r->out.fp = fp;
+		log_info("standard output is the journal: no JSON lines there");
+	}
+	return 0;
+}
+
+static void run_journal_close(struct run *r)
+{
+	struct journal_stats st;
+
+	if (r->journal == NULL)
+		return;
+	journal_get_stats(r->journal, &st);
+	if (st.dropped > 0)
+		log_warnx("journal: %llu entries sent, %llu dropped (socket full)",
+			  (unsigned long long)st.sent,
+			  (unsigned long long)st.dropped);
+	journal_close(r->journal);
+}
+
 static void run_output_reopen(struct run *r)
 {
 	const char *path = r->conf.json_file;
@@ -1044,6 +1086,7 @@ static int run_configure(struct run *r, struct conf *c)
 	errors += ctl_configure(path, c->control_socket);
 	errors += ctl_http_configure(path, c->metrics_listen);
 	errors += slog_configure(path, c->syslog_target);
+	errors += journal_configure(path, c->journal);
 	return errors;
 }
 
@@ -1170,6 +1213,7 @@ static void run_teardown(struct run *r)
 	ctl_close(r->ctl);
 	ctl_close(r->http);
 	slog_close(r->slog);
+	run_journal_close(r);
 	notify_close();
 }
 
@@ -1215,6 +1259,10 @@ int run_main(int argc, char **argv)
 
 	if (run_output_open(&r) < 0)
 		return EXIT_NOOUTPUT;
+	if (run_journal_open(&r) < 0) {
+		run_teardown(&r);
+		return EXIT_NOOUTPUT;
+	}
 	/* While we may still make its directory and give it to our user. */
 	if (strcmp(r.conf.control_socket, "none") != 0 &&
 	    (r.ctl = ctl_open(r.conf.control_socket, r.uid, r.gid)) == NULL) {

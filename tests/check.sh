@@ -6,7 +6,8 @@
 #
 #   unit golden corpus conf     need no root
 #   lab live ops locate         need root (tests/deps.sh runs first)
-#   receivers                   root: real Prometheus, rsyslog, capture
+#   receivers                   root: real Prometheus, rsyslog, journald,
+#                               a tc mirred mirror
 #   verdicts                    no root; last, so that the lab's and the
 #                               daemon's output of this run count
 #
@@ -30,7 +31,8 @@ group_suites() {
 	ops)	printf '%s\n' tests/ops/live.sh tests/ops/install.sh ;;
 	locate)	echo "tests/locate/run.sh" ;;
 	receivers) printf '%s\n' tests/receivers/prometheus.sh \
-			tests/receivers/watch.sh tests/receivers/syslog.sh ;;
+			tests/receivers/watch.sh tests/receivers/syslog.sh \
+			tests/receivers/journal.sh ;;
 	verdicts) echo "tests/verdicts.sh" ;;
 	*)	echo "check: no suite group '$1'" >&2; return 1 ;;
 	esac

@@ -17,6 +17,13 @@
                                    JSON object a line, see syslog.sh), with
                                    the priority its origin implies; prints
                                    "sd: N passed, N failed"
+  recv.py journal-check EVENTS ENTRIES
+                                   every event of EVENTS is, once and in
+                                   order, a native entry of ENTRIES
+                                   (journalctl -o json of the entries with
+                                   RSTAUDIT_ORIGIN) carrying every field,
+                                   its MESSAGE_ID and PRIORITY; prints
+                                   "journal: N passed, N failed"
 Exit 0 when it held, 1 when not (with why on stderr).
 """
 import json
@@ -155,9 +162,63 @@ def cmd_sd_check(args):
     return 1 if bad else 0
 
 
+MESSAGE_IDS = {"endpoint": "bb195f91e5b74326bb35a449792446c5",
+               "local": "010bd5157ea142fd99200c3f8ad2255b",
+               "middlebox": "1ae8fc9ba2a243da9136f93ccf9ea57a",
+               "unknown": "3be4f29e0b3c46d58c3e43320828748f"}
+
+
+def journal_want(ev):
+    """The native fields the daemon must have sent for event ev."""
+    sd = sd_want(ev)
+    names = {"origin": "ORIGIN", "cause": "CAUSE", "confidence": "CONFIDENCE",
+             "src": "SRC_IP", "sport": "SRC_PORT", "dst": "DST_IP",
+             "dport": "DST_PORT", "flags": "FLAGS", "seq": "SEQ",
+             "ack": "ACK", "ttl": "TTL", "cid": "COMMUNITY_ID",
+             "hook": "HOOK", "in": "IN", "out": "OUT", "verdict": "VERDICT",
+             "ct_state": "CT_STATE", "ct_id": "CT_ID"}
+    want = {"RSTAUDIT_" + names[k]: v for k, v in sd.items()}
+    want["RSTAUDIT_FAMILY"] = ev["family"]
+    want["RSTAUDIT_TIMESTAMP"] = ev["ts"]
+    ev_list = ev["evidence"]
+    if ev_list:
+        want["RSTAUDIT_EVIDENCE"] = ev_list if len(ev_list) > 1 else ev_list[0]
+    want["MESSAGE_ID"] = MESSAGE_IDS[ev["origin"]]
+    want["PRIORITY"] = str(SEVERITY.get(ev["origin"], 5))
+    want["SYSLOG_IDENTIFIER"] = "rstaudit"
+    return want
+
+
+def cmd_journal_check(args):
+    events = [json.loads(l) for l in open(args[0]) if l.strip()]
+    entries = [json.loads(l) for l in open(args[1]) if l.strip()]
+    ok = bad = 0
+    if len(entries) != len(events):
+        print("FAIL %d events, %d native entries" % (len(events), len(entries)))
+        bad += 1
+    for i, (ev, en) in enumerate(zip(events, entries)):
+        want = journal_want(ev)
+        got = {k: en.get(k) for k in en
+               if k.startswith("RSTAUDIT_") or k in want}
+        # The journal keeps a repeated field's values, not their order.
+        for d in (got, want):
+            if isinstance(d.get("RSTAUDIT_EVIDENCE"), list):
+                d["RSTAUDIT_EVIDENCE"] = sorted(d["RSTAUDIT_EVIDENCE"])
+        if got != want:
+            diff = {k: (got.get(k), want.get(k)) for k in set(got) | set(want)
+                    if got.get(k) != want.get(k)}
+            print("FAIL entry %d (%s port %s): got/want %s" % (
+                i + 1, ev["src"], ev["sport"], diff))
+            bad += 1
+        else:
+            ok += 1
+    print("journal: %d passed, %d failed" % (ok, bad))
+    return 1 if bad else 0
+
+
 CMDS = {"http": (cmd_http, 1), "send-raw": (cmd_send_raw, 3),
         "prom-wait": (cmd_prom_wait, 4), "prom-ready": (cmd_prom_ready, 2),
-        "sd-check": (cmd_sd_check, 3)}
+        "sd-check": (cmd_sd_check, 3), "journal-check": (cmd_journal_check, 2)}
 
 
 def main():

@@ -2,28 +2,14 @@
  * test_slog.c: the RFC 5424 message slog_format() makes: header, the
  * structured data, its escaping, the live facts, the cut at the buffer.
  */
-#include "fixtures.h"
+#include "recvfix.h"
 #include "output.h"
 #include "slog.h"
 #include "t.h"
 
-static struct rst_event slog_fixture(void)
-{
-	struct rst_event e;
-
-	memset(&e, 0, sizeof(e));
-	e.p = fx_pkt("10.0.3.2", 80, "10.0.1.2", 40000, TH_RST | TH_ACK, 0,
-		     1001, 63, 0, 0);
-	e.p.payload = e.payload;
-	e.ts_us = 1000000;
-	e.v.origin = ORIGIN_MIDDLEBOX, e.v.cause = CAUSE_REJECT;
-	e.v.confidence = 0.8f;
-	return e;
-}
-
 static void test_offline(void)
 {
-	struct rst_event e = slog_fixture();
+	struct rst_event e = recv_fixture();
 	char b[SLOG_MSG_MAX], want[SLOG_MSG_MAX], cid[32];
 	size_t n = slog_format(b, sizeof(b), &e, "gw", "rstaudit", 42);
 
@@ -42,7 +28,7 @@ static void test_offline(void)
 /* '"', '\' and ']' take a backslash (RFC 5424 6.3.3); nothing else does. */
 static void test_escape(void)
 {
-	struct rst_event e = slog_fixture();
+	struct rst_event e = recv_fixture();
 	char b[SLOG_MSG_MAX];
 
 	e.live.valid = 1;
@@ -58,7 +44,7 @@ static void test_escape(void)
 
 static void test_severity_and_cut(void)
 {
-	struct rst_event e = slog_fixture();
+	struct rst_event e = recv_fixture();
 	char b[40];
 
 	CHECK_EQ(slog_severity(&e), 4);
