@@ -7,6 +7,12 @@
                                    ask Prometheus's HTTP API (URL is its
                                    base) for the instant QUERY until the
                                    single sample's value is WANT; print it
+  recv.py prom-agree URL QUERY SOCKET SECONDS
+                                   as prom-wait, WANT read afresh each time
+                                   from `$RSTAUDIT stats -p -s SOCKET` (the
+                                   sample QUERY names exactly): Prometheus
+                                   and the daemon agree, while the counter
+                                   may still move
   recv.py prom-ready URL SECONDS   wait for /-/ready to say 200
   recv.py sd-check EVENTS RECEIVED INPUT
                                    every event of EVENTS (the daemon's JSON
@@ -27,7 +33,9 @@
 Exit 0 when it held, 1 when not (with why on stderr).
 """
 import json
+import os
 import socket
+import subprocess
 import sys
 import time
 import urllib.error
@@ -98,6 +106,31 @@ def cmd_prom_wait(args):
     except (OSError, ValueError, KeyError) as e:
         print("targets: %s" % e, file=sys.stderr)
     return 1
+
+
+def daemon_value(sock, sel):
+    out = subprocess.run([os.environ.get("RSTAUDIT", "./rstaudit"), "stats",
+                          "-p", "-s", sock], capture_output=True, text=True)
+    for line in out.stdout.splitlines():
+        if line.startswith(sel + " "):
+            return line.split()[-1]
+    return None
+
+
+def cmd_prom_agree(args):
+    base, query, sock, secs = args[0], args[1], args[2], float(args[3])
+    end = time.monotonic() + secs
+    while time.monotonic() < end:
+        want = daemon_value(sock, query)
+        try:
+            got, why = prom_value(base, query)
+        except (OSError, ValueError) as e:
+            got, why = None, str(e)
+        if want is not None and got == want:
+            print(got)
+            return 0
+        time.sleep(0.3)
+    return cmd_prom_wait([base, query, str(want), "0"])
 
 
 def cmd_prom_ready(args):
@@ -218,6 +251,7 @@ def cmd_journal_check(args):
 
 CMDS = {"http": (cmd_http, 1), "send-raw": (cmd_send_raw, 3),
         "prom-wait": (cmd_prom_wait, 4), "prom-ready": (cmd_prom_ready, 2),
+        "prom-agree": (cmd_prom_agree, 4),
         "sd-check": (cmd_sd_check, 3), "journal-check": (cmd_journal_check, 2)}
 
 
