@@ -169,9 +169,14 @@ def sd_want(ev):
 
 def cmd_sd_check(args):
     events = [json.loads(l) for l in open(args[0]) if l.strip()]
-    got = [json.loads(l) for l in open(args[1]) if l.strip()]
-    got = [g for g in got if g["input"] == args[2]]
-    ok = bad = 0
+    got, ok, bad = [], 0, 0
+    for line in open(args[1]):
+        try:
+            got.append(json.loads(line))
+        except ValueError:    # mmpstrucdata found no structured data
+            print("FAIL not JSON from rsyslog: %s" % line.strip()[:200])
+            bad += 1
+    got = [g for g in got if g.get("input") == args[2]]
     if len(got) != len(events):
         print("FAIL %d events, %d messages from %s" % (len(events), len(got),
                                                       args[2]))
