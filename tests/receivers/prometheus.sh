@@ -121,6 +121,10 @@ done
 check_eq "prometheus API: sum(rstaudit_resets_total) = the events written" \
 	"$([ $i -lt 60 ] && echo agree)" agree
 
+# Figures, not checks: what one scrape of the daemon costs.
+note "scrape: $(lab_in gw $RECV prom-get "http://$PROM" \
+	'scrape_duration_seconds{job="rstaudit"}') s, $(lab_in gw $RECV prom-get \
+	"http://$PROM" 'scrape_samples_scraped{job="rstaudit"}') samples"
 lab_kill prom; lab_wait prom 20 || fail "prometheus did not stop"
 lab_kill d1; lab_wait d1 10 || fail "daemon d1 did not exit 0 on SIGTERM"
 finish

@@ -13,6 +13,7 @@
                                    sample QUERY names exactly): Prometheus
                                    and the daemon agree, while the counter
                                    may still move
+  recv.py prom-get URL QUERY       print the single sample's value (a figure)
   recv.py prom-ready URL SECONDS   wait for /-/ready to say 200
   recv.py sd-check EVENTS RECEIVED INPUT
                                    every event of EVENTS (the daemon's JSON
@@ -131,6 +132,12 @@ def cmd_prom_agree(args):
             return 0
         time.sleep(0.3)
     return cmd_prom_wait([base, query, str(want), "0"])
+
+
+def cmd_prom_get(args):
+    got, why = prom_value(args[0], args[1])
+    print(got if got is not None else "none (%s)" % why)
+    return 0 if got is not None else 1
 
 
 def cmd_prom_ready(args):
@@ -256,7 +263,7 @@ def cmd_journal_check(args):
 
 CMDS = {"http": (cmd_http, 1), "send-raw": (cmd_send_raw, 3),
         "prom-wait": (cmd_prom_wait, 4), "prom-ready": (cmd_prom_ready, 2),
-        "prom-agree": (cmd_prom_agree, 4),
+        "prom-agree": (cmd_prom_agree, 4), "prom-get": (cmd_prom_get, 2),
         "sd-check": (cmd_sd_check, 3), "journal-check": (cmd_journal_check, 2)}
 
 
