@@ -6,7 +6,7 @@
 #                     table; the root suites install what is missing first
 #   make check-unit check-golden check-corpus check-conf    (no root)
 #   make check-schema check-report                           (no root)
-#   make check-lab check-live check-ops                      (root)
+#   make check-lab check-live check-ops check-receivers      (root)
 #   make SANITIZE=1 check   the same under ASan and UBSan
 #   make golden-regen regenerate the golden files after a deliberate change
 #   make fuzz         build and run the libFuzzer targets (clang)
@@ -52,7 +52,7 @@ CORE	= src/pkt.o src/table.o src/flow.o src/host.o src/classify.o \
 # Adapters: capture files, output, logging, the command line.
 ADAPT	= src/pcapin.o $(OUTPUT) src/log.o src/analyze.o \
 	  src/nft.o src/nfq.o src/ct.o src/conf.o src/enforce.o src/run.o src/route.o \
-	  $(EVIDENCE)
+	  src/watch.o src/slog.o src/journal.o $(EVIDENCE)
 # Events as text, EVE JSON, ECS or the legacy JSON (output.h).
 OUTPUT	= src/output.o src/eve.o src/ecs.o src/sha1.o
 # Evidence files: the ring of recent packets, pcapng blocks, the writer.
@@ -71,10 +71,11 @@ UNIT	= tests/unit/test_pkt tests/unit/test_flow tests/unit/test_classify \
 	  tests/unit/test_engine tests/unit/test_output tests/unit/test_ct \
 	  tests/unit/test_evring tests/unit/test_evpcap tests/unit/test_policy \
 	  tests/unit/test_table tests/unit/test_enforce \
-	  tests/unit/test_stats tests/unit/test_locate
+	  tests/unit/test_stats tests/unit/test_locate tests/unit/test_slog \
+	  tests/unit/test_journal
 
 CHECKS	= check-unit check-golden check-corpus check-conf check-schema \
-	  check-report check-lab check-live check-ops check-fuzz
+	  check-report check-lab check-live check-ops check-fuzz check-receivers
 
 .PHONY: FORCE all check $(CHECKS) demo golden-regen deps fuzz bench \
 	bench-live install uninstall clean
@@ -85,7 +86,7 @@ rstaudit: $(OBJS)
 	$(CC) $(LDFLAGS) -pthread -o $@ $(OBJS) $(PC_LIBS)
 
 src/pcapin.o src/analyze.o src/nft.o src/nfq.o src/ct.o src/enforce.o src/run.o \
-	$(LOCATE): \
+	src/watch.o $(LOCATE): \
 	CFLAGS += $(PC_CFLAGS)
 
 # Objects remember the flags they were built with: switching SANITIZE
@@ -117,6 +118,13 @@ tests/unit/test_locate: tests/unit/test_locate.c tests/unit/t.h src/locate.o \
 		src/pkt.o src/rstdelay.o
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< src/locate.o src/pkt.o \
 		src/rstdelay.o -lpcap
+# The syslog message and the journal entry (their formats are pure; the
+# objects also hold the senders).
+RECV_OBJS = src/slog.o src/journal.o src/output.o src/sha1.o src/ctl.o \
+	    src/conf.o src/log.o src/stats.o
+tests/unit/test_slog tests/unit/test_journal: tests/unit/test_%: \
+		tests/unit/test_%.c tests/unit/*.h $(CORE) $(RECV_OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -pthread -o $@ $< $(CORE) $(RECV_OBJS)
 # The counters' table, with the policy's families.
 tests/unit/test_stats: tests/unit/test_stats.c tests/unit/t.h $(CORE) src/stats.o
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CORE) src/stats.o
@@ -148,13 +156,13 @@ check:
 	@$(ROOT_DEPS)
 	@$(MAKE) --no-print-directory all $(UNIT) tests/unit/test_route
 	@UNIT='$(UNIT)' FUZZ_SECONDS=3 sh tests/check.sh unit golden corpus conf \
-		schema report fuzz lab live ops locate verdicts
+		schema report fuzz lab live ops locate receivers verdicts
 
 check-unit check-golden check-corpus check-conf check-schema check-report check-verdicts: check-%:
 	@$(ROOT_DEPS)
 	@$(MAKE) --no-print-directory all $(UNIT)
 	@UNIT='$(UNIT)' sh tests/check.sh $*
-check-lab check-live check-ops check-locate: check-%: deps
+check-lab check-live check-ops check-locate check-receivers: check-%: deps
 	@$(MAKE) --no-print-directory all tests/unit/test_route
 	@sh tests/check.sh $*
 

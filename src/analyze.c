@@ -38,7 +38,7 @@ static void analyze_emit(struct rst_event *e, void *arg)
 	output_event(arg, e);
 }
 
-static void analyze_warn_frames(const char *name, const struct pcapin_stats *st)
+void analyze_warn_frames(const char *name, const struct pcapin_stats *st)
 {
 	uint64_t tr = st->status[PKT_TRUNCATED], mal = st->status[PKT_MALFORMED];
 

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "nfq.h"
 #include "nft.h"
+#include "slog.h"
 
 #define LINE_MAX_LEN	1024
 
@@ -54,6 +55,10 @@ static const struct conf_key conf_keys[] = {
 	{ "log_group",		T_UINT,    F(log_group),	0, 65535, 0 },
 	{ "user",		T_PATH,    P(user),		0 },
 	{ "control_socket",	T_PATH,    P(control_socket),	0 },
+	{ "metrics_listen",	T_PATH,    P(metrics_listen),	0 },
+	{ "syslog_target",	T_PATH,    P(syslog_target),	0 },
+	{ "syslog_queue",	T_UINT,    F(syslog_queue),	1, 1u << 16, 0 },
+	{ "journal",		T_PATH,    P(journal),		0 },
 	{ "evidence_dir",	T_PATH,    P(evidence_dir),	0 },
 	{ "evidence_file_size",	T_SIZE,    F(evidence_file_size), 1024, 1ul << 40, 0 },
 	{ "evidence_files",	T_UINT,    F(evidence_files),	1, 10000, 0 },
@@ -88,6 +93,10 @@ void conf_default(struct conf *c)
 	c->log_group = NFT_DEFAULT_LOG_GROUP;
 	snprintf(c->control_socket, sizeof(c->control_socket), "%s",
 		 CONF_CONTROL_SOCKET);
+	snprintf(c->metrics_listen, sizeof(c->metrics_listen), "none");
+	snprintf(c->syslog_target, sizeof(c->syslog_target), "none");
+	c->syslog_queue = SLOG_QUEUE;
+	snprintf(c->journal, sizeof(c->journal), "auto");
 	c->evidence_file_size = 10ul << 20;
 	c->evidence_files = 10;
 	c->evidence_packets = 1u << 16;

@@ -23,6 +23,14 @@
  *	log_group N		that NFLOG group (0..65535)
  *	user NAME		after setup, run as NAME with CAP_NET_ADMIN only
  *	control_socket PATH	where `rstaudit stats` asks ("none": off)
+ *	metrics_listen ADDR	GET /metrics over TCP: PORT (on 127.0.0.1),
+ *				ADDRESS:PORT or [IPV6]:PORT; "none" (default)
+ *	syslog_target T		events as RFC 5424 with structured data to T:
+ *				local, unix:PATH, udp:ADDR:PORT, tcp:ADDR:PORT
+ *				or none (default; see slog.h)
+ *	syslog_queue N		messages waiting for the receiver, at most
+ *	journal auto|yes|no	native journald entries (journal.h); auto: when
+ *				standard error is the journal (JOURNAL_STREAM)
  *	evidence_dir PATH	each reset and its flow into pcapng files there
  *				("": off; see evpcap.h)
  *	evidence_file_size N	bytes a file may reach (k, M, G suffixes)
@@ -77,6 +85,10 @@ struct conf {
 	uint16_t log_group;
 	char	 user[64];		/* "": stay as started */
 	char	 control_socket[108];	/* sun_path; "none": off */
+	char	 metrics_listen[64];	/* "none": off */
+	char	 syslog_target[128];	/* "none": off */
+	uint32_t syslog_queue;
+	char	 journal[8];		/* auto, yes, no */
 	char	 evidence_dir[PATH_MAX];	/* "": no evidence files */
 	uint64_t evidence_file_size;
 	uint32_t evidence_files;

@@ -13,6 +13,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,15 +27,18 @@
 #include "output.h"
 
 #define REQ_MAX		64	/* bytes of a request line */
+#define HTTP_REQ_MAX	2048	/* bytes of an HTTP request, headers too */
 #define HTTP_OK		"HTTP/1.0 200 OK\r\nContent-Type: text/plain; " \
 			"version=0.0.4; charset=utf-8\r\nConnection: close\r\n\r\n"
 #define HTTP_404	"HTTP/1.0 404 Not Found\r\nContent-Type: text/plain\r\n" \
 			"Connection: close\r\n\r\nrstaudit: try /metrics\n"
+#define HTTP_400	"HTTP/1.0 400 Bad Request\r\nContent-Type: text/plain\r\n" \
+			"Connection: close\r\n\r\nrstaudit: GET /metrics only\n"
 
 struct ctl_client {
 	int		 fd;		/* -1: free slot */
 	uint64_t	 deadline;	/* monotonic ms */
-	char		 req[REQ_MAX];
+	char		 req[HTTP_REQ_MAX];
 	size_t		 reqlen;
 	char		*out;		/* the reply, once rendered */
 	size_t		 outlen, outoff;
@@ -40,6 +46,8 @@ struct ctl_client {
 
 struct ctl {
 	int			 fd;
+	int			 http;		/* TCP: HTTP requests only */
+	size_t			 reqmax;	/* bytes a request may take */
 	char			 path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	dev_t			 dev;		/* the socket file we made */
 	ino_t			 ino;
@@ -187,6 +195,7 @@ struct ctl *ctl_open(const char *path, uid_t uid, gid_t gid)
 		return NULL;
 	}
 	c->fd = -1;
+	c->reqmax = REQ_MAX;
 	for (i = 0; i < CTL_CLIENTS; i++)
 		c->cl[i].fd = -1;
 	if (strlen(path) >= sizeof(c->path)) {
@@ -209,8 +218,16 @@ fail:
 
 static void client_close(struct ctl_client *cl)
 {
-	if (cl->fd >= 0)
+	char buf[512];
+	int i;
+
+	if (cl->fd >= 0) {
+		/* Bytes left unread would make close() send a reset. */
+		for (i = 0; i < 8; i++)
+			if (recv(cl->fd, buf, sizeof(buf), MSG_DONTWAIT) <= 0)
+				break;
 		close(cl->fd);
+	}
 	free(cl->out);
 	memset(cl, 0, sizeof(*cl));
 	cl->fd = -1;
@@ -228,7 +245,7 @@ void ctl_close(struct ctl *c)
 	if (c->fd >= 0) {
 		close(c->fd);
 		/* Only our own: a newer daemon may have replaced it. */
-		if (stat(c->path, &st) == 0 && st.st_dev == c->dev &&
+		if (!c->http && stat(c->path, &st) == 0 && st.st_dev == c->dev &&
 		    st.st_ino == c->ino && unlink(c->path) < 0)
 			log_warn("control socket %s: cannot remove it (the next "
 				 "daemon will)", c->path);
@@ -275,20 +292,26 @@ static int client_flush(struct ctl_client *cl)
 	return 1;
 }
 
-void ctl_request(char *req, FILE *fp, ctl_render_fn fn, void *arg)
+/* The request line names the Prometheus endpoint: GET /metrics[?...]. */
+static int request_is_metrics(const char *req)
+{
+	return strncmp(req, "GET /metrics", 12) == 0 &&
+	       (req[12] == ' ' || req[12] == '\0' || req[12] == '?');
+}
+
+void ctl_request(char *req, int http, FILE *fp, ctl_render_fn fn, void *arg)
 {
 	char shown[4 * 32 + 1];
 	enum stats_format fmt;
 
 	req[strcspn(req, "\r\n")] = '\0';
-	if (strncmp(req, "GET ", 4) == 0) {
-		if (strncmp(req + 4, "/metrics", 8) == 0 &&
-		    (req[12] == ' ' || req[12] == '\0' || req[12] == '?')) {
-			fputs(HTTP_OK, fp);
-			fn(fp, STATS_PROMETHEUS, arg);
-		} else {
-			fputs(HTTP_404, fp);
-		}
+	if (request_is_metrics(req)) {
+		fputs(HTTP_OK, fp);
+		fn(fp, STATS_PROMETHEUS, arg);
+	} else if (strncmp(req, "GET ", 4) == 0) {
+		fputs(HTTP_404, fp);
+	} else if (http) {
+		fputs(HTTP_400, fp);
 	} else if (req[0] == '\0') {
 		fn(fp, STATS_TEXT, arg);
 	} else if (stats_format_parse(req, &fmt) == 0) {
@@ -300,27 +323,43 @@ void ctl_request(char *req, FILE *fp, ctl_render_fn fn, void *arg)
 	}
 }
 
-/* Render the reply to the request in cl->req (a line, without "\n"). */
-static int client_answer(struct ctl_client *cl, ctl_render_fn fn, void *arg)
+/* Render the reply to the request in cl->req. */
+static int client_answer(const struct ctl *c, struct ctl_client *cl,
+			 ctl_render_fn fn, void *arg)
 {
 	FILE *fp;
 
 	fp = open_memstream(&cl->out, &cl->outlen);
 	if (fp == NULL)
 		return -1;
-	ctl_request(cl->req, fp, fn, arg);
+	ctl_request(cl->req, c->http, fp, fn, arg);
 	if (fclose(fp) != 0)
 		return -1;
 	return client_flush(cl) < 0 ? -1 : 0;
 }
 
-/* Read the request line; answer it once it is whole (or the client shut). */
-static int client_read(struct ctl_client *cl, ctl_render_fn fn, void *arg)
+/*
+ * Whole: a line (control socket), or the headers' blank line (HTTP); a
+ * first line that is not HTTP/1.x has no headers to wait for.
+ */
+static int request_whole(const struct ctl *c, const char *req)
+{
+	const char *nl = strchr(req, '\n');
+
+	if (nl == NULL || !c->http)
+		return nl != NULL;
+	if (memmem(req, (size_t)(nl - req), " HTTP/1.", 8) == NULL)
+		return 1;
+	return strstr(req, "\r\n\r\n") != NULL || strstr(req, "\n\n") != NULL;
+}
+
+/* Read the request; answer it once it is whole (or the client shut). */
+static int client_read(const struct ctl *c, struct ctl_client *cl,
+		       ctl_render_fn fn, void *arg)
 {
 	ssize_t k;
-	char *nl;
 
-	k = recv(cl->fd, cl->req + cl->reqlen, sizeof(cl->req) - 1 - cl->reqlen,
+	k = recv(cl->fd, cl->req + cl->reqlen, c->reqmax - 1 - cl->reqlen,
 		 MSG_DONTWAIT);
 	if (k < 0)
 		return errno == EAGAIN || errno == EINTR ? 0 : -1;
@@ -328,12 +367,10 @@ static int client_read(struct ctl_client *cl, ctl_render_fn fn, void *arg)
 		return -1;	/* gone without asking */
 	cl->reqlen += (size_t)k;
 	cl->req[cl->reqlen] = '\0';
-	nl = strchr(cl->req, '\n');
-	if (nl != NULL)
-		*nl = '\0';
-	else if (k > 0 && cl->reqlen < sizeof(cl->req) - 1)
+	if (!request_whole(c, cl->req) && k > 0 && cl->reqlen < c->reqmax - 1)
 		return 0;	/* more to come */
-	return client_answer(cl, fn, arg);
+	cl->req[strcspn(cl->req, "\n")] = '\0';
+	return client_answer(c, cl, fn, arg);
 }
 
 static void ctl_accept(struct ctl *c)
@@ -367,7 +404,7 @@ void ctl_serve(struct ctl *c, const struct pollfd *pfd, int n,
 		if (pfd[i].revents & (POLLERR | POLLNVAL))
 			rc = -1;
 		else if (cl->out == NULL && pfd[i].revents & (POLLIN | POLLHUP))
-			rc = client_read(cl, fn, arg);
+			rc = client_read(c, cl, fn, arg);
 		else if (cl->out != NULL && pfd[i].revents & (POLLOUT | POLLHUP))
 			rc = client_flush(cl) < 0 ? -1 : 0;
 		if (rc < 0 || (cl->out != NULL && cl->outoff == cl->outlen)) {
@@ -379,6 +416,86 @@ void ctl_serve(struct ctl *c, const struct pollfd *pfd, int n,
 	}
 	if (n > 0 && pfd[0].fd >= 0 && pfd[0].revents & POLLIN)
 		ctl_accept(c);
+}
+
+/* ---- the /metrics listener over TCP ------------------------------------ */
+
+int ctl_parse_addr(const char *s, struct sockaddr_storage *ss,
+		     socklen_t *len)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV };
+	struct addrinfo *ai;
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *port = strrchr(s, ':');
+	size_t hl;
+
+	if (port == NULL) {
+		snprintf(host, sizeof(host), "127.0.0.1");
+		port = s;
+	} else {
+		hl = (size_t)(port - s);
+		if (s[0] == '[' && hl >= 2 && s[hl - 1] == ']')
+			s++, hl -= 2;
+		if (hl == 0 || hl >= sizeof(host))
+			return -1;
+		memcpy(host, s, hl);
+		host[hl] = '\0';
+		port++;
+	}
+	if (port[0] < '0' || port[0] > '9' || atoi(port) < 1 || atoi(port) > 65535)
+		return -1;
+	if (getaddrinfo(host, port, &hints, &ai) != 0)
+		return -1;
+	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+	*len = ai->ai_addrlen;
+	freeaddrinfo(ai);
+	return 0;
+}
+
+int ctl_http_configure(const char *conf, const char *addr)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	if (strcmp(addr, "none") == 0 || ctl_parse_addr(addr, &ss, &len) == 0)
+		return 0;
+	log_warnx("%s: metrics_listen %s: give PORT, ADDRESS:PORT, "
+		  "[IPV6]:PORT or none", conf, addr);
+	return 1;
+}
+
+struct ctl *ctl_open_http(const char *addr)
+{
+	struct sockaddr_storage ss;
+	struct ctl *c;
+	socklen_t len;
+	int i, on = 1;
+
+	if (ctl_parse_addr(addr, &ss, &len) < 0) {
+		log_warnx("metrics_listen %s: not an address and port", addr);
+		errno = EINVAL;
+		return NULL;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		log_warn("metrics_listen");
+		return NULL;
+	}
+	c->http = 1;
+	c->reqmax = HTTP_REQ_MAX;
+	for (i = 0; i < CTL_CLIENTS; i++)
+		c->cl[i].fd = -1;
+	snprintf(c->path, sizeof(c->path), "%s", addr);
+	c->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->fd < 0 ||
+	    setsockopt(c->fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0 ||
+	    bind(c->fd, (struct sockaddr *)&ss, len) < 0 ||
+	    listen(c->fd, CTL_CLIENTS) < 0) {
+		log_warn("metrics_listen %s (set another, or none)", addr);
+		ctl_close(c);
+		return NULL;
+	}
+	return c;
 }
 
 /* ---- rstaudit stats ------------------------------------------------------ */

@@ -11,6 +11,10 @@
  *	GET /metrics HTTP/1.x	the Prometheus reply with an HTTP/1.0 header,
  *				for `curl --unix-socket`
  *
+ * The same counters are served over TCP by ctl_open_http() (the conf key
+ * metrics_listen, off by default, loopback when only a port is given):
+ * there only GET /metrics is answered, anything else gets 400 or 404.
+ *
  * Nothing blocks: sockets are non-blocking, at most CTL_CLIENTS are
  * served at once (the others wait in the backlog), and a client that has
  * not sent its request and taken its reply within CTL_TIMEOUT_MS is cut
@@ -20,6 +24,7 @@
 #define RSTAUDIT_CTL_H
 
 #include <poll.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -60,9 +65,28 @@ void		 ctl_serve(struct ctl *c, const struct pollfd *pfd, int n,
  * The reply to one request into fp, rendered by fn: req is what the
  * client sent (NUL-terminated, at most a line; cut at its first CR or LF
  * here).  An unknown request is named back escaped (output_escape()).
+ * http: from the Prometheus listener, where anything but GET is a 400.
  * No I/O but fp's: the fuzzer's way in (tests/fuzz/fuzz_ctl.c).
  */
-void		 ctl_request(char *req, FILE *fp, ctl_render_fn fn, void *arg);
+void		 ctl_request(char *req, int http, FILE *fp, ctl_render_fn fn,
+		     void *arg);
+
+/*
+ * Listen for Prometheus on addr: "PORT" (127.0.0.1), "ADDRESS:PORT" or
+ * "[IPV6]:PORT", numeric.  Served by ctl_pollfds()/ctl_serve() like the
+ * control socket.  NULL (logged, errno set) on failure.
+ */
+struct ctl	*ctl_open_http(const char *addr);
+
+/*
+ * "PORT" (127.0.0.1), "ADDRESS:PORT" or "[IPV6]:PORT", numeric only, into
+ * ss and *len.  -1 when s is none of them.
+ */
+int		 ctl_parse_addr(const char *s, struct sockaddr_storage *ss,
+		     socklen_t *len);
+
+/* The configuration check of metrics_listen.  Errors (0 or 1). */
+int		 ctl_http_configure(const char *conf, const char *addr);
 
 /* The configuration check: path absolute, or "none".  Errors (0 or 1). */
 int		 ctl_configure(const char *conf, const char *path);

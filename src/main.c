@@ -10,6 +10,7 @@
 #include "locate.h"
 #include "report.h"
 #include "run.h"
+#include "watch.h"
 
 #define RSTAUDIT_VERSION "0.1"
 
@@ -23,6 +24,8 @@ static void usage(FILE *fp)
 		"                    [--format eve|ecs|legacy] [--syslog]\n"
 		"                    [--queue n] [--queues n] [--fanout] [--hold seconds]\n"
 		"                    [--no-install-rules] [--control-socket path]\n"
+		"       rstaudit watch -i interface [-w file] [--json] [--hold seconds]\n"
+		"                      [-v] [filter]\n"
 		"       rstaudit stats [-p] [-c file] [-s socket]\n"
 		"       rstaudit locate [--json] [--no-raw] (--payload file | --text s |\n"
 		"                       --from-event file) DEST PORT\n"
@@ -45,6 +48,8 @@ int main(int argc, char **argv)
 		return locate_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "report") == 0)
 		return report_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "watch") == 0)
+		return watch_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "stats") == 0)
 		return ctl_main(argc - 1, argv + 1);
 	/* `rstaudit -n -c FILE`: the configuration check, as in ntpd -n. */

@@ -70,6 +70,7 @@ struct pcapin_ctx {
 	enum link_type lt;
 	struct engine *eng;
 	struct pcapin_stats *st;
+	pcap_dumper_t *dump;		/* each frame read also goes there */
 	unsigned head, n;
 	struct pcapin_slot ring[PIPELINE];
 };
@@ -93,6 +94,8 @@ static void pcapin_frame(u_char *arg, const struct pcap_pkthdr *h,
 	if (c->n == PIPELINE)
 		pcapin_drain_one(c);
 	s = &c->ring[(c->head + c->n) % PIPELINE];
+	if (c->dump != NULL)
+		pcap_dump((u_char *)c->dump, h, bytes);
 	c->st->frames++;
 	c->st->bytes += PCAP_RECORD_HDR + h->caplen;
 	st = pkt_parse(&s->p, c->lt, bytes, h->caplen);
@@ -116,6 +119,20 @@ static void pcapin_frame(u_char *arg, const struct pcap_pkthdr *h,
 	s->frame = c->st->frames;
 	s->key = engine_prefetch(c->eng, &s->p);
 	c->n++;
+}
+
+int pcapin_dispatch(pcap_t *p, enum link_type lt, struct engine *eng,
+		    struct pcapin_stats *st, pcap_dumper_t *dump)
+{
+	struct pcapin_ctx c;
+	int n;
+
+	memset(&c, 0, sizeof(c));
+	c.lt = lt, c.eng = eng, c.st = st, c.dump = dump;
+	n = pcap_dispatch(p, -1, pcapin_frame, (u_char *)&c);
+	while (c.n > 0)
+		pcapin_drain_one(&c);
+	return n;
 }
 
 int pcapin_run(pcap_t *p, enum link_type lt, struct engine *eng,

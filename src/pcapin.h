@@ -34,4 +34,12 @@ int pcapin_link(pcap_t *p, enum link_type *lt, char name[64]);
 int pcapin_run(pcap_t *p, enum link_type lt, struct engine *eng,
 	       struct pcapin_stats *st, char *err, size_t errlen, long *offset);
 
+/*
+ * What a live capture has ready (one pcap_dispatch()), into eng; with dump
+ * not NULL each frame is written there too, so that its record number in
+ * that file is the event's frame.  Returns pcap_dispatch()'s value.
+ */
+int pcapin_dispatch(pcap_t *p, enum link_type lt, struct engine *eng,
+		    struct pcapin_stats *st, pcap_dumper_t *dump);
+
 #endif

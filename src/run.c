@@ -34,6 +34,8 @@
 #include "conf.h"
 #include "ct.h"
 #include "ctl.h"
+#include "slog.h"
+#include "journal.h"
 #include "engine.h"
 #include "evpcap.h"
 #include "enforce.h"
@@ -104,6 +106,9 @@ struct run {
 	int			 nw;
 	int			 failed;	/* a queue failed while running */
 	struct ctl		*ctl;		/* the control socket, or NULL */
+	struct ctl		*http;		/* metrics_listen, or NULL */
+	struct slog		*slog;		/* syslog_target, or NULL */
+	struct journal		*journal;	/* native journal entries, or NULL */
 	uid_t			 uid;		/* conf.user's, or (uid_t)-1 */
 	gid_t			 gid;
 	uint64_t		 start_time;	/* seconds since the epoch */
@@ -252,6 +257,10 @@ static void run_emit(struct rst_event *e, void *arg)
 	output_event(&r->out, e);	/* written out by the next tick */
 	if (r->conf.syslog)
 		event_syslog(e);
+	if (r->slog != NULL)
+		slog_event(r->slog, e);		/* queued, never waits */
+	if (r->journal != NULL)
+		journal_event(r->journal, e);	/* one datagram, never waits */
 	pthread_mutex_unlock(&r->out_mu);
 	if (r->loc != NULL)	/* queued for the locator thread, if middlebox */
 		locator_event(r->loc, w->ring, e);
@@ -508,15 +517,34 @@ static void worker_policy(struct worker *w)
 	__atomic_store_n(&w->pol_gen, gen, __ATOMIC_RELEASE);
 }
 
+/* The control socket's poll entries, then the metrics listener's. */
+static int main_pollfds(struct run *r, struct pollfd *pfd, int *nctl)
+{
+	int n;
+
+	n = *nctl = r->ctl != NULL ? ctl_pollfds(r->ctl, pfd) : 0;
+	if (r->http != NULL)
+		n += ctl_pollfds(r->http, pfd + n);
+	return n;
+}
+
+static void main_serve(struct run *r, struct pollfd *pfd, int n, int nctl)
+{
+	if (nctl > 0)
+		ctl_serve(r->ctl, pfd, nctl, counters_render, r);
+	if (n > nctl)
+		ctl_serve(r->http, pfd + nctl, n - nctl, counters_render, r);
+}
+
 /*
  * One queue's loop: its queue, tick timer, NFLOG group and suspect-hold
  * timer (pfd[0..3]).  The main thread's (is_main) also serves signals
- * and the control socket (pfd[4] on).
+ * and the control socket and metrics listener (pfd[4] on).
  */
 static int worker_loop(struct worker *w, int is_main)
 {
-	struct pollfd pfd[4 + CTL_POLLFDS];
-	int n = 4;
+	struct pollfd pfd[4 + 2 * CTL_POLLFDS];
+	int n = 4, nctl = 0;
 
 	pfd[0].fd = nfqueue_fd(w->q);
 	pfd[0].events = POLLIN;
@@ -541,8 +569,7 @@ static int worker_loop(struct worker *w, int is_main)
 				run_dump = 0;
 				counters_print(w->run);
 			}
-			if (w->run->ctl != NULL)
-				n = 4 + ctl_pollfds(w->run->ctl, pfd + 4);
+			n = 4 + main_pollfds(w->run, pfd + 4, &nctl);
 		}
 		if (stopping())
 			break;
@@ -554,8 +581,7 @@ static int worker_loop(struct worker *w, int is_main)
 			return -1;
 		}
 		if (n > 4)
-			ctl_serve(w->run->ctl, pfd + 4, n - 4, counters_render,
-				  w->run);
+			main_serve(w->run, pfd + 4, n - 4, nctl);
 		/* A hold that ran out ends before any later packet is seen. */
 		if (pfd[3].revents & POLLIN)
 			enforce_timer(w->enf);
@@ -770,6 +796,10 @@ static void run_stats(struct run *r, struct stats *s)
 		s->has_evidence = 1;
 		evpcap_get_stats(r->ev, &s->ev);
 	}
+	if (r->slog != NULL) {
+		s->has_syslog = 1;
+		slog_get_stats(r->slog, &s->slog);
+	}
 	pthread_mutex_unlock(&r->out_mu);
 }
 
@@ -895,6 +925,44 @@ static int run_output_open(struct run *r)
 	if (gethostname(r->host, sizeof(r->host) - 1) == 0 && r->host[0])
 		r->out.host = r->host;
 	return 0;
+}
+
+/*
+ * Native journal entries with journal yes, or auto under systemd (standard
+ * error is the journal).  The JSON lines then leave standard output when
+ * it is the journal too: each event would be there twice.
+ */
+static int run_journal_open(struct run *r)
+{
+	const char *mode = r->conf.journal;
+	FILE *fp;
+
+	if (strcmp(mode, "no") == 0 ||
+	    (strcmp(mode, "auto") == 0 && !journal_stream_is(STDERR_FILENO)))
+		return 0;
+	if ((r->journal = journal_open(JOURNAL_SOCKET)) == NULL)
+		return strcmp(mode, "yes") == 0 ? -1 : 0;
+	log_info("events to the journal, natively (journalctl RSTAUDIT_ORIGIN=...)");
+	if (r->out.fp == stdout && journal_stream_is(STDOUT_FILENO) &&
+	    (fp = fopen("/dev/null", "w")) != NULL) {
+		r->out.fp = fp;
+		log_info("standard output is the journal: no JSON lines there");
+	}
+	return 0;
+}
+
+static void run_journal_close(struct run *r)
+{
+	struct journal_stats st;
+
+	if (r->journal == NULL)
+		return;
+	journal_get_stats(r->journal, &st);
+	if (st.dropped > 0)
+		log_warnx("journal: %llu entries sent, %llu dropped (socket full)",
+			  (unsigned long long)st.sent,
+			  (unsigned long long)st.dropped);
+	journal_close(r->journal);
 }
 
 static void run_output_reopen(struct run *r)
@@ -1043,6 +1111,9 @@ static int run_configure(struct run *r, struct conf *c)
 	}
 	errors += priv_configure(path, c->user, &r->uid, &r->gid);
 	errors += ctl_configure(path, c->control_socket);
+	errors += ctl_http_configure(path, c->metrics_listen);
+	errors += slog_configure(path, c->syslog_target);
+	errors += journal_configure(path, c->journal);
 	return errors;
 }
 
@@ -1167,6 +1238,9 @@ static void run_teardown(struct run *r)
 		fclose(r->out.fp);
 	pthread_mutex_destroy(&r->out_mu);
 	ctl_close(r->ctl);
+	ctl_close(r->http);
+	slog_close(r->slog);
+	run_journal_close(r);
 	notify_close();
 }
 
@@ -1212,9 +1286,18 @@ int run_main(int argc, char **argv)
 
 	if (run_output_open(&r) < 0)
 		return EXIT_NOOUTPUT;
+	if (run_journal_open(&r) < 0) {
+		run_teardown(&r);
+		return EXIT_NOOUTPUT;
+	}
 	/* While we may still make its directory and give it to our user. */
 	if (strcmp(r.conf.control_socket, "none") != 0 &&
 	    (r.ctl = ctl_open(r.conf.control_socket, r.uid, r.gid)) == NULL) {
+		run_teardown(&r);
+		return EXIT_SETUP;
+	}
+	if (strcmp(r.conf.metrics_listen, "none") != 0 &&
+	    (r.http = ctl_open_http(r.conf.metrics_listen)) == NULL) {
 		run_teardown(&r);
 		return EXIT_SETUP;
 	}
@@ -1271,6 +1354,11 @@ int run_main(int argc, char **argv)
 		run_teardown(&r);
 		return EXIT_SETUP;
 	}
+	/* A thread: after the privilege drop and daemon(), as the locator. */
+	if (strcmp(r.conf.syslog_target, "none") != 0 &&
+	    (r.slog = slog_open(r.conf.syslog_target, r.conf.syslog_queue)) == NULL)
+		log_warnx("syslog_target %s: events not sent there",
+			  r.conf.syslog_target);
 	if (r.conf.locate && (r.loc = locator_start(&(struct locator_conf){
 		.interval_s = r.conf.locate_interval,
 		.budget = r.conf.locate_budget,

@@ -24,6 +24,7 @@ enum kind {
 	K_PARSE,	/* per queue and parse status */
 	K_RESETS,	/* per origin and cause */
 	K_EVIDENCE,	/* uint64_t at off in struct evpcap_stats, when on */
+	K_SYSLOG,	/* uint64_t at off in struct slog_stats, when on */
 	K_POLICY,	/* uint64_t at off in struct enforce_stats, with a policy */
 	K_RULE,		/* uint64_t at off in struct enforce_rule_stats, per rule */
 	K_DEGRADED,	/* per degrade_cause, from s->degraded */
@@ -31,7 +32,8 @@ enum kind {
 
 /* Where a family goes in the text, in this order ("flows" line last). */
 enum line { L_POLICY, L_RULE, L_UNMATCHED, L_NONE, L_QUEUE, L_LOG,
-	     L_ENGINE, L_CT, L_CAUSE, L_EVIDENCE, L_DEGRADED, L_TOTAL, L_MAX };
+	     L_ENGINE, L_CT, L_CAUSE, L_EVIDENCE, L_SYSLOG, L_DEGRADED, L_TOTAL,
+	     L_MAX };
 
 enum type { COUNTER, GAUGE };
 
@@ -51,6 +53,7 @@ struct family {
 #define LG(f)	K_LOG, offsetof(struct nfqueue_stats, f)
 #define G(f)	K_GLOBAL, offsetof(struct stats, f)
 #define EV(f)	K_EVIDENCE, offsetof(struct evpcap_stats, f)
+#define SL(f)	K_SYSLOG, offsetof(struct slog_stats, f)
 #define PO(f)	K_POLICY, offsetof(struct enforce_stats, f)
 #define RU(f)	K_RULE, offsetof(struct enforce_rule_stats, f)
 
@@ -178,6 +181,15 @@ static const struct family families[] = {
 	{ "evidence_lost_total", COUNTER, EV(lost), L_EVIDENCE,
 	  "resets gone from the ring", "Resets whose packets had left the ring by their event." },
 
+	{ "syslog_sent_total", COUNTER, SL(sent), L_SYSLOG, "sent",
+	  "Syslog messages (syslog_target) the receiver took." },
+	{ "syslog_dropped_total", COUNTER, SL(dropped), L_SYSLOG, "dropped",
+	  "Syslog messages dropped: queue full, the receiver slow or gone." },
+	{ "syslog_errors_total", COUNTER, SL(errors), L_SYSLOG, "errors",
+	  "Syslog sends or connections that failed." },
+	{ "syslog_queued", GAUGE, SL(queued), L_SYSLOG, "queued",
+	  "Syslog messages waiting for the receiver." },
+
 	{ "flows", GAUGE, Q(e.flows), L_TOTAL, "flows",
 	  "Connections tracked now." },
 	{ "flows_evicted_total", COUNTER, Q(e.flows_evicted), L_TOTAL, "evicted",
@@ -234,6 +246,7 @@ static const char *const line_prefix[L_MAX] = {
 	[L_CT] = "conntrack: ",
 	[L_CAUSE] = "resets by cause: ",
 	[L_EVIDENCE] = "evidence: ",
+	[L_SYSLOG] = "syslog: ",
 	[L_DEGRADED] = "degraded in the last minute: ",
 	[L_TOTAL] = "",
 };
@@ -324,6 +337,11 @@ static int family_sample(const struct family *f, const struct stats *s,
 		if (i > 0 || !s->has_evidence)
 			return -1;
 		memcpy(v, (const char *)&s->ev + f->off, sizeof(*v));
+		return 0;
+	case K_SYSLOG:
+		if (i > 0 || !s->has_syslog)
+			return -1;
+		memcpy(v, (const char *)&s->slog + f->off, sizeof(*v));
 		return 0;
 	case K_POLICY:
 	case K_RULE:
@@ -491,7 +509,8 @@ static void write_part(FILE *fp, const struct stats *s, enum stats_format fmt,
 			if (s->q[i].has_log)
 				text_line(fp, s, L_LOG, (int)i);
 		for (line = L_ENGINE; line < L_MAX; line++)
-			if (line != L_EVIDENCE || s->has_evidence)
+			if ((line != L_EVIDENCE || s->has_evidence) &&
+			    (line != L_SYSLOG || s->has_syslog))
 				text_line(fp, s, (enum line)line, 0);
 	}
 }

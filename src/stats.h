@@ -25,6 +25,7 @@
 #include "nfq.h"
 #include "pkt.h"
 #include "rst.h"
+#include "slog.h"
 
 enum stats_format { STATS_TEXT, STATS_PROMETHEUS };
 
@@ -61,6 +62,8 @@ struct stats {
 	struct stats_queue	q[CONF_MAX_QUEUES];
 	int			has_evidence;	/* evidence files are on */
 	struct evpcap_stats	ev;
+	int			has_syslog;	/* syslog_target is on */
+	struct slog_stats	slog;
 	uint64_t		events;		/* events written */
 	uint64_t		by[ORIGIN_MAX][CAUSE_MAX];
 	uint64_t		start_time;	/* seconds since the epoch */

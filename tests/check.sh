@@ -9,6 +9,8 @@
 #                               $FUZZ_SECONDS (make check: 3)
 #   schema report               need no root
 #   lab live ops locate         need root (tests/deps.sh runs first)
+#   receivers                   root: real Prometheus, rsyslog, journald,
+#                               a tc mirred mirror
 #   verdicts                    no root; last, so that the lab's and the
 #                               daemon's output of this run count
 #
@@ -34,12 +36,15 @@ group_suites() {
 			tests/live/route.sh ;;
 	ops)	printf '%s\n' tests/ops/live.sh tests/ops/install.sh ;;
 	locate)	echo "tests/locate/run.sh" ;;
+	receivers) printf '%s\n' tests/receivers/prometheus.sh \
+			tests/receivers/watch.sh tests/receivers/syslog.sh \
+			tests/receivers/journal.sh ;;
 	verdicts) echo "tests/verdicts.sh" ;;
 	*)	echo "check: no suite group '$1'" >&2; return 1 ;;
 	esac
 }
 
-needs_root() { case $1 in lab|live|ops|locate) return 0 ;; esac; return 1; }
+needs_root() { case $1 in lab|live|ops|locate|receivers) return 0 ;; esac; return 1; }
 
 TABLE=$(mktemp "${TMPDIR:-/tmp}/rstaudit-check.XXXXXX") || exit 1
 OUT=$(mktemp "${TMPDIR:-/tmp}/rstaudit-suite.XXXXXX") || exit 1

@@ -3,7 +3,8 @@
 # when any is missing.  Quiet when everything is there already.
 pkgs="build-essential pkg-config clang libpcap-dev libnetfilter-queue-dev
 libmnl-dev libnftnl-dev libnetfilter-conntrack-dev zlib1g-dev nftables conntrack
-iptables iproute2 tcpdump tshark python3 python3-jsonschema time"
+iptables iproute2 tcpdump tshark python3 python3-jsonschema time prometheus strace
+jq rsyslog systemd"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

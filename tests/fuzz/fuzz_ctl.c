@@ -33,7 +33,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	req[n] = '\0';
 	if ((fp = open_memstream(&out, &outlen)) == NULL)
 		return 0;
-	ctl_request(req, fp, render, NULL);
+	/* The first byte picks the socket: control (even) or HTTP (odd). */
+	ctl_request(req, n > 0 && (data[0] & 1), fp, render, NULL);
 	if (fclose(fp) != 0)
 		abort();
 	if (strncmp(out, "HTTP/1.0 ", 9) != 0 && strncmp(out, "counters ", 9) != 0 &&
