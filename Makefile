@@ -120,7 +120,7 @@ tests/unit/test_locate: tests/unit/test_locate.c tests/unit/t.h src/locate.o \
 		src/rstdelay.o -lpcap
 # The syslog message and the journal entry (their formats are pure; the
 # objects also hold the senders).
-RECV_OBJS = src/slog.o src/journal.o src/output.o src/sha1.o src/ctl.o \
+RECV_OBJS = src/slog.o src/journal.o $(OUTPUT) src/ctl.o \
 	    src/conf.o src/log.o src/stats.o
 tests/unit/test_slog tests/unit/test_journal: tests/unit/test_%: \
 		tests/unit/test_%.c tests/unit/*.h $(CORE) $(RECV_OBJS)

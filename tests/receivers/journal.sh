@@ -110,7 +110,7 @@ before=$(count RSTAUDIT_ORIGIN=endpoint)
 stream jn -c "$T/no.conf" --hold 0.2 && lab_poll 10 said jn 'in all), hold' ||
 	fail "the daemon with journal no did not start"
 scn_refused 4 || fail "refused did not run"
-json_line() { jctl -t jn -o cat | grep -q '^{.*"sport":7001'; }
+json_line() { jctl -t jn -o cat | grep -Eq '^\{.*"(src_port|sport)":7001'; }
 check "journal no: the event as a JSON line on the stream" lab_poll 10 json_line
 lab_kill jn; lab_wait jn 10 || fail "the daemon did not exit 0"
 check_eq "journal no: no native entry" "$(count RSTAUDIT_ORIGIN=endpoint)" "$before"

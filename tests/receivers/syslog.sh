@@ -107,7 +107,7 @@ scn_refused 4 && scn_refused 6 || fail "refused through $N did not run"
 lab_poll 10 has_lines "$T/eve.json" 2 || fail "2 events not written"
 lab_kill de; lab_wait de 10 || fail "the daemon did not exit 0"
 check_eq "the events name the interface $N" \
-	"$(jq -r '.in' "$T/eve.json" | sort -u)" "$N"
+	"$(jq -r '.in_iface // .in' "$T/eve.json" | sort -u)" "$N"
 : >"$T/rs-udp.json"
 grep '"imudp"' "$T/rs.json" | tail -2 >"$T/rs-udp.json"
 check_counts "'\"', '\\' and ']' in a value: escaped by the daemon, given back intact by mmpstrucdata" \
