@@ -145,7 +145,8 @@ bench_build() {
 		$(pkg-config --cflags --libs libnetfilter_queue libmnl) &&
 	cc $_w -Isrc -o "$LAB_TMP/rstflood" bench/rstflood.c &&
 	cc $_w -Isrc -o "$LAB_TMP/connrate" bench/connrate.c &&
-	cc $_w -Isrc -o "$LAB_TMP/nftload" bench/nftload.c src/nft.c src/log.c \
+	cc $_w -Isrc -o "$LAB_TMP/nftload" bench/nftload.c src/nft.c src/nftrule.c src/nftguard.c \
+		src/nftrender.c src/log.c \
 		$(pkg-config --cflags --libs libnftnl libmnl)
 }
 

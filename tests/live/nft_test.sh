@@ -1,5 +1,5 @@
 #!/bin/sh
-# tests/live/nft_test.sh: rstaudit's nftables table (src/nft.c) against the
+# tests/live/nft_test.sh: rstaudit's nftables table (src/nft*.c) against the
 # running kernel, in network namespaces of its own (rsn<pid>-*), deleted on
 # exit.  Must run as root: it fails, it does not skip.  POSIX sh.
 #
@@ -87,7 +87,8 @@ CF="-std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes
     -Wmissing-prototypes -Wformat=2 -Wwrite-strings -Wno-format-nonliteral
     -Werror -D_GNU_SOURCE -Isrc"
 # shellcheck disable=SC2046,SC2086
-if cc $CF -o "$T/nft_tool" tests/live/nft_tool.c src/nft.c src/log.c \
+if cc $CF -o "$T/nft_tool" tests/live/nft_tool.c src/nft.c src/nftrule.c src/nftguard.c \
+    src/nftrender.c src/log.c \
     $(pkg-config --cflags --libs libnftnl libmnl) 2>"$T/cc.err"; then
 	pass "build nft_tool"
 else
