@@ -34,52 +34,7 @@
 #include "clk.h"
 #include "log.h"
 #include "nfq.h"
-
-#define MSG_BUFSZ	8192	/* one message: NLMSG_GOODSIZE */
-#define VERDICT_BUFSZ	(NFQUEUE_BATCH * 2 * 64)
-#define IFCACHE		64	/* interfaces remembered (direct mapped) */
-#define IFCACHE_SEC	10	/* a name is looked up again after this */
-#define ACK_WAIT_MS	2000
-#define KSTATS_PATH	"/proc/net/netfilter/nfnetlink_queue"
-#define KSTATS_BUFSZ	16384	/* 65536 queues' lines would not fit; 64 do */
-
-struct ifname_slot {
-	uint32_t ifindex;
-	time_t	 when;
-	char	 name[IF_NAMESIZE];
-};
-
-struct nfqueue {
-	struct mnl_socket	*nl;
-	int			 fd;
-	int			 is_log;	/* an NFLOG group: no verdicts */
-	uint16_t		 num;
-	uint32_t		 seq;
-	int			 conntrack;
-	int			 bound;
-	struct nfqueue_stats	 st;
-	/* The verdicts of the batch being read. */
-	char			*vbuf;
-	size_t			 vlen;
-	uint32_t		 accept_max;	/* newest accept not yet sent */
-	int			 accept_pending;
-	int			 in_read;	/* inside nfqueue_handle() */
-	int			 nrecv;		/* datagrams received, not handled */
-	uint64_t		 recv_us;	/* when they were */
-	int			 mark_set;	/* nfqueue_set_mark() in a callback */
-	uint32_t		 mark_next;
-	/* Packets kept (NFQUEUE_DEFER): no batch may cover defer_lo. */
-	uint32_t		 defer_ids[NFQUEUE_DEFER_MAX];
-	unsigned		 ndefer;
-	uint32_t		 defer_lo;	/* the oldest kept id */
-	/* recvmmsg() state. */
-	struct mmsghdr		 msgs[NFQUEUE_BATCH];
-	struct iovec		 iov[NFQUEUE_BATCH];
-	struct sockaddr_nl	 from[NFQUEUE_BATCH];
-	char			*rbuf;		/* NFQUEUE_BATCH * MSG_BUFSZ */
-	struct ifname_slot	 ifcache[IFCACHE];
-	int			 kstats_ref;	/* holds kstats_fd open */
-};
+#include "nfq_int.h"
 
 /*
  * KSTATS_PATH is mode 0440 root: opened while the queues are bound, as
@@ -123,158 +78,6 @@ int nfqueue_has_conntrack(const struct nfqueue *q)
 void nfqueue_get_stats(const struct nfqueue *q, struct nfqueue_stats *st)
 {
 	*st = q->st;
-}
-
-/* Append one verdict message to the batch's send buffer. */
-static void verdict_put(struct nfqueue *q, int type, uint32_t id, int verdict)
-{
-	struct nlmsghdr *nlh;
-
-	nlh = nfq_nlmsg_put(q->vbuf + q->vlen, type, q->num);
-	nfq_nlmsg_verdict_put(nlh, (int)id, verdict);
-	q->vlen += NLMSG_ALIGN(nlh->nlmsg_len);
-}
-
-/* A single accept that also sets the packet's mark. */
-static void verdict_put_mark(struct nfqueue *q, uint32_t id, uint32_t mark)
-{
-	struct nlmsghdr *nlh;
-
-	nlh = nfq_nlmsg_put(q->vbuf + q->vlen, NFQNL_MSG_VERDICT, q->num);
-	nfq_nlmsg_verdict_put(nlh, (int)id, NF_ACCEPT);
-	nfq_nlmsg_verdict_put_mark(nlh, mark);
-	q->vlen += NLMSG_ALIGN(nlh->nlmsg_len);
-}
-
-/* Ids wrap: is a after b?  (The kernel's nfq_id_after.) */
-static int id_after(uint32_t a, uint32_t b)
-{
-	return (int32_t)(b - a) < 0;
-}
-
-/* Close the run of accepts: one VERDICT_BATCH covers every id up to it. */
-static void accept_close(struct nfqueue *q)
-{
-	if (!q->accept_pending)
-		return;
-	verdict_put(q, NFQNL_MSG_VERDICT_BATCH, q->accept_max, NF_ACCEPT);
-	q->st.batches++;
-	q->accept_pending = 0;
-}
-
-static int verdict_flush(struct nfqueue *q);
-
-/*
- * Queue the verdict on id.  Accepts join the run that one VERDICT_BATCH
- * answers, unless they carry a mark or a kept packet is older than them
- * (the batch would answer it too): those go one by one.
- */
-static void verdict_add(struct nfqueue *q, uint32_t id, int verdict,
-			int has_mark, uint32_t mark)
-{
-	/* Two messages per packet at most: a full buffer cannot happen. */
-	if (q->vlen + 2 * 64 > VERDICT_BUFSZ)
-		verdict_flush(q);
-	q->st.verdicts++;
-	if (verdict == NF_ACCEPT && !has_mark &&
-	    (q->ndefer == 0 || !id_after(id, q->defer_lo))) {
-		q->accept_max = id;
-		q->accept_pending = 1;
-		return;
-	}
-	/* Verdicts stay in arrival order: the accepts before it go first. */
-	accept_close(q);
-	q->st.singles++;
-	if (verdict == NF_ACCEPT && has_mark) {
-		verdict_put_mark(q, id, mark);
-		q->st.marked++;
-	} else {
-		verdict_put(q, NFQNL_MSG_VERDICT, id, verdict);
-		q->st.dropped += verdict == NF_DROP;
-	}
-}
-
-/* Keep id for a later verdict.  -1 when NFQUEUE_DEFER_MAX are kept. */
-static int defer_add(struct nfqueue *q, uint32_t id)
-{
-	if (q->ndefer == NFQUEUE_DEFER_MAX) {
-		q->st.defer_full++;
-		return -1;
-	}
-	if (q->ndefer == 0 || id_after(q->defer_lo, id))
-		q->defer_lo = id;
-	q->defer_ids[q->ndefer++] = id;
-	q->st.deferred++;
-	return 0;
-}
-
-static int defer_remove(struct nfqueue *q, uint32_t id)
-{
-	unsigned i, j;
-
-	for (i = 0; i < q->ndefer; i++)
-		if (q->defer_ids[i] == id)
-			break;
-	if (i == q->ndefer)
-		return -1;
-	q->defer_ids[i] = q->defer_ids[--q->ndefer];
-	for (j = 0; j < q->ndefer; j++)
-		if (j == 0 || id_after(q->defer_lo, q->defer_ids[j]))
-			q->defer_lo = q->defer_ids[j];
-	return 0;
-}
-
-void nfqueue_set_mark(struct nfqueue *q, uint32_t mark)
-{
-	q->mark_set = 1;
-	q->mark_next = mark;
-}
-
-unsigned nfqueue_deferred(const struct nfqueue *q)
-{
-	return q->ndefer;
-}
-
-int nfqueue_verdict(struct nfqueue *q, uint32_t id, int verdict, int has_mark,
-		    uint32_t mark)
-{
-	if (defer_remove(q, id) < 0) {
-		errno = ENOENT;
-		return -1;
-	}
-	/* One by one: a kept packet is never answered by a batch. */
-	has_mark = has_mark && verdict != NFQUEUE_DROP;
-	if (q->vlen + 2 * 64 > VERDICT_BUFSZ)
-		verdict_flush(q);
-	accept_close(q);
-	q->st.verdicts++;
-	q->st.singles++;
-	if (has_mark) {
-		verdict_put_mark(q, id, mark);
-		q->st.marked++;
-	} else {
-		verdict_put(q, NFQNL_MSG_VERDICT, id,
-			    verdict == NFQUEUE_DROP ? NF_DROP : NF_ACCEPT);
-		q->st.dropped += verdict == NFQUEUE_DROP;
-	}
-	return q->in_read ? 0 : verdict_flush(q);
-}
-
-static int verdict_flush(struct nfqueue *q)
-{
-	ssize_t n;
-
-	accept_close(q);
-	if (q->vlen == 0)
-		return 0;
-	n = mnl_socket_sendto(q->nl, q->vbuf, q->vlen);
-	q->vlen = 0;
-	if (n < 0) {
-		q->st.send_errors++;
-		log_warn("queue %u: cannot send verdicts", q->num);
-		return -1;
-	}
-	return 0;
 }
 
 /*
@@ -443,7 +246,7 @@ static void datagram_handle(struct nfqueue *q, const char *buf, size_t len,
 		if (id != 0) {
 			q->st.queued++;
 			note_id(q, id);
-			verdict_add(q, id, NF_ACCEPT, 0, 0);
+			nfqueue_verdict_add(q, id, NF_ACCEPT, 0, 0);
 		}
 		return;
 	}
@@ -469,9 +272,9 @@ static void datagram_handle(struct nfqueue *q, const char *buf, size_t len,
 		note_id(q, p.id);
 		q->mark_set = 0;
 		v = fn(&p, arg);
-		if (v == NFQUEUE_DEFER && defer_add(q, p.id) == 0)
+		if (v == NFQUEUE_DEFER && nfqueue_defer_add(q, p.id) == 0)
 			continue;
-		verdict_add(q, p.id, v == NFQUEUE_DROP ? NF_DROP : NF_ACCEPT,
+		nfqueue_verdict_add(q, p.id, v == NFQUEUE_DROP ? NF_DROP : NF_ACCEPT,
 			    q->mark_set, q->mark_next);
 	}
 }
@@ -520,7 +323,7 @@ int nfqueue_handle(struct nfqueue *q, nfqueue_fn fn, void *arg)
 				q->recv_us, fn, arg);
 	}
 	q->in_read = 0;
-	if (verdict_flush(q) < 0)
+	if (nfqueue_verdict_flush(q) < 0)
 		return -1;
 	return (int)(q->st.queued - before);
 }
@@ -541,8 +344,8 @@ static void accept_early(struct nfqueue *q, const struct nlmsghdr *nlh)
 		return;
 	q->st.queued++;
 	note_id(q, p.id);
-	verdict_add(q, p.id, NF_ACCEPT, 0, 0);
-	verdict_flush(q);
+	nfqueue_verdict_add(q, p.id, NF_ACCEPT, 0, 0);
+	nfqueue_verdict_flush(q);
 }
 
 /*
