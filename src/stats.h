@@ -1,11 +1,11 @@
 /*
  * stats.h: the live daemon's counters, one struct, two renderings.
  *
- * run.c fills a struct stats (each queue's counters and its NFLOG
+ * runstats.c fills a struct stats (each queue's counters and its NFLOG
  * group's, the events by origin and cause, the policy's); stats_write() prints it
  * as text (the lines SIGUSR1 logs and `rstaudit stats` prints) or in the
  * Prometheus text exposition format, both from one table of counter
- * families in stats.c.  Adding a counter: a field here, a line in run.c's
+ * families in stats.c.  Adding a counter: a field here, a line in runstats.c's
  * run_stats() to fill it, a row in that table.  Adding a family with
  * labels of a new kind: a kind and its case in family_sample().
  *
@@ -78,7 +78,7 @@ int	stats_format_parse(const char *name, enum stats_format *fmt);
 
 /*
  * The running totals of each cause in s (counters that only grow), for
- * whoever watches them change (run.c warns and sets s->degraded).
+ * whoever watches them change (runstats.c warns and sets s->degraded).
  */
 void	stats_degrade_totals(const struct stats *s, uint64_t tot[DEG_MAX]);
 

@@ -1,0 +1,511 @@
+/*
+ * worker.c: one queue's loop (the first runs in the main thread, the
+ * others in their own): read packets, fill the live facts (conntrack,
+ * the gateway's own rejects), hand them to the engine, give verdicts,
+ * write the events it releases.
+ */
+#include "run_int.h"
+
+/* The event also goes to syslog, as one short line. */
+static void event_syslog(const struct rst_event *e)
+{
+	char src[RST_ADDRSTRLEN], dst[RST_ADDRSTRLEN], fl[9];
+
+	syslog(LOG_NOTICE, "reset %s port %u > %s port %u %s: %s %s "
+	       "(confidence %.2f) hook %s",
+	       rst_addr(e->p.family, e->p.src, src), e->p.sport,
+	       rst_addr(e->p.family, e->p.dst, dst), e->p.dport,
+	       output_flags(e->p.flags, fl), origin_names[e->v.origin],
+	       cause_names[e->v.cause], e->v.confidence,
+	       e->live.valid ? e->live.hook_name : "-");
+}
+
+static void run_emit(struct rst_event *e, void *arg)
+{
+	struct worker *w = arg;
+	struct run *r = w->run;
+
+	enforce_released(w->enf, e);	/* still held in the queue? decide */
+	pthread_mutex_lock(&r->out_mu);
+	if (r->ev != NULL)
+		evpcap_event(r->ev, w->ring, e);	/* fills e->live.pcap_* */
+	output_event(&r->out, e);	/* written out by the next tick */
+	if (r->conf.syslog)
+		event_syslog(e);
+	if (r->slog != NULL)
+		slog_event(r->slog, e);		/* queued, never waits */
+	if (r->journal != NULL)
+		journal_event(r->journal, e);	/* one datagram, never waits */
+	pthread_mutex_unlock(&r->out_mu);
+	if (r->loc != NULL)	/* queued for the locator thread, if middlebox */
+		locator_event(r->loc, w->ring, e);
+}
+
+/* The locator thread's follow-up event, linked by community_id. */
+void run_located(const struct locate_request *q,
+		 const struct locate_result *res, void *arg)
+{
+	struct run *r = arg;
+
+	pthread_mutex_lock(&r->out_mu);
+	locate_print(r->out.fp, q->lc.family, q->lc.dst, q->lc.port, res,
+		     r->out.fmt != OUT_TEXT, q->link);
+	pthread_mutex_unlock(&r->out_mu);
+}
+
+/*
+ * Events are buffered and written every tick (TICK_US), not one write(2)
+ * each: under a flood of RSTs that write was a tenth of the work per RST
+ * (bench/live.sh).  An event waits `hold` seconds anyway.
+ */
+static void run_flush(struct run *r)
+{
+	pthread_mutex_lock(&r->out_mu);
+	if (fflush(r->out.fp) == EOF)
+		log_warn("cannot write events");
+	pthread_mutex_unlock(&r->out_mu);
+}
+
+/* What conntrack says of the RST, into e->live. */
+static void live_ct(struct worker *w, struct rst_event *e,
+		    const struct nfqueue_pkt *np)
+{
+	struct rst_live *l = &e->live;
+	const struct conf *c = &w->run->conf;
+	struct ct_info ci;
+	int judged;
+
+	memset(&ci, 0, sizeof(ci));
+	if (np->ct != NULL) {
+		if (ct_from_queue(w->ct, np->ct, np->ct_len, e->p.family,
+				  np->has_ctinfo, np->ctinfo, &ci) < 0)
+			memset(&ci, 0, sizeof(ci));
+	} else if (!nfqueue_has_conntrack(w->q) && !np->logged) {
+		ct_lookup(w->ct, &e->p, &ci);	/* ENOENT leaves ci.known 0 */
+	}
+	/*
+	 * Else no entry to find: NFQA_CT is on and none came, or the RST was
+	 * logged, which the rules do only for a reject's answer to a new
+	 * connection, whose entry was never confirmed.
+	 */
+	if (ci.known) {
+		l->ct_known = 1;
+		l->ct_id = ci.id;
+		snprintf(l->ct_state, sizeof(l->ct_state), "%s", ci.state);
+	}
+	judged = ct_judge(&ci, np->hook, e->had_flow &&
+			  (e->rcv.f & SIDE_SYN) &&
+			  !(e->snd.f & (SIDE_SYNACK | SIDE_SEEN)));
+	/*
+	 * -1 where conntrack's judgement cannot be read: at the output hook,
+	 * and on an entry this daemon put back to ESTABLISHED after dropping
+	 * an earlier RST of the flow (ct_restore): ESTABLISHED then says what
+	 * we did, not what conntrack made of this RST.
+	 */
+	l->ct_invalid = (int8_t)judged;
+	if (judged == 1 && enforce_restored(w->enf, &e->p))
+		l->ct_invalid = -1;
+	/*
+	 * The table's RST rule marked the connection before queueing the
+	 * RST, so its next packets queue behind it: the genuine endpoint
+	 * talking after "its" RST is the race that shows an injection.
+	 */
+	if (ci.known && (ci.mark & c->mark) == c->mark)
+		ct_note_marked(w->ct);
+}
+
+static void live_fill(struct worker *w, struct rst_event *e,
+		      const struct nfqueue_pkt *np)
+{
+	struct rst_live *l = &e->live;
+	char name[IF_NAMESIZE];
+
+	l->valid = 1;
+	/*
+	 * Born on this host's output path for an address that is not its
+	 * own: only a reject rule makes those.  A local socket's RST carries
+	 * a local address and is judged as any endpoint's.
+	 */
+	l->made_here = np->hook == NF_INET_LOCAL_OUT && np->indev == 0 &&
+		       route_is_local(e->p.family, e->p.src) == 0;
+	snprintf(l->hook_name, sizeof(l->hook_name), "%s",
+		 nfqueue_hook_name(np->hook));
+	snprintf(l->in, sizeof(l->in), "%s", nfqueue_ifname(w->q, np->indev, name));
+	snprintf(l->out, sizeof(l->out), "%s", nfqueue_ifname(w->q, np->outdev, name));
+	/* Logged, not queued: we told the kernel nothing (the guard's
+	 * copies: it dropped them itself). */
+	snprintf(l->verdict, sizeof(l->verdict), "%s",
+		 !np->logged ? "accept" :
+		 np->hook == NF_INET_PRE_ROUTING ? "drop" : "none");
+	live_ct(w, e, np);
+}
+
+/* Each queued packet: parse, account, and for a RST add the live facts. */
+static int worker_packet(const struct nfqueue_pkt *np, void *arg)
+{
+	struct worker *w = arg;
+	struct evring_slot *kept = NULL;
+	struct rst_event *e;
+	enum pkt_status s;
+	struct pkt p;
+	int v = NFQUEUE_ACCEPT;
+
+	s = pkt_parse(&p, LINK_RAW, np->payload, np->caplen);
+	w->parse[s]++;
+	if (s != PKT_OK)
+		return NFQUEUE_ACCEPT;
+	/*
+	 * ip_forward() and ip6_forward() decrement the TTL before the
+	 * forward hook: count the hop back, so forwarded packets show the
+	 * TTL they arrived with, as at the input hook and in a capture, and
+	 * compare rightly with what this host sends itself.
+	 */
+	if (np->hook == NF_INET_FORWARD && p.ttl < 255)
+		p.ttl++;
+	/* Made by this host: it left through the output hook, from no interface. */
+	if (np->hook == NF_INET_LOCAL_OUT && np->indev == 0)
+		p.dir = DIR_OUT;
+	else if (np->hook == NF_INET_LOCAL_IN)
+		p.dir = DIR_IN;
+	if (w->ring != NULL)
+		kept = evpcap_keep(w->ring, &p, np->payload, np->caplen, np->len,
+				   np->ts_us, np->indev, np->outdev);
+	e = engine_packet(w->eng, &p, np->ts_us, 0);
+	if (e != NULL) {
+		if (kept != NULL)
+			kept->serial = e->serial;	/* its event finds it so */
+		live_fill(w, e, np);
+		if (!np->logged)	/* a logged RST has no verdict to give */
+			v = enforce_rst(w->enf, e, np->id);
+		else if (np->hook == NF_INET_PRE_ROUTING)
+			enforce_guard_seen(w->enf, e);	/* the guard dropped it */
+	}
+	enforce_observe(w->enf);
+	/* Never past a RST of its flow that is still held. */
+	if (!np->logged)
+		v = enforce_follow(w->enf, &p, np->id, v);
+	return v;
+}
+
+/* The worker's counters; called by the thread that reads its queue. */
+void worker_counts(struct worker *w, struct worker_counts *wc)
+{
+	struct stats_queue *s = &wc->s;
+
+	s->qnum = w->qnum;
+	nfqueue_get_stats(w->q, &s->q);
+	memset(&s->k, 0, sizeof(s->k));
+	if (nfqueue_kernel_stats(w->qnum, &s->k) == 0)
+		s->q.failed_open = nfqueue_failed_open(w->q, &s->k);
+	memset(&s->log, 0, sizeof(s->log));
+	s->has_log = w->log != NULL;
+	s->log_group = (uint16_t)(w->run->conf.log_group + w->idx);
+	if (w->log != NULL)
+		nfqueue_get_stats(w->log, &s->log);
+	engine_get_stats(w->eng, &s->e);
+	ct_get_stats(w->ct, &s->c);
+	memcpy(s->parse, w->parse, sizeof(s->parse));
+	s->bad = s->parse[PKT_TRUNCATED] + s->parse[PKT_MALFORMED];
+	enforce_get_stats(w->enf, &wc->pol);
+}
+
+static void worker_snapshot(struct worker *w)
+{
+	struct worker_counts wc;
+
+	worker_counts(w, &wc);
+	pthread_mutex_lock(&w->snap_mu);
+	w->snap = wc;
+	pthread_mutex_unlock(&w->snap_mu);
+}
+
+
+static void worker_tick(struct worker *w)
+{
+	uint64_t expirations;
+
+	if (read(w->tfd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
+		log_warn("queue %u: timer", w->qnum);
+	engine_tick(w->eng, clk_real_us());
+	run_flush(w->run);
+	worker_snapshot(w);
+	if (w->idx == 0) {
+		notify_watchdog();	/* the main thread's loop is alive */
+		run_degrade(w->run);
+	}
+}
+
+/*
+ * The NFLOG group's packets logged so far (bounded: under a flood of
+ * new connections the queue must still be served).
+ */
+static int worker_learn(struct worker *w)
+{
+	int i, n;
+
+	for (i = 0; w->log != NULL && i < LOG_READS_PER_BATCH; i++) {
+		n = nfqueue_read(w->log, worker_packet, w);
+		if (n <= 0)
+			return n;
+	}
+	return 0;
+}
+
+/*
+ * Read what is waiting, a bounded number of batches.  The kernel logs
+ * and queues in the order packets cross the hook, each to its own
+ * socket: so between taking a batch off the queue and handling it, read
+ * the group, which then holds everything logged before those packets
+ * were queued (a RST's SYN, say).  The engine sees each flow in order.
+ */
+static int worker_drain(struct worker *w)
+{
+	int i, n;
+
+	for (i = 0; i < READS_PER_WAKE; i++) {
+		if ((n = nfqueue_recv(w->q)) < 0 || worker_learn(w) < 0)
+			return -1;
+		if (n == 0)
+			return 0;
+		if (nfqueue_handle(w->q, worker_packet, w) < 0)
+			return -1;
+	}
+	return 1;
+}
+
+
+/* Take up the newest policy, if the main thread published one. */
+void worker_policy(struct worker *w)
+{
+	uint64_t gen = __atomic_load_n(&w->run->pol_gen, __ATOMIC_ACQUIRE);
+
+	if (gen == w->pol_gen)
+		return;
+	enforce_set_policy(w->enf, __atomic_load_n(&w->run->pol,
+						   __ATOMIC_ACQUIRE), gen);
+	__atomic_store_n(&w->pol_gen, gen, __ATOMIC_RELEASE);
+}
+
+/* The control socket's poll entries, then the metrics listener's. */
+static int main_pollfds(struct run *r, struct pollfd *pfd, int *nctl)
+{
+	int n;
+
+	n = *nctl = r->ctl != NULL ? ctl_pollfds(r->ctl, pfd) : 0;
+	if (r->http != NULL)
+		n += ctl_pollfds(r->http, pfd + n);
+	return n;
+}
+
+static void main_serve(struct run *r, struct pollfd *pfd, int n, int nctl)
+{
+	if (nctl > 0)
+		ctl_serve(r->ctl, pfd, nctl, counters_render, r);
+	if (n > nctl)
+		ctl_serve(r->http, pfd + nctl, n - nctl, counters_render, r);
+}
+
+/*
+ * One queue's loop: its queue, tick timer, NFLOG group and suspect-hold
+ * timer (pfd[0..3]).  The main thread's (is_main) also serves signals
+ * and the control socket and metrics listener (pfd[4] on).
+ */
+int worker_loop(struct worker *w, int is_main)
+{
+	struct pollfd pfd[4 + 2 * CTL_POLLFDS];
+	int n = 4, nctl = 0;
+
+	pfd[0].fd = nfqueue_fd(w->q);
+	pfd[0].events = POLLIN;
+	pfd[1].fd = w->tfd;
+	pfd[1].events = POLLIN;
+	pfd[2].fd = w->log != NULL ? nfqueue_fd(w->log) : -1;	/* -1: ignored */
+	pfd[2].events = POLLIN;
+	pfd[3].fd = enforce_fd(w->enf);
+	pfd[3].events = POLLIN;
+	for (;;) {
+		if (is_main) {
+			if (run_quit)
+				break;
+			if (run_reopen) {
+				run_reopen = 0;
+				notify_reloading();
+				run_reload(w->run);
+				notify_ready("reloaded");
+			}
+			run_policy_reap(w->run);
+			if (run_dump) {
+				run_dump = 0;
+				counters_print(w->run);
+			}
+			n = 4 + main_pollfds(w->run, pfd + 4, &nctl);
+		}
+		if (run_is_stopping())
+			break;
+		worker_policy(w);
+		if (poll(pfd, (nfds_t)n, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_warn("queue %u: poll", w->qnum);
+			return -1;
+		}
+		if (n > 4)
+			main_serve(w->run, pfd + 4, n - 4, nctl);
+		/* A hold that ran out ends before any later packet is seen. */
+		if (pfd[3].revents & POLLIN)
+			enforce_timer(w->enf);
+		if ((pfd[0].revents | pfd[2].revents) & (POLLIN | POLLERR) &&
+		    worker_drain(w) < 0)
+			return -1;
+		if (pfd[1].revents & POLLIN)
+			worker_tick(w);
+	}
+	return 0;
+}
+
+/* After the loop: answer what is left, release every held RST. */
+void worker_finish(struct worker *w)
+{
+	while (worker_drain(w) > 0)
+		;
+	enforce_finish(w->enf);		/* the held RSTs, before their events */
+	engine_flush(w->eng);
+	worker_snapshot(w);
+}
+
+static void *worker_thread(void *arg)
+{
+	struct worker *w = arg;
+
+	if (worker_loop(w, 0) < 0) {
+		__atomic_store_n(&w->run->failed, 1, __ATOMIC_RELAXED);
+		kill(getpid(), SIGTERM);	/* wake the main thread */
+	}
+	worker_finish(w);
+	return NULL;
+}
+
+int worker_open(struct run *r, struct worker *w, int idx)
+{
+	struct itimerspec its = {
+		.it_interval = { 0, TICK_US * 1000 },
+		.it_value = { 0, TICK_US * 1000 },
+	};
+	struct nfqueue_conf qc;
+	struct engine_conf ec;
+
+	w->run = r;
+	w->idx = idx;
+	w->qnum = (uint16_t)(r->conf.queue + idx);
+	w->tfd = -1;
+	pthread_mutex_init(&w->snap_mu, NULL);
+	engine_conf_default(&ec);
+	ec.max_flows = r->conf.max_flows / r->conf.queues;
+	if (ec.max_flows < 1024)
+		ec.max_flows = 1024;
+	ec.hold_us = r->conf.hold_us;
+	/*
+	 * No rehash while packets wait: a doubling toward 1 M flows stopped
+	 * the queue for 26-250 ms, and what came meanwhile failed open.
+	 */
+	ec.full = 1;
+	if (getrandom(&ec.seed, sizeof(ec.seed), 0) != sizeof(ec.seed))
+		ec.seed ^= (uint64_t)clk_real_us() * 0x9e3779b97f4a7c15ULL;
+	w->eng = engine_new(&ec, run_emit, w);
+	if (w->eng == NULL) {
+		log_warn("queue %u: cannot allocate tables for %u flows", w->qnum,
+			 ec.max_flows);
+		return -1;
+	}
+	if ((r->ev != NULL || r->conf.locate) &&	/* locate: the trigger */
+	    (w->ring = evring_new(r->conf.evidence_packets)) == NULL) {
+		log_warn("queue %u: cannot allocate %u evidence packets", w->qnum,
+			 r->conf.evidence_packets);
+		return -1;
+	}
+	nfqueue_conf_default(&qc);
+	qc.num = w->qnum;
+	qc.length = r->conf.queue_length;
+	if ((w->q = nfqueue_open(&qc)) == NULL)
+		return -1;
+	/*
+	 * This queue's NFLOG group: the packets the engine learns from and
+	 * the reject RSTs of new connections (nfq.h), of the same flows as
+	 * the queue's (nft.h: one shard each).  A bigger buffer: every new
+	 * connection sends a few, and a loss there weakens baselines.
+	 */
+	if (r->conf.log_group != 0) {
+		qc.num = (uint16_t)(r->conf.log_group + idx);
+		qc.length = r->conf.queue_length < LOG_LENGTH_MAX / LOG_BUF_FACTOR ?
+			    r->conf.queue_length * LOG_BUF_FACTOR : LOG_LENGTH_MAX;
+		if ((w->log = nfqueue_open_log(&qc)) == NULL)
+			return -1;
+	}
+	if ((w->ct = ct_open()) == NULL)
+		return -1;
+	if ((w->enf = enforce_new(w->q, w->ct, w->eng)) == NULL) {
+		log_warn("queue %u: policy", w->qnum);
+		return -1;
+	}
+	if (r->conf.install_rules)
+		enforce_set_guard(w->enf, run_guard, NULL);
+	worker_policy(w);
+	w->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (w->tfd < 0 || timerfd_settime(w->tfd, 0, &its, NULL) < 0) {
+		log_warn("queue %u: timer", w->qnum);
+		return -1;
+	}
+	worker_snapshot(w);
+	return 0;
+}
+
+void worker_close(struct worker *w)
+{
+	enforce_free(w->enf);	/* before its queue: it answers nothing now */
+	nfqueue_close(w->q);
+	nfqueue_close(w->log);
+	ct_close(w->ct);
+	engine_free(w->eng);
+	evring_free(w->ring);
+	if (w->tfd >= 0)
+		close(w->tfd);
+	pthread_mutex_destroy(&w->snap_mu);
+}
+
+/* Start queues 1..n-1 in threads that never take a signal. */
+int workers_start(struct run *r)
+{
+	sigset_t all, old;
+	int i, err = 0;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	for (i = 1; i < r->nw && err == 0; i++) {
+		err = pthread_create(&r->w[i].tid, NULL, worker_thread, &r->w[i]);
+		if (err == 0)
+			r->w[i].started = 1;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err) {
+		errno = err;
+		log_warn("cannot start the thread of queue %u", r->w[i - 1].qnum);
+		return -1;
+	}
+	return 0;
+}
+
+void workers_stop(struct run *r)
+{
+	int i;
+
+	__atomic_store_n(&run_stopping, 1, __ATOMIC_RELAXED);
+	for (i = 1; i < r->nw; i++)
+		if (r->w[i].started)
+			pthread_join(r->w[i].tid, NULL);
+}
+
+/*
+ * The policy's counters over every queue, from the workers' snapshots
+ * (the first queue's fresh when the caller is the main thread): for the
+ * SIGUSR1 counters and any stats export.
+ */
