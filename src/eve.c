@@ -59,10 +59,6 @@ void eve_rst_fields(FILE *fp, const struct rst_event *e)
 	fprintf(fp, "\"origin\":\"%s\",\"cause\":\"%s\",\"confidence\":%.2f",
 		origin_names[e->v.origin], cause_names[e->v.cause],
 		e->v.confidence);
-	if (e->v.hops >= 0)
-		fprintf(fp, ",\"hops\":%d", e->v.hops);
-	if (e->v.expected_hops >= 0)
-		fprintf(fp, ",\"expected_hops\":%d", e->v.expected_hops);
 	output_json_extras(fp, e);
 	fprintf(fp, ",\"flags\":\"%s\",\"seq\":%u,\"ack\":%u,\"ttl\":%u",
 		output_flags(p->flags, fl), p->seq, p->ack, p->ttl);

@@ -356,6 +356,18 @@ static void json_delay(FILE *fp, const struct rst_event *e)
 		e->delay.delay_us / 1e3, e->delay.rtt_us / 1e3);
 }
 
+/* The TTL's hop counts, the injector's hop and the RST's delay, if known:
+ * the same fields, in the same order, in the legacy and eve events. */
+static void json_hops(FILE *fp, const struct rst_event *e)
+{
+	if (e->v.hops >= 0)
+		fprintf(fp, ",\"hops\":%d", e->v.hops);
+	if (e->v.expected_hops >= 0)
+		fprintf(fp, ",\"expected_hops\":%d", e->v.expected_hops);
+	json_injector_hop(fp, e);
+	json_delay(fp, e);
+}
+
 static void output_json(struct output *o, const struct rst_event *e)
 {
 	const struct pkt *p = &e->p;
@@ -375,12 +387,7 @@ static void output_json(struct output *o, const struct rst_event *e)
 		"\"confidence\":%.2f", p->win, p->payload_len,
 		origin_names[e->v.origin], cause_names[e->v.cause],
 		e->v.confidence);
-	if (e->v.hops >= 0)
-		fprintf(fp, ",\"hops\":%d", e->v.hops);
-	if (e->v.expected_hops >= 0)
-		fprintf(fp, ",\"expected_hops\":%d", e->v.expected_hops);
-	json_injector_hop(fp, e);
-	json_delay(fp, e);
+	json_hops(fp, e);
 	fprintf(fp, ",\"community_id\":\"%s\"", output_community_id(p, cid));
 	if (o->file) {
 		fprintf(fp, ",\"frame\":%llu,\"file\":", (unsigned long long)e->frame);
@@ -559,8 +566,7 @@ void output_json_evidence(FILE *fp, const struct rst_event *e)
 /* The injector's hop and the RST's delay, when known (",key":value...). */
 void output_json_extras(FILE *fp, const struct rst_event *e)
 {
-	json_injector_hop(fp, e);
-	json_delay(fp, e);
+	json_hops(fp, e);
 	if (e->flow_evicted)	/* only then: its history was evicted */
 		fputs(",\"flow_evicted\":true", fp);
 }

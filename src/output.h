@@ -61,6 +61,7 @@ void eve_rst_fields(FILE *fp, const struct rst_event *e);
 void output_json_str(FILE *fp, const char *s);
 void output_json_evidence(FILE *fp, const struct rst_event *e);
 void output_json_policy(FILE *fp, const struct rst_policy *pp);
+/* "hops" to "rst_delay_ms", then "flow_evicted": eve's optional verdict fields. */
 void output_json_extras(FILE *fp, const struct rst_event *e);
 void output_json_ct(FILE *fp, const char *key, const struct rst_live *l);
 void output_json_evpcap(FILE *fp, const struct rst_live *l);
