@@ -627,6 +627,28 @@ main(int argc, char *argv[])
 	}
 	if ((fd = sniff_open(ifname)) == -1)
 		return 1;
+	/*
+	 * The socket also sees what leaves IFACE, our own floods among it:
+	 * 5000 RSTs fill its buffer, and a trigger arriving meanwhile would
+	 * be lost.  Only -P and -T need the outgoing packets (the server's);
+	 * for them, a buffer that holds a whole flood.
+	 */
+	if (!copy_ttl && !perfect) {
+		int one = 1;
+
+		if (setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one,
+		    sizeof(one)) == -1)
+			fprintf(stderr, "inject: PACKET_IGNORE_OUTGOING: %s\n",
+			    strerror(errno));
+	}
+	{
+		int size = 16 << 20;
+
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size,
+		    sizeof(size)) == -1)
+			fprintf(stderr, "inject: SO_RCVBUFFORCE: %s\n",
+			    strerror(errno));
+	}
 	printf("ready on %s, keyword \"%s\"\n", ifname, keyword);
 	fflush(stdout);
 

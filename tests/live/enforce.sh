@@ -346,9 +346,11 @@ for fam in 4 6; do
 	# A figure, not a check: how long the RSTs waited (the server
 	# replies 10 ms after each request).
 	$PY - "$EV" "$srv" $port <<'EOF'
-import json, sys
-ms = sorted(e["policy"]["hold"]["ms"] for e in map(json.loads, open(sys.argv[1]))
-            if e["src"] == sys.argv[2] and e["sport"] == int(sys.argv[3])
+import sys
+sys.path.insert(0, "tests/lib")
+import rstevent
+ms = sorted(e["policy"]["hold"]["ms"] for e in map(rstevent.loads, open(sys.argv[1]))
+            if e.get("src") == sys.argv[2] and e.get("sport") == int(sys.argv[3])
             and e.get("policy") and e["policy"].get("hold"))
 if ms:
     print("enforce: figure: held %d RSTs %.1f to %.1f ms, median %.1f"
@@ -483,9 +485,11 @@ check "genuine aborts under hold_aborts: held, then let through (4 of them)" \
 	$EVCHK "$EV" --src 10.0.3.2 --sport 7002 --select policy.hold.ended=timer \
 	--min 2 verdict=accept origin=endpoint cause=abort
 $PY - "$EV" <<'PYEOF'
-import json, sys
-ms = sorted(e["policy"]["hold"]["ms"] for e in map(json.loads, open(sys.argv[1]))
-            if e["sport"] == 7002 and e.get("policy") and e["policy"].get("hold"))
+import sys
+sys.path.insert(0, "tests/lib")
+import rstevent
+ms = sorted(e["policy"]["hold"]["ms"] for e in map(rstevent.loads, open(sys.argv[1]))
+            if e.get("sport") == 7002 and e.get("policy") and e["policy"].get("hold"))
 if ms:
     print("enforce: figure: a genuine abort held %d times: median %.1f ms, max %.1f ms"
           % (len(ms), ms[len(ms) // 2], ms[-1]))
