@@ -295,6 +295,7 @@ void enforce_guard_seen(struct enforce *enf, struct rst_event *e)
 	struct rst_policy *pp = &e->live.pol;
 
 	engine_judge(enf->eng, e);
+	engine_rst_dropped(enf->eng, e);	/* it never reached the peer */
 	memset(pp, 0, sizeof(*pp));
 	pp->valid = 1;
 	pp->mode = enf->pol != NULL ? enf->pol->mode : POLICY_ENFORCE;
@@ -357,6 +358,7 @@ static int apply(struct enforce *enf, struct rst_event *e,
 		ledger_count(enf, engine_flow_key(enf->eng, &e->p),
 			     (uint32_t)(clk_mono_us() / 1000));
 	if (d->drop) {
+		engine_rst_dropped(enf->eng, e);
 		conntrack_put_back(enf, e);
 		guard(enf, e, (uint32_t)(clk_mono_us() / 1000));
 	}

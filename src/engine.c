@@ -120,6 +120,15 @@ uint64_t engine_flow_key(const struct engine *eng, const struct pkt *p)
 	return flow_key(p, flow_sender_side(p), eng->conf.seed);
 }
 
+void engine_rst_dropped(struct engine *eng, const struct rst_event *e)
+{
+	struct flow *f = tab_find(&eng->flows, engine_flow_key(eng, &e->p));
+
+	/* Unless a later RST of the flow has set it since. */
+	if (f != NULL && f->h.user == e->serial)
+		f->s[e->side].f &= (uint8_t)~SIDE_RST;
+}
+
 void engine_judge(struct engine *eng, struct rst_event *e)
 {
 	const struct host *h;

@@ -78,6 +78,13 @@ void engine_judge(struct engine *eng, struct rst_event *e);
 /* The held RST with this serial, or NULL once it has been released. */
 struct rst_event *engine_held(struct engine *eng, uint32_t serial);
 
+/*
+ * The gateway dropped held RST e: it never reached the peer, so its
+ * sender did not reset the connection.  The sender's next RST must not
+ * read "had already reset" (a genuine abort after a dropped forgery).
+ */
+void engine_rst_dropped(struct engine *eng, const struct rst_event *e);
+
 /* The key of p's connection, the same for both directions. */
 uint64_t engine_flow_key(const struct engine *eng, const struct pkt *p);
 

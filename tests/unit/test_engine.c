@@ -146,6 +146,37 @@ static void test_burst_of_three(void)
 	engine_free(eng);
 }
 
+/*
+ * A forged RST, then nothing from the server until its own abort 2 s
+ * later: the abort reads "had already reset" (stale), unless the gateway
+ * dropped the forged one, which then never reset anything.
+ */
+static void abort_after_forged(int dropped)
+{
+	struct engine *eng = mk_engine(1024, 64);
+	struct rst_event *e;
+
+	handshake(eng, 40000, 0);
+	e = feed(eng, fx_pkt(SRV, 80, CLI, 40000, TH_RST | TH_ACK, 5201 + 1460, 151, 64, 7, 0), 10);
+	CHECK(e != NULL);
+	if (dropped)
+		engine_rst_dropped(eng, e);
+	feed(eng, fx_pkt(SRV, 80, CLI, 40000, TH_RST | TH_ACK, 5201, 151, 62, 302, 0), 2010);
+	engine_flush(eng);
+	CHECK_EQ(n_got, 2);
+	CHECK_EQ(got[1].burst, 1);
+	CHECK_EQ(!!(got[1].snd.f & SIDE_RST), !dropped);
+	CHECK_EQ(got[1].v.origin, ORIGIN_ENDPOINT);
+	CHECK_EQ(got[1].v.cause, dropped ? CAUSE_ABORT : CAUSE_STALE);
+	engine_free(eng);
+}
+
+static void test_abort_after_forged_dropped(void)
+{
+	abort_after_forged(1);
+	abort_after_forged(0);	/* the same without the drop: stale */
+}
+
 /* A gateway capturing on every interface sees a forwarded RST twice. */
 static void test_forwarded_copy_is_one_event(void)
 {
@@ -255,6 +286,7 @@ int main(void)
 	T_RUN(test_new_syn_ends_the_race);
 	T_RUN(test_retransmission_is_no_race);
 	T_RUN(test_burst_of_three);
+	T_RUN(test_abort_after_forged_dropped);
 	T_RUN(test_forwarded_copy_is_one_event);
 	T_RUN(test_host_baseline);
 	T_RUN(test_bounds);
