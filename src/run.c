@@ -5,10 +5,12 @@
  * the queues (one per thread, each with its own engine and conntrack
  * socket: the kernel's queue balancing hashes both directions of a flow
  * to the same queue), the nftables table, then one poll() loop per queue
- * driven by volatile sig_atomic_t flags.  The first queue's loop runs in
- * the main thread and handles the signals; the others run in threads
- * with every signal blocked.  Events are written by whichever thread
- * releases them, under one mutex.
+ * in a thread with every signal blocked.  The main thread is the control
+ * thread: signals (as volatile sig_atomic_t flags, taken in ppoll()),
+ * SIGHUP's reload, the control socket and metrics listener, the
+ * degradation watch and the watchdog; nothing it does can stall a
+ * queue.  Events are written by whichever queue thread releases them,
+ * under one mutex.
  */
 #include "run_int.h"
 
@@ -424,7 +426,9 @@ void run_reload(struct run *r)
 		r->conf.policy = c->policy;
 	memcpy(r->conf.json_file, c->json_file, sizeof(c->json_file));
 	if (r->conf.syslog != c->syslog) {
+		pthread_mutex_lock(&r->out_mu);	/* the queue threads read it */
 		r->conf.syslog = c->syslog;
+		pthread_mutex_unlock(&r->out_mu);
 		log_init(r->verbose, r->conf.syslog || r->daemonize);
 	}
 	free(c);
@@ -432,6 +436,97 @@ void run_reload(struct run *r)
 	log_warnx("%s: reloaded: policy %s, %u rule%s", path,
 		  policy_mode_names[r->conf.policy.mode], r->conf.policy.nrules,
 		  r->conf.policy.nrules == 1 ? "" : "s");
+}
+
+/* The control socket's poll entries, then the metrics listener's. */
+static int control_pollfds(struct run *r, struct pollfd *pfd, int *nctl)
+{
+	int n;
+
+	n = *nctl = r->ctl != NULL ? ctl_pollfds(r->ctl, pfd) : 0;
+	if (r->http != NULL)
+		n += ctl_pollfds(r->http, pfd + n);
+	return n;
+}
+
+static void control_serve(struct run *r, struct pollfd *pfd, int n, int nctl)
+{
+	if (nctl > 0)
+		ctl_serve(r->ctl, pfd, nctl, counters_render, r);
+	if (n > nctl)
+		ctl_serve(r->http, pfd + nctl, n - nctl, counters_render, r);
+}
+
+/*
+ * systemd's watchdog is told "alive" only while every queue's loop is:
+ * each stamps its tick (worker.c); one silent for QUEUE_STALL_US is
+ * stuck, said once, and the service manager may restart us.
+ */
+static void control_watchdog(struct run *r)
+{
+	uint64_t now = clk_mono_us(), t;
+	int i, stuck = 0;
+
+	for (i = 0; i < r->nw; i++) {
+		t = __atomic_load_n(&r->w[i].tick_us, __ATOMIC_RELAXED);
+		if (now - t < QUEUE_STALL_US) {
+			r->w[i].stall_said = 0;
+			continue;
+		}
+		stuck = 1;
+		if (!r->w[i].stall_said)
+			log_warnx("queue %u: its loop has not run for %.1f s",
+				  r->w[i].qnum, (now - t) / 1e6);
+		r->w[i].stall_said = 1;
+	}
+	if (!stuck)
+		notify_watchdog();
+}
+
+/*
+ * The control thread's loop, until SIGTERM or SIGINT.  The signals are
+ * blocked but in ppoll(), so a flag set just before it cannot be missed.
+ */
+static void control_loop(struct run *r)
+{
+	struct pollfd pfd[2 * CTL_POLLFDS];
+	struct timespec tick = { 0, TICK_US * 1000 };
+	sigset_t sigs, old;
+	uint64_t last = 0;
+	int n, nctl;
+
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &sigs, &old);
+	while (!run_quit) {
+		if (run_reopen) {
+			run_reopen = 0;
+			notify_reloading();
+			run_reload(r);
+			notify_ready("reloaded");
+		}
+		run_policy_reap(r);
+		if (run_dump) {
+			run_dump = 0;
+			counters_print(r);
+		}
+		if (clk_mono_us() - last >= TICK_US) {
+			last = clk_mono_us();
+			control_watchdog(r);
+			run_degrade(r);
+		}
+		n = control_pollfds(r, pfd, &nctl);
+		if (ppoll(pfd, (nfds_t)n, &tick, &old) < 0) {
+			if (errno != EINTR)
+				log_warn("control: poll");
+			continue;
+		}
+		control_serve(r, pfd, n, nctl);
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 static void signals_install(void)
@@ -594,8 +689,7 @@ int run_main(int argc, char **argv)
 		rc = EXIT_SETUP;
 	} else {
 		notify_ready("auditing");	/* the table and queues are up */
-		if (worker_loop(&r.w[0], 1) < 0)
-			rc = EXIT_SETUP;
+		control_loop(&r);
 	}
 
 	notify_stopping();
@@ -605,8 +699,7 @@ int run_main(int argc, char **argv)
 	 * every packet still waiting for a verdict.
 	 */
 	rules_quiesce();
-	workers_stop(&r);
-	worker_finish(&r.w[0]);
+	workers_stop(&r);	/* each answers what is left, releases its RSTs */
 	rules_remove();
 	if (__atomic_load_n(&r.failed, __ATOMIC_RELAXED))
 		rc = EXIT_SETUP;

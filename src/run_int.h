@@ -22,6 +22,7 @@
 #include <netinet/in.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/eventfd.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -59,6 +60,8 @@
 #define LOG_BUF_FACTOR	8	/* NFLOG socket buffer, in queue lengths */
 #define LOG_LENGTH_MAX	65536	/* ... at most (32 MiB) */
 #define DEGRADE_SAY_US	10000000	/* a degradation said at most this often */
+#define QUEUE_STALL_US	10000000	/* a queue loop this long silent is stuck */
+#define SNAP_WAIT_US	250000		/* the longest counters wait for a queue */
 
 struct worker_counts {
 	struct stats_queue	s;		/* stats.h */
@@ -81,6 +84,10 @@ struct worker {
 	struct enforce		*enf;		/* the policy at work */
 	uint64_t		 pol_gen;	/* generation of its policy */
 	int			 tfd;
+	uint64_t		 tick_us;	/* its last tick (__atomic_*) */
+	int			 snap_fd;	/* eventfd: take a snapshot now */
+	uint64_t		 snap_gen;	/* the request it last took (__atomic_*) */
+	int			 stall_said;	/* control thread's: stuck, said */
 	uint64_t		 parse[PKT_STATUS_MAX];
 	pthread_mutex_t		 snap_mu;	/* guards snap */
 	struct worker_counts	 snap;		/* for the main thread */
@@ -116,6 +123,7 @@ struct run {
 	uint64_t		 deg_said[DEG_MAX];	/* totals when last said */
 	uint64_t		 deg_said_us;		/* when last said */
 	uint64_t		 deg_checked_us;
+	uint64_t		 snap_gen;	/* counters asked for (control thread) */
 	struct locator		*loc;		/* locate yes, or NULL */
 	char			 host[256];	/* the events' "host" */
 };
@@ -133,12 +141,10 @@ void run_policy_reap(struct run *r);
 void run_reload(struct run *r);
 
 /* worker.c */
+void workers_snapshot(struct run *r);
 void run_located(const struct locate_request *q,
 		 const struct locate_result *res, void *arg);
-void worker_counts(struct worker *w, struct worker_counts *wc);
 void worker_policy(struct worker *w);
-int worker_loop(struct worker *w, int is_main);
-void worker_finish(struct worker *w);
 int worker_open(struct run *r, struct worker *w, int idx);
 void worker_close(struct worker *w);
 int workers_start(struct run *r);

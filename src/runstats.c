@@ -5,7 +5,19 @@
  */
 #include "run_int.h"
 
-static void run_policy_stats(struct run *r, struct enforce_stats *sum, int fresh)
+/*
+ * A queue's counters as its thread last took them (every tick, and once
+ * more when it stops): the control thread never reads a queue's own.
+ */
+static void worker_snap(struct worker *w, struct worker_counts *wc)
+{
+	pthread_mutex_lock(&w->snap_mu);
+	*wc = w->snap;
+	pthread_mutex_unlock(&w->snap_mu);
+}
+
+/* The policy's counters over every queue. */
+static void run_policy_stats(struct run *r, struct enforce_stats *sum)
 {
 	struct worker_counts wc;
 	int i;
@@ -14,15 +26,7 @@ static void run_policy_stats(struct run *r, struct enforce_stats *sum, int fresh
 	sum->generation = r->pol_gen;
 	sum->nrules = r->pol->nrules;
 	for (i = 0; i < r->nw; i++) {
-		struct worker *w = &r->w[i];
-
-		if (i == 0 && fresh) {
-			enforce_get_stats(w->enf, &wc.pol);
-		} else {
-			pthread_mutex_lock(&w->snap_mu);
-			wc.pol = w->snap.pol;
-			pthread_mutex_unlock(&w->snap_mu);
-		}
+		worker_snap(&r->w[i], &wc);
 		enforce_stats_add(sum, &wc.pol);
 	}
 	/* The kernel's own count: those never reached a queue. */
@@ -31,7 +35,7 @@ static void run_policy_stats(struct run *r, struct enforce_stats *sum, int fresh
 		log_debug("nftables: cannot read the guard's counters");
 }
 
-/* Every counter, into s: queue 0's read here (the main thread reads it). */
+/* Every counter, into s. */
 static void run_stats(struct run *r, struct stats *s)
 {
 	struct worker_counts wc;
@@ -41,15 +45,7 @@ static void run_stats(struct run *r, struct stats *s)
 	s->nq = r->nw;
 	s->start_time = r->start_time;
 	for (i = 0; i < r->nw; i++) {
-		struct worker *w = &r->w[i];
-
-		if (i == 0) {
-			worker_counts(w, &wc);
-		} else {
-			pthread_mutex_lock(&w->snap_mu);
-			wc = w->snap;
-			pthread_mutex_unlock(&w->snap_mu);
-		}
+		worker_snap(&r->w[i], &wc);
 		s->q[i] = wc.s;
 	}
 	pthread_mutex_lock(&r->out_mu);
@@ -75,7 +71,7 @@ static void run_stats_all(struct run *r, struct stats *s)
 
 	run_stats(r, s);
 	s->pol = r->pol;		/* the policy's counters first */
-	run_policy_stats(r, &s->policy, 1);
+	run_policy_stats(r, &s->policy);
 	for (int c = 0; c < DEG_MAX; c++)
 		s->degraded[c] = r->deg_last_us[c] != 0 &&
 				 now - r->deg_last_us[c] < DEGRADE_WINDOW_US;
@@ -86,6 +82,7 @@ void counters_render(FILE *fp, enum stats_format fmt, void *arg)
 	struct run *r = arg;
 	struct stats s;
 
+	workers_snapshot(r);	/* what they counted up to now */
 	run_stats_all(r, &s);
 	stats_write(fp, &s, fmt);	/* its "flows" line last, as scripts expect */
 }
@@ -105,7 +102,7 @@ static const char *const degrade_why[DEG_MAX] = {
 };
 
 /*
- * Once a second (main thread): has auditing degraded?  Each cause that
+ * Once a second (the control thread): has auditing degraded?  Each cause that
  * grew is remembered (the gauges) and said in the log, with how much
  * and why, at most every DEGRADE_SAY_US.
  */
@@ -120,7 +117,7 @@ void run_degrade(struct run *r)
 		return;
 	r->deg_checked_us = now;
 	run_stats(r, &s);
-	run_policy_stats(r, &s.policy, 1);
+	run_policy_stats(r, &s.policy);
 	stats_degrade_totals(&s, tot);
 	for (int c = 0; c < DEG_MAX; c++) {
 		if (tot[c] > r->deg_total[c])

@@ -188,7 +188,7 @@ static int worker_packet(const struct nfqueue_pkt *np, void *arg)
 }
 
 /* The worker's counters; called by the thread that reads its queue. */
-void worker_counts(struct worker *w, struct worker_counts *wc)
+static void worker_counts(struct worker *w, struct worker_counts *wc)
 {
 	struct stats_queue *s = &wc->s;
 
@@ -229,10 +229,8 @@ static void worker_tick(struct worker *w)
 	engine_tick(w->eng, clk_real_us());
 	run_flush(w->run);
 	worker_snapshot(w);
-	if (w->idx == 0) {
-		notify_watchdog();	/* the main thread's loop is alive */
-		run_degrade(w->run);
-	}
+	/* For the control thread's watchdog: this queue's loop is alive. */
+	__atomic_store_n(&w->tick_us, clk_mono_us(), __ATOMIC_RELAXED);
 }
 
 /*
@@ -286,85 +284,88 @@ void worker_policy(struct worker *w)
 	__atomic_store_n(&w->pol_gen, gen, __ATOMIC_RELEASE);
 }
 
-/* The control socket's poll entries, then the metrics listener's. */
-static int main_pollfds(struct run *r, struct pollfd *pfd, int *nctl)
-{
-	int n;
+/* A queue thread's poll slots. */
+enum { PFD_QUEUE, PFD_TICK, PFD_LOG, PFD_HOLD, PFD_SNAP, PFD_MAX };
 
-	n = *nctl = r->ctl != NULL ? ctl_pollfds(r->ctl, pfd) : 0;
-	if (r->http != NULL)
-		n += ctl_pollfds(r->http, pfd + n);
-	return n;
-}
-
-static void main_serve(struct run *r, struct pollfd *pfd, int n, int nctl)
+/* The control thread wants counters: a snapshot now, after the packets. */
+static void worker_snap_asked(struct worker *w)
 {
-	if (nctl > 0)
-		ctl_serve(r->ctl, pfd, nctl, counters_render, r);
-	if (n > nctl)
-		ctl_serve(r->http, pfd + nctl, n - nctl, counters_render, r);
+	uint64_t n;
+
+	if (read(w->snap_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		log_warn("queue %u: eventfd", w->qnum);
+	worker_snapshot(w);
+	__atomic_store_n(&w->snap_gen, __atomic_load_n(&w->run->snap_gen,
+			 __ATOMIC_ACQUIRE), __ATOMIC_RELEASE);
 }
 
 /*
- * One queue's loop: its queue, tick timer, NFLOG group and suspect-hold
- * timer (pfd[0..3]).  The main thread's (is_main) also serves signals
- * and the control socket and metrics listener (pfd[4] on).
+ * Counters as of now, for the control thread: each running queue takes
+ * a snapshot once it has handled what it had read, waited for at most
+ * SNAP_WAIT_US (a stuck queue's stay as its last tick left them).
  */
-int worker_loop(struct worker *w, int is_main)
+void workers_snapshot(struct run *r)
 {
-	struct pollfd pfd[4 + 2 * CTL_POLLFDS];
-	int n = 4, nctl = 0;
+	uint64_t one = 1, gen, t0 = clk_mono_us();
+	int i, behind;
 
-	pfd[0].fd = nfqueue_fd(w->q);
-	pfd[0].events = POLLIN;
-	pfd[1].fd = w->tfd;
-	pfd[1].events = POLLIN;
-	pfd[2].fd = w->log != NULL ? nfqueue_fd(w->log) : -1;	/* -1: ignored */
-	pfd[2].events = POLLIN;
-	pfd[3].fd = enforce_fd(w->enf);
-	pfd[3].events = POLLIN;
-	for (;;) {
-		if (is_main) {
-			if (run_quit)
-				break;
-			if (run_reopen) {
-				run_reopen = 0;
-				notify_reloading();
-				run_reload(w->run);
-				notify_ready("reloaded");
-			}
-			run_policy_reap(w->run);
-			if (run_dump) {
-				run_dump = 0;
-				counters_print(w->run);
-			}
-			n = 4 + main_pollfds(w->run, pfd + 4, &nctl);
-		}
-		if (run_is_stopping())
-			break;
+	if (run_is_stopping())
+		return;		/* their last snapshots are taken */
+	gen = __atomic_add_fetch(&r->snap_gen, 1, __ATOMIC_RELEASE);
+	for (i = 0; i < r->nw; i++)
+		if (r->w[i].started && write(r->w[i].snap_fd, &one, sizeof(one)) < 0)
+			log_warn("queue %u: eventfd", r->w[i].qnum);
+	do {
+		for (i = behind = 0; i < r->nw; i++)
+			behind |= r->w[i].started &&
+				  __atomic_load_n(&r->w[i].snap_gen,
+						  __ATOMIC_ACQUIRE) < gen;
+		if (behind)
+			nanosleep(&(struct timespec){ 0, 200000 }, NULL);
+	} while (behind && clk_mono_us() - t0 < SNAP_WAIT_US);
+}
+
+/*
+ * One queue's loop: nothing but its packets, its tick and its suspect
+ * holds.  Signals, reloads, the control socket and the degradation
+ * watch are the control thread's (run.c): none of them can stall a
+ * queue.
+ */
+static int worker_loop(struct worker *w)
+{
+	struct pollfd pfd[PFD_MAX];
+
+	pfd[PFD_QUEUE].fd = nfqueue_fd(w->q);
+	pfd[PFD_TICK].fd = w->tfd;
+	pfd[PFD_LOG].fd = w->log != NULL ? nfqueue_fd(w->log) : -1;	/* ignored */
+	pfd[PFD_HOLD].fd = enforce_fd(w->enf);
+	pfd[PFD_SNAP].fd = w->snap_fd;
+	for (int i = 0; i < PFD_MAX; i++)
+		pfd[i].events = POLLIN;
+	while (!run_is_stopping()) {
 		worker_policy(w);
-		if (poll(pfd, (nfds_t)n, -1) < 0) {
+		if (poll(pfd, PFD_MAX, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_warn("queue %u: poll", w->qnum);
 			return -1;
 		}
-		if (n > 4)
-			main_serve(w->run, pfd + 4, n - 4, nctl);
 		/* A hold that ran out ends before any later packet is seen. */
-		if (pfd[3].revents & POLLIN)
+		if (pfd[PFD_HOLD].revents & POLLIN)
 			enforce_timer(w->enf);
-		if ((pfd[0].revents | pfd[2].revents) & (POLLIN | POLLERR) &&
-		    worker_drain(w) < 0)
+		if ((pfd[PFD_QUEUE].revents | pfd[PFD_LOG].revents) &
+		    (POLLIN | POLLERR) && worker_drain(w) < 0)
 			return -1;
-		if (pfd[1].revents & POLLIN)
+		if (pfd[PFD_TICK].revents & POLLIN)
 			worker_tick(w);
+		if (pfd[PFD_SNAP].revents & POLLIN)
+			worker_snap_asked(w);
 	}
 	return 0;
 }
 
 /* After the loop: answer what is left, release every held RST. */
-void worker_finish(struct worker *w)
+static void worker_finish(struct worker *w)
 {
 	while (worker_drain(w) > 0)
 		;
@@ -377,9 +378,9 @@ static void *worker_thread(void *arg)
 {
 	struct worker *w = arg;
 
-	if (worker_loop(w, 0) < 0) {
+	if (worker_loop(w) < 0) {
 		__atomic_store_n(&w->run->failed, 1, __ATOMIC_RELAXED);
-		kill(getpid(), SIGTERM);	/* wake the main thread */
+		kill(getpid(), SIGTERM);	/* wake the control thread */
 	}
 	worker_finish(w);
 	return NULL;
@@ -398,6 +399,7 @@ int worker_open(struct run *r, struct worker *w, int idx)
 	w->idx = idx;
 	w->qnum = (uint16_t)(r->conf.queue + idx);
 	w->tfd = -1;
+	w->snap_fd = -1;
 	pthread_mutex_init(&w->snap_mu, NULL);
 	engine_conf_default(&ec);
 	ec.max_flows = r->conf.max_flows / r->conf.queues;
@@ -455,6 +457,11 @@ int worker_open(struct run *r, struct worker *w, int idx)
 		log_warn("queue %u: timer", w->qnum);
 		return -1;
 	}
+	w->snap_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (w->snap_fd < 0) {
+		log_warn("queue %u: eventfd", w->qnum);
+		return -1;
+	}
 	worker_snapshot(w);
 	return 0;
 }
@@ -469,21 +476,28 @@ void worker_close(struct worker *w)
 	evring_free(w->ring);
 	if (w->tfd >= 0)
 		close(w->tfd);
+	if (w->snap_fd >= 0)
+		close(w->snap_fd);
 	pthread_mutex_destroy(&w->snap_mu);
 }
 
-/* Start queues 1..n-1 in threads that never take a signal. */
+/* Start every queue in a thread of its own that never takes a signal. */
 int workers_start(struct run *r)
 {
 	sigset_t all, old;
+	char name[16];
 	int i, err = 0;
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	for (i = 1; i < r->nw && err == 0; i++) {
+	for (i = 0; i < r->nw && err == 0; i++) {
+		__atomic_store_n(&r->w[i].tick_us, clk_mono_us(), __ATOMIC_RELAXED);
 		err = pthread_create(&r->w[i].tid, NULL, worker_thread, &r->w[i]);
-		if (err == 0)
+		if (err == 0) {
 			r->w[i].started = 1;
+			snprintf(name, sizeof(name), "rstaudit-q%u", r->w[i].qnum);
+			(void)pthread_setname_np(r->w[i].tid, name);	/* for ps, top */
+		}
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (err) {
@@ -499,13 +513,8 @@ void workers_stop(struct run *r)
 	int i;
 
 	__atomic_store_n(&run_stopping, 1, __ATOMIC_RELAXED);
-	for (i = 1; i < r->nw; i++)
+	for (i = 0; i < r->nw; i++)
 		if (r->w[i].started)
 			pthread_join(r->w[i].tid, NULL);
 }
 
-/*
- * The policy's counters over every queue, from the workers' snapshots
- * (the first queue's fresh when the caller is the main thread): for the
- * SIGUSR1 counters and any stats export.
- */

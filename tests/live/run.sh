@@ -9,7 +9,8 @@
 #     them, and still reports the next reset;
 #   - RSTs to and from gw itself (input and output hooks), and one that
 #     conntrack judges invalid (out of window);
-#   - SIGHUP reopens the event file;
+#   - SIGHUP reopens the event file; a reload that hangs (its file a
+#     FIFO nobody writes) stalls no queue: RSTs are still judged;
 #   - SIGTERM: exit 0, a RST held for 60 s is written, the counters are
 #     printed, the table is gone, the queue unbound;
 #   - -n on a good and a bad configuration;
@@ -155,6 +156,40 @@ client connect refused --addr "$SRV4" --port 7002
 check "SIGHUP: the next event goes to a new $EV" \
 	$CHECK event "$EV" --src "$SRV4" --sport 7002 --wait 5 cause=refused
 stop d1 INT || fail "SIGINT: exit status $?"
+
+# --- a reload that hangs stalls no queue ----------------------------------
+# The configuration file becomes a FIFO nobody writes: SIGHUP's reload
+# (the control thread's) waits in open(2) for a writer.  Every queue has
+# its own thread: a RST crossing gw meanwhile is still judged and let
+# through, its event written, and nothing fails open.  Then the FIFO gives
+# an empty configuration, and the reload ends.
+SLOW=$OUT/slow.conf
+: >"$SLOW"
+rm -f "$EV"
+daemon d1b -c "$SLOW" --json-file "$EV" --hold 0.2
+rm -f "$SLOW" && mkfifo "$SLOW" || fail "cannot make the FIFO $SLOW"
+lab_kill d1b HUP
+sleep 0.5	# the control thread is in open(2) on the FIFO by now
+client connect refused --addr "$SRV4" --port 7004
+check "a reload stuck reading its file: a RST still judged, let through, its event written" \
+	$CHECK event "$EV" --src "$SRV4" --sport 7004 --wait 5 \
+	origin=endpoint cause=refused verdict=accept
+if grep -q 'reloaded' "$LAB_TMP/d1b.log"; then
+	fail "a reload stuck reading its file: it ended before the FIFO was written"
+else
+	pass "a reload stuck reading its file: still waiting for it meanwhile"
+fi
+: >"$SLOW" &	# a writer: open(2) returns, then end of file
+_writer=$!
+lab_wait_log d1b 'reloaded' 5 &&
+	pass "the FIFO written: the reload ends" ||
+	fail "the FIFO written: no 'reloaded' message"
+kill "$_writer" 2>/dev/null; wait "$_writer" 2>/dev/null
+c=$(settled_counters d1b)
+check "a reload stuck reading its file: nothing failed open meanwhile" \
+	[ "$(lab_counter "$c" 'failed open')" = 0 ]
+stop d1b TERM || fail "SIGTERM after the slow reload: exit status $?"
+rm -f "$SLOW"
 
 # --- SIGTERM: held events written, counters, table gone, exit 0 -----------
 rm -f "$EV"
