@@ -27,7 +27,7 @@ FUZZ_CFLAGS="-std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
 -fno-sanitize-recover=undefined -D_GNU_SOURCE -Isrc"
 core="src/pkt.c src/table.c src/flow.c src/host.c src/classify.c src/evidence.c \
 src/engine.c src/policy.c src/output.c src/eve.c src/ecs.c src/sha1.c \
-src/pcapin.c src/rstdelay.c"
+src/pcapin.c src/pcapmap.c src/rstdelay.c"
 conf="src/conf.c src/log.c src/policy.c src/evidence.c src/classify.c"
 
 if ! command -v "$FUZZ_CC" >/dev/null 2>&1; then
