@@ -80,9 +80,13 @@ int pcapmap_init(struct pcapmap *m, const uint8_t *buf, size_t len)
 	if ((dlt = pcapmap_dlt(pcapmap_u32(m, buf + 20))) < 0 ||
 	    pcapin_link_type(dlt, &m->lt) < 0)
 		return -1;
-	/* pcap_adjust_snapshot(): none or too large means the maximum. */
+	/*
+	 * pcap_adjust_snapshot(): none, or too large for an int, means the
+	 * maximum; a length between the two stays, and decides which of its
+	 * messages an insane record gets.
+	 */
 	snaplen = pcapmap_u32(m, buf + 16);
-	m->snaplen = snaplen == 0 || snaplen > MAX_SNAPLEN ? MAX_SNAPLEN : snaplen;
+	m->snaplen = snaplen == 0 || snaplen > INT32_MAX ? MAX_SNAPLEN : snaplen;
 	return 0;
 }
 
@@ -149,13 +153,13 @@ int pcapmap_next(struct pcapmap *m, struct pcap_pkthdr *h,
 		h->ts.tv_usec /= 1000;
 	h->caplen = caplen = pcapmap_u32(m, r + 8);
 	h->len = pcapmap_u32(m, r + 12);
-	/*
-	 * The snapshot length never exceeds the maximum, so of libpcap's two
-	 * messages for an insane length only this one can come out.
-	 */
 	if (caplen > MAX_SNAPLEN) {
-		snprintf(err, errlen, "invalid packet capture length %u, bigger "
-			 "than snaplen of %u", caplen, m->snaplen);
+		if (caplen > m->snaplen)
+			snprintf(err, errlen, "invalid packet capture length %u, "
+				 "bigger than snaplen of %u", caplen, m->snaplen);
+		else
+			snprintf(err, errlen, "invalid packet capture length %u, "
+				 "bigger than maximum of %u", caplen, MAX_SNAPLEN);
 		return -1;
 	}
 	left -= RECORD_HDR;

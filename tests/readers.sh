@@ -108,7 +108,8 @@ check_eq "--max-flows 64 --hold 0.5: alike" "$good" 2
 
 # --- rewritten golden files ---------------------------------------------------
 for kind in same swap nsec nsec-swap v23 fcs lt12 snap0 snap60 snap60-cut \
-	    snap60-short caplen-max caplen-over caplen0 negts nsec-big; do
+	    snap60-short caplen-max caplen-over snapbig snaphuge caplen0 negts \
+	    nsec-big; do
 	mkdir -p "$TMP/$kind"
 	good=0 all=0
 	for src in scenario-inject-race.pcap rst-payload.pcap link-raw.pcap \

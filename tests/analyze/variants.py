@@ -20,6 +20,8 @@ writes OUT as KIND says:
   snap60-short  the same, the file ending within its first 60 bytes
   caplen-max    one more record of 262144 bytes claimed, 100 present
   caplen-over   one more record claiming 262145 bytes
+  snapbig       snapshot length 1000000 (kept), caplen-over's record
+  snaphuge      snapshot length 2^31 (read as the maximum), the same
   caplen0       every third record with caplen 0 and no data
   negts         time stamps before 1970, a fraction of -1
   nsec-big      nanosecond fractions of a second or more (2e9 ns)
@@ -80,7 +82,8 @@ def main():
             tail = struct.pack("<IIII", *last[:4]) + last[4][:keep]
     elif kind == "caplen-max":
         tail = struct.pack("<IIII", 1, 0, 262144, 262144) + b"\0" * 100
-    elif kind == "caplen-over":
+    elif kind in ("caplen-over", "snapbig", "snaphuge"):
+        snap = {"snapbig": 1000000, "snaphuge": 1 << 31}.get(kind, snap)
         tail = struct.pack("<IIII", 1, 0, 262145, 262145) + b"\0" * 100
     elif kind == "caplen0":
         for i, r in enumerate(recs):
