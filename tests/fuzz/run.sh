@@ -8,7 +8,8 @@
 # (FUZZ_CORPUS=DIR keeps them in DIR/<name> instead, for a long run).
 #
 # One target per parser: fuzz_pkt (a frame, every link type), fuzz_file
-# (whole capture files through the engine and both outputs), fuzz_rule
+# (whole capture files through the engine and both outputs, read by
+# libpcap and by our mmap reader, which must agree), fuzz_rule
 # (policy rule lines), fuzz_conf (whole configuration files), fuzz_ctl
 # (control socket requests), fuzz_evring (the evidence ring and its
 # pcapng blocks).  `make check-fuzz` runs each for a few seconds
