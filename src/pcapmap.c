@@ -27,6 +27,7 @@
 #define LINKTYPE_EXT	0xfc000000u	/* FCS length and other extra bits */
 /* libpcap's MAXIMUM_SNAPLEN: its max_snaplen_for_dlt() of every type we decode. */
 #define MAX_SNAPLEN	262144u
+#define RELEASE_STEP	(8u << 20)	/* a multiple of any page size */
 
 static uint32_t pcapmap_u32(const struct pcapmap *m, const uint8_t *p)
 {
@@ -132,6 +133,24 @@ void pcapmap_close(struct pcapmap *m)
 	m->map = NULL;
 }
 
+/*
+ * A mapped file's pages stay in our resident set once read, though they
+ * are never read again: give back those a step or more behind the reader
+ * (the frames in pcapin's ring are much closer; and a page touched again
+ * would only be read back from the file).
+ */
+static void pcapmap_release(struct pcapmap *m)
+{
+	size_t upto;
+
+	if (m->map == NULL || m->off - m->released < 2 * RELEASE_STEP)
+		return;
+	upto = (m->off / RELEASE_STEP - 1) * RELEASE_STEP;
+	madvise((uint8_t *)m->map + m->released, upto - m->released,
+		MADV_DONTNEED);
+	m->released = upto;
+}
+
 int pcapmap_next(struct pcapmap *m, struct pcap_pkthdr *h,
 		 const uint8_t **data, char *err, size_t errlen)
 {
@@ -139,6 +158,7 @@ int pcapmap_next(struct pcapmap *m, struct pcap_pkthdr *h,
 	size_t left = m->len - m->off;
 	uint32_t caplen;
 
+	pcapmap_release(m);
 	if (left == 0)
 		return 0;
 	if (left < RECORD_HDR) {

@@ -24,6 +24,7 @@ struct pcapmap {
 	enum link_type	 lt;
 	void		*map;		/* what pcapmap_open mapped, or NULL */
 	size_t		 maplen;
+	size_t		 released;	/* pages before this given back */
 };
 
 /*

@@ -25,6 +25,8 @@ writes OUT as KIND says:
   caplen0       every third record with caplen 0 and no data
   negts         time stamps before 1970, a fraction of -1
   nsec-big      nanosecond fractions of a second or more (2e9 ns)
+  big           the records again and again, an hour apart, past 20 MB
+                (the mmap reader gives back pages every 8 MB)
 """
 import struct
 import sys
@@ -95,6 +97,10 @@ def main():
     elif kind == "nsec-big":
         for r in recs:
             r[1] = 2000000      # written as 2e9 ns
+    elif kind == "big":
+        size = sum(16 + len(r[4]) for r in recs)
+        recs = [[r[0] + 3600 * i] + r[1:] for i in range(20_000_000 // size + 1)
+                for r in recs]
     elif kind not in ("same", "swap", "nsec", "nsec-swap"):
         sys.exit("variants.py: unknown kind %s" % kind)
     write(dst, recs, snap, lt, tail=tail, **kw)
