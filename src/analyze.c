@@ -17,12 +17,23 @@
 #include "log.h"
 #include "output.h"
 #include "pcapin.h"
+#include "pcapmap.h"
 
 #define ANALYZE_MEM_SHARE 4	/* the flow table may take 1/4 of memory */
 
 struct analyze_totals {
 	uint64_t packets;
 	unsigned files;
+};
+
+/*
+ * One capture being read: classic pcap in a regular file by our reader
+ * over mmap, anything else (pcapng, standard input, pipes) by libpcap.
+ */
+struct analyze_src {
+	pcap_t		*p;	/* NULL: m reads it */
+	struct pcapmap	 m;
+	enum link_type	 lt;
 };
 
 static void analyze_usage(FILE *fp)
@@ -56,33 +67,52 @@ void analyze_warn_frames(const char *name, const struct pcapin_stats *st)
 		 st->status[PKT_NOT_TCP], st->status[PKT_FRAGMENT], tr, mal);
 }
 
-/* The capture, or NULL after saying why (shown: its name, escaped). */
-static pcap_t *analyze_open(const char *name, const char *shown,
-			    enum link_type *lt)
+/*
+ * Open the capture into src: 0, or -1 after saying why (shown: its name,
+ * escaped).  With use_mmap our reader takes what it can; what it leaves,
+ * libpcap opens and judges, in its own words.
+ */
+static int analyze_open(const char *name, const char *shown, int use_mmap,
+			struct analyze_src *src)
 {
 	char errbuf[PCAP_ERRBUF_SIZE], text[2 * PCAP_ERRBUF_SIZE], lname[64];
 	size_t n = strlen(name);
-	pcap_t *p;
 
-	p = pcap_open_offline_with_tstamp_precision(name,
+	if (use_mmap && strcmp(name, "-") != 0 &&
+	    pcapmap_open(&src->m, name) == 0) {
+		src->p = NULL;
+		src->lt = src->m.lt;
+		log_info("%s: read by mmap", shown);
+		return 0;
+	}
+	src->p = pcap_open_offline_with_tstamp_precision(name,
 		PCAP_TSTAMP_PRECISION_MICRO, errbuf);
-	if (p == NULL) {
+	if (src->p == NULL) {
 		/* libpcap names the file itself in some messages, not in others. */
 		output_escape(strncmp(errbuf, name, n) == 0 ? errbuf + n : errbuf,
 			      text, sizeof(text));
 		log_warnx("%s%s%s", shown, strncmp(errbuf, name, n) == 0 ? ""
 			  : ": ", text);
-		return NULL;
+		return -1;
 	}
-	if (pcapin_link(p, lt, lname) < 0) {
+	if (pcapin_link(src->p, &src->lt, lname) < 0) {
 		log_warnx("%s: link type %s is not supported (rstaudit reads Ethernet, "
 			  "Linux cooked v1 and v2, raw IP, BSD loopback, PPP and "
 			  "Cisco HDLC captures)",
 			  shown, lname);
-		pcap_close(p);
-		return NULL;
+		pcap_close(src->p);
+		return -1;
 	}
-	return p;
+	log_info("%s: read by libpcap", shown);
+	return 0;
+}
+
+static void analyze_close(struct analyze_src *src)
+{
+	if (src->p != NULL)
+		pcap_close(src->p);
+	else
+		pcapmap_close(&src->m);
 }
 
 /* Flows the table had to evict: say so, whatever the verbosity. */
@@ -100,29 +130,32 @@ static void analyze_warn_evicted(const char *shown, const struct engine_conf *co
 }
 
 static int analyze_file(const char *name, const struct engine_conf *conf,
-			struct output *out, struct analyze_totals *tot)
+			struct output *out, struct analyze_totals *tot,
+			int use_mmap)
 {
 	char err[PCAP_ERRBUF_SIZE + 64], shown[1024];
 	struct engine_stats es;
 	struct pcapin_stats st;
+	struct analyze_src src;
 	struct engine *eng;
-	enum link_type lt;
 	long offset = -1;
-	pcap_t *p;
 	int rc;
 
 	output_escape(name, shown, sizeof(shown));
-	if ((p = analyze_open(name, shown, &lt)) == NULL)
+	if (analyze_open(name, shown, use_mmap, &src) < 0)
 		return EXIT_UNREADABLE;
 	eng = engine_new(conf, analyze_emit, out);
 	if (eng == NULL) {
 		log_warn("%s: cannot allocate tables for %u flows", shown, conf->max_flows);
-		pcap_close(p);
+		analyze_close(&src);
 		return EXIT_INTERNAL;
 	}
 	memset(&st, 0, sizeof(st));
 	out->file = name;
-	rc = pcapin_run(p, lt, eng, &st, err, sizeof(err), &offset);
+	if (src.p != NULL)
+		rc = pcapin_run(src.p, src.lt, eng, &st, err, sizeof(err), &offset);
+	else
+		rc = pcapin_run_map(&src.m, eng, &st, err, sizeof(err), &offset);
 	engine_flush(eng);	/* everything before a fault is still reported */
 	engine_get_stats(eng, &es);
 	tot->packets += st.status[PKT_OK];
@@ -142,7 +175,7 @@ static int analyze_file(const char *name, const struct engine_conf *conf,
 				  shown, st.frames + 1, err, st.frames);
 	}
 	engine_free(eng);
-	pcap_close(p);
+	analyze_close(&src);
 	return rc < 0 ? EXIT_DAMAGED : EXIT_OK;
 }
 
@@ -167,7 +200,7 @@ static uint32_t analyze_default_flows(void)
 
 /* Every file in turn, then the summary; the exit status. */
 static int analyze_files(const struct engine_conf *conf, enum out_format fmt,
-			 char **files, int n)
+			 int use_mmap, char **files, int n)
 {
 	struct analyze_totals tot = { 0, 0 };
 	int i, rc, worst = EXIT_OK;
@@ -176,7 +209,7 @@ static int analyze_files(const struct engine_conf *conf, enum out_format fmt,
 	output_init(&out, stdout, fmt);
 	out.max_flows = conf->max_flows;
 	for (i = 0; i < n; i++)
-		if ((rc = analyze_file(files[i], conf, &out, &tot)) > worst)
+		if ((rc = analyze_file(files[i], conf, &out, &tot, use_mmap)) > worst)
 			worst = rc;
 	if (tot.files > 0)
 		output_summary(&out, tot.packets, tot.files);
@@ -211,6 +244,24 @@ static int analyze_value(int c, const char *arg, struct engine_conf *conf)
 	return 0;
 }
 
+/*
+ * RSTAUDIT_PCAP_READER, a preference for tests and comparisons: 1 for our
+ * reader where it can (the default, "mmap"), 0 for libpcap always, -1
+ * after saying the value is not one of these (a typo must not quietly
+ * test the default twice).
+ */
+static int analyze_reader(void)
+{
+	const char *v = getenv("RSTAUDIT_PCAP_READER");
+
+	if (v == NULL || *v == '\0' || strcmp(v, "mmap") == 0)
+		return 1;
+	if (strcmp(v, "libpcap") == 0)
+		return 0;
+	log_warnx("RSTAUDIT_PCAP_READER=%.64s: give mmap or libpcap", v);
+	return -1;
+}
+
 static void analyze_bad_option(char **argv)
 {
 	if (optopt == 'H' || optopt == 'F' || optopt == 'f')
@@ -238,7 +289,7 @@ int analyze_main(int argc, char **argv)
 	};
 	enum out_format fmt = OUT_TEXT;
 	struct engine_conf conf;
-	int c, verbose = 0;
+	int c, verbose = 0, use_mmap;
 
 	engine_conf_default(&conf);
 	conf.max_flows = analyze_default_flows();
@@ -277,5 +328,7 @@ int analyze_main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	log_init(verbose, 0);
-	return analyze_files(&conf, fmt, argv + optind, argc - optind);
+	if ((use_mmap = analyze_reader()) < 0)
+		return EXIT_USAGE;
+	return analyze_files(&conf, fmt, use_mmap, argv + optind, argc - optind);
 }

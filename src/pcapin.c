@@ -1,10 +1,12 @@
 /*
- * pcapin.c: capture files through libpcap (see pcapin.h).
+ * pcapin.c: capture files through libpcap or our own classic pcap reader
+ * (see pcapin.h).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "pcapin.h"
+#include "pcapmap.h"
 
 #ifndef DLT_LINUX_SLL2
 #define DLT_LINUX_SLL2 276
@@ -33,10 +35,8 @@ static const struct {
 	{ DLT_C_HDLC, LINK_CHDLC },
 };
 
-int pcapin_link(pcap_t *p, enum link_type *lt, char name[64])
+int pcapin_link_type(int dlt, enum link_type *lt)
 {
-	int dlt = pcap_datalink(p);
-	const char *dname;
 	size_t i;
 
 	for (i = 0; i < sizeof(link_map) / sizeof(link_map[0]); i++) {
@@ -45,6 +45,16 @@ int pcapin_link(pcap_t *p, enum link_type *lt, char name[64])
 			return 0;
 		}
 	}
+	return -1;
+}
+
+int pcapin_link(pcap_t *p, enum link_type *lt, char name[64])
+{
+	int dlt = pcap_datalink(p);
+	const char *dname;
+
+	if (pcapin_link_type(dlt, lt) == 0)
+		return 0;
 	dname = pcap_datalink_val_to_name(dlt);
 	snprintf(name, 64, "%d (%s)", dlt, dname ? dname : "unnamed");
 	return -1;
@@ -53,8 +63,8 @@ int pcapin_link(pcap_t *p, enum link_type *lt, char name[64])
 /*
  * Frames wait in a small ring for PIPELINE-1 more frames to be parsed, so
  * that each one's flow entry is already on its way into the cache when the
- * engine looks it up.  The payload of a RST is copied, since libpcap
- * reuses its buffer for the next record.
+ * engine looks it up.  The payload of a RST is copied where libpcap reuses
+ * its buffer for the next record; a mapped file's records stay put.
  */
 #define PIPELINE 8
 #define PCAP_FILE_HDR 24	/* classic pcap: file header, record header */
@@ -71,6 +81,7 @@ struct pcapin_ctx {
 	struct engine *eng;
 	struct pcapin_stats *st;
 	pcap_dumper_t *dump;		/* each frame read also goes there */
+	int stable;			/* record data outlives the ring */
 	unsigned head, n;
 	struct pcapin_slot ring[PIPELINE];
 };
@@ -84,18 +95,16 @@ static void pcapin_drain_one(struct pcapin_ctx *c)
 	c->n--;
 }
 
-static void pcapin_frame(u_char *arg, const struct pcap_pkthdr *h,
-			 const u_char *bytes)
+/* One record, from either reader: counted, parsed, into the ring. */
+static void pcapin_take(struct pcapin_ctx *c, const struct pcap_pkthdr *h,
+			const u_char *bytes)
 {
-	struct pcapin_ctx *c = (struct pcapin_ctx *)arg;
 	struct pcapin_slot *s;
 	enum pkt_status st;
 
 	if (c->n == PIPELINE)
 		pcapin_drain_one(c);
 	s = &c->ring[(c->head + c->n) % PIPELINE];
-	if (c->dump != NULL)
-		pcap_dump((u_char *)c->dump, h, bytes);
 	c->st->frames++;
 	c->st->bytes += PCAP_RECORD_HDR + h->caplen;
 	st = pkt_parse(&s->p, c->lt, bytes, h->caplen);
@@ -109,8 +118,10 @@ static void pcapin_frame(u_char *arg, const struct pcap_pkthdr *h,
 	if (s->p.flags & TH_RST) {
 		if (s->p.payload_caplen > RST_PAYLOAD_KEEP)
 			s->p.payload_caplen = RST_PAYLOAD_KEEP;
-		memcpy(s->payload, s->p.payload, s->p.payload_caplen);
-		s->p.payload = s->payload;
+		if (!c->stable) {
+			memcpy(s->payload, s->p.payload, s->p.payload_caplen);
+			s->p.payload = s->payload;
+		}
 	} else {
 		s->p.payload = NULL;
 		s->p.payload_caplen = 0;
@@ -121,17 +132,39 @@ static void pcapin_frame(u_char *arg, const struct pcap_pkthdr *h,
 	c->n++;
 }
 
+static void pcapin_frame(u_char *arg, const struct pcap_pkthdr *h,
+			 const u_char *bytes)
+{
+	struct pcapin_ctx *c = (struct pcapin_ctx *)arg;
+
+	if (c->dump != NULL)
+		pcap_dump((u_char *)c->dump, h, bytes);
+	pcapin_take(c, h, bytes);
+}
+
+static void pcapin_init(struct pcapin_ctx *c, enum link_type lt,
+			struct engine *eng, struct pcapin_stats *st)
+{
+	memset(c, 0, sizeof(*c));
+	c->lt = lt, c->eng = eng, c->st = st;
+}
+
+static void pcapin_drain(struct pcapin_ctx *c)
+{
+	while (c->n > 0)
+		pcapin_drain_one(c);
+}
+
 int pcapin_dispatch(pcap_t *p, enum link_type lt, struct engine *eng,
 		    struct pcapin_stats *st, pcap_dumper_t *dump)
 {
 	struct pcapin_ctx c;
 	int n;
 
-	memset(&c, 0, sizeof(c));
-	c.lt = lt, c.eng = eng, c.st = st, c.dump = dump;
+	pcapin_init(&c, lt, eng, st);
+	c.dump = dump;
 	n = pcap_dispatch(p, -1, pcapin_frame, (u_char *)&c);
-	while (c.n > 0)
-		pcapin_drain_one(&c);
+	pcapin_drain(&c);
 	return n;
 }
 
@@ -141,12 +174,10 @@ int pcapin_run(pcap_t *p, enum link_type lt, struct engine *eng,
 	struct pcapin_ctx c;
 	int n;
 
-	memset(&c, 0, sizeof(c));
-	c.lt = lt, c.eng = eng, c.st = st;
+	pcapin_init(&c, lt, eng, st);
 	while ((n = pcap_dispatch(p, -1, pcapin_frame, (u_char *)&c)) > 0)
 		;
-	while (c.n > 0)
-		pcapin_drain_one(&c);
+	pcapin_drain(&c);
 	if (n == 0 || n == PCAP_ERROR_BREAK)
 		return 0;
 	snprintf(err, errlen, "%s", pcap_geterr(p));
@@ -159,5 +190,29 @@ int pcapin_run(pcap_t *p, enum link_type lt, struct engine *eng,
 		*offset = (long)(PCAP_FILE_HDR + st->bytes);
 	else
 		*offset = pcap_file(p) ? ftell(pcap_file(p)) : -1;
+	return -1;
+}
+
+int pcapin_run_map(struct pcapmap *m, struct engine *eng,
+		   struct pcapin_stats *st, char *err, size_t errlen,
+		   long *offset)
+{
+	struct pcap_pkthdr h;
+	struct pcapin_ctx c;
+	const uint8_t *data;
+	int n;
+
+	pcapin_init(&c, m->lt, eng, st);
+	c.stable = 1;
+	while ((n = pcapmap_next(m, &h, &data, err, errlen)) > 0)
+		pcapin_take(&c, &h, data);
+	pcapin_drain(&c);
+	if (n == 0)
+		return 0;
+	/*
+	 * Counted as pcapin_run() counts it, so that both readers name the
+	 * same byte even after a record cut to the snapshot length.
+	 */
+	*offset = (long)(PCAP_FILE_HDR + st->bytes);
 	return -1;
 }

@@ -1,6 +1,6 @@
 /*
- * pcapin.h: frames from a capture file (pcap or pcapng, via libpcap) into
- * the engine.
+ * pcapin.h: frames from a capture file into the engine: pcap or pcapng
+ * via libpcap, or classic pcap through our own reader (pcapmap.h).
  */
 #ifndef RSTAUDIT_PCAPIN_H
 #define RSTAUDIT_PCAPIN_H
@@ -11,12 +11,17 @@
 #include "engine.h"
 #include "pkt.h"
 
+struct pcapmap;
+
 struct pcapin_stats {
 	uint64_t frames;		/* records read */
 	uint64_t status[PKT_STATUS_MAX];/* what the parser made of them */
 	uint64_t first_bad[2];		/* first truncated, first malformed */
 	uint64_t bytes;			/* record headers and data read */
 };
+
+/* The link type we decode for libpcap's DLT_ value dlt: 0, or -1. */
+int pcapin_link_type(int dlt, enum link_type *lt);
 
 /*
  * The link type of an open capture, or -1 when we do not decode it
@@ -33,6 +38,14 @@ int pcapin_link(pcap_t *p, enum link_type *lt, char name[64]);
  */
 int pcapin_run(pcap_t *p, enum link_type lt, struct engine *eng,
 	       struct pcapin_stats *st, char *err, size_t errlen, long *offset);
+
+/*
+ * pcapin_run() over a file our own reader took (pcapmap_open() or
+ * pcapmap_init()): the same frames, counts, error text and offset.
+ */
+int pcapin_run_map(struct pcapmap *m, struct engine *eng,
+		   struct pcapin_stats *st, char *err, size_t errlen,
+		   long *offset);
 
 /*
  * What a live capture has ready (one pcap_dispatch()), into eng; with dump

@@ -23,7 +23,7 @@ UNIT=${UNIT:-}
 group_suites() {
 	case $1 in
 	unit)	echo "tests/run-unit.sh $UNIT" ;;
-	golden)	echo "tests/golden.sh check" ;;
+	golden)	printf '%s\n' "tests/golden.sh check" tests/readers.sh ;;
 	corpus)	echo "tests/corpus.sh" ;;
 	conf)	printf '%s\n' tests/conf_check.sh tests/analyze_check.sh ;;
 	fuzz)	echo "tests/fuzz/run.sh" ;;

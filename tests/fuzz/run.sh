@@ -8,7 +8,8 @@
 # (FUZZ_CORPUS=DIR keeps them in DIR/<name> instead, for a long run).
 #
 # One target per parser: fuzz_pkt (a frame, every link type), fuzz_file
-# (whole capture files through the engine and both outputs), fuzz_rule
+# (whole capture files through the engine and both outputs, read by
+# libpcap and by our mmap reader, which must agree), fuzz_rule
 # (policy rule lines), fuzz_conf (whole configuration files), fuzz_ctl
 # (control socket requests), fuzz_evring (the evidence ring and its
 # pcapng blocks).  `make check-fuzz` runs each for a few seconds
@@ -27,7 +28,7 @@ FUZZ_CFLAGS="-std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
 -fno-sanitize-recover=undefined -D_GNU_SOURCE -Isrc"
 core="src/pkt.c src/table.c src/flow.c src/host.c src/classify.c src/evidence.c \
 src/engine.c src/policy.c src/output.c src/eve.c src/ecs.c src/sha1.c \
-src/pcapin.c src/rstdelay.c"
+src/pcapin.c src/pcapmap.c src/rstdelay.c"
 conf="src/conf.c src/log.c src/policy.c src/evidence.c src/classify.c"
 
 if ! command -v "$FUZZ_CC" >/dev/null 2>&1; then
