@@ -70,7 +70,8 @@ struct engine *engine_new(const struct engine_conf *c, engine_emit_fn emit,
 	eng->head = eng->next = 1;
 	eng->emit = emit;
 	eng->arg = arg;
-	eng->held = calloc(n, sizeof(*eng->held));
+	/* Every slot is touched in turn: on huge pages, far fewer faults. */
+	eng->held = tab_map((size_t)n * sizeof(*eng->held));
 	if (eng->held == NULL ||
 	    (c->full ? tab_init_full : tab_init)(&eng->flows,
 						sizeof(struct flow), c->max_flows) < 0 ||
@@ -94,7 +95,7 @@ void engine_free(struct engine *eng)
 	tab_free(&eng->hosts);
 	free(eng->evicted);
 	rstdelay_free(eng->rd);
-	free(eng->held);
+	tab_unmap(eng->held, (size_t)(eng->held_mask + 1) * sizeof(*eng->held));
 	free(eng);
 }
 

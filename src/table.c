@@ -17,7 +17,7 @@ static inline struct tab_hdr *slot(const struct tab *t, uint32_t i)
 
 #define TAB_MIN_SLOTS 65536	/* a table starts this small, then doubles */
 
-static uint8_t *tab_map(size_t bytes)
+void *tab_map(size_t bytes)
 {
 	uint8_t *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -99,6 +99,12 @@ static void tab_grow(struct tab *t)
 	t->mask = mask;
 	t->cursor = 0;
 	t->grown++;
+}
+
+void tab_unmap(void *m, size_t bytes)
+{
+	if (m != NULL)
+		munmap(m, bytes);
 }
 
 void tab_free(struct tab *t)

@@ -47,6 +47,15 @@ int tab_init(struct tab *t, size_t esize, uint32_t max);
 int tab_init_full(struct tab *t, size_t esize, uint32_t max);
 void tab_free(struct tab *t);
 
+/*
+ * Zeroed memory for a large array touched all over, on huge pages
+ * where the kernel grants them: a first touch costs one fault per 2 MB
+ * instead of one per 4 kB.  NULL (errno) on failure; tab_unmap() takes
+ * the same size back.
+ */
+void *tab_map(size_t bytes);
+void tab_unmap(void *m, size_t bytes);
+
 /* Start loading the home slot of key into the cache. */
 void tab_prefetch(const struct tab *t, uint64_t key);
 
