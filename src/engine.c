@@ -455,6 +455,13 @@ uint64_t engine_prefetch(const struct engine *eng, const struct pkt *p)
 
 	tab_prefetch(&eng->flows, key);
 	rstdelay_prefetch(eng->rd, key);
+	/*
+	 * A side's first packet, most often its SYN or SYN/ACK, looks its
+	 * sender up in the host table (host_learn()): a miss there costs as
+	 * much as the flow's own.
+	 */
+	if (p->flags & TH_SYN)
+		tab_prefetch(&eng->hosts, host_key(p, 0, eng->conf.seed));
 	return key;
 }
 
