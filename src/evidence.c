@@ -25,10 +25,36 @@ const char *const cause_names[CAUSE_MAX] = {
 	[CAUSE_INJECTED] = "injected",
 };
 
+/* One decimal octet at o, without leading zeros: the end of it. */
+static char *octet_put(char *o, uint8_t v)
+{
+	if (v >= 100)
+		*o++ = (char)('0' + v / 100);
+	if (v >= 10)
+		*o++ = (char)('0' + v / 10 % 10);
+	*o++ = (char)('0' + v % 10);
+	return o;
+}
+
 const char *rst_addr(int family, const uint8_t *a, char *buf)
 {
-	if (inet_ntop(family == 6 ? AF_INET6 : AF_INET, a, buf,
-		      RST_ADDRSTRLEN) == NULL)
+	/*
+	 * IPv4 by hand, as inet_ntop() writes it: glibc's goes through
+	 * sprintf(), and each event prints its addresses four times.
+	 */
+	if (family != 6) {
+		char *o = buf;
+		int i;
+
+		for (i = 0; i < 4; i++) {
+			if (i)
+				*o++ = '.';
+			o = octet_put(o, a[i]);
+		}
+		*o = '\0';
+		return buf;
+	}
+	if (inet_ntop(AF_INET6, a, buf, RST_ADDRSTRLEN) == NULL)
 		strcpy(buf, "?");
 	return buf;
 }
