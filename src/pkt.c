@@ -540,6 +540,8 @@ tcp_parse(struct pkt *p, const struct l4 *l4)
 	return PKT_OK;
 }
 
+static const struct pkt pkt_zero;
+
 enum pkt_status
 pkt_parse(struct pkt *p, enum link_type lt, const uint8_t *buf, size_t caplen)
 {
@@ -548,7 +550,10 @@ pkt_parse(struct pkt *p, enum link_type lt, const uint8_t *buf, size_t caplen)
 	unsigned ver = 0;
 	enum pkt_status st;
 
-	memset(p, 0, sizeof(*p));
+	/* Copied from a zero, not memset(): gcc clears 100 bytes of
+	 * unknown alignment with rep stos, whose start-up was a fifth of
+	 * this function's time; a copy is a few vector moves. */
+	*p = pkt_zero;
 	if (caplen == 0)
 		return PKT_TRUNCATED;	/* and buf may be NULL */
 	st = link_decode(p, lt, buf, caplen, &off, &ver);
