@@ -548,6 +548,7 @@ static void run_teardown(struct run *r)
 {
 	int i;
 
+	writer_stop(r->wr);	/* it writes to what follows */
 	locator_stop(r->loc);
 	for (i = 0; i < r->nw; i++)
 		worker_close(&r->w[i]);
@@ -558,6 +559,7 @@ static void run_teardown(struct run *r)
 	if (r->out.fp != NULL && r->out.fp != stdout)
 		fclose(r->out.fp);
 	pthread_mutex_destroy(&r->out_mu);
+	pthread_mutex_destroy(&r->ev_mu);
 	ctl_close(r->ctl);
 	ctl_close(r->http);
 	slog_close(r->slog);
@@ -574,6 +576,7 @@ int run_main(int argc, char **argv)
 
 	memset(&r, 0, sizeof(r));
 	pthread_mutex_init(&r.out_mu, NULL);
+	pthread_mutex_init(&r.ev_mu, NULL);
 	log_init(1, 0);
 	if (run_options(&r, argc, argv, ov, &nov) < 0)
 		return EXIT_USAGE;
@@ -685,7 +688,12 @@ int run_main(int argc, char **argv)
 		.budget = r.conf.locate_budget,
 		.max_ttl = r.conf.locate_max_ttl }, run_located, &r)) == NULL)
 		log_warn("locate: no thread; not locating");
-	if (workers_start(&r) < 0) {
+	/* The writer before the queues, which hand it their events. */
+	if ((r.wr = writer_start(WRITER_SLOTS, TICK_US, run_write, run_flush,
+				 &r)) == NULL) {
+		log_warn("cannot start the event writer thread");
+		rc = EXIT_SETUP;
+	} else if (workers_start(&r) < 0) {
 		rc = EXIT_SETUP;
 	} else {
 		notify_ready("auditing");	/* the table and queues are up */
@@ -700,6 +708,8 @@ int run_main(int argc, char **argv)
 	 */
 	rules_quiesce();
 	workers_stop(&r);	/* each answers what is left, releases its RSTs */
+	writer_stop(r.wr);	/* and every event is written */
+	r.wr = NULL;
 	rules_remove();
 	if (__atomic_load_n(&r.failed, __ATOMIC_RELAXED))
 		rc = EXIT_SETUP;

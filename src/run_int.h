@@ -52,6 +52,7 @@
 #include "run.h"
 #include "safefile.h"
 #include "stats.h"
+#include "writer.h"
 
 #define TICK_US		100000	/* engine_tick() period, and event flushes */
 #define OUT_BUFSZ	65536	/* the event file's buffer */
@@ -62,6 +63,7 @@
 #define DEGRADE_SAY_US	10000000	/* a degradation said at most this often */
 #define QUEUE_STALL_US	10000000	/* a queue loop this long silent is stuck */
 #define SNAP_WAIT_US	250000		/* the longest counters wait for a queue */
+#define WRITER_SLOTS	16384		/* events waiting for the writer, at most */
 
 struct worker_counts {
 	struct stats_queue	s;		/* stats.h */
@@ -106,6 +108,12 @@ struct run {
 	int			 verbose, daemonize, check_only;
 	pthread_mutex_t		 out_mu;	/* guards out and its file */
 	struct output		 out;
+	struct writer		*wr;		/* the event writer thread */
+	/* Events written, by origin and cause (__atomic_*: out_mu may be
+	 * held by a writer waiting on a full pipe or a hung disk). */
+	uint64_t		 nevents;
+	uint64_t		 nby[ORIGIN_MAX][CAUSE_MAX];
+	pthread_mutex_t		 ev_mu;		/* guards ev: the queues write it */
 	struct evpcap		*ev;		/* evidence files, or NULL */
 	struct worker		*w;
 	int			 nw;
@@ -141,6 +149,8 @@ void run_policy_reap(struct run *r);
 void run_reload(struct run *r);
 
 /* worker.c */
+void run_write(const struct rst_event *e, void *arg);
+void run_flush(void *arg);
 void workers_snapshot(struct run *r);
 void run_located(const struct locate_request *q,
 		 const struct locate_result *res, void *arg);

@@ -48,20 +48,28 @@ static void run_stats(struct run *r, struct stats *s)
 		worker_snap(&r->w[i], &wc);
 		s->q[i] = wc.s;
 	}
-	pthread_mutex_lock(&r->out_mu);
-	s->events = r->out.events;
-	for (a = 0; a < ORIGIN_MAX; a++)
-		for (c = 0; c < CAUSE_MAX; c++)
-			s->by[a][c] = r->out.by[a][c];
+	if (r->wr != NULL) {
+		struct writer_stats ws;
+
+		writer_get_stats(r->wr, &ws);
+		s->events_dropped = ws.dropped;
+		s->events_queued = ws.queued;
+	}
 	if (r->ev != NULL) {
+		pthread_mutex_lock(&r->ev_mu);
 		s->has_evidence = 1;
 		evpcap_get_stats(r->ev, &s->ev);
+		pthread_mutex_unlock(&r->ev_mu);
 	}
+	/* Not under out_mu: the writer may hold it, waiting on its file. */
+	s->events = __atomic_load_n(&r->nevents, __ATOMIC_RELAXED);
+	for (a = 0; a < ORIGIN_MAX; a++)
+		for (c = 0; c < CAUSE_MAX; c++)
+			s->by[a][c] = __atomic_load_n(&r->nby[a][c], __ATOMIC_RELAXED);
 	if (r->slog != NULL) {
 		s->has_syslog = 1;
-		slog_get_stats(r->slog, &s->slog);
+		slog_get_stats(r->slog, &s->slog);	/* its own lock */
 	}
-	pthread_mutex_unlock(&r->out_mu);
 }
 
 /* Every counter and the policy's, with the degradation gauges. */
@@ -99,6 +107,9 @@ static const char *const degrade_why[DEG_MAX] = {
 			      "or the ring overwrote them)",
 	[DEG_GUARD_REFUSED] = "forgeries the guard refused (its set full): they "
 			      "go through the queue",
+	[DEG_EVENTS_DROPPED] = "events dropped, not written (the writer thread "
+			       "fell behind: a slow disk or receiver; the "
+			       "verdicts were given)",
 };
 
 /*

@@ -199,6 +199,10 @@ static const struct family families[] = {
 	{ "resets_total", COUNTER, K_RESETS, 0, L_TOTAL, "resets",
 	  "RST events written, by origin and cause." },
 	{ NULL, COUNTER, Q(bad), L_TOTAL, "truncated or malformed packets", NULL },
+	{ "events_dropped_total", COUNTER, G(events_dropped), L_TOTAL,
+	  "events dropped", "RST events not written: the writer thread's ring was full (a slow disk or receiver)." },
+	{ "events_queued", GAUGE, G(events_queued), L_TOTAL, "events queued",
+	  "RST events waiting for the writer thread." },
 	{ "conntrack_lookups_total", COUNTER, Q(c.lookups), L_TOTAL,
 	  "conntrack lookups", "Conntrack lookups sent (one per RST, without NFQA_CT)." },
 	{ "conntrack_marked_total", COUNTER, Q(c.marked), L_TOTAL, "marked",
@@ -207,7 +211,7 @@ static const struct family families[] = {
 	{ "auditing_degraded", GAUGE, K_DEGRADED, 0, L_DEGRADED, "",
 	  "1 while auditing degraded within the last minute, by cause: packets "
 	  "failed open, ENOBUFS, NFLOG messages lost, flows evicted, evidence "
-	  "lost, forgeries the guard refused." },
+	  "lost, forgeries the guard refused, events dropped." },
 	{ "start_time_seconds", GAUGE, G(start_time), L_NONE, NULL,
 	  "When the daemon started, in seconds since the epoch." },
 };
@@ -221,6 +225,7 @@ const char *const degrade_names[DEG_MAX] = {
 	[DEG_FLOWS_EVICTED] = "flows_evicted",
 	[DEG_EVIDENCE_LOST] = "evidence_lost",
 	[DEG_GUARD_REFUSED] = "guard_refused",
+	[DEG_EVENTS_DROPPED] = "events_dropped",
 };
 
 void stats_degrade_totals(const struct stats *s, uint64_t tot[DEG_MAX])
@@ -237,6 +242,7 @@ void stats_degrade_totals(const struct stats *s, uint64_t tot[DEG_MAX])
 	if (s->has_evidence)
 		tot[DEG_EVIDENCE_LOST] = s->ev.errors + s->ev.lost;
 	tot[DEG_GUARD_REFUSED] = s->policy.guard_errors;
+	tot[DEG_EVENTS_DROPPED] = s->events_dropped;
 }
 
 /* The text's summary lines, and their prefixes. */

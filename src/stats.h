@@ -32,11 +32,12 @@ enum stats_format { STATS_TEXT, STATS_PROMETHEUS };
 /*
  * The ways auditing degrades: packets that passed unaudited (failed
  * open), netlink buffers that overflowed, learnt packets lost, flows
- * evicted for room, evidence not written, forgeries the guard refused.
+ * evicted for room, evidence not written, forgeries the guard refused,
+ * events the writer thread could not take.
  */
 enum degrade_cause {
 	DEG_FAILED_OPEN, DEG_ENOBUFS, DEG_NFLOG_LOST, DEG_FLOWS_EVICTED,
-	DEG_EVIDENCE_LOST, DEG_GUARD_REFUSED, DEG_MAX
+	DEG_EVIDENCE_LOST, DEG_GUARD_REFUSED, DEG_EVENTS_DROPPED, DEG_MAX
 };
 extern const char *const degrade_names[DEG_MAX];
 
@@ -65,6 +66,8 @@ struct stats {
 	int			has_syslog;	/* syslog_target is on */
 	struct slog_stats	slog;
 	uint64_t		events;		/* events written */
+	uint64_t		events_dropped;	/* the writer's ring was full */
+	uint64_t		events_queued;	/* waiting for the writer */
 	uint64_t		by[ORIGIN_MAX][CAUSE_MAX];
 	uint64_t		start_time;	/* seconds since the epoch */
 	uint64_t		degraded[DEG_MAX]; /* 1: it happened within the

@@ -1,8 +1,8 @@
 /*
- * worker.c: one queue's loop (the first runs in the main thread, the
- * others in their own): read packets, fill the live facts (conntrack,
- * the gateway's own rejects), hand them to the engine, give verdicts,
- * write the events it releases.
+ * worker.c: one queue's loop, in a thread of its own: read packets,
+ * fill the live facts (conntrack, the gateway's own rejects), hand them
+ * to the engine, give verdicts, hand the events it releases to the
+ * writer thread (writer.h; run_write() is what that thread does).
  */
 #include "run_int.h"
 
@@ -20,16 +20,34 @@ static void event_syslog(const struct rst_event *e)
 	       e->live.valid ? e->live.hook_name : "-");
 }
 
+/*
+ * A released event: its evidence (from this queue's ring of packets),
+ * then to the writer thread, which no write of ours ever waits for
+ * (but at shutdown: nothing is dropped then).
+ */
 static void run_emit(struct rst_event *e, void *arg)
 {
 	struct worker *w = arg;
 	struct run *r = w->run;
 
 	enforce_released(w->enf, e);	/* still held in the queue? decide */
-	pthread_mutex_lock(&r->out_mu);
-	if (r->ev != NULL)
+	if (r->ev != NULL) {
+		pthread_mutex_lock(&r->ev_mu);
 		evpcap_event(r->ev, w->ring, e);	/* fills e->live.pcap_* */
-	output_event(&r->out, e);	/* written out by the next tick */
+		pthread_mutex_unlock(&r->ev_mu);
+	}
+	writer_put(r->wr, e, run_is_stopping());
+	if (r->loc != NULL)	/* queued for the locator thread, if middlebox */
+		locator_event(r->loc, w->ring, e);
+}
+
+/* The writer thread's: one event to the event file and the log receivers. */
+void run_write(const struct rst_event *e, void *arg)
+{
+	struct run *r = arg;
+
+	pthread_mutex_lock(&r->out_mu);
+	output_event(&r->out, e);	/* written out by the next flush */
 	if (r->conf.syslog)
 		event_syslog(e);
 	if (r->slog != NULL)
@@ -37,8 +55,8 @@ static void run_emit(struct rst_event *e, void *arg)
 	if (r->journal != NULL)
 		journal_event(r->journal, e);	/* one datagram, never waits */
 	pthread_mutex_unlock(&r->out_mu);
-	if (r->loc != NULL)	/* queued for the locator thread, if middlebox */
-		locator_event(r->loc, w->ring, e);
+	__atomic_add_fetch(&r->nevents, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&r->nby[e->v.origin][e->v.cause], 1, __ATOMIC_RELAXED);
 }
 
 /* The locator thread's follow-up event, linked by community_id. */
@@ -58,8 +76,10 @@ void run_located(const struct locate_request *q,
  * each: under a flood of RSTs that write was a tenth of the work per RST
  * (bench/live.sh).  An event waits `hold` seconds anyway.
  */
-static void run_flush(struct run *r)
+void run_flush(void *arg)
 {
+	struct run *r = arg;
+
 	pthread_mutex_lock(&r->out_mu);
 	if (fflush(r->out.fp) == EOF)
 		log_warn("cannot write events");
@@ -227,7 +247,6 @@ static void worker_tick(struct worker *w)
 	if (read(w->tfd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
 		log_warn("queue %u: timer", w->qnum);
 	engine_tick(w->eng, clk_real_us());
-	run_flush(w->run);
 	worker_snapshot(w);
 	/* For the control thread's watchdog: this queue's loop is alive. */
 	__atomic_store_n(&w->tick_us, clk_mono_us(), __ATOMIC_RELAXED);

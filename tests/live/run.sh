@@ -11,6 +11,9 @@
 #     conntrack judges invalid (out of window);
 #   - SIGHUP reopens the event file; a reload that hangs (its file a
 #     FIFO nobody writes) stalls no queue: RSTs are still judged;
+#   - events that cannot be written (standard output a FIFO whose reader
+#     is stopped) stall no queue either: 300 RSTs judged meanwhile, their
+#     events written once it goes on, none dropped;
 #   - SIGTERM: exit 0, a RST held for 60 s is written, the counters are
 #     printed, the table is gone, the queue unbound;
 #   - -n on a good and a bad configuration;
@@ -190,6 +193,51 @@ check "a reload stuck reading its file: nothing failed open meanwhile" \
 	[ "$(lab_counter "$c" 'failed open')" = 0 ]
 stop d1b TERM || fail "SIGTERM after the slow reload: exit status $?"
 rm -f "$SLOW"
+
+# --- a stalled event file stalls no queue --------------------------------
+# The events go to the standard output, a FIFO whose reader is stopped
+# (an event file must be a regular file): once the pipe and the stdio
+# buffer are full, the writer thread waits in write(2).  300
+# refused connections cross gw meanwhile: every RST is still judged and
+# let through at once (each connection refused, nothing failed open),
+# their events wait in the writer's ring (the events queued gauge says
+# so), and every one comes out once the reader goes on.
+PIPE=$OUT/events.pipe
+rm -f "$PIPE" "$OUT/piped.json" && mkfifo -m 600 "$PIPE" ||
+	fail "cannot make the FIFO $PIPE"
+sh -c 'exec cat "$1" >"$2"' sh "$PIPE" "$OUT/piped.json" &
+_cat=$!
+case $RSTAUDIT in /*) _bin=$RSTAUDIT ;; *) _bin=$(pwd)/$RSTAUDIT ;; esac
+lab_spawn gw d1c sh -c 'exec "$0" run -v --control-socket "$1" -c /dev/null \
+	--json-file - --hold 0.1 >"$2"' "$_bin" "$LAB_TMP/d1c.sock" "$PIPE" &&
+	lab_wait_log d1c 'in all), hold' 10 || { fail "daemon d1c did not start"; finish; }
+kill -STOP "$_cat"
+load=$(lab_in client timeout 60 $PEER load --refused --addr "$SRV4" --port 7006 \
+	--count 300 --parallel 20 2>&1)
+check "event file stalled: 300 connections refused through gw all the same ($load)" \
+	sh -c "echo '$load' | grep -q '^load: 300 ok, 0 failed'"
+c=$(settled_counters d1c)
+check "event file stalled: nothing failed open, 300 RSTs judged" \
+	sh -c "[ '$(lab_counter "$c" 'failed open')' = 0 ] && [ '$(lab_counter "$c" verdicts)' -ge 300 ]"
+# Once released (after --hold), what the pipe cannot take waits.
+_stuck() {
+	_sc=$(lab_counters d1c) || return 1
+	[ "$(lab_counter "$_sc" 'events queued')" -ge 1 ]
+}
+if lab_poll 5 _stuck; then
+	pass "event file stalled: the writer was stuck, events waited ($(lab_counter "$_sc" 'events queued') queued, $(lab_counter "$_sc" resets) written)"
+else
+	fail "event file stalled: no event waited for the writer: $(echo "$_sc" | tail -1)"
+fi
+kill -CONT "$_cat"
+_piped() { [ "$(grep -c '"src_port":7006' "$OUT/piped.json" 2>/dev/null)" -ge 300 ]; }
+lab_poll 10 _piped && pass "event file going again: all 300 events came out" ||
+	fail "event file going again: $(grep -c '"src_port":7006' "$OUT/piped.json") of 300 events came out"
+c=$(settled_counters d1c)
+check "event file going again: none dropped" [ "$(lab_counter "$c" 'events dropped')" = 0 ]
+stop d1c TERM || fail "SIGTERM after the stalled event file: exit status $?"
+kill "$_cat" 2>/dev/null; wait "$_cat" 2>/dev/null
+rm -f "$PIPE"
 
 # --- SIGTERM: held events written, counters, table gone, exit 0 -----------
 rm -f "$EV"

@@ -1,0 +1,52 @@
+/*
+ * writer.h: the live daemon's event writer, a thread of its own.
+ *
+ * A queue thread hands each released event over (writer_put(): a copy
+ * into a bounded ring, never a wait); the writer thread formats and
+ * writes it through the owner's callback (the event file, syslog(3), the
+ * syslog target's queue, the journal) and flushes every tick.  A slow
+ * disk or a blocked receiver then stalls only this thread: while it is
+ * stalled, the ring fills, and what no longer fits is dropped and
+ * counted, never waited for (but at shutdown, when nothing may be lost).
+ */
+#ifndef RSTAUDIT_WRITER_H
+#define RSTAUDIT_WRITER_H
+
+#include <stdint.h>
+
+#include "rst.h"
+
+struct writer_stats {
+	uint64_t	put;		/* events handed over */
+	uint64_t	written;	/* given to the callback */
+	uint64_t	dropped;	/* the ring was full */
+	uint32_t	queued;		/* waiting now */
+	uint32_t	slots;
+};
+
+/* Write one event (in the writer thread). */
+typedef void writer_event_fn(const struct rst_event *e, void *arg);
+/* Push out what was written (in the writer thread, every tick_us). */
+typedef void writer_flush_fn(void *arg);
+
+struct writer;
+
+/*
+ * Start the thread, with room for slots events (a power of two).  NULL
+ * with errno set.
+ */
+struct writer	*writer_start(uint32_t slots, uint64_t tick_us,
+		    writer_event_fn *ev, writer_flush_fn *flush, void *arg);
+
+/*
+ * Hand e over.  0, or -1 when the ring is full and e was dropped (and
+ * counted); with wait set, waits for room instead (shutdown).
+ */
+int		 writer_put(struct writer *w, const struct rst_event *e, int wait);
+
+/* Write what is queued, flush, end the thread and free it.  NULL: none. */
+void		 writer_stop(struct writer *w);
+
+void		 writer_get_stats(struct writer *w, struct writer_stats *st);
+
+#endif
