@@ -281,15 +281,19 @@ static void json_live(FILE *fp, const struct rst_live *l)
 	output_json_evpcap(fp, l);
 }
 
-/* ,"KEY":{state, id, invalid} or null: conntrack's view of the flow. */
+/*
+ * ,"KEY":{state, id, invalid, source} or null: conntrack's view of the
+ * flow, and where it came from (the packet's NFQA_CT, or a lookup).
+ */
 void output_json_ct(FILE *fp, const char *key, const struct rst_live *l)
 {
 	if (l->ct_known) {
 		fprintf(fp, ",\"%s\":{\"state\":", key);
 		json_str(fp, l->ct_state);
-		fprintf(fp, ",\"id\":%u,\"invalid\":%s}", l->ct_id,
-			l->ct_invalid < 0 ? "null" :
-			l->ct_invalid ? "true" : "false");
+		fprintf(fp, ",\"id\":%u,\"invalid\":%s,\"source\":\"%s\"}",
+			l->ct_id, l->ct_invalid < 0 ? "null" :
+			l->ct_invalid ? "true" : "false",
+			l->ct_from_queue ? "queue" : "lookup");
 	} else {
 		fprintf(fp, ",\"%s\":null", key);
 	}

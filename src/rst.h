@@ -146,6 +146,8 @@ struct rst_live {
 	uint8_t made_here;	/* this host made it for an address not its own */
 	char hook_name[12];	/* forward, input, output, prerouting */
 	uint8_t ct_known;	/* ct_state/ct_id are valid */
+	uint8_t ct_from_queue;	/* they came with the packet (NFQA_CT), not
+				 * from a ctnetlink lookup */
 	int8_t ct_invalid;	/* conntrack judged the RST invalid (1), took it
 				 * (0), or cannot tell (-1) */
 	uint32_t ct_id;

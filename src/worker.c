@@ -110,6 +110,7 @@ static void live_ct(struct worker *w, struct rst_event *e,
 	 */
 	if (ci.known) {
 		l->ct_known = 1;
+		l->ct_from_queue = ci.from_queue;
 		l->ct_id = ci.id;
 		snprintf(l->ct_state, sizeof(l->ct_state), "%s", ci.state);
 	}

@@ -122,7 +122,8 @@ static void test_eve_line(void)
 		     "\"expected_hops\":6,\"injector_hop\":4,") != NULL);
 	CHECK(strstr(buf, "\"action\":\"blocked\",\"hook\":\"forward\","
 		     "\"verdict\":\"drop\",\"evidence\":[]},\"conntrack\":{"
-		     "\"state\":\"ESTABLISHED\",\"id\":4242,\"invalid\":false},"
+		     "\"state\":\"ESTABLISHED\",\"id\":4242,\"invalid\":false,"
+		     "\"source\":\"lookup\"},"
 		     "\"policy\":{\"mode\":\"enforce\",\"rule\":2,") != NULL);
 	CHECK(strstr(buf, ",\"evidence_pcap\":null}\n") != NULL);
 	free(buf);
