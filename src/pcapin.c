@@ -2,7 +2,11 @@
  * pcapin.c: capture files through libpcap or our own classic pcap reader
  * (see pcapin.h).
  */
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pcapin.h"
@@ -63,8 +67,9 @@ int pcapin_link(pcap_t *p, enum link_type *lt, char name[64])
 /*
  * Frames wait in a small ring for PIPELINE-1 more frames to be parsed, so
  * that each one's flow entry is already on its way into the cache when the
- * engine looks it up.  The payload of a RST is copied where libpcap reuses
- * its buffer for the next record; a mapped file's records stay put.
+ * engine looks it up.  The payload of a RST is copied: libpcap reuses its
+ * buffer for the next record, and a mapped file may shrink under us (the
+ * engine must never read the mapping: see pcapin_run_map()).
  */
 #define PIPELINE 8
 #define PCAP_FILE_HDR 24	/* classic pcap: file header, record header */
@@ -81,7 +86,6 @@ struct pcapin_ctx {
 	struct engine *eng;
 	struct pcapin_stats *st;
 	pcap_dumper_t *dump;		/* each frame read also goes there */
-	int stable;			/* record data outlives the ring */
 	unsigned head, n;
 	struct pcapin_slot ring[PIPELINE];
 };
@@ -118,10 +122,8 @@ static void pcapin_take(struct pcapin_ctx *c, const struct pcap_pkthdr *h,
 	if (s->p.flags & TH_RST) {
 		if (s->p.payload_caplen > RST_PAYLOAD_KEEP)
 			s->p.payload_caplen = RST_PAYLOAD_KEEP;
-		if (!c->stable) {
-			memcpy(s->payload, s->p.payload, s->p.payload_caplen);
-			s->p.payload = s->payload;
-		}
+		memcpy(s->payload, s->p.payload, s->p.payload_caplen);
+		s->p.payload = s->payload;
 	} else {
 		s->p.payload = NULL;
 		s->p.payload_caplen = 0;
@@ -193,20 +195,62 @@ int pcapin_run(pcap_t *p, enum link_type lt, struct engine *eng,
 	return -1;
 }
 
+/*
+ * A mapped file cut short by another program (a capture ring reusing its
+ * files, say) faults on the next page read: SIGBUS.  Reads of the mapping
+ * happen only in pcapmap_next() and pcapin_take(), before a frame enters
+ * the ring, so the jump out leaves the engine whole and the frames before
+ * the one being read are still judged.  Analysis is single-threaded.
+ */
+static sigjmp_buf pcapin_bus;
+
+static void pcapin_on_bus(int sig)
+{
+	(void)sig;
+	siglongjmp(pcapin_bus, 1);
+}
+
 int pcapin_run_map(struct pcapmap *m, struct engine *eng,
 		   struct pcapin_stats *st, char *err, size_t errlen,
 		   long *offset)
 {
+	struct sigaction sa, old;
 	struct pcap_pkthdr h;
-	struct pcapin_ctx c;
+	struct pcapin_ctx *c;
+	volatile uint64_t frames = 0, bytes = 0;	/* read after the jump */
 	const uint8_t *data;
 	int n;
 
-	pcapin_init(&c, m->lt, eng, st);
-	c.stable = 1;
-	while ((n = pcapmap_next(m, &h, &data, err, errlen)) > 0)
-		pcapin_take(&c, &h, data);
-	pcapin_drain(&c);
+	if ((c = malloc(sizeof(*c))) == NULL) {	/* not on the stack: longjmp */
+		snprintf(err, errlen, "%s", strerror(errno));
+		*offset = -1;
+		return -1;
+	}
+	pcapin_init(c, m->lt, eng, st);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = pcapin_on_bus;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, &old);
+	if (sigsetjmp(pcapin_bus, 1) != 0) {
+		sigaction(SIGBUS, &old, NULL);
+		st->frames = frames;	/* the record being read is not counted */
+		st->bytes = bytes;
+		pcapin_drain(c);
+		free(c);
+		snprintf(err, errlen, "the file shrank while it was read (cut "
+			 "short by another program?)");
+		*offset = (long)(PCAP_FILE_HDR + st->bytes);
+		return -1;
+	}
+	for (;;) {
+		frames = st->frames, bytes = st->bytes;
+		if ((n = pcapmap_next(m, &h, &data, err, errlen)) <= 0)
+			break;
+		pcapin_take(c, &h, data);
+	}
+	sigaction(SIGBUS, &old, NULL);
+	pcapin_drain(c);
+	free(c);
 	if (n == 0)
 		return 0;
 	/*

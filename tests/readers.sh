@@ -13,6 +13,8 @@
 #     time stamps before 1970, headers our reader leaves to libpcap) and
 #     a small file cut at every byte: the same, both readers;
 #   - the byte-swapped and nanosecond rewrites say what the original says;
+#   - a mapped file another program cuts short while it is read: no
+#     crash, the file called damaged and the reason said;
 #   - the reader used is the one expected (`analyze -v` names it): mmap
 #     for a regular classic pcap, libpcap when forced, for pcapng,
 #     standard input, a FIFO and the headers it is left.
@@ -127,6 +129,30 @@ done
 $PY "$top/tests/analyze/variants.py" big scenario-inject-race.pcap "$TMP/big.pcap" &&
 	same "$TMP/big.pcap" &&
 	pass "a $(($(wc -c <"$TMP/big.pcap") >> 20)) MB file: both readers alike"
+# --- a file cut short while it is read -----------------------------------------
+# Another program truncates the mapped file (a capture ring reusing its
+# files): the next page read faults.  Stopped once the file is mapped,
+# cut to 1 MB, let go: the records before the cut are judged, the file
+# is called damaged (exit 1) with the reason, and nothing crashes.
+if [ -s "$TMP/big.pcap" ]; then
+	{ cat "$TMP/big.pcap"
+	  for i in 1 2 3 4 5; do tail -c +25 "$TMP/big.pcap"; done; } >"$TMP/shrink.pcap"
+	"$RSTAUDIT" analyze "$TMP/shrink.pcap" >"$TMP/shrink.out" 2>"$TMP/shrink.err" &
+	pid=$! i=0
+	while [ $i -lt 3000 ] && ! grep -q shrink.pcap "/proc/$pid/maps" 2>/dev/null; do
+		i=$((i + 1))
+	done
+	kill -STOP "$pid" 2>/dev/null
+	truncate -s 1M "$TMP/shrink.pcap"
+	kill -CONT "$pid" 2>/dev/null
+	wait "$pid"
+	st=$?
+	check "a file cut short while read: exit 1, 'the file shrank' said, no crash (status $st)" \
+		sh -c "[ $st = 1 ] && grep -q 'the file shrank while it was read' '$TMP/shrink.err'"
+	rm -f "$TMP/shrink.pcap"
+else
+	fail "a file cut short while read: no big file to cut"
+fi
 rm -f "$TMP/big.pcap"
 # The byte order and the time stamps' unit are the reader's business:
 # what comes out is the original's.
