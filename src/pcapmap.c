@@ -166,9 +166,19 @@ int pcapmap_next(struct pcapmap *m, struct pcap_pkthdr *h,
 			 "header bytes, only got %zu", RECORD_HDR, left);
 		return -1;
 	}
-	/* Signed 32-bit fields in the file, widened as libpcap does. */
-	h->ts.tv_sec = (int32_t)pcapmap_u32(m, r);
-	h->ts.tv_usec = (int32_t)pcapmap_u32(m, r + 4);
+	/*
+	 * Widened as libpcap 1.10 does: signed 32-bit fields in a file of
+	 * our byte order, but unsigned once swapped (its SWAPLONG() gives
+	 * an unsigned value): a fraction of 0xfc000064 is 4227858532, not
+	 * -67108764.  The fuzz target found it.
+	 */
+	if (m->swapped) {
+		h->ts.tv_sec = (time_t)pcapmap_u32(m, r);
+		h->ts.tv_usec = (suseconds_t)pcapmap_u32(m, r + 4);
+	} else {
+		h->ts.tv_sec = (int32_t)pcapmap_u32(m, r);
+		h->ts.tv_usec = (int32_t)pcapmap_u32(m, r + 4);
+	}
 	if (m->nsec)
 		h->ts.tv_usec /= 1000;
 	h->caplen = caplen = pcapmap_u32(m, r + 8);

@@ -110,7 +110,7 @@ check_eq "--max-flows 64 --hold 0.5: alike" "$good" 2
 
 # --- rewritten golden files ---------------------------------------------------
 for kind in same swap nsec nsec-swap v23 fcs lt12 snap0 snap60 snap60-cut \
-	    snap60-short caplen-max caplen-over snapbig snaphuge caplen0 negts \
+	    snap60-short caplen-max caplen-over snapbig snaphuge caplen0 negts negts-swap \
 	    nsec-big; do
 	mkdir -p "$TMP/$kind"
 	good=0 all=0

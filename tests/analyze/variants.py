@@ -24,6 +24,7 @@ writes OUT as KIND says:
   snaphuge      snapshot length 2^31 (read as the maximum), the same
   caplen0       every third record with caplen 0 and no data
   negts         time stamps before 1970, a fraction of -1
+  negts-swap    the same, big-endian (libpcap reads swapped fields unsigned)
   nsec-big      nanosecond fractions of a second or more (2e9 ns)
   big           the records again and again, an hour apart, past 20 MB
                 (the mmap reader gives back pages every 8 MB)
@@ -63,7 +64,7 @@ def main():
     snap, lt, recs = read(src)
     kw = {}
     tail = b""
-    if kind in ("swap", "nsec-swap"):
+    if kind in ("swap", "nsec-swap", "negts-swap"):
         kw["order"] = ">"
     if kind in ("nsec", "nsec-swap", "nsec-big"):
         kw["nsec"] = True
@@ -91,7 +92,7 @@ def main():
         for i, r in enumerate(recs):
             if i % 3 == 2:
                 r[2], r[4] = 0, b""
-    elif kind == "negts":
+    elif kind in ("negts", "negts-swap"):
         for r in recs:
             r[0], r[1] = -5 - r[0] % 100, -1
     elif kind == "nsec-big":
