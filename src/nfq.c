@@ -35,6 +35,7 @@
 #include "log.h"
 #include "nfq.h"
 #include "nfq_int.h"
+#include "nft.h"
 
 /*
  * KSTATS_PATH is mode 0440 root: opened while the queues are bound, as
@@ -193,6 +194,11 @@ static int nflog_decode(const struct nlmsghdr *nlh, struct nfqueue_pkt *p,
 		p->indev = attr_be32(tb[NFULA_IFINDEX_INDEV]);
 	if (tb[NFULA_IFINDEX_OUTDEV])
 		p->outdev = attr_be32(tb[NFULA_IFINDEX_OUTDEV]);
+	if (tb[NFULA_PREFIX] &&
+	    mnl_attr_get_payload_len(tb[NFULA_PREFIX]) == sizeof(NFT_INVALID_PREFIX) &&
+	    memcmp(mnl_attr_get_payload(tb[NFULA_PREFIX]), NFT_INVALID_PREFIX,
+		   sizeof(NFT_INVALID_PREFIX)) == 0)
+		p->invalid_note = 1;
 	if (tb[NFULA_PAYLOAD]) {
 		p->payload = mnl_attr_get_payload(tb[NFULA_PAYLOAD]);
 		p->caplen = p->len = mnl_attr_get_payload_len(tb[NFULA_PAYLOAD]);

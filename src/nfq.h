@@ -59,6 +59,7 @@ struct nfqueue_pkt {
 	uint8_t		 hook;		/* NF_INET_LOCAL_IN, _FORWARD, _LOCAL_OUT, ... */
 	uint8_t		 has_mark;
 	uint8_t		 logged;	/* from an NFLOG group: no verdict */
+	uint8_t		 invalid_note;	/* logged with NFT_INVALID_PREFIX */
 	uint32_t	 mark;		/* skb mark */
 	uint32_t	 indev, outdev;	/* ifindex, 0: none */
 	const uint8_t	*payload;	/* the IP packet, caplen bytes of len */

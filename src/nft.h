@@ -39,6 +39,12 @@
 #define NFT_DEFAULT_LEARN	8
 #define NFT_DEFAULT_MARK	0x20000000u
 #define NFT_DEFAULT_LOG_GROUP	100	/* first NFLOG group: learning, rejects */
+/*
+ * The prefix of a RST's copy to the group when conntrack did not take it
+ * (`ct state invalid`: out of window, or no entry), logged just before
+ * it is queued: the daemon reads conntrack's judgement from it.
+ */
+#define NFT_INVALID_PREFIX	"rstaudit invalid"
 #define NFT_MAX_SHARDS		64	/* queues (and groups) at most */
 #define NFT_GUARD_SET4		"forged4"
 #define NFT_GUARD_SET6		"forged6"

@@ -71,6 +71,12 @@ enum rule_kind {
 	 * none can overtake it while it waits for its verdict.
 	 */
 	RULE_RST_MARK,
+	/*
+	 * A RST conntrack did not take (out of window, or no entry) is
+	 * copied to the group, with a prefix, just before it is queued: the
+	 * daemon reads conntrack's judgement there, not by asking.
+	 */
+	RULE_RST_INVALID,
 	RULE_MARK,	/* flows that had a RST: all of it, in order */
 	RULE_RST,	/* RSTs without a conntrack entry to mark */
 	RULE_SYN,	/* SYN and SYN/ACK, logged: TTL, IP ID, window, options */
@@ -132,7 +138,7 @@ int nft_put_cmp(struct nftnl_rule *r, uint32_t op, const void *data,
     uint32_t len);
 int nft_put_counter(struct nftnl_rule *r);
 int nft_put_l4proto_tcp(struct nftnl_rule *r);
-int nft_put_log(struct nftnl_rule *r, uint16_t group);
+int nft_put_log(struct nftnl_rule *r, uint16_t group, const char *prefix);
 int nft_put_shard_match(struct nftnl_rule *r, const struct nft_conf *conf,
     uint32_t i);
 int nft_put_tcp_flag(struct nftnl_rule *r, uint8_t bit);

@@ -170,7 +170,7 @@ static int guard_rule_add(struct nft_batch *b, uint8_t family, int v6,
 	ok = (conf->queue_total <= 1 || nft_put_shard_match(r, conf, i) == 0) &&
 	    put_guard_match(r, family, v6, (uint32_t)(v6 + 1)) == 0 &&
 	    nft_put_counter(r) == 0 &&
-	    (sh.group == 0 || nft_put_log(r, sh.group) == 0) &&
+	    (sh.group == 0 || nft_put_log(r, sh.group, NULL) == 0) &&
 	    nft_put_verdict(r, NF_DROP, NULL) == 0;
 	return nft_rule_send(b, r, ok, what);
 }

@@ -124,6 +124,21 @@ static int put_ct_mark(struct nftnl_rule *r, uint32_t mask)
 	return nft_put_cmp(r, NFT_CMP_EQ, &mask, sizeof(mask));
 }
 
+/* ct state invalid: conntrack did not take the packet (or has no entry). */
+static int put_ct_invalid(struct nftnl_rule *r)
+{
+	uint32_t bit = NF_CT_STATE_INVALID_BIT, zero = 0;
+	struct nftnl_expr *e;
+
+	if (nft_expr_add(r, "ct", &e) < 0)
+		return -1;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_STATE);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+	if (put_and(r, &bit, sizeof(bit)) < 0)
+		return -1;
+	return nft_put_cmp(r, NFT_CMP_NEQ, &zero, sizeof(zero));
+}
+
 /*
  * ct packets lo-hi, both directions summed.  The counter is 64-bit host
  * order; nft compares it big-endian, so convert, as nft does.
@@ -236,12 +251,15 @@ int nft_put_verdict(struct nftnl_rule *r, int verdict, const char *chain)
 	return 0;
 }
 
-/* log group N: the packet goes on at once, a copy comes to us. */
-int nft_put_log(struct nftnl_rule *r, uint16_t group)
+/* log [prefix P] group N: the packet goes on at once, a copy comes to us. */
+int nft_put_log(struct nftnl_rule *r, uint16_t group, const char *prefix)
 {
 	struct nftnl_expr *e;
 
 	if (nft_expr_add(r, "log", &e) < 0)
+		return -1;
+	if (prefix != NULL && nftnl_expr_set_str(e, NFTNL_EXPR_LOG_PREFIX,
+	    prefix) < 0)
 		return -1;
 	nftnl_expr_set_u16(e, NFTNL_EXPR_LOG_GROUP, group);
 	return 0;
@@ -316,6 +334,10 @@ static int put_match(struct nftnl_rule *r, enum rule_kind kind,
 	case RULE_RST_MARK:
 	case RULE_RST:
 		return nft_put_tcp_flag(r, 0x04);
+	case RULE_RST_INVALID:
+		if (nft_put_tcp_flag(r, 0x04) < 0)
+			return -1;
+		return put_ct_invalid(r);
 	case RULE_SYN:
 		return nft_put_tcp_flag(r, 0x02);
 	case RULE_MARK:
@@ -336,11 +358,13 @@ static int put_action(struct nftnl_rule *r, enum rule_kind kind,
 	switch (kind) {
 	case RULE_LOCAL_REJECT:
 	case RULE_SYN:
-		if (nft_put_log(r, sh->group) < 0)
+		if (nft_put_log(r, sh->group, NULL) < 0)
 			return -1;
 		return nft_put_verdict(r, NF_ACCEPT, NULL);
 	case RULE_LEARN:
-		return nft_put_log(r, sh->group);
+		return nft_put_log(r, sh->group, NULL);
+	case RULE_RST_INVALID:
+		return nft_put_log(r, sh->group, NFT_INVALID_PREFIX);
 	case RULE_RST_MARK:
 		return put_ct_mark_or(r, conf->mark);
 	default:
@@ -357,6 +381,7 @@ int nft_rule_enabled(enum rule_kind kind, const struct nft_conf *conf)
 	case RULE_MARK:
 		return conf->mark != 0;
 	case RULE_SYN:
+	case RULE_RST_INVALID:
 		return conf->log_group != 0;
 	case RULE_LEARN:
 		return conf->log_group != 0 && conf->learn_packets != 0;
