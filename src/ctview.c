@@ -1,0 +1,638 @@
+/*
+ * ctview.c: conntrack's TCP entries kept from ctnetlink's events (see
+ * ctview.h).
+ *
+ * Entries live in one array mapped at start (untouched pages cost
+ * nothing until used); an open-addressing index holds two slots per
+ * entry, its original and its reply tuple, so a packet of either
+ * direction finds it in one probe sequence.  Deletion shifts the probe
+ * run back (no tombstones), so the index never degrades.  Messages are
+ * read with libmnl's attribute walker: no object per event.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <arpa/inet.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter/nf_conntrack_tcp.h>
+#include <libnetfilter_conntrack/libnetfilter_conntrack.h>
+
+#include "ctview.h"
+
+#define CTV_MIN		1024
+#define CTV_MAX		(1u << 22)
+#define CTV_DEFAULT	262144		/* when nf_conntrack_max cannot be read */
+#define CTV_RCVBUF	(32 << 20)	/* event bursts of a SYN flood */
+#define CTV_READS	64		/* datagrams per socket per call */
+#define CTV_BUFSZ	65536
+
+struct ctv_key {			/* 40 bytes, no hole: hashed whole */
+	uint8_t	 family;
+	uint8_t	 pad_[3];
+	uint16_t sport, dport;		/* host order */
+	uint8_t	 src[16], dst[16];
+};
+
+struct ctv_entry {
+	struct ctv_key k[2];		/* original, reply */
+	uint32_t id, status, mark;
+	uint8_t	 state, used;
+};
+
+struct ctview {
+	struct ctv_entry	*e;
+	uint64_t		*slot;	/* hash low 32 | (entry + 1) << 1 | dir */
+	uint32_t		 max, mask, top, nfree;
+	uint32_t		*free;
+	uint64_t		 seed;
+	int			 full;	/* refused entries since the last dump */
+	struct mnl_socket	*ev, *dump;
+	struct ctview_stats	 st;
+	char			 buf[CTV_BUFSZ];
+};
+
+static uint32_t conntrack_max(void)
+{
+	FILE *fp = fopen("/proc/sys/net/netfilter/nf_conntrack_max", "re");
+	unsigned long n = 0;
+
+	if (fp != NULL) {
+		if (fscanf(fp, "%lu", &n) != 1)
+			n = 0;
+		fclose(fp);
+	}
+	return n == 0 ? CTV_DEFAULT : n > CTV_MAX ? CTV_MAX : (uint32_t)n;
+}
+
+static void *map(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+struct ctview *ctview_new(uint32_t max)
+{
+	struct ctview *v = calloc(1, sizeof(*v));
+	uint32_t nslot = 1;
+
+	if (v == NULL)
+		return NULL;
+	if (max == 0)
+		max = conntrack_max();
+	v->max = max < CTV_MIN ? CTV_MIN : max > CTV_MAX ? CTV_MAX : max;
+	while (nslot < 4 * v->max)	/* two keys an entry, half full */
+		nslot <<= 1;
+	v->mask = nslot - 1;
+	v->e = map((size_t)v->max * sizeof(*v->e));
+	v->slot = map((size_t)nslot * sizeof(*v->slot));
+	v->free = map((size_t)v->max * sizeof(*v->free));
+	if (v->e == NULL || v->slot == NULL || v->free == NULL) {
+		ctview_free(v);
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (getrandom(&v->seed, sizeof(v->seed), 0) != sizeof(v->seed))
+		v->seed = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ULL;
+	v->st.max = v->max;
+	return v;
+}
+
+void ctview_free(struct ctview *v)
+{
+	if (v == NULL)
+		return;
+	if (v->ev != NULL)
+		mnl_socket_close(v->ev);
+	if (v->dump != NULL)
+		mnl_socket_close(v->dump);
+	if (v->e != NULL)
+		munmap(v->e, (size_t)v->max * sizeof(*v->e));
+	if (v->slot != NULL)
+		munmap(v->slot, (size_t)(v->mask + 1) * sizeof(*v->slot));
+	if (v->free != NULL)
+		munmap(v->free, (size_t)v->max * sizeof(*v->free));
+	free(v);
+}
+
+/* --- the index ---------------------------------------------------------- */
+
+/* Seeded: the tuples are chosen by whoever sends packets. */
+static uint64_t key_hash(const struct ctview *v, const struct ctv_key *k)
+{
+	uint64_t w[5], h = v->seed;
+
+	_Static_assert(sizeof(*k) == sizeof(w), "a key is five words");
+	memcpy(w, k, sizeof(w));
+	for (int i = 0; i < 5; i++) {
+		h = (h ^ w[i]) * 0x9e3779b97f4a7c15ULL;
+		h ^= h >> 32;
+	}
+	return h * 0xff51afd7ed558ccdULL;
+}
+
+static uint32_t slot_entry(uint64_t s)	{ return (uint32_t)(s >> 33) - 1; }
+static int slot_dir(uint64_t s)		{ return (int)((s >> 32) & 1); }
+
+/* The slot holding k, or the empty slot where it would go. */
+static uint32_t slot_find(const struct ctview *v, const struct ctv_key *k,
+			  uint32_t h)
+{
+	uint32_t i = h & v->mask;
+	uint64_t s;
+
+	while ((s = v->slot[i]) != 0) {
+		if ((uint32_t)s == h &&
+		    memcmp(&v->e[slot_entry(s)].k[slot_dir(s)], k,
+			   sizeof(*k)) == 0)
+			return i;
+		i = (i + 1) & v->mask;
+	}
+	return i;
+}
+
+static void slot_del(struct ctview *v, uint32_t i)
+{
+	uint32_t j = i, home;
+
+	v->slot[i] = 0;
+	for (;;) {
+		j = (j + 1) & v->mask;
+		if (v->slot[j] == 0)
+			return;
+		home = (uint32_t)v->slot[j] & v->mask;
+		/* Move j back to the hole unless its home lies in (i, j]. */
+		if (i <= j ? (home <= i || home > j) : (home <= i && home > j)) {
+			v->slot[i] = v->slot[j];
+			v->slot[j] = 0;
+			i = j;
+		}
+	}
+}
+
+/* Entry n of the index, or UINT32_MAX: k in either direction. */
+static uint32_t entry_find(const struct ctview *v, const struct ctv_key *k)
+{
+	uint32_t h = (uint32_t)key_hash(v, k), i = slot_find(v, k, h);
+
+	return v->slot[i] != 0 ? slot_entry(v->slot[i]) : UINT32_MAX;
+}
+
+static void entry_del(struct ctview *v, uint32_t n)
+{
+	struct ctv_entry *e = &v->e[n];
+
+	for (int d = 0; d < 2; d++) {
+		uint32_t h = (uint32_t)key_hash(v, &e->k[d]);
+		uint32_t i = slot_find(v, &e->k[d], h);
+
+		if (v->slot[i] != 0 && slot_entry(v->slot[i]) == n)
+			slot_del(v, i);
+	}
+	e->used = 0;
+	v->free[v->nfree++] = n;
+	v->st.entries--;
+}
+
+/* A new entry for keys k[2], indexed; UINT32_MAX when full. */
+static uint32_t entry_add(struct ctview *v, const struct ctv_key k[2])
+{
+	uint32_t n, h, i;
+
+	if (v->nfree > 0)
+		n = v->free[--v->nfree];
+	else if (v->top < v->max)
+		n = v->top++;
+	else
+		return UINT32_MAX;
+	memset(&v->e[n], 0, sizeof(v->e[n]));
+	memcpy(v->e[n].k, k, 2 * sizeof(*k));
+	v->e[n].used = 1;
+	v->st.entries++;
+	for (int d = 0; d < 2; d++) {
+		/* A reply tuple equal to the original one: index it once. */
+		if (d == 1 && memcmp(&k[0], &k[1], sizeof(*k)) == 0)
+			break;
+		h = (uint32_t)key_hash(v, &k[d]);
+		i = slot_find(v, &k[d], h);
+		if (v->slot[i] == 0)
+			v->slot[i] = (uint64_t)h | (uint64_t)d << 32 |
+				     (uint64_t)(n + 1) << 33;
+	}
+	return n;
+}
+
+static void view_clear(struct ctview *v)
+{
+	memset(v->slot, 0, (size_t)(v->mask + 1) * sizeof(*v->slot));
+	v->top = v->nfree = 0;
+	v->st.entries = 0;
+	v->full = 0;
+}
+
+/* --- ctnetlink messages --------------------------------------------------- */
+
+struct ctv_msg {
+	struct ctv_key k[2];
+	int have[2];
+	uint8_t proto, state, has_state, has_status, has_mark, has_id;
+	uint32_t status, mark, id;
+};
+
+static int attr_cb(const struct nlattr *a, void *data)
+{
+	const struct nlattr **tb = data;
+	uint16_t type = mnl_attr_get_type(a);
+
+	if (type <= CTA_MAX)	/* CTA_MAX bounds every nested table here */
+		tb[type] = a;
+	return MNL_CB_OK;
+}
+
+static int nested(const struct nlattr *a, const struct nlattr **tb)
+{
+	memset(tb, 0, (CTA_MAX + 1) * sizeof(*tb));
+	return mnl_attr_parse_nested(a, attr_cb, tb) < 0 ? -1 : 0;
+}
+
+static int addr_get(const struct nlattr *a, uint8_t *dst, size_t len)
+{
+	if (a == NULL || mnl_attr_get_payload_len(a) != len)
+		return -1;
+	memcpy(dst, mnl_attr_get_payload(a), len);
+	return 0;
+}
+
+static int port_get(const struct nlattr *a, uint16_t *port)
+{
+	if (a == NULL || mnl_attr_get_payload_len(a) != 2)
+		return -1;
+	*port = ntohs(mnl_attr_get_u16(a));
+	return 0;
+}
+
+/* CTA_TUPLE_* into k; *proto its layer 4 protocol. */
+static int tuple_get(const struct nlattr *a, int family, struct ctv_key *k,
+		     uint8_t *proto)
+{
+	const struct nlattr *tb[CTA_MAX + 1], *ip[CTA_MAX + 1],
+	      *l4[CTA_MAX + 1];
+	size_t alen = family == AF_INET6 ? 16 : 4;
+	int v6 = family == AF_INET6;
+
+	memset(k, 0, sizeof(*k));
+	k->family = v6 ? 6 : 4;
+	if (nested(a, tb) < 0 || tb[CTA_TUPLE_IP] == NULL ||
+	    tb[CTA_TUPLE_PROTO] == NULL || nested(tb[CTA_TUPLE_IP], ip) < 0 ||
+	    nested(tb[CTA_TUPLE_PROTO], l4) < 0 || l4[CTA_PROTO_NUM] == NULL ||
+	    mnl_attr_get_payload_len(l4[CTA_PROTO_NUM]) != 1)
+		return -1;
+	*proto = mnl_attr_get_u8(l4[CTA_PROTO_NUM]);
+	if (*proto != IPPROTO_TCP)
+		return 0;
+	if (addr_get(ip[v6 ? CTA_IP_V6_SRC : CTA_IP_V4_SRC], k->src, alen) < 0 ||
+	    addr_get(ip[v6 ? CTA_IP_V6_DST : CTA_IP_V4_DST], k->dst, alen) < 0 ||
+	    port_get(l4[CTA_PROTO_SRC_PORT], &k->sport) < 0 ||
+	    port_get(l4[CTA_PROTO_DST_PORT], &k->dport) < 0)
+		return -1;
+	return 0;
+}
+
+static int u32_get(const struct nlattr *a, uint32_t *v, uint8_t *has)
+{
+	if (a == NULL)
+		return 0;
+	if (mnl_attr_get_payload_len(a) != 4)
+		return -1;
+	*v = ntohl(mnl_attr_get_u32(a));
+	*has = 1;
+	return 0;
+}
+
+static int protoinfo_get(const struct nlattr *a, struct ctv_msg *m)
+{
+	const struct nlattr *tb[CTA_MAX + 1], *tcp[CTA_MAX + 1];
+
+	if (a == NULL)
+		return 0;
+	if (nested(a, tb) < 0)
+		return -1;
+	if (tb[CTA_PROTOINFO_TCP] == NULL)
+		return 0;
+	if (nested(tb[CTA_PROTOINFO_TCP], tcp) < 0)
+		return -1;
+	if (tcp[CTA_PROTOINFO_TCP_STATE] != NULL) {
+		if (mnl_attr_get_payload_len(tcp[CTA_PROTOINFO_TCP_STATE]) != 1)
+			return -1;
+		m->state = mnl_attr_get_u8(tcp[CTA_PROTOINFO_TCP_STATE]);
+		m->has_state = 1;
+	}
+	return 0;
+}
+
+static int msg_get(const struct nlmsghdr *nlh, struct ctv_msg *m)
+{
+	const struct nlattr *tb[CTA_MAX + 1] = { 0 };
+	const struct nfgenmsg *nfg;
+	uint8_t proto = 0;
+
+	memset(m, 0, sizeof(*m));
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*nfg)))
+		return -1;
+	nfg = mnl_nlmsg_get_payload(nlh);
+	if (nfg->nfgen_family != AF_INET && nfg->nfgen_family != AF_INET6)
+		return -1;
+	if (mnl_attr_parse(nlh, sizeof(*nfg), attr_cb, tb) < 0 ||
+	    tb[CTA_TUPLE_ORIG] == NULL ||
+	    tuple_get(tb[CTA_TUPLE_ORIG], nfg->nfgen_family, &m->k[0], &proto) < 0)
+		return -1;
+	m->proto = proto;
+	if (proto != IPPROTO_TCP)
+		return 0;
+	m->have[0] = 1;
+	if (tb[CTA_TUPLE_REPLY] != NULL) {
+		if (tuple_get(tb[CTA_TUPLE_REPLY], nfg->nfgen_family, &m->k[1],
+			      &proto) < 0)
+			return -1;
+		m->have[1] = 1;
+	}
+	if (u32_get(tb[CTA_STATUS], &m->status, &m->has_status) < 0 ||
+	    u32_get(tb[CTA_MARK], &m->mark, &m->has_mark) < 0 ||
+	    u32_get(tb[CTA_ID], &m->id, &m->has_id) < 0 ||
+	    protoinfo_get(tb[CTA_PROTOINFO], m) < 0)
+		return -1;
+	return 0;
+}
+
+/* What an event or a dump says of an entry, over what the view held. */
+static void entry_update(struct ctview *v, const struct ctv_msg *m)
+{
+	uint32_t n = entry_find(v, &m->k[0]);
+	struct ctv_entry *e;
+
+	/* Another connection on the same tuple: the old one is gone. */
+	if (n != UINT32_MAX && m->has_id && v->e[n].id != m->id)
+		entry_del(v, n), n = UINT32_MAX;
+	if (n == UINT32_MAX) {
+		if (!m->have[1])
+			return;		/* no reply tuple: cannot index it */
+		if ((n = entry_add(v, m->k)) == UINT32_MAX) {
+			v->st.full++;
+			v->full = 1;
+			v->st.synced = 0;
+			return;
+		}
+	}
+	e = &v->e[n];
+	if (m->has_id)
+		e->id = m->id;
+	if (m->has_status)
+		e->status = m->status;
+	if (m->has_mark)
+		e->mark = m->mark;
+	if (m->has_state)
+		e->state = m->state;
+}
+
+int ctview_apply(struct ctview *v, const struct nlmsghdr *nlh)
+{
+	uint16_t type = nlh->nlmsg_type;
+	struct ctv_msg m;
+	uint32_t n;
+
+	if ((type >> 8) != NFNL_SUBSYS_CTNETLINK)
+		return 0;
+	type &= 0xff;
+	if (type != IPCTNL_MSG_CT_NEW && type != IPCTNL_MSG_CT_DELETE)
+		return 0;
+	if (msg_get(nlh, &m) < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (m.proto != IPPROTO_TCP)
+		return 0;
+	v->st.events++;
+	if (type == IPCTNL_MSG_CT_NEW) {
+		entry_update(v, &m);
+		return 0;
+	}
+	n = entry_find(v, &m.k[0]);
+	if (n != UINT32_MAX && (!m.has_id || v->e[n].id == m.id))
+		entry_del(v, n);
+	return 0;
+}
+
+void ctview_set_synced(struct ctview *v)
+{
+	v->st.synced = !v->full;
+}
+
+/* --- lookups ------------------------------------------------------------- */
+
+static void key_of(struct ctv_key *k, const struct pkt *p, int swap)
+{
+	memset(k, 0, sizeof(*k));
+	k->family = p->family;
+	memcpy(k->src, swap ? p->dst : p->src, 16);
+	memcpy(k->dst, swap ? p->src : p->dst, 16);
+	k->sport = swap ? p->dport : p->sport;
+	k->dport = swap ? p->sport : p->dport;
+}
+
+int ctview_find(struct ctview *v, const struct pkt *p, struct ct_info *ci)
+{
+	struct ctv_key k;
+	uint32_t n = UINT32_MAX;
+	const struct ctv_entry *e;
+
+	memset(ci, 0, sizeof(*ci));
+	for (int swap = 0; swap < 2 && n == UINT32_MAX; swap++) {
+		key_of(&k, p, swap);
+		n = entry_find(v, &k);
+	}
+	if (n == UINT32_MAX) {
+		if (!v->st.synced) {
+			v->st.fallbacks++;
+			return -1;
+		}
+		v->st.hits++;
+		return 0;
+	}
+	e = &v->e[n];
+	v->st.hits++;
+	ci->known = 1;
+	ci->tcp_state = e->state;
+	ci->id = e->id;
+	ci->mark = e->mark;
+	ci->status = e->status;
+	snprintf(ci->state, sizeof(ci->state), "%s", ct_tcp_state_name(e->state));
+	return 1;
+}
+
+void ctview_get_stats(const struct ctview *v, struct ctview_stats *st)
+{
+	*st = v->st;
+}
+
+/* --- the sockets ----------------------------------------------------------- */
+
+/* Kernel-side filter: TCP entries only (the events of UDP, ICMP, ... are
+ * never copied to us). */
+static int filter_tcp(struct mnl_socket *nl)
+{
+	struct nfct_filter *f = nfct_filter_create();
+	int rc;
+
+	if (f == NULL)
+		return -1;
+	nfct_filter_add_attr_u32(f, NFCT_FILTER_L4PROTO, IPPROTO_TCP);
+	rc = nfct_filter_attach(mnl_socket_get_fd(nl), f);
+	nfct_filter_destroy(f);
+	return rc;
+}
+
+/* Does this namespace announce conntrack's changes?  (0 turns events off) */
+static int events_on(void)
+{
+	FILE *fp = fopen("/proc/sys/net/netfilter/nf_conntrack_events", "re");
+	int n = 1;
+
+	if (fp != NULL) {
+		if (fscanf(fp, "%d", &n) != 1)
+			n = 1;
+		fclose(fp);
+	}
+	return n != 0;
+}
+
+/* Forget everything and ask for every entry again. */
+static int dump_start(struct ctview *v)
+{
+	struct nlmsghdr *nlh;
+	struct nfgenmsg *nfh;
+
+	if (v->dump != NULL)
+		mnl_socket_close(v->dump);
+	v->dump = mnl_socket_open2(NETLINK_NETFILTER,
+				   SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (v->dump == NULL || mnl_socket_bind(v->dump, 0, MNL_SOCKET_AUTOPID) < 0)
+		return -1;
+	view_clear(v);
+	v->st.synced = 0;
+	v->st.dumps++;
+	nlh = mnl_nlmsg_put_header(v->buf);
+	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_GET;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = (uint32_t)time(NULL);
+	nfh = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfh));
+	nfh->nfgen_family = AF_UNSPEC;
+	nfh->version = NFNETLINK_V0;
+	return mnl_socket_sendto(v->dump, nlh, nlh->nlmsg_len) < 0 ? -1 : 0;
+}
+
+int ctview_open(struct ctview *v)
+{
+	int one = CTV_RCVBUF;
+
+	if (!events_on()) {
+		errno = ENOTSUP;
+		return -1;
+	}
+	v->ev = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (v->ev == NULL ||
+	    mnl_socket_bind(v->ev, NF_NETLINK_CONNTRACK_NEW |
+			    NF_NETLINK_CONNTRACK_UPDATE |
+			    NF_NETLINK_CONNTRACK_DESTROY, MNL_SOCKET_AUTOPID) < 0)
+		return -1;
+	/* Forced: the daemon has CAP_NET_ADMIN; rmem_max is often 208 KiB. */
+	if (setsockopt(mnl_socket_get_fd(v->ev), SOL_SOCKET, SO_RCVBUFFORCE,
+		       &one, sizeof(one)) < 0)
+		(void)setsockopt(mnl_socket_get_fd(v->ev), SOL_SOCKET,
+				 SO_RCVBUF, &one, sizeof(one));
+	if (filter_tcp(v->ev) < 0)
+		return -1;
+	return dump_start(v);	/* subscribed first: nothing falls between */
+}
+
+int ctview_fd(const struct ctview *v)
+{
+	return v->ev != NULL ? mnl_socket_get_fd(v->ev) : -1;
+}
+
+int ctview_dump_fd(const struct ctview *v)
+{
+	return v->dump != NULL ? mnl_socket_get_fd(v->dump) : -1;
+}
+
+/* Apply a datagram; 1 when it ends a dump. */
+static int datagram_apply(struct ctview *v, size_t len)
+{
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)v->buf;
+	int n = (int)len;
+
+	for (; mnl_nlmsg_ok(nlh, n); nlh = mnl_nlmsg_next(nlh, &n)) {
+		if (nlh->nlmsg_type == NLMSG_DONE)
+			return 1;
+		if (nlh->nlmsg_type == NLMSG_ERROR)
+			return 1;	/* the dump failed: dump again later */
+		(void)ctview_apply(v, nlh);	/* one bad message, not the rest */
+	}
+	return 0;
+}
+
+/* Read one socket: up to CTV_READS datagrams.  1: a dump ended. */
+static int socket_read(struct ctview *v, struct mnl_socket *nl)
+{
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < CTV_READS; i++) {
+		n = recv(mnl_socket_get_fd(nl), v->buf, sizeof(v->buf), 0);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == ENOBUFS && nl == v->ev) {
+				v->st.lost++;	/* events lost: start again */
+				return dump_start(v) < 0 ? -1 : 0;
+			}
+			return errno == EAGAIN ? 0 : -1;
+		}
+		if (n == 0)
+			return 0;
+		if (datagram_apply(v, (size_t)n))
+			return 1;
+	}
+	return 0;
+}
+
+int ctview_read(struct ctview *v)
+{
+	int rc;
+
+	if (v->ev == NULL)
+		return 0;
+	if (socket_read(v, v->ev) < 0)
+		return -1;
+	if (v->dump != NULL) {
+		if ((rc = socket_read(v, v->dump)) < 0)
+			return -1;
+		if (rc == 1) {
+			mnl_socket_close(v->dump);
+			v->dump = NULL;
+			ctview_set_synced(v);
+		}
+	} else if (v->full && v->st.entries < v->max / 8 * 7) {
+		return dump_start(v);	/* room again: become whole */
+	}
+	return 0;
+}
