@@ -52,6 +52,7 @@ static const struct conf_key conf_keys[] = {
 	{ "queue_length",	T_UINT,    F(queue_length),	64, 1u << 20, 0 },
 	{ "install_rules",	T_BOOL,    F(install_rules),	0, 0, 0 },
 	{ "log_rejects",	T_BOOL,    F(log_rejects),	0, 0, 0 },
+	{ "conntrack_view",	T_BOOL,    F(conntrack_view),	0, 0, 0 },
 	{ "log_group",		T_UINT,    F(log_group),	0, 65535, 0 },
 	{ "user",		T_PATH,    P(user),		0 },
 	{ "control_socket",	T_PATH,    P(control_socket),	0 },
@@ -90,6 +91,7 @@ void conf_default(struct conf *c)
 	c->queue_length = NFQUEUE_LENGTH;
 	c->install_rules = 1;
 	c->log_rejects = 1;
+	c->conntrack_view = 1;
 	c->log_group = NFT_DEFAULT_LOG_GROUP;
 	snprintf(c->control_socket, sizeof(c->control_socket), "%s",
 		 CONF_CONTROL_SOCKET);

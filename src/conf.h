@@ -21,6 +21,8 @@
  *				reject rule makes for new connections cannot be
  *				queued, so the table logs them instead)
  *	log_group N		that NFLOG group (0..65535)
+ *	conntrack_view yes|no	conntrack's facts from its events (ctview.h),
+ *				no: one ctnetlink GET per RST
  *	user NAME		after setup, run as NAME with CAP_NET_ADMIN only
  *	control_socket PATH	where `rstaudit stats` asks ("none": off)
  *	metrics_listen ADDR	GET /metrics over TCP: PORT (on 127.0.0.1),
@@ -82,6 +84,7 @@ struct conf {
 	uint32_t queue_length;
 	int	 install_rules;
 	int	 log_rejects;
+	int	 conntrack_view;	/* facts from events, not a GET per RST */
 	uint16_t log_group;
 	char	 user[64];		/* "": stay as started */
 	char	 control_socket[108];	/* sun_path; "none": off */

@@ -269,7 +269,7 @@ int ct_from_queue(struct ct_handle *h, const void *attr, uint16_t len,
 			       h->reply) < 0)
 		return -1;
 	info_fill(h->reply, ci);
-	ci->from_queue = 1;
+	ci->source = CT_SOURCE_QUEUE;
 	ci->has_ctinfo = (uint8_t)!!has_ctinfo;
 	ci->ctinfo = ctinfo;
 	h->st.from_queue++;

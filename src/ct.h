@@ -30,11 +30,12 @@
 #include <stdint.h>
 
 #include "pkt.h"
+#include "rst.h"	/* enum ct_source */
 
 struct ct_info {
 	uint8_t	 known;		/* conntrack has the connection */
 	uint8_t	 tcp_state;	/* enum tcp_conntrack */
-	uint8_t	 from_queue;	/* came with the packet (NFQA_CT) */
+	uint8_t	 source;	/* enum ct_source */
 	uint8_t	 has_ctinfo;
 	uint32_t ctinfo;	/* enum ip_conntrack_info (NFQA_CT_INFO) */
 	uint32_t id;
@@ -47,6 +48,14 @@ struct ct_stats {
 	uint64_t lookups;	/* GETs sent */
 	uint64_t found, missing, errors;
 	uint64_t from_queue;	/* answered by NFQA_CT */
+	/* The view (ctview.h), when the worker keeps one. */
+	uint64_t from_view;	/* RSTs answered by it */
+	uint64_t view_fallbacks; /* RSTs it could not answer: looked up */
+	uint64_t view_events;	/* ctnetlink messages applied */
+	uint64_t view_lost;	/* event socket overruns (ENOBUFS) */
+	uint64_t view_full;	/* entries refused, view full */
+	uint64_t view_dumps;	/* dumps: the first, and resyncs */
+	uint64_t view_entries;	/* entries held now */
 	uint64_t marked;	/* RSTs whose entry carries the mark */
 	uint64_t restored;	/* entries put back (ct_state_set) */
 	uint64_t restore_errors;

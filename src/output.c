@@ -287,13 +287,19 @@ static void json_live(FILE *fp, const struct rst_live *l)
  */
 void output_json_ct(FILE *fp, const char *key, const struct rst_live *l)
 {
+	static const char *const source[CT_SOURCE_MAX] = {
+		[CT_SOURCE_LOOKUP] = "lookup",
+		[CT_SOURCE_QUEUE] = "queue",
+		[CT_SOURCE_EVENTS] = "events",
+	};
+
 	if (l->ct_known) {
 		fprintf(fp, ",\"%s\":{\"state\":", key);
 		json_str(fp, l->ct_state);
 		fprintf(fp, ",\"id\":%u,\"invalid\":%s,\"source\":\"%s\"}",
 			l->ct_id, l->ct_invalid < 0 ? "null" :
 			l->ct_invalid ? "true" : "false",
-			l->ct_from_queue ? "queue" : "lookup");
+			source[l->ct_source < CT_SOURCE_MAX ? l->ct_source : 0]);
 	} else {
 		fprintf(fp, ",\"%s\":null", key);
 	}

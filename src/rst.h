@@ -141,13 +141,20 @@ struct rst_policy {
 };
 
 /* Facts only the live mode has. */
+/* Where a RST's conntrack facts came from (the event's conntrack.source). */
+enum ct_source {
+	CT_SOURCE_LOOKUP,	/* a ctnetlink GET */
+	CT_SOURCE_QUEUE,	/* the queued packet's NFQA_CT */
+	CT_SOURCE_EVENTS,	/* the view kept from ctnetlink events (ctview.h) */
+	CT_SOURCE_MAX
+};
+
 struct rst_live {
 	uint8_t valid;
 	uint8_t made_here;	/* this host made it for an address not its own */
 	char hook_name[12];	/* forward, input, output, prerouting */
 	uint8_t ct_known;	/* ct_state/ct_id are valid */
-	uint8_t ct_from_queue;	/* they came with the packet (NFQA_CT), not
-				 * from a ctnetlink lookup */
+	uint8_t ct_source;	/* enum ct_source */
 	int8_t ct_invalid;	/* conntrack judged the RST invalid (1), took it
 				 * (0), or cannot tell (-1) */
 	uint32_t ct_id;

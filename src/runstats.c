@@ -110,6 +110,9 @@ static const char *const degrade_why[DEG_MAX] = {
 	[DEG_EVENTS_DROPPED] = "events dropped, not written (the writer thread "
 			       "fell behind: a slow disk or receiver; the "
 			       "verdicts were given)",
+	[DEG_CT_EVENTS_LOST] = "conntrack events lost, or the view of conntrack "
+			       "full: RSTs ask the kernel instead until it is "
+			       "whole again (slower, not wrong)",
 };
 
 /*

@@ -163,6 +163,20 @@ static const struct family families[] = {
 	  "Conntrack lookups that failed." },
 	{ "conntrack_from_queue_total", COUNTER, Q(c.from_queue), L_CT, "from queue",
 	  "Conntrack entries that came with the queued packet." },
+	{ "conntrack_from_events_total", COUNTER, Q(c.from_view), L_CT, "from events",
+	  "RSTs whose conntrack facts came from the view kept from conntrack's events." },
+	{ "conntrack_view_fallbacks_total", COUNTER, Q(c.view_fallbacks), L_CT,
+	  "view fallbacks", "RSTs the view could not answer (a dump unfinished, or an entry it did not hold yet): looked up." },
+	{ "conntrack_events_total", COUNTER, Q(c.view_events), L_CT, "events",
+	  "Conntrack events and dumped entries applied to the view." },
+	{ "conntrack_events_lost_total", COUNTER, Q(c.view_lost), L_CT, "events lost",
+	  "Times the event socket overran (ENOBUFS): the view was dumped again." },
+	{ "conntrack_view_full_total", COUNTER, Q(c.view_full), L_CT, "view full",
+	  "Entries the view refused, full (nf_conntrack_max raised after start)." },
+	{ "conntrack_view_dumps_total", COUNTER, Q(c.view_dumps), L_CT, "dumps",
+	  "Dumps of conntrack's table into the view: at start, and after a loss." },
+	{ "conntrack_view_entries", GAUGE, Q(c.view_entries), L_CT, "view entries",
+	  "TCP entries the view holds now." },
 
 	{ NULL, COUNTER, K_RESETS, 0, L_CAUSE, "", NULL },
 
@@ -211,7 +225,8 @@ static const struct family families[] = {
 	{ "auditing_degraded", GAUGE, K_DEGRADED, 0, L_DEGRADED, "",
 	  "1 while auditing degraded within the last minute, by cause: packets "
 	  "failed open, ENOBUFS, NFLOG messages lost, flows evicted, evidence "
-	  "lost, forgeries the guard refused, events dropped." },
+	  "lost, forgeries the guard refused, events dropped, conntrack events "
+	  "lost." },
 	{ "start_time_seconds", GAUGE, G(start_time), L_NONE, NULL,
 	  "When the daemon started, in seconds since the epoch." },
 };
@@ -226,6 +241,7 @@ const char *const degrade_names[DEG_MAX] = {
 	[DEG_EVIDENCE_LOST] = "evidence_lost",
 	[DEG_GUARD_REFUSED] = "guard_refused",
 	[DEG_EVENTS_DROPPED] = "events_dropped",
+	[DEG_CT_EVENTS_LOST] = "conntrack_events_lost",
 };
 
 void stats_degrade_totals(const struct stats *s, uint64_t tot[DEG_MAX])
@@ -238,6 +254,7 @@ void stats_degrade_totals(const struct stats *s, uint64_t tot[DEG_MAX])
 		tot[DEG_ENOBUFS] += q->q.enobufs + q->log.enobufs;
 		tot[DEG_NFLOG_LOST] += q->log.failed_open;
 		tot[DEG_FLOWS_EVICTED] += q->e.flows_evicted;
+		tot[DEG_CT_EVENTS_LOST] += q->c.view_lost + q->c.view_full;
 	}
 	if (s->has_evidence)
 		tot[DEG_EVIDENCE_LOST] = s->ev.errors + s->ev.lost;

@@ -4,6 +4,9 @@
  * to the engine, give verdicts, hand the events it releases to the
  * writer thread (writer.h; run_write() is what that thread does).
  */
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter/nf_conntrack_tcp.h>
+
 #include "run_int.h"
 
 /* The event also goes to syslog, as one short line. */
@@ -86,6 +89,64 @@ void run_flush(void *arg)
 	pthread_mutex_unlock(&r->out_mu);
 }
 
+/* Note a RST the table logged as invalid: its queued copy comes next. */
+static void note_add(struct worker *w, const struct nfqueue_pkt *np)
+{
+	struct rst_note *n = &w->notes[w->note_next++ % NOTES];
+
+	n->ts_us = np->ts_us ? np->ts_us : 1;
+	n->len = np->len;
+	n->n = (uint16_t)(np->caplen < NOTE_BYTES ? np->caplen : NOTE_BYTES);
+	memcpy(n->b, np->payload, n->n);
+}
+
+/* Was the queued RST np noted invalid?  Its note is used up. */
+static int note_take(struct worker *w, const struct nfqueue_pkt *np)
+{
+	uint16_t len = (uint16_t)(np->caplen < NOTE_BYTES ? np->caplen : NOTE_BYTES);
+
+	for (uint32_t i = 0; i < NOTES; i++) {
+		struct rst_note *n = &w->notes[(w->note_next - 1 - i) % NOTES];
+
+		if (n->ts_us != 0 && n->len == np->len && n->n == len &&
+		    (int64_t)(np->ts_us - n->ts_us) < NOTE_LIFE_US &&
+		    memcmp(n->b, np->payload, len) == 0) {
+			n->ts_us = 0;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Conntrack's facts from the view: the entry as the RST found it, and,
+ * from the table's note, whether conntrack took the RST.  Taking it
+ * (tcp_packet() in nf_conntrack_proto_tcp.c) deletes an entry that never
+ * saw a reply and moves any other to CLOSE; a RST it did not take left
+ * the entry as it was.  -1: ask the kernel (the view is not whole, or
+ * does not hold yet the entry of a RST conntrack took).
+ */
+static int view_judge(struct worker *w, const struct nfqueue_pkt *np,
+		      const struct pkt *p, struct ct_info *ci, int *judged)
+{
+	int found = ctview_find(w->view, p, ci), invalid = note_take(w, np);
+
+	if (found < 0 || (found == 0 && !invalid))
+		return -1;
+	*judged = invalid;
+	if (found && !invalid) {
+		if (!(ci->status & IPS_SEEN_REPLY)) {
+			memset(ci, 0, sizeof(*ci));
+		} else {
+			ci->tcp_state = TCP_CONNTRACK_CLOSE;
+			snprintf(ci->state, sizeof(ci->state), "CLOSE");
+			ci->mark |= w->run->conf.mark;	/* the RST's rule set it */
+		}
+	}
+	ci->source = CT_SOURCE_EVENTS;
+	return 0;
+}
+
 /* What conntrack says of the RST, into e->live. */
 static void live_ct(struct worker *w, struct rst_event *e,
 		    const struct nfqueue_pkt *np)
@@ -93,14 +154,25 @@ static void live_ct(struct worker *w, struct rst_event *e,
 	struct rst_live *l = &e->live;
 	const struct conf *c = &w->run->conf;
 	struct ct_info ci;
-	int judged;
+	int judged = -1, viewed = 0;
 
 	memset(&ci, 0, sizeof(ci));
 	if (np->ct != NULL) {
 		if (ct_from_queue(w->ct, np->ct, np->ct_len, e->p.family,
 				  np->has_ctinfo, np->ctinfo, &ci) < 0)
 			memset(&ci, 0, sizeof(ci));
+	} else if (w->view != NULL && !np->logged &&
+		   (np->hook == NF_INET_FORWARD || np->hook == NF_INET_LOCAL_IN) &&
+		   !enforce_restored(w->enf, &e->p) &&
+		   view_judge(w, np, &e->p, &ci, &judged) == 0) {
+		/*
+		 * Not for a flow this daemon put back to ESTABLISHED after
+		 * dropping a RST (ct_restore): the entry then says what we
+		 * did, after the RST, which only the kernel knows.
+		 */
+		viewed = 1;
 	} else if (!nfqueue_has_conntrack(w->q) && !np->logged) {
+		memset(&ci, 0, sizeof(ci));
 		ct_lookup(w->ct, &e->p, &ci);	/* ENOENT leaves ci.known 0 */
 	}
 	/*
@@ -110,13 +182,14 @@ static void live_ct(struct worker *w, struct rst_event *e,
 	 */
 	if (ci.known) {
 		l->ct_known = 1;
-		l->ct_from_queue = ci.from_queue;
+		l->ct_source = ci.source;
 		l->ct_id = ci.id;
 		snprintf(l->ct_state, sizeof(l->ct_state), "%s", ci.state);
 	}
-	judged = ct_judge(&ci, np->hook, e->had_flow &&
-			  (e->rcv.f & SIDE_SYN) &&
-			  !(e->snd.f & (SIDE_SYNACK | SIDE_SEEN)));
+	if (!viewed)
+		judged = ct_judge(&ci, np->hook, e->had_flow &&
+				  (e->rcv.f & SIDE_SYN) &&
+				  !(e->snd.f & (SIDE_SYNACK | SIDE_SEEN)));
 	/*
 	 * -1 where conntrack's judgement cannot be read: at the output hook,
 	 * and on an entry this daemon put back to ESTABLISHED after dropping
@@ -171,6 +244,11 @@ static int worker_packet(const struct nfqueue_pkt *np, void *arg)
 	struct pkt p;
 	int v = NFQUEUE_ACCEPT;
 
+	if (np->invalid_note) {		/* a fact for its queued copy */
+		if (w->view != NULL)
+			note_add(w, np);
+		return NFQUEUE_ACCEPT;
+	}
 	s = pkt_parse(&p, LINK_RAW, np->payload, np->caplen);
 	w->parse[s]++;
 	if (s != PKT_OK)
@@ -225,6 +303,18 @@ static void worker_counts(struct worker *w, struct worker_counts *wc)
 		nfqueue_get_stats(w->log, &s->log);
 	engine_get_stats(w->eng, &s->e);
 	ct_get_stats(w->ct, &s->c);
+	if (w->view != NULL) {
+		struct ctview_stats vs;
+
+		ctview_get_stats(w->view, &vs);
+		s->c.from_view = vs.hits;
+		s->c.view_fallbacks = vs.fallbacks;
+		s->c.view_events = vs.events;
+		s->c.view_lost = vs.lost;
+		s->c.view_full = vs.full;
+		s->c.view_dumps = vs.dumps;
+		s->c.view_entries = vs.entries;
+	}
 	memcpy(s->parse, w->parse, sizeof(s->parse));
 	s->bad = s->parse[PKT_TRUNCATED] + s->parse[PKT_MALFORMED];
 	enforce_get_stats(w->enf, &wc->pol);
@@ -269,6 +359,15 @@ static int worker_learn(struct worker *w)
 	return 0;
 }
 
+/* Conntrack's changes so far, into the view. */
+static int worker_view(struct worker *w)
+{
+	if (w->view == NULL || ctview_read(w->view) == 0)
+		return 0;
+	log_warn("queue %u: conntrack events", w->qnum);
+	return -1;
+}
+
 /*
  * Read what is waiting, a bounded number of batches.  The kernel logs
  * and queues in the order packets cross the hook, each to its own
@@ -281,7 +380,8 @@ static int worker_drain(struct worker *w)
 	int i, n;
 
 	for (i = 0; i < READS_PER_WAKE; i++) {
-		if ((n = nfqueue_recv(w->q)) < 0 || worker_learn(w) < 0)
+		if ((n = nfqueue_recv(w->q)) < 0 || worker_learn(w) < 0 ||
+		    worker_view(w) < 0)
 			return -1;
 		if (n == 0)
 			return 0;
@@ -305,7 +405,8 @@ void worker_policy(struct worker *w)
 }
 
 /* A queue thread's poll slots. */
-enum { PFD_QUEUE, PFD_TICK, PFD_LOG, PFD_HOLD, PFD_SNAP, PFD_MAX };
+enum { PFD_QUEUE, PFD_TICK, PFD_LOG, PFD_HOLD, PFD_SNAP, PFD_CT, PFD_CTDUMP,
+       PFD_MAX };
 
 /* The control thread wants counters: a snapshot now, after the packets. */
 static void worker_snap_asked(struct worker *w)
@@ -360,10 +461,13 @@ static int worker_loop(struct worker *w)
 	pfd[PFD_LOG].fd = w->log != NULL ? nfqueue_fd(w->log) : -1;	/* ignored */
 	pfd[PFD_HOLD].fd = enforce_fd(w->enf);
 	pfd[PFD_SNAP].fd = w->snap_fd;
+	pfd[PFD_CT].fd = w->view != NULL ? ctview_fd(w->view) : -1;
 	for (int i = 0; i < PFD_MAX; i++)
 		pfd[i].events = POLLIN;
 	while (!run_is_stopping()) {
 		worker_policy(w);
+		/* A dump runs at start, and after events were lost. */
+		pfd[PFD_CTDUMP].fd = w->view != NULL ? ctview_dump_fd(w->view) : -1;
 		if (poll(pfd, PFD_MAX, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -375,6 +479,9 @@ static int worker_loop(struct worker *w)
 			enforce_timer(w->enf);
 		if ((pfd[PFD_QUEUE].revents | pfd[PFD_LOG].revents) &
 		    (POLLIN | POLLERR) && worker_drain(w) < 0)
+			return -1;
+		if ((pfd[PFD_CT].revents | pfd[PFD_CTDUMP].revents) & (POLLIN | POLLERR) &&
+		    worker_view(w) < 0)
 			return -1;
 		if (pfd[PFD_TICK].revents & POLLIN)
 			worker_tick(w);
@@ -404,6 +511,40 @@ static void *worker_thread(void *arg)
 	}
 	worker_finish(w);
 	return NULL;
+}
+
+/*
+ * Keep conntrack's facts from its events where it pays: the kernel does
+ * not attach them to queued packets, and the table notes the RSTs
+ * conntrack did not take (that needs the NFLOG group).  Else, or if the
+ * view cannot start, one GET per RST, as before.
+ */
+static void worker_view_open(struct worker *w)
+{
+	const struct conf *c = &w->run->conf;
+
+	if (!c->conntrack_view || c->log_group == 0 ||
+	    nfqueue_has_conntrack(w->q))
+		return;
+	if ((w->view = ctview_new(0)) == NULL || ctview_open(w->view) < 0) {
+		if (errno == ENOTSUP)
+			log_info("queue %u: conntrack announces no changes "
+				 "(net.netfilter.nf_conntrack_events=0): one "
+				 "lookup per RST", w->qnum);
+		else
+			log_warn("queue %u: conntrack events; one lookup per RST",
+				 w->qnum);
+		ctview_free(w->view);
+		w->view = NULL;
+		return;
+	}
+	if (w->idx == 0) {
+		struct ctview_stats vs;
+
+		ctview_get_stats(w->view, &vs);
+		log_info("conntrack facts from its events (a view of up to %u "
+			 "entries per queue), not asked per RST", vs.max);
+	}
 }
 
 int worker_open(struct run *r, struct worker *w, int idx)
@@ -465,6 +606,7 @@ int worker_open(struct run *r, struct worker *w, int idx)
 	}
 	if ((w->ct = ct_open()) == NULL)
 		return -1;
+	worker_view_open(w);
 	if ((w->enf = enforce_new(w->q, w->ct, w->eng)) == NULL) {
 		log_warn("queue %u: policy", w->qnum);
 		return -1;
@@ -492,6 +634,7 @@ void worker_close(struct worker *w)
 	nfqueue_close(w->q);
 	nfqueue_close(w->log);
 	ct_close(w->ct);
+	ctview_free(w->view);
 	engine_free(w->eng);
 	evring_free(w->ring);
 	if (w->tfd >= 0)

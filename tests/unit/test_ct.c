@@ -86,7 +86,7 @@ static void test_from_queue_v4(void)
 	a = ct_attr(4, TCP_CONNTRACK_CLOSE, 0xdeadbeef, 0x20000001, &len);
 	CHECK_EQ(ct_from_queue(h, a, len, 4, 1, IP_CT_ESTABLISHED_REPLY, &ci), 0);
 	CHECK_EQ(ci.known, 1);
-	CHECK_EQ(ci.from_queue, 1);
+	CHECK_EQ(ci.source, CT_SOURCE_QUEUE);
 	CHECK_EQ(ci.tcp_state, TCP_CONNTRACK_CLOSE);
 	CHECK_STR(ci.state, "CLOSE");
 	CHECK_EQ(ci.id, 0xdeadbeef);
