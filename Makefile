@@ -51,7 +51,7 @@ CORE	= src/pkt.o src/table.o src/flow.o src/host.o src/classify.o \
 	  src/evidence.o src/engine.o src/policy.o
 # Adapters: capture files, output, logging, the command line.
 ADAPT	= src/pcapin.o src/pcapmap.o $(OUTPUT) src/log.o src/analyze.o \
-	  src/nft.o src/nftrule.o src/nftguard.o src/nftrender.o src/nfq.o src/nfqverdict.o src/ct.o src/ctview.o src/conf.o src/enforce.o src/run.o src/worker.o src/runstats.o src/writer.o src/route.o \
+	  src/nft.o src/nftrule.o src/nftguard.o src/nftrender.o src/nfq.o src/nfqverdict.o src/ct.o src/ctview.o src/note.o src/conf.o src/enforce.o src/run.o src/worker.o src/runstats.o src/writer.o src/route.o \
 	  src/watch.o src/slog.o src/journal.o $(EVIDENCE)
 # Events as text, EVE JSON, ECS or the legacy JSON (output.h).
 OUTPUT	= src/output.o src/eve.o src/ecs.o src/sha1.o
@@ -72,7 +72,8 @@ UNIT	= tests/unit/test_pkt tests/unit/test_flow tests/unit/test_classify \
 	  tests/unit/test_evring tests/unit/test_evpcap tests/unit/test_policy \
 	  tests/unit/test_table tests/unit/test_enforce \
 	  tests/unit/test_stats tests/unit/test_locate tests/unit/test_slog \
-	  tests/unit/test_journal tests/unit/test_writer tests/unit/test_ctview
+	  tests/unit/test_journal tests/unit/test_writer tests/unit/test_ctview \
+	  tests/unit/test_note
 
 CHECKS	= check-unit check-golden check-corpus check-conf check-schema \
 	  check-report check-lab check-live check-ops check-fuzz check-receivers
@@ -108,6 +109,8 @@ tests/unit/test_ct: tests/unit/test_ct.c tests/unit/t.h src/ct.o src/log.o
 # The view of conntrack kept from its events, fed kernel-shaped messages.
 tests/unit/test_ctview: tests/unit/test_ctview.c tests/unit/t.h src/ctview.o src/ct.o src/log.o
 	$(CC) $(CFLAGS) $(PC_CFLAGS) $(LDFLAGS) -o $@ $< src/ctview.o src/ct.o src/log.o $(PC_LIBS)
+tests/unit/test_note: tests/unit/test_note.c tests/unit/t.h src/note.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< src/note.o
 # The routing table's answer, run by tests/live/route.sh in a namespace.
 tests/unit/test_route: tests/unit/test_route.c src/route.h src/route.o
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< src/route.o
@@ -242,5 +245,6 @@ uninstall:
 clean:
 	rm -f rstaudit src/*.o .flags $(UNIT) tests/fuzz/fuzz_pkt tests/fuzz/fuzz_file \
 		bench/evring tests/fuzz/fuzz_rule tests/unit/test_route \
-		tests/fuzz/fuzz_conf tests/fuzz/fuzz_ctl tests/fuzz/fuzz_evring
+		tests/fuzz/fuzz_conf tests/fuzz/fuzz_ctl tests/fuzz/fuzz_evring \
+		tests/fuzz/fuzz_ctev
 	rm -rf tests/out

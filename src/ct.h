@@ -56,6 +56,7 @@ struct ct_stats {
 	uint64_t view_full;	/* entries refused, view full */
 	uint64_t view_dumps;	/* dumps: the first, and resyncs */
 	uint64_t view_entries;	/* entries held now */
+	uint64_t notes_lost;	/* invalid notes overwritten before their RST */
 	uint64_t marked;	/* RSTs whose entry carries the mark */
 	uint64_t restored;	/* entries put back (ct_state_set) */
 	uint64_t restore_errors;

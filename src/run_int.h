@@ -45,6 +45,7 @@
 #include "log.h"
 #include "nfq.h"
 #include "nft.h"
+#include "note.h"
 #include "notify.h"
 #include "output.h"
 #include "pkt.h"
@@ -65,21 +66,7 @@
 #define QUEUE_STALL_US	10000000	/* a queue loop this long silent is stuck */
 #define SNAP_WAIT_US	250000		/* the longest counters wait for a queue */
 #define WRITER_SLOTS	16384		/* events waiting for the writer, at most */
-#define NOTES		256		/* RSTs noted invalid, not yet queued */
-#define NOTE_BYTES	80		/* of a RST's first bytes, to match its note */
-#define NOTE_LIFE_US	1000000		/* a note older than this matches nothing */
 
-/*
- * The table's note that conntrack did not take a RST (NFT_INVALID_PREFIX),
- * logged just before the RST is queued: the queued copy finds it by its
- * bytes.  A ring: a note whose RST failed open is overwritten.
- */
-struct rst_note {
-	uint64_t ts_us;		/* 0: free */
-	uint32_t len;		/* the packet's length */
-	uint16_t n;		/* bytes kept */
-	uint8_t	 b[NOTE_BYTES];
-};
 
 struct worker_counts {
 	struct stats_queue	s;		/* stats.h */
@@ -98,8 +85,7 @@ struct worker {
 	struct nfqueue		*log;		/* the NFLOG group (worker 0) */
 	struct ct_handle	*ct;
 	struct ctview		*view;		/* conntrack from its events, or NULL */
-	struct rst_note		 notes[NOTES];
-	uint32_t		 note_next;
+	struct notes		*notes;		/* RSTs conntrack did not take */
 	struct engine		*eng;
 	struct evring		*ring;		/* recent packets (evidence on) */
 	struct enforce		*enf;		/* the policy at work */

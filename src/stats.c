@@ -177,6 +177,8 @@ static const struct family families[] = {
 	  "Dumps of conntrack's table into the view: at start, and after a loss." },
 	{ "conntrack_view_entries", GAUGE, Q(c.view_entries), L_CT, "view entries",
 	  "TCP entries the view holds now." },
+	{ "conntrack_invalid_notes_lost_total", COUNTER, Q(c.notes_lost), L_CT,
+	  "invalid notes lost", "Notes that conntrack did not take a RST, overwritten before the RST was read (a flood failing open)." },
 
 	{ NULL, COUNTER, K_RESETS, 0, L_CAUSE, "", NULL },
 

@@ -89,35 +89,6 @@ void run_flush(void *arg)
 	pthread_mutex_unlock(&r->out_mu);
 }
 
-/* Note a RST the table logged as invalid: its queued copy comes next. */
-static void note_add(struct worker *w, const struct nfqueue_pkt *np)
-{
-	struct rst_note *n = &w->notes[w->note_next++ % NOTES];
-
-	n->ts_us = np->ts_us ? np->ts_us : 1;
-	n->len = np->len;
-	n->n = (uint16_t)(np->caplen < NOTE_BYTES ? np->caplen : NOTE_BYTES);
-	memcpy(n->b, np->payload, n->n);
-}
-
-/* Was the queued RST np noted invalid?  Its note is used up. */
-static int note_take(struct worker *w, const struct nfqueue_pkt *np)
-{
-	uint16_t len = (uint16_t)(np->caplen < NOTE_BYTES ? np->caplen : NOTE_BYTES);
-
-	for (uint32_t i = 0; i < NOTES; i++) {
-		struct rst_note *n = &w->notes[(w->note_next - 1 - i) % NOTES];
-
-		if (n->ts_us != 0 && n->len == np->len && n->n == len &&
-		    (int64_t)(np->ts_us - n->ts_us) < NOTE_LIFE_US &&
-		    memcmp(n->b, np->payload, len) == 0) {
-			n->ts_us = 0;
-			return 1;
-		}
-	}
-	return 0;
-}
-
 /*
  * Conntrack's facts from the view: the entry as the RST found it, and,
  * from the table's note, whether conntrack took the RST.  Taking it
@@ -129,7 +100,9 @@ static int note_take(struct worker *w, const struct nfqueue_pkt *np)
 static int view_judge(struct worker *w, const struct nfqueue_pkt *np,
 		      const struct pkt *p, struct ct_info *ci, int *judged)
 {
-	int found = ctview_find(w->view, p, ci), invalid = note_take(w, np);
+	int found = ctview_find(w->view, p, ci);
+	int invalid = notes_take(w->notes, np->payload, np->caplen, np->len,
+				 np->ts_us);
 
 	if (found < 0 || (found == 0 && !invalid))
 		return -1;
@@ -245,8 +218,9 @@ static int worker_packet(const struct nfqueue_pkt *np, void *arg)
 	int v = NFQUEUE_ACCEPT;
 
 	if (np->invalid_note) {		/* a fact for its queued copy */
-		if (w->view != NULL)
-			note_add(w, np);
+		if (w->notes != NULL)
+			notes_add(w->notes, np->payload, np->caplen, np->len,
+				  np->ts_us);
 		return NFQUEUE_ACCEPT;
 	}
 	s = pkt_parse(&p, LINK_RAW, np->payload, np->caplen);
@@ -314,6 +288,7 @@ static void worker_counts(struct worker *w, struct worker_counts *wc)
 		s->c.view_full = vs.full;
 		s->c.view_dumps = vs.dumps;
 		s->c.view_entries = vs.entries;
+		s->c.notes_lost = notes_lost(w->notes);
 	}
 	memcpy(s->parse, w->parse, sizeof(s->parse));
 	s->bad = s->parse[PKT_TRUNCATED] + s->parse[PKT_MALFORMED];
@@ -526,7 +501,8 @@ static void worker_view_open(struct worker *w)
 	if (!c->conntrack_view || c->log_group == 0 ||
 	    nfqueue_has_conntrack(w->q))
 		return;
-	if ((w->view = ctview_new(0)) == NULL || ctview_open(w->view) < 0) {
+	if ((w->notes = notes_new(c->queue_length)) == NULL ||
+	    (w->view = ctview_new(0)) == NULL || ctview_open(w->view) < 0) {
 		if (errno == ENOTSUP)
 			log_info("queue %u: conntrack announces no changes "
 				 "(net.netfilter.nf_conntrack_events=0): one "
@@ -535,7 +511,9 @@ static void worker_view_open(struct worker *w)
 			log_warn("queue %u: conntrack events; one lookup per RST",
 				 w->qnum);
 		ctview_free(w->view);
+		notes_free(w->notes);
 		w->view = NULL;
+		w->notes = NULL;
 		return;
 	}
 	if (w->idx == 0) {
@@ -635,6 +613,7 @@ void worker_close(struct worker *w)
 	nfqueue_close(w->log);
 	ct_close(w->ct);
 	ctview_free(w->view);
+	notes_free(w->notes);
 	engine_free(w->eng);
 	evring_free(w->ring);
 	if (w->tfd >= 0)
