@@ -78,7 +78,11 @@ static void *map(size_t len)
 	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
-	return p == MAP_FAILED ? NULL : p;
+	if (p == MAP_FAILED)
+		return NULL;
+	/* Random probes over tens of MiB: fewer TLB misses.  Advice only. */
+	(void)madvise(p, len, MADV_HUGEPAGE);
+	return p;
 }
 
 struct ctview *ctview_new(uint32_t max)
@@ -574,13 +578,14 @@ int ctview_dump_fd(const struct ctview *v)
 	return v->dump != NULL ? mnl_socket_get_fd(v->dump) : -1;
 }
 
-/* Apply a datagram; 1 when it ends a dump. */
-static int datagram_apply(struct ctview *v, size_t len)
+int ctview_apply_datagram(struct ctview *v, const void *buf, size_t len)
 {
-	const struct nlmsghdr *nlh = (const struct nlmsghdr *)v->buf;
-	int n = (int)len;
+	const struct nlmsghdr *nlh = buf;
+	int n = len > INT32_MAX ? INT32_MAX : (int)len;
 
-	for (; mnl_nlmsg_ok(nlh, n); nlh = mnl_nlmsg_next(nlh, &n)) {
+	/* mnl_nlmsg_ok() takes a length of 2^31 or more as negative: fits. */
+	for (; mnl_nlmsg_ok(nlh, n) && nlh->nlmsg_len <= (uint32_t)n;
+	     nlh = mnl_nlmsg_next(nlh, &n)) {
 		if (nlh->nlmsg_type == NLMSG_DONE)
 			return 1;
 		if (nlh->nlmsg_type == NLMSG_ERROR)
@@ -609,7 +614,7 @@ static int socket_read(struct ctview *v, struct mnl_socket *nl)
 		}
 		if (n == 0)
 			return 0;
-		if (datagram_apply(v, (size_t)n))
+		if (ctview_apply_datagram(v, v->buf, (size_t)n))
 			return 1;
 	}
 	return 0;

@@ -75,6 +75,12 @@ int	ctview_read(struct ctview *v);
  */
 int	ctview_apply(struct ctview *v, const struct nlmsghdr *nlh);
 
+/*
+ * Apply every message of one datagram (buf aligned for nlmsghdr).  1 when
+ * it ends a dump (NLMSG_DONE, or an error), else 0.
+ */
+int	ctview_apply_datagram(struct ctview *v, const void *buf, size_t len);
+
 /* The view has no dump to finish: what it does not hold, conntrack lacks. */
 void	ctview_set_synced(struct ctview *v);
 

@@ -12,7 +12,7 @@
 # libpcap and by our mmap reader, which must agree), fuzz_rule
 # (policy rule lines), fuzz_conf (whole configuration files), fuzz_ctl
 # (control socket requests), fuzz_evring (the evidence ring and its
-# pcapng blocks).  `make check-fuzz` runs each for a few seconds
+# pcapng blocks), fuzz_ctev (conntrack's event messages, into the view).  `make check-fuzz` runs each for a few seconds
 # (FUZZ_SECONDS=3); `make fuzz` for a minute; the long run is
 #     FUZZ_SECONDS=3600 FUZZ_CORPUS=/var/tmp/rstaudit-fuzz make fuzz
 # (an hour per target, the corpus kept between runs).
@@ -87,5 +87,8 @@ fuzz fuzz_conf $conf
 # shellcheck disable=SC2086
 fuzz fuzz_ctl src/ctl.c src/output.c src/eve.c src/ecs.c src/sha1.c src/stats.c src/pkt.c $conf
 fuzz fuzz_evring src/evring.c src/pcapng.c src/pkt.c src/flow.c
+# shellcheck disable=SC2046	# word splitting wanted
+fuzz fuzz_ctev src/ctview.c src/ct.c src/log.c -- $(pkg-config --libs \
+    libmnl libnetfilter_conntrack 2>/dev/null || echo -lmnl -lnetfilter_conntrack)
 
 finish
