@@ -33,7 +33,9 @@
 #define CTV_DEFAULT	262144		/* when nf_conntrack_max cannot be read */
 #define CTV_RCVBUF	(32 << 20)	/* event bursts of a SYN flood */
 #define CTV_READS	64		/* datagrams per socket per call */
-#define CTV_BUFSZ	65536
+#define CTV_BUFSZ	65536		/* a dump's datagram */
+#define CTV_BATCH	32		/* events per recvmmsg() */
+#define CTV_EVSZ	4096		/* an event, and then some */
 
 struct ctv_key {			/* 40 bytes, no hole: hashed whole */
 	uint8_t	 family;
@@ -57,7 +59,11 @@ struct ctview {
 	int			 full;	/* refused entries since the last dump */
 	struct mnl_socket	*ev, *dump;
 	struct ctview_stats	 st;
+	struct mmsghdr		 mm[CTV_BATCH];
+	struct iovec		 iov[CTV_BATCH];
 	char			 buf[CTV_BUFSZ];
+	char			 evbuf[CTV_BATCH][CTV_EVSZ]
+				     __attribute__((aligned(8)));
 };
 
 static uint32_t conntrack_max(void)
@@ -546,7 +552,8 @@ static int dump_start(struct ctview *v)
 
 int ctview_open(struct ctview *v)
 {
-	int one = CTV_RCVBUF;
+	const char *env = getenv("RSTAUDIT_CT_RCVBUF");	/* tests: overrun it */
+	int rcvbuf = CTV_RCVBUF, fd;
 
 	if (!events_on()) {
 		errno = ENOTSUP;
@@ -558,11 +565,15 @@ int ctview_open(struct ctview *v)
 			    NF_NETLINK_CONNTRACK_UPDATE |
 			    NF_NETLINK_CONNTRACK_DESTROY, MNL_SOCKET_AUTOPID) < 0)
 		return -1;
-	/* Forced: the daemon has CAP_NET_ADMIN; rmem_max is often 208 KiB. */
-	if (setsockopt(mnl_socket_get_fd(v->ev), SOL_SOCKET, SO_RCVBUFFORCE,
-		       &one, sizeof(one)) < 0)
-		(void)setsockopt(mnl_socket_get_fd(v->ev), SOL_SOCKET,
-				 SO_RCVBUF, &one, sizeof(one));
+	fd = mnl_socket_get_fd(v->ev);
+	if (env != NULL && atoi(env) > 0) {
+		rcvbuf = atoi(env);
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	} else if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+			      sizeof(rcvbuf)) < 0) {
+		/* Without CAP_NET_ADMIN: as much as rmem_max allows. */
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	}
 	if (filter_tcp(v->ev) < 0)
 		return -1;
 	return dump_start(v);	/* subscribed first: nothing falls between */
@@ -595,21 +606,59 @@ int ctview_apply_datagram(struct ctview *v, const void *buf, size_t len)
 	return 0;
 }
 
-/* Read one socket: up to CTV_READS datagrams.  1: a dump ended. */
-static int socket_read(struct ctview *v, struct mnl_socket *nl)
+/* Events were lost: start again from a dump. */
+static int events_lost(struct ctview *v)
 {
-	ssize_t n;
-	int i;
+	v->st.lost++;
+	return dump_start(v) < 0 ? -1 : 0;
+}
 
-	for (i = 0; i < CTV_READS; i++) {
-		n = recv(mnl_socket_get_fd(nl), v->buf, sizeof(v->buf), 0);
+/*
+ * The event socket: each event is a datagram of its own, so take them
+ * CTV_BATCH a system call, up to CTV_READS calls.
+ */
+static int events_read(struct ctview *v)
+{
+	int fd = mnl_socket_get_fd(v->ev), n;
+
+	for (int r = 0; r < CTV_READS; r++) {
+		for (int i = 0; i < CTV_BATCH; i++) {
+			v->iov[i].iov_base = v->evbuf[i];
+			v->iov[i].iov_len = CTV_EVSZ;
+			memset(&v->mm[i].msg_hdr, 0, sizeof(v->mm[i].msg_hdr));
+			v->mm[i].msg_hdr.msg_iov = &v->iov[i];
+			v->mm[i].msg_hdr.msg_iovlen = 1;
+		}
+		n = recvmmsg(fd, v->mm, CTV_BATCH, MSG_DONTWAIT, NULL);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			if (errno == ENOBUFS && nl == v->ev) {
-				v->st.lost++;	/* events lost: start again */
-				return dump_start(v) < 0 ? -1 : 0;
-			}
+			if (errno == ENOBUFS)
+				return events_lost(v);
+			return errno == EAGAIN ? 0 : -1;
+		}
+		for (int i = 0; i < n; i++) {
+			if (v->mm[i].msg_hdr.msg_flags & MSG_TRUNC)
+				return events_lost(v);	/* never, at 4 KiB */
+			(void)ctview_apply_datagram(v, v->evbuf[i],
+						    v->mm[i].msg_len);
+		}
+		if (n < CTV_BATCH)
+			return 0;
+	}
+	return 0;
+}
+
+/* The dump's socket: up to CTV_READS datagrams.  1: the dump ended. */
+static int dump_read(struct ctview *v)
+{
+	ssize_t n;
+
+	for (int i = 0; i < CTV_READS; i++) {
+		n = recv(mnl_socket_get_fd(v->dump), v->buf, sizeof(v->buf), 0);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
 			return errno == EAGAIN ? 0 : -1;
 		}
 		if (n == 0)
@@ -626,10 +675,10 @@ int ctview_read(struct ctview *v)
 
 	if (v->ev == NULL)
 		return 0;
-	if (socket_read(v, v->ev) < 0)
+	if (events_read(v) < 0)
 		return -1;
 	if (v->dump != NULL) {
-		if ((rc = socket_read(v, v->dump)) < 0)
+		if ((rc = dump_read(v)) < 0)
 			return -1;
 		if (rc == 1) {
 			mnl_socket_close(v->dump);

@@ -51,7 +51,9 @@ struct ctview	*ctview_new(uint32_t max);
 void		 ctview_free(struct ctview *v);
 
 /*
- * Subscribe to conntrack's events and start the first dump.  Errors:
+ * Subscribe to conntrack's events and start the first dump (the event
+ * socket's buffer is 32 MiB; RSTAUDIT_CT_RCVBUF=BYTES in the environment
+ * makes it small, for the tests that overrun it).  Errors:
  * ENOTSUP when the kernel announces no events
  * (net.netfilter.nf_conntrack_events is 0), others from the sockets.
  */
