@@ -384,10 +384,11 @@ lab_queue_hits() {
 }
 
 # lab_log_hits NODE: packets the NFLOG rules of NODE's rstaudit table
-# copied to the daemon (learning, and this host's reject RSTs).
+# copied to the daemon (learning, this host's reject RSTs, and the notes
+# of RSTs conntrack did not take).
 lab_log_hits() {
 	lab_in "$1" nft list table inet rstaudit 2>/dev/null |
-		awk '/log group/ {
+		awk '/ log (group|prefix) / {
 			for (i = 2; i < NF; i++)
 				if ($(i - 1) == "counter" && $i == "packets") s += $(i + 1)
 		} END { print s + 0 }'

@@ -169,9 +169,13 @@ same "kernel id_sequence = queued + failed open (read after the drop)" \
 	"$((q + $(get rstaudit_queue_failed_open_total)))"
 same "NFLOG: every packet the table logged was read (learning, 2 reject RSTs)" \
 	"$(get 'rstaudit_nflog_packets_total{group="100"}')" "$(lab_log_hits gw)"
-same "conntrack: one lookup per queued RST" "$(get rstaudit_conntrack_lookups_total)" \
+same "conntrack: lookups, text = prometheus" "$(get rstaudit_conntrack_lookups_total)" \
 	"$(tget flows 'conntrack lookups')"
 check "conntrack: marks set (>= 2)" test "$(get rstaudit_conntrack_marked_total)" -ge 2
+check "conntrack: forwarded RSTs' facts from conntrack's events (>= 2), the view whole" sh -c "
+	[ $(get rstaudit_conntrack_from_events_total) -ge 2 ] &&
+	[ $(get rstaudit_conntrack_view_dumps_total) = 1 ] &&
+	[ $(get rstaudit_conntrack_events_lost_total) = 0 ]"
 same "text: flows = prometheus" "$(tget flows flows)" "$(get rstaudit_flows)"
 $OPS ask "$CTL" "GET /metrics HTTP/1.0" >"$OPS_TMP/http.out" 2>&1
 sed '1,/^\r*$/d' "$OPS_TMP/http.out" >"$OPS_TMP/http.prom"
