@@ -10,6 +10,7 @@
  * read with libmnl's attribute walker: no object per event.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,7 @@ struct ctv_entry {
 };
 
 struct ctview {
+	pthread_mutex_t		 mu;	/* every call but new and free */
 	struct ctv_entry	*e;
 	uint64_t		*slot;	/* hash low 32 | (entry + 1) << 1 | dir */
 	uint32_t		 max, mask, top, nfree;
@@ -98,6 +100,7 @@ struct ctview *ctview_new(uint32_t max)
 
 	if (v == NULL)
 		return NULL;
+	pthread_mutex_init(&v->mu, NULL);
 	if (max == 0)
 		max = conntrack_max();
 	v->max = max < CTV_MIN ? CTV_MIN : max > CTV_MAX ? CTV_MAX : max;
@@ -132,6 +135,7 @@ void ctview_free(struct ctview *v)
 		munmap(v->slot, (size_t)(v->mask + 1) * sizeof(*v->slot));
 	if (v->free != NULL)
 		munmap(v->free, (size_t)v->max * sizeof(*v->free));
+	pthread_mutex_destroy(&v->mu);
 	free(v);
 }
 
@@ -414,7 +418,7 @@ static void entry_update(struct ctview *v, const struct ctv_msg *m)
 		e->state = m->state;
 }
 
-int ctview_apply(struct ctview *v, const struct nlmsghdr *nlh)
+static int apply(struct ctview *v, const struct nlmsghdr *nlh)
 {
 	uint16_t type = nlh->nlmsg_type;
 	struct ctv_msg m;
@@ -442,9 +446,26 @@ int ctview_apply(struct ctview *v, const struct nlmsghdr *nlh)
 	return 0;
 }
 
-void ctview_set_synced(struct ctview *v)
+int ctview_apply(struct ctview *v, const struct nlmsghdr *nlh)
+{
+	int rc;
+
+	pthread_mutex_lock(&v->mu);
+	rc = apply(v, nlh);
+	pthread_mutex_unlock(&v->mu);
+	return rc;
+}
+
+static void set_synced(struct ctview *v)
 {
 	v->st.synced = !v->full;
+}
+
+void ctview_set_synced(struct ctview *v)
+{
+	pthread_mutex_lock(&v->mu);
+	set_synced(v);
+	pthread_mutex_unlock(&v->mu);
 }
 
 /* --- lookups ------------------------------------------------------------- */
@@ -464,34 +485,35 @@ int ctview_find(struct ctview *v, const struct pkt *p, struct ct_info *ci)
 	struct ctv_key k;
 	uint32_t n = UINT32_MAX;
 	const struct ctv_entry *e;
+	int synced;
 
 	memset(ci, 0, sizeof(*ci));
+	pthread_mutex_lock(&v->mu);
 	for (int swap = 0; swap < 2 && n == UINT32_MAX; swap++) {
 		key_of(&k, p, swap);
 		n = entry_find(v, &k);
 	}
 	if (n == UINT32_MAX) {
-		if (!v->st.synced) {
-			v->st.fallbacks++;
-			return -1;
-		}
-		v->st.hits++;
-		return 0;
+		synced = v->st.synced;
+		pthread_mutex_unlock(&v->mu);
+		return synced ? 0 : -1;
 	}
 	e = &v->e[n];
-	v->st.hits++;
 	ci->known = 1;
 	ci->tcp_state = e->state;
 	ci->id = e->id;
 	ci->mark = e->mark;
 	ci->status = e->status;
-	snprintf(ci->state, sizeof(ci->state), "%s", ct_tcp_state_name(e->state));
+	pthread_mutex_unlock(&v->mu);
+	snprintf(ci->state, sizeof(ci->state), "%s", ct_tcp_state_name(ci->tcp_state));
 	return 1;
 }
 
-void ctview_get_stats(const struct ctview *v, struct ctview_stats *st)
+void ctview_get_stats(struct ctview *v, struct ctview_stats *st)
 {
+	pthread_mutex_lock(&v->mu);
 	*st = v->st;
+	pthread_mutex_unlock(&v->mu);
 }
 
 /* --- the sockets ----------------------------------------------------------- */
@@ -584,12 +606,17 @@ int ctview_fd(const struct ctview *v)
 	return v->ev != NULL ? mnl_socket_get_fd(v->ev) : -1;
 }
 
-int ctview_dump_fd(const struct ctview *v)
+int ctview_dump_fd(struct ctview *v)
 {
-	return v->dump != NULL ? mnl_socket_get_fd(v->dump) : -1;
+	int fd;
+
+	pthread_mutex_lock(&v->mu);
+	fd = v->dump != NULL ? mnl_socket_get_fd(v->dump) : -1;
+	pthread_mutex_unlock(&v->mu);
+	return fd;
 }
 
-int ctview_apply_datagram(struct ctview *v, const void *buf, size_t len)
+static int apply_datagram(struct ctview *v, const void *buf, size_t len)
 {
 	const struct nlmsghdr *nlh = buf;
 	int n = len > INT32_MAX ? INT32_MAX : (int)len;
@@ -601,9 +628,19 @@ int ctview_apply_datagram(struct ctview *v, const void *buf, size_t len)
 			return 1;
 		if (nlh->nlmsg_type == NLMSG_ERROR)
 			return 1;	/* the dump failed: dump again later */
-		(void)ctview_apply(v, nlh);	/* one bad message, not the rest */
+		(void)apply(v, nlh);	/* one bad message, not the rest */
 	}
 	return 0;
+}
+
+int ctview_apply_datagram(struct ctview *v, const void *buf, size_t len)
+{
+	int rc;
+
+	pthread_mutex_lock(&v->mu);
+	rc = apply_datagram(v, buf, len);
+	pthread_mutex_unlock(&v->mu);
+	return rc;
 }
 
 /* Events were lost: start again from a dump. */
@@ -640,7 +677,7 @@ static int events_read(struct ctview *v)
 		for (int i = 0; i < n; i++) {
 			if (v->mm[i].msg_hdr.msg_flags & MSG_TRUNC)
 				return events_lost(v);	/* never, at 4 KiB */
-			(void)ctview_apply_datagram(v, v->evbuf[i],
+			(void)apply_datagram(v, v->evbuf[i],
 						    v->mm[i].msg_len);
 		}
 		if (n < CTV_BATCH)
@@ -663,13 +700,13 @@ static int dump_read(struct ctview *v)
 		}
 		if (n == 0)
 			return 0;
-		if (ctview_apply_datagram(v, v->buf, (size_t)n))
+		if (apply_datagram(v, v->buf, (size_t)n))
 			return 1;
 	}
 	return 0;
 }
 
-int ctview_read(struct ctview *v)
+static int view_read(struct ctview *v)
 {
 	int rc;
 
@@ -683,10 +720,23 @@ int ctview_read(struct ctview *v)
 		if (rc == 1) {
 			mnl_socket_close(v->dump);
 			v->dump = NULL;
-			ctview_set_synced(v);
+			set_synced(v);
 		}
 	} else if (v->full && v->st.entries < v->max / 8 * 7) {
 		return dump_start(v);	/* room again: become whole */
 	}
 	return 0;
+}
+
+int ctview_read(struct ctview *v, int wait)
+{
+	int rc;
+
+	if (wait)
+		pthread_mutex_lock(&v->mu);
+	else if (pthread_mutex_trylock(&v->mu) != 0)
+		return 0;	/* another thread is reading them */
+	rc = view_read(v);
+	pthread_mutex_unlock(&v->mu);
+	return rc;
 }

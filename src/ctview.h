@@ -3,10 +3,11 @@
  * that a RST's connection is looked up in memory, not asked of the
  * kernel (a GET is a system call and a third of a verdict's cost).
  *
- * One view per queue thread: it subscribes to NEW, UPDATE and DESTROY,
- * filtered to TCP in the kernel, and reads them between taking a queue
- * batch and handling it, as it reads its NFLOG group; a RST's view then
- * holds every change made before the RST was queued.  The RST's own
+ * One view for all queue threads: it subscribes to NEW, UPDATE and
+ * DESTROY, filtered to TCP in the kernel, and each queue thread drains
+ * it between taking a queue batch and handling it, as it reads its NFLOG
+ * group; a RST's view then holds every change made before the RST was
+ * queued.  Thread-safe: one mutex, held for a drain or a lookup.  The RST's own
  * change comes later (conntrack announces it when the packet leaves), so
  * the view shows the entry as the RST found it; the caller knows from
  * the table's `ct state invalid` note whether conntrack took the RST.
@@ -34,8 +35,6 @@ struct ctview_stats {
 	uint64_t lost;		/* ENOBUFS on the event socket: events lost */
 	uint64_t full;		/* entries refused: the view was full */
 	uint64_t dumps;		/* dumps started (the first, and resyncs) */
-	uint64_t hits;		/* RSTs answered from the view */
-	uint64_t fallbacks;	/* RSTs it could not answer (not synced) */
 	uint32_t entries;	/* entries held now */
 	uint32_t max;
 	uint8_t	 synced;
@@ -61,14 +60,16 @@ int	ctview_open(struct ctview *v);
 
 /* The event socket, and the dump's (-1 while no dump runs), to poll. */
 int	ctview_fd(const struct ctview *v);
-int	ctview_dump_fd(const struct ctview *v);
+int	ctview_dump_fd(struct ctview *v);
 
 /*
- * Apply what waits on both sockets, without blocking; starts a new dump
- * when events were lost, or when a full view has room again.  -1 only
+ * Apply what waits on both sockets, without blocking on them; starts a
+ * new dump when events were lost, or when a full view has room again.
+ * wait: take the view's lock whatever it costs (a queue thread before
+ * its lookups); else return at once if another thread holds it.  -1 only
  * when a socket fails for another reason.
  */
-int	ctview_read(struct ctview *v);
+int	ctview_read(struct ctview *v, int wait);
 
 /*
  * Apply one ctnetlink message: a NEW or DELETE event, or a dump's entry.
@@ -93,6 +94,6 @@ void	ctview_set_synced(struct ctview *v);
  */
 int	ctview_find(struct ctview *v, const struct pkt *p, struct ct_info *ci);
 
-void	ctview_get_stats(const struct ctview *v, struct ctview_stats *st);
+void	ctview_get_stats(struct ctview *v, struct ctview_stats *st);
 
 #endif

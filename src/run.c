@@ -553,6 +553,7 @@ static void run_teardown(struct run *r)
 	for (i = 0; i < r->nw; i++)
 		worker_close(&r->w[i]);
 	free(r->w);
+	ctview_free(r->view);
 	evpcap_close(r->ev);
 	free(r->pol);
 	free(r->pol_old);

@@ -84,8 +84,10 @@ struct worker {
 	struct nfqueue		*q;
 	struct nfqueue		*log;		/* the NFLOG group (worker 0) */
 	struct ct_handle	*ct;
-	struct ctview		*view;		/* conntrack from its events, or NULL */
+	struct ctview		*view;		/* the run's, or NULL: ask per RST */
 	struct notes		*notes;		/* RSTs conntrack did not take */
+	uint64_t		 view_hits;	/* RSTs answered by the view */
+	uint64_t		 view_fallbacks; /* ... it could not answer */
 	struct engine		*eng;
 	struct evring		*ring;		/* recent packets (evidence on) */
 	struct enforce		*enf;		/* the policy at work */
@@ -114,6 +116,7 @@ struct run {
 	pthread_mutex_t		 out_mu;	/* guards out and its file */
 	struct output		 out;
 	struct writer		*wr;		/* the event writer thread */
+	struct ctview		*view;		/* conntrack, from its events; or NULL */
 	/* Events written, by origin and cause (__atomic_*: out_mu may be
 	 * held by a writer waiting on a full pipe or a hung disk). */
 	uint64_t		 nevents;

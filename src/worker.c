@@ -104,8 +104,11 @@ static int view_judge(struct worker *w, const struct nfqueue_pkt *np,
 	int invalid = notes_take(w->notes, np->payload, np->caplen, np->len,
 				 np->ts_us);
 
-	if (found < 0 || (found == 0 && !invalid))
+	if (found < 0 || (found == 0 && !invalid)) {
+		w->view_fallbacks++;
 		return -1;
+	}
+	w->view_hits++;
 	*judged = invalid;
 	if (found && !invalid) {
 		if (!(ci->status & IPS_SEEN_REPLY)) {
@@ -277,18 +280,19 @@ static void worker_counts(struct worker *w, struct worker_counts *wc)
 		nfqueue_get_stats(w->log, &s->log);
 	engine_get_stats(w->eng, &s->e);
 	ct_get_stats(w->ct, &s->c);
-	if (w->view != NULL) {
+	s->c.from_view = w->view_hits;
+	s->c.view_fallbacks = w->view_fallbacks;
+	if (w->notes != NULL)
+		s->c.notes_lost = notes_lost(w->notes);
+	if (w->view != NULL && w->idx == 0) {	/* the run's view: counted once */
 		struct ctview_stats vs;
 
 		ctview_get_stats(w->view, &vs);
-		s->c.from_view = vs.hits;
-		s->c.view_fallbacks = vs.fallbacks;
 		s->c.view_events = vs.events;
 		s->c.view_lost = vs.lost;
 		s->c.view_full = vs.full;
 		s->c.view_dumps = vs.dumps;
 		s->c.view_entries = vs.entries;
-		s->c.notes_lost = notes_lost(w->notes);
 	}
 	memcpy(s->parse, w->parse, sizeof(s->parse));
 	s->bad = s->parse[PKT_TRUNCATED] + s->parse[PKT_MALFORMED];
@@ -334,10 +338,13 @@ static int worker_learn(struct worker *w)
 	return 0;
 }
 
-/* Conntrack's changes so far, into the view. */
-static int worker_view(struct worker *w)
+/*
+ * Conntrack's changes so far, into the view.  wait: before this queue's
+ * lookups, whoever else is reading them (else another thread is).
+ */
+static int worker_view(struct worker *w, int wait)
 {
-	if (w->view == NULL || ctview_read(w->view) == 0)
+	if (w->view == NULL || ctview_read(w->view, wait) == 0)
 		return 0;
 	log_warn("queue %u: conntrack events", w->qnum);
 	return -1;
@@ -356,7 +363,7 @@ static int worker_drain(struct worker *w)
 
 	for (i = 0; i < READS_PER_WAKE; i++) {
 		if ((n = nfqueue_recv(w->q)) < 0 || worker_learn(w) < 0 ||
-		    worker_view(w) < 0)
+		    worker_view(w, 1) < 0)
 			return -1;
 		if (n == 0)
 			return 0;
@@ -436,13 +443,15 @@ static int worker_loop(struct worker *w)
 	pfd[PFD_LOG].fd = w->log != NULL ? nfqueue_fd(w->log) : -1;	/* ignored */
 	pfd[PFD_HOLD].fd = enforce_fd(w->enf);
 	pfd[PFD_SNAP].fd = w->snap_fd;
-	pfd[PFD_CT].fd = w->view != NULL ? ctview_fd(w->view) : -1;
+	/* The first queue keeps the view read while no RST comes. */
+	pfd[PFD_CT].fd = w->view != NULL && w->idx == 0 ? ctview_fd(w->view) : -1;
 	for (int i = 0; i < PFD_MAX; i++)
 		pfd[i].events = POLLIN;
 	while (!run_is_stopping()) {
 		worker_policy(w);
 		/* A dump runs at start, and after events were lost. */
-		pfd[PFD_CTDUMP].fd = w->view != NULL ? ctview_dump_fd(w->view) : -1;
+		pfd[PFD_CTDUMP].fd = w->view != NULL && w->idx == 0 ?
+				     ctview_dump_fd(w->view) : -1;
 		if (poll(pfd, PFD_MAX, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -456,7 +465,7 @@ static int worker_loop(struct worker *w)
 		    (POLLIN | POLLERR) && worker_drain(w) < 0)
 			return -1;
 		if ((pfd[PFD_CT].revents | pfd[PFD_CTDUMP].revents) & (POLLIN | POLLERR) &&
-		    worker_view(w) < 0)
+		    worker_view(w, 0) < 0)
 			return -1;
 		if (pfd[PFD_TICK].revents & POLLIN)
 			worker_tick(w);
@@ -491,38 +500,44 @@ static void *worker_thread(void *arg)
 /*
  * Keep conntrack's facts from its events where it pays: the kernel does
  * not attach them to queued packets, and the table notes the RSTs
- * conntrack did not take (that needs the NFLOG group).  Else, or if the
- * view cannot start, one GET per RST, as before.
+ * conntrack did not take (that needs the NFLOG group).  The first queue
+ * opens the run's one view; the others share it.  Else, or if the view
+ * cannot start, one GET per RST, as before.
  */
 static void worker_view_open(struct worker *w)
 {
-	const struct conf *c = &w->run->conf;
+	struct run *r = w->run;
+	const struct conf *c = &r->conf;
+	struct ctview_stats vs;
 
 	if (!c->conntrack_view || c->log_group == 0 ||
-	    nfqueue_has_conntrack(w->q))
+	    nfqueue_has_conntrack(w->q) || (w->idx > 0 && r->view == NULL))
 		return;
-	if ((w->notes = notes_new(c->queue_length)) == NULL ||
-	    (w->view = ctview_new(0)) == NULL || ctview_open(w->view) < 0) {
+	if ((w->notes = notes_new(c->queue_length)) == NULL) {
+		log_warn("queue %u: conntrack notes; one lookup per RST", w->qnum);
+		return;
+	}
+	if (w->idx > 0) {
+		w->view = r->view;
+		return;
+	}
+	if ((r->view = ctview_new(0)) == NULL || ctview_open(r->view) < 0) {
 		if (errno == ENOTSUP)
-			log_info("queue %u: conntrack announces no changes "
+			log_info("conntrack announces no changes "
 				 "(net.netfilter.nf_conntrack_events=0): one "
-				 "lookup per RST", w->qnum);
+				 "lookup per RST");
 		else
-			log_warn("queue %u: conntrack events; one lookup per RST",
-				 w->qnum);
-		ctview_free(w->view);
+			log_warn("conntrack events; one lookup per RST");
+		ctview_free(r->view);
 		notes_free(w->notes);
-		w->view = NULL;
+		r->view = NULL;
 		w->notes = NULL;
 		return;
 	}
-	if (w->idx == 0) {
-		struct ctview_stats vs;
-
-		ctview_get_stats(w->view, &vs);
-		log_info("conntrack facts from its events (a view of up to %u "
-			 "entries per queue), not asked per RST", vs.max);
-	}
+	w->view = r->view;
+	ctview_get_stats(r->view, &vs);
+	log_info("conntrack facts from its events (a view of up to %u "
+		 "entries), not asked per RST", vs.max);
 }
 
 int worker_open(struct run *r, struct worker *w, int idx)
@@ -612,8 +627,7 @@ void worker_close(struct worker *w)
 	nfqueue_close(w->q);
 	nfqueue_close(w->log);
 	ct_close(w->ct);
-	ctview_free(w->view);
-	notes_free(w->notes);
+	notes_free(w->notes);	/* the view is the run's */
 	engine_free(w->eng);
 	evring_free(w->ring);
 	if (w->tfd >= 0)
