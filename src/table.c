@@ -9,12 +9,6 @@
 #include "table.h"
 
 #define EVICT_WINDOW 16		/* slots examined for an eviction victim */
-
-static inline struct tab_hdr *slot(const struct tab *t, uint32_t i)
-{
-	return (struct tab_hdr *)(t->slots + (size_t)i * t->esize);
-}
-
 #define TAB_MIN_SLOTS 65536	/* a table starts this small, then doubles */
 
 void *tab_map(size_t bytes)
@@ -82,7 +76,7 @@ static void tab_grow(struct tab *t)
 	if (m == NULL)
 		return;
 	for (i = 0; i < n; i++) {
-		const struct tab_hdr *h = slot(t, (uint32_t)i);
+		const struct tab_hdr *h = tab_slot(t, (uint32_t)i);
 		uint32_t j;
 
 		if (h->key == 0)
@@ -114,17 +108,12 @@ void tab_free(struct tab *t)
 	t->slots = NULL;
 }
 
-void tab_prefetch(const struct tab *t, uint64_t key)
-{
-	__builtin_prefetch(slot(t, (uint32_t)key & t->mask), 1);
-}
-
 void *tab_find(const struct tab *t, uint64_t key)
 {
 	uint32_t i = (uint32_t)key & t->mask;
 
 	for (;;) {
-		struct tab_hdr *h = slot(t, i);
+		struct tab_hdr *h = tab_slot(t, i);
 
 		if (h->key == key)
 			return h;
@@ -144,17 +133,17 @@ static void tab_remove_at(struct tab *t, uint32_t i)
 		uint32_t home;
 
 		j = (j + 1) & t->mask;
-		h = slot(t, j);
+		h = tab_slot(t, j);
 		if (h->key == 0)
 			break;
 		home = (uint32_t)h->key & t->mask;
 		/* Move h back to i unless its home lies cyclically in (i, j]. */
 		if (((j - home) & t->mask) >= ((j - i) & t->mask)) {
-			memcpy(slot(t, i), h, t->esize);
+			memcpy(tab_slot(t, i), h, t->esize);
 			i = j;
 		}
 	}
-	memset(slot(t, i), 0, t->esize);
+	memset(tab_slot(t, i), 0, t->esize);
 	t->count--;
 }
 
@@ -165,7 +154,7 @@ static void tab_evict_near(struct tab *t, uint32_t home,
 	unsigned seen = 0;
 
 	while (seen < EVICT_WINDOW) {
-		struct tab_hdr *h = slot(t, i);
+		struct tab_hdr *h = tab_slot(t, i);
 
 		if (h->key != 0) {
 			seen++;
@@ -181,27 +170,18 @@ static void tab_evict_near(struct tab *t, uint32_t home,
 	if (victim == UINT32_MAX)
 		return;
 	if (evict_hook)
-		evict_hook(slot(t, victim), arg);
+		evict_hook(tab_slot(t, victim), arg);
 	tab_remove_at(t, victim);
 	t->evicted++;
 }
 
-void *tab_get(struct tab *t, uint64_t key, uint32_t now_ms, int *created,
-	      void (*evict_hook)(void *entry, void *arg), void *arg)
+void *tab_insert(struct tab *t, uint64_t key, uint32_t i, uint32_t now_ms,
+		 int *created, void (*evict_hook)(void *entry, void *arg),
+		 void *arg)
 {
-	uint32_t home = (uint32_t)key & t->mask, i = home;
-	struct tab_hdr *h;
+	uint32_t home = (uint32_t)key & t->mask;
+	struct tab_hdr *h = tab_slot(t, i);
 
-	for (;;) {
-		h = slot(t, i);
-		if (h->key == key) {
-			*created = 0;
-			return h;
-		}
-		if (h->key == 0)
-			break;
-		i = (i + 1) & t->mask;
-	}
 	if (2 * ((size_t)t->count + 1) > (size_t)t->mask + 1 &&
 	    (size_t)t->mask + 1 < t->max_slots) {
 		tab_grow(t);
@@ -210,9 +190,9 @@ void *tab_get(struct tab *t, uint64_t key, uint32_t now_ms, int *created,
 	if (t->count >= t->max) {
 		tab_evict_near(t, home, evict_hook, arg);
 		/* The shift may have moved entries: find the free slot again. */
-		for (i = home; slot(t, i)->key != 0; i = (i + 1) & t->mask)
+		for (i = home; tab_slot(t, i)->key != 0; i = (i + 1) & t->mask)
 			;
-		h = slot(t, i);
+		h = tab_slot(t, i);
 	}
 	memset(h, 0, t->esize);
 	h->key = key;
@@ -230,7 +210,7 @@ void tab_sweep(struct tab *t, uint32_t now_ms, uint32_t idle_ms, unsigned n,
 	 * the loop is bounded by n + count. */
 	while (n > 0) {
 		uint32_t i = t->cursor;
-		struct tab_hdr *h = slot(t, i);
+		struct tab_hdr *h = tab_slot(t, i);
 
 		if (h->key != 0 && now_ms - h->last_ms > idle_ms &&
 		    !(keep && keep(h, now_ms, arg))) {
