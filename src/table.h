@@ -7,9 +7,9 @@
  * load of at most one half, backward-shift deletion, and when the table
  * holds its bound of entries the least recently used entry near the new
  * key's home is evicted and counted.  The slots start at 64 k and double
- * as entries arrive, up to twice the bound: a handful of allocations in a
- * table's life, none per packet (tab_init_full(): all at once, never a
- * rehash).
+ * in place as entries arrive, up to twice the bound: a handful of rehashes
+ * in a table's life, none per packet (tab_init_full(): all at once, never
+ * a rehash).
  */
 #ifndef RSTAUDIT_TABLE_H
 #define RSTAUDIT_TABLE_H
@@ -26,6 +26,8 @@ struct tab_hdr {
 struct tab {
 	uint8_t *slots;
 	size_t bytes;		/* mapped for slots */
+	size_t open;		/* of which usable (the rest is reserved) */
+	int moving;		/* no reservation: each doubling moves */
 	size_t esize;		/* bytes per entry, a multiple of 8 */
 	uint32_t mask;		/* slots - 1 */
 	uint32_t count, max;	/* live entries, and the bound on them */
