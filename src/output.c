@@ -44,16 +44,38 @@ const char *output_time(uint64_t ts_us, char buf[40])
 	return output_time_zone(ts_us, buf, "Z");
 }
 
+/*
+ * Events come many to a second: the date and time of the last second
+ * are kept (per thread), and only the fraction is written each time.
+ */
 const char *output_time_zone(uint64_t ts_us, char buf[40], const char *zone)
 {
-	time_t sec = (time_t)(ts_us / 1000000);
-	struct tm tm;
-	size_t n;
+	static __thread uint64_t last_sec = UINT64_MAX;
+	static __thread char last[40];
+	static __thread size_t last_n;
+	uint64_t sec = ts_us / 1000000;
+	unsigned frac = (unsigned)(ts_us % 1000000);
+	size_t zlen = strlen(zone);
+	int i;
 
-	if (gmtime_r(&sec, &tm) == NULL)
-		memset(&tm, 0, sizeof(tm));
-	n = strftime(buf, 40, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, 40 - n, ".%06u%s", (unsigned)(ts_us % 1000000), zone);
+	if (sec != last_sec) {
+		time_t t = (time_t)sec;
+		struct tm tm;
+
+		if (gmtime_r(&t, &tm) == NULL)
+			memset(&tm, 0, sizeof(tm));
+		last_n = strftime(last, sizeof(last), "%Y-%m-%dT%H:%M:%S", &tm);
+		last_sec = sec;
+	}
+	memcpy(buf, last, last_n);
+	if (last_n + 7 + zlen >= 40) {	/* never for a real zone: snprintf cuts */
+		snprintf(buf + last_n, 40 - last_n, ".%06u%s", frac, zone);
+		return buf;
+	}
+	buf[last_n] = '.';
+	for (i = 6; i > 0; i--, frac /= 10)
+		buf[last_n + (size_t)i] = (char)('0' + frac % 10);
+	memcpy(buf + last_n + 7, zone, zlen + 1);
 	return buf;
 }
 

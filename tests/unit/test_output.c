@@ -27,6 +27,14 @@ static void test_time(void)
 
 	CHECK_STR(output_time(1231989071582211ull, b), "2009-01-15T03:11:11.582211Z");
 	CHECK_STR(output_time(0, b), "1970-01-01T00:00:00.000000Z");
+	/* The second is kept between calls: in it, out of it, back again. */
+	CHECK_STR(output_time(1231989071000007ull, b), "2009-01-15T03:11:11.000007Z");
+	CHECK_STR(output_time_zone(1231989071999999ull, b, "+0000"),
+		  "2009-01-15T03:11:11.999999+0000");
+	CHECK_STR(output_time(1231989072000000ull, b), "2009-01-15T03:11:12.000000Z");
+	CHECK_STR(output_time(1231989071582211ull, b), "2009-01-15T03:11:11.582211Z");
+	CHECK_STR(output_time_zone(1231989071582211ull, b, "+00:00 (a zone too long)"),
+		  "2009-01-15T03:11:11.582211+00:00 (a zon");
 }
 
 /*
