@@ -124,9 +124,9 @@ tests/unit/test_enforce: tests/unit/test_enforce.c tests/unit/*.h $(CORE) \
 		src/ct.o src/log.o src/stats.o $(PC_LIBS)
 # locate_decide() and hop_estimate() on recorded probes (locate.o: libpcap).
 tests/unit/test_locate: tests/unit/test_locate.c tests/unit/t.h src/locate.o \
-		src/pkt.o src/rstdelay.o
+		src/pkt.o src/rstdelay.o src/table.o
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< src/locate.o src/pkt.o \
-		src/rstdelay.o -lpcap
+		src/rstdelay.o src/table.o -lpcap
 # The syslog message and the journal entry (their formats are pure; the
 # objects also hold the senders).
 RECV_OBJS = src/slog.o src/journal.o $(OUTPUT) src/ctl.o \

@@ -438,11 +438,16 @@ static void host_learn(struct engine *eng, const struct pkt *p)
 static void engine_sweep(struct engine *eng)
 {
 	uint32_t now = engine_ms(eng);
-	uint64_t due = (uint64_t)(now - eng->sweep_ms) * (eng->flows.mask + 1ull) /
-		       (eng->conf.idle_ms / 4 + 1);
+	uint64_t span = (uint64_t)(now - eng->sweep_ms) * (eng->flows.mask + 1ull);
+	uint64_t per = eng->conf.idle_ms / 4 + 1, due;
 
-	if (due < SWEEP_BATCH_MIN)
+	/*
+	 * Most packets find no step due: say so without the division,
+	 * whose latency was a quarter of this function's time.
+	 */
+	if (span < SWEEP_BATCH_MIN * per)
 		return;
+	due = span / per;
 	tab_sweep(&eng->flows, now, eng->conf.idle_ms,
 		  due > SWEEP_BATCH_MAX ? SWEEP_BATCH_MAX : (unsigned)due,
 		  NULL, NULL);

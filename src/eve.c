@@ -27,45 +27,76 @@ static void eve_opt_str(FILE *fp, const char *key, const char *value)
 static void eve_header(const struct output *o, const struct rst_event *e)
 {
 	const struct pkt *p = &e->p;
-	char src[RST_ADDRSTRLEN], dst[RST_ADDRSTRLEN], ts[40], cid[32];
+	char addr[RST_ADDRSTRLEN], ts[40], cid[32], line[256], *l = line;
 	FILE *fp = o->fp;
 
-	fprintf(fp, "{\"timestamp\":\"%s\"", output_time_zone(e->ts_us, ts, "+0000"));
-	if (e->live.valid && e->live.ct_known)
-		fprintf(fp, ",\"flow_id\":%u", e->live.ct_id);
-	if (o->file) {
-		fprintf(fp, ",\"pcap_cnt\":%llu", (unsigned long long)e->frame);
-		eve_opt_str(fp, "pcap_filename", o->file);
+	l = output_put_str(l, "{\"timestamp\":\"");
+	l = output_put_str(l, output_time_zone(e->ts_us, ts, "+0000"));
+	*l++ = '"';
+	if (e->live.valid && e->live.ct_known) {
+		l = output_put_str(l, ",\"flow_id\":");
+		l = output_put_uint(l, e->live.ct_id);
 	}
+	if (o->file) {
+		l = output_put_str(l, ",\"pcap_cnt\":");
+		l = output_put_uint(l, e->frame);
+	}
+	fwrite(line, 1, (size_t)(l - line), fp);
+	if (o->file)
+		eve_opt_str(fp, "pcap_filename", o->file);
 	fputs(",\"event_type\":\"rst\"", fp);
 	eve_opt_str(fp, "host", o->host);
 	if (e->live.valid) {
 		eve_opt_str(fp, "in_iface", e->live.in);
 		eve_opt_str(fp, "out_iface", e->live.out);
 	}
-	fprintf(fp, ",\"src_ip\":\"%s\",\"src_port\":%u,\"dest_ip\":\"%s\","
-		"\"dest_port\":%u,\"proto\":\"TCP\",\"ip_v\":%u,"
-		"\"community_id\":\"%s\"",
-		rst_addr(p->family, p->src, src), p->sport,
-		rst_addr(p->family, p->dst, dst), p->dport, p->family,
-		output_community_id(p, cid));
+	/* 2 addresses, 3 numbers, a Community ID, 90 bytes of keys: < 230. */
+	l = output_put_str(line, ",\"src_ip\":\"");
+	l = output_put_str(l, rst_addr(p->family, p->src, addr));
+	l = output_put_str(l, "\",\"src_port\":");
+	l = output_put_uint(l, p->sport);
+	l = output_put_str(l, ",\"dest_ip\":\"");
+	l = output_put_str(l, rst_addr(p->family, p->dst, addr));
+	l = output_put_str(l, "\",\"dest_port\":");
+	l = output_put_uint(l, p->dport);
+	l = output_put_str(l, ",\"proto\":\"TCP\",\"ip_v\":");
+	l = output_put_uint(l, p->family);
+	l = output_put_str(l, ",\"community_id\":\"");
+	l = output_put_str(l, output_community_id(p, cid));
+	*l++ = '"';
+	fwrite(line, 1, (size_t)(l - line), fp);
 }
 
 void eve_rst_fields(FILE *fp, const struct rst_event *e)
 {
 	const struct pkt *p = &e->p;
-	char fl[9];
+	char fl[9], line[192], *l;
 
 	fprintf(fp, "\"origin\":\"%s\",\"cause\":\"%s\",\"confidence\":%.2f",
 		origin_names[e->v.origin], cause_names[e->v.cause],
 		e->v.confidence);
 	output_json_extras(fp, e);
-	fprintf(fp, ",\"flags\":\"%s\",\"seq\":%u,\"ack\":%u,\"ttl\":%u",
-		output_flags(p->flags, fl), p->seq, p->ack, p->ttl);
-	if (p->family == 4)
-		fprintf(fp, ",\"ipid\":%u", p->ipid);
-	fprintf(fp, ",\"win\":%u,\"len\":%u,\"action\":\"%s\"", p->win,
-		p->payload_len, output_action(e));
+	/* 7 numbers, flags, an action and 67 bytes of keys: < 140. */
+	l = output_put_str(line, ",\"flags\":\"");
+	l = output_put_str(l, output_flags(p->flags, fl));
+	l = output_put_str(l, "\",\"seq\":");
+	l = output_put_uint(l, p->seq);
+	l = output_put_str(l, ",\"ack\":");
+	l = output_put_uint(l, p->ack);
+	l = output_put_str(l, ",\"ttl\":");
+	l = output_put_uint(l, p->ttl);
+	if (p->family == 4) {
+		l = output_put_str(l, ",\"ipid\":");
+		l = output_put_uint(l, p->ipid);
+	}
+	l = output_put_str(l, ",\"win\":");
+	l = output_put_uint(l, p->win);
+	l = output_put_str(l, ",\"len\":");
+	l = output_put_uint(l, p->payload_len);
+	l = output_put_str(l, ",\"action\":\"");
+	l = output_put_str(l, output_action(e));
+	*l++ = '"';
+	fwrite(line, 1, (size_t)(l - line), fp);
 }
 
 /* "rst":{...}: the verdict, the RST's own header fields, the evidence. */

@@ -2,7 +2,6 @@
  * evidence.c: the names of origins and causes, and each evidence item as a
  * sentence a person can check against the capture.
  */
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -36,26 +35,87 @@ static char *octet_put(char *o, uint8_t v)
 	return o;
 }
 
+/* An IPv4 address in dotted decimal at o, terminated. */
+static void addr4_put(const uint8_t *a, char *o)
+{
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (i)
+			*o++ = '.';
+		o = octet_put(o, a[i]);
+	}
+	*o = '\0';
+}
+
+/* One 16-bit group in hex, without leading zeros (as "%x"): the end of it. */
+static char *group_put(char *o, unsigned w)
+{
+	static const char hex[] = "0123456789abcdef";
+	int shift = 12;
+
+	while (shift > 0 && !(w >> shift))
+		shift -= 4;
+	for (; shift >= 0; shift -= 4)
+		*o++ = hex[(w >> shift) & 0xf];
+	return o;
+}
+
+/*
+ * IPv6 as glibc's inet_ntop() writes it: the first longest run of two
+ * or more zero groups as "::", and "::a.b.c.d" or "::ffff:a.b.c.d" for
+ * IPv4-compatible and -mapped addresses.  By hand for the same reason.
+ */
+static void addr6_put(const uint8_t *a, char *o)
+{
+	unsigned w[8];
+	int i, base = -1, len = 0, cur = -1, n = 0;
+
+	for (i = 0; i < 8; i++)
+		w[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
+	for (i = 0; i <= 8; i++) {
+		if (i < 8 && w[i] == 0) {
+			if (cur < 0)
+				cur = i, n = 0;
+			n++;
+		} else if (cur >= 0) {
+			if (base < 0 || n > len)
+				base = cur, len = n;
+			cur = -1;
+		}
+	}
+	if (len < 2)
+		base = -1;
+	for (i = 0; i < 8; i++) {
+		if (base >= 0 && i >= base && i < base + len) {
+			if (i == base)
+				*o++ = ':';
+			continue;
+		}
+		if (i)
+			*o++ = ':';
+		if (i == 6 && base == 0 &&
+		    (len == 6 || (len == 5 && w[5] == 0xffff))) {
+			addr4_put(a + 12, o);
+			return;
+		}
+		o = group_put(o, w[i]);
+	}
+	if (base >= 0 && base + len == 8)
+		*o++ = ':';
+	*o = '\0';
+}
+
 const char *rst_addr(int family, const uint8_t *a, char *buf)
 {
 	/*
-	 * IPv4 by hand, as inet_ntop() writes it: glibc's goes through
+	 * By hand, as inet_ntop() writes them: glibc's goes through
 	 * sprintf(), and each event prints its addresses four times.
 	 */
-	if (family != 6) {
-		char *o = buf;
-		int i;
-
-		for (i = 0; i < 4; i++) {
-			if (i)
-				*o++ = '.';
-			o = octet_put(o, a[i]);
-		}
-		*o = '\0';
-		return buf;
-	}
-	if (inet_ntop(AF_INET6, a, buf, RST_ADDRSTRLEN) == NULL)
-		strcpy(buf, "?");
+	if (family != 6)
+		addr4_put(a, buf);
+	else
+		addr6_put(a, buf);
 	return buf;
 }
 

@@ -44,16 +44,38 @@ const char *output_time(uint64_t ts_us, char buf[40])
 	return output_time_zone(ts_us, buf, "Z");
 }
 
+/*
+ * Events come many to a second: the date and time of the last second
+ * are kept (per thread), and only the fraction is written each time.
+ */
 const char *output_time_zone(uint64_t ts_us, char buf[40], const char *zone)
 {
-	time_t sec = (time_t)(ts_us / 1000000);
-	struct tm tm;
-	size_t n;
+	static __thread uint64_t last_sec = UINT64_MAX;
+	static __thread char last[40];
+	static __thread size_t last_n;
+	uint64_t sec = ts_us / 1000000;
+	unsigned frac = (unsigned)(ts_us % 1000000);
+	size_t zlen = strlen(zone);
+	int i;
 
-	if (gmtime_r(&sec, &tm) == NULL)
-		memset(&tm, 0, sizeof(tm));
-	n = strftime(buf, 40, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, 40 - n, ".%06u%s", (unsigned)(ts_us % 1000000), zone);
+	if (sec != last_sec) {
+		time_t t = (time_t)sec;
+		struct tm tm;
+
+		if (gmtime_r(&t, &tm) == NULL)
+			memset(&tm, 0, sizeof(tm));
+		last_n = strftime(last, sizeof(last), "%Y-%m-%dT%H:%M:%S", &tm);
+		last_sec = sec;
+	}
+	memcpy(buf, last, last_n);
+	if (last_n + 7 + zlen >= 40) {	/* never for a real zone: snprintf cuts */
+		snprintf(buf + last_n, 40 - last_n, ".%06u%s", frac, zone);
+		return buf;
+	}
+	buf[last_n] = '.';
+	for (i = 6; i > 0; i--, frac /= 10)
+		buf[last_n + (size_t)i] = (char)('0' + frac % 10);
+	memcpy(buf + last_n + 7, zone, zlen + 1);
 	return buf;
 }
 
@@ -412,14 +434,19 @@ static void output_json(struct output *o, const struct rst_event *e)
 	fputs("}\n", fp);
 }
 
-static const char *endpoint_text(const struct pkt *p, const uint8_t *a,
-				 uint16_t port, char *buf, size_t len)
+/* addr:port, [addr]:port for IPv6, at o: the end. */
+static char *endpoint_put(char *o, const struct pkt *p, const uint8_t *a,
+			  uint16_t port)
 {
 	char addr[RST_ADDRSTRLEN];
 
-	rst_addr(p->family, a, addr);
-	snprintf(buf, len, p->family == 6 ? "[%s]:%u" : "%s:%u", addr, port);
-	return buf;
+	if (p->family == 6)
+		*o++ = '[';
+	o = output_put_str(o, rst_addr(p->family, a, addr));
+	if (p->family == 6)
+		*o++ = ']';
+	*o++ = ':';
+	return output_put_uint(o, port);
 }
 
 /* " hook forward in eth0 out eth1 ct ESTABLISHED verdict accept ...", escaped. */
@@ -449,22 +476,36 @@ static void text_live(FILE *fp, const struct rst_live *l)
 static void output_text(struct output *o, const struct rst_event *e)
 {
 	const struct pkt *p = &e->p;
-	char src[RST_ADDRSTRLEN + 8], dst[RST_ADDRSTRLEN + 8], fl[9], ts[40];
-	char sentence[512];
+	char fl[9], ts[40], sentence[512], line[320], *l = line;
 	FILE *fp = o->fp;
 	unsigned i;
 
 	if (o->file) {
 		text_put(fp, o->file, 0);
-		fprintf(fp, ":%llu ", (unsigned long long)e->frame);
+		*l++ = ':';
+		l = output_put_uint(l, e->frame);
+		*l++ = ' ';
 	}
-	fprintf(fp, "%s %s > %s %s seq %u ack %u ttl %u: %s %s (confidence %.2f)",
-		output_time(e->ts_us, ts),
-		endpoint_text(p, p->src, p->sport, src, sizeof(src)),
-		endpoint_text(p, p->dst, p->dport, dst, sizeof(dst)),
-		output_flags(p->flags, fl), p->seq, p->ack, p->ttl,
-		origin_names[e->v.origin], cause_names[e->v.cause],
-		e->v.confidence);
+	/* 22 + 39 + 2 * 53 + 8 + 3 * 10 + 2 * 9 + 24 bytes at most: < 250. */
+	l = output_put_str(l, output_time(e->ts_us, ts));
+	*l++ = ' ';
+	l = endpoint_put(l, p, p->src, p->sport);
+	l = output_put_str(l, " > ");
+	l = endpoint_put(l, p, p->dst, p->dport);
+	*l++ = ' ';
+	l = output_put_str(l, output_flags(p->flags, fl));
+	l = output_put_str(l, " seq ");
+	l = output_put_uint(l, p->seq);
+	l = output_put_str(l, " ack ");
+	l = output_put_uint(l, p->ack);
+	l = output_put_str(l, " ttl ");
+	l = output_put_uint(l, p->ttl);
+	l = output_put_str(l, ": ");
+	l = output_put_str(l, origin_names[e->v.origin]);
+	*l++ = ' ';
+	l = output_put_str(l, cause_names[e->v.cause]);
+	fwrite(line, 1, (size_t)(l - line), fp);
+	fprintf(fp, " (confidence %.2f)", e->v.confidence);
 	if (e->live.valid)
 		text_live(fp, &e->live);
 	fputc('\n', fp);

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "rst.h"
 
@@ -78,5 +79,30 @@ const char *output_community_id(const struct pkt *p, char buf[32]);
 const char *output_time(uint64_t ts_us, char buf[40]);
 /* The same with another zone suffix: "+0000" is Suricata's (EVE). */
 const char *output_time_zone(uint64_t ts_us, char buf[40], const char *zone);
+
+/*
+ * A line built in memory and written once, where fprintf() parsed its
+ * format on every event: append str, or v in decimal, at o; the end.
+ */
+static inline char *output_put_str(char *o, const char *str)
+{
+	size_t n = strlen(str);
+
+	memcpy(o, str, n);
+	return o + n;
+}
+
+static inline char *output_put_uint(char *o, uint64_t v)
+{
+	char t[20];
+	int n = 0;
+
+	do
+		t[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	while (n > 0)
+		*o++ = t[--n];
+	return o;
+}
 
 #endif

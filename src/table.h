@@ -7,9 +7,9 @@
  * load of at most one half, backward-shift deletion, and when the table
  * holds its bound of entries the least recently used entry near the new
  * key's home is evicted and counted.  The slots start at 64 k and double
- * as entries arrive, up to twice the bound: a handful of allocations in a
- * table's life, none per packet (tab_init_full(): all at once, never a
- * rehash).
+ * in place as entries arrive, up to twice the bound: a handful of rehashes
+ * in a table's life, none per packet (tab_init_full(): all at once, never
+ * a rehash).
  */
 #ifndef RSTAUDIT_TABLE_H
 #define RSTAUDIT_TABLE_H
@@ -26,6 +26,8 @@ struct tab_hdr {
 struct tab {
 	uint8_t *slots;
 	size_t bytes;		/* mapped for slots */
+	size_t open;		/* of which usable (the rest is reserved) */
+	int moving;		/* no reservation: each doubling moves */
 	size_t esize;		/* bytes per entry, a multiple of 8 */
 	uint32_t mask;		/* slots - 1 */
 	uint32_t count, max;	/* live entries, and the bound on them */
@@ -56,11 +58,28 @@ void tab_free(struct tab *t);
 void *tab_map(size_t bytes);
 void tab_unmap(void *m, size_t bytes);
 
+/* The header of slot i (the lookups below are inline: every packet). */
+static inline struct tab_hdr *tab_slot(const struct tab *t, uint32_t i)
+{
+	return (struct tab_hdr *)(t->slots + (size_t)i * t->esize);
+}
+
 /* Start loading the home slot of key into the cache. */
-void tab_prefetch(const struct tab *t, uint64_t key);
+static inline void tab_prefetch(const struct tab *t, uint64_t key)
+{
+	__builtin_prefetch(tab_slot(t, (uint32_t)key & t->mask), 1);
+}
 
 /* The entry with this key, or NULL. */
 void *tab_find(const struct tab *t, uint64_t key);
+
+/*
+ * tab_get()'s insertion: key is absent and slot i is where its probe
+ * ended.  Not to be called but by tab_get().
+ */
+void *tab_insert(struct tab *t, uint64_t key, uint32_t i, uint32_t now_ms,
+		 int *created, void (*evict_hook)(void *entry, void *arg),
+		 void *arg);
 
 /*
  * The entry with this key, inserted zeroed (but for its header) if it was
@@ -68,8 +87,26 @@ void *tab_find(const struct tab *t, uint64_t key);
  * *created says which.  Pointers into the table are valid only until the
  * next insert or delete.  evict_hook, when set, is told of each eviction.
  */
-void *tab_get(struct tab *t, uint64_t key, uint32_t now_ms, int *created,
-	      void (*evict_hook)(void *entry, void *arg), void *arg);
+static inline void *tab_get(struct tab *t, uint64_t key, uint32_t now_ms,
+			    int *created,
+			    void (*evict_hook)(void *entry, void *arg),
+			    void *arg)
+{
+	uint32_t i = (uint32_t)key & t->mask;
+
+	for (;;) {
+		struct tab_hdr *h = tab_slot(t, i);
+
+		if (h->key == key) {
+			*created = 0;
+			return h;
+		}
+		if (h->key == 0)
+			return tab_insert(t, key, i, now_ms, created,
+					  evict_hook, arg);
+		i = (i + 1) & t->mask;
+	}
+}
 
 /*
  * Pass n slots from the sweep cursor, removing the entries idle for

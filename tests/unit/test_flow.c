@@ -117,6 +117,26 @@ static void test_flow_key_symmetric(void)
 	CHECK_EQ(host_key(&a, 1, 3), host_key(&b, 0, 3));
 }
 
+/*
+ * Keys that only a fold of the ports (or the family) into an address
+ * word made equal, whatever the seed: 10.0.0.1:1000 and 10.0.1.1:1001
+ * differ by the same bit in the address as in the ports; 8.0.0.5 (as
+ * 800:5::, family 6 XOR 4) against 10.0.0.5.
+ */
+static void test_keys_no_fold(void)
+{
+	struct pkt a = fx_pkt("10.0.0.1", 1000, "10.0.0.9", 80, TH_SYN, 1, 0, 64, 1, 0);
+	struct pkt b = fx_pkt("10.0.1.1", 1001, "10.0.0.9", 80, TH_SYN, 1, 0, 64, 1, 0);
+	struct pkt c = fx_pkt("10.0.0.5", 1000, "10.0.0.9", 80, TH_SYN, 1, 0, 64, 1, 0);
+	struct pkt d = fx_pkt("800:5::", 1000, "fd00::9", 80, TH_SYN, 1, 0, 64, 0, 0);
+	uint64_t seed;
+
+	for (seed = 0; seed < 64; seed++) {
+		CHECK(flow_key(&a, 0, seed) != flow_key(&b, 0, seed));
+		CHECK(host_key(&c, 0, seed) != host_key(&d, 0, seed));
+	}
+}
+
 static void test_flow_update(void)
 {
 	struct flow_side s;
@@ -185,6 +205,7 @@ static void test_forwarded_copy(void)
 int main(void)
 {
 	T_RUN(test_table_insert_find);
+	T_RUN(test_keys_no_fold);
 	T_RUN(test_table_evict);
 	T_RUN(test_table_sweep);
 	T_RUN(test_table_bad_init);

@@ -2,7 +2,9 @@
  * test_output.c: flags, times, Community ID and the JSON lines: EVE (the
  * default), ECS and the legacy keys.
  */
+#include <arpa/inet.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "fixtures.h"
 #include "output.h"
@@ -25,6 +27,60 @@ static void test_time(void)
 
 	CHECK_STR(output_time(1231989071582211ull, b), "2009-01-15T03:11:11.582211Z");
 	CHECK_STR(output_time(0, b), "1970-01-01T00:00:00.000000Z");
+	/* The second is kept between calls: in it, out of it, back again. */
+	CHECK_STR(output_time(1231989071000007ull, b), "2009-01-15T03:11:11.000007Z");
+	CHECK_STR(output_time_zone(1231989071999999ull, b, "+0000"),
+		  "2009-01-15T03:11:11.999999+0000");
+	CHECK_STR(output_time(1231989072000000ull, b), "2009-01-15T03:11:12.000000Z");
+	CHECK_STR(output_time(1231989071582211ull, b), "2009-01-15T03:11:11.582211Z");
+	CHECK_STR(output_time_zone(1231989071582211ull, b, "+00:00 (a zone too long)"),
+		  "2009-01-15T03:11:11.582211+00:00 (a zon");
+}
+
+/*
+ * Addresses as inet_ntop() writes them, which rst_addr() does by hand:
+ * every pattern of zero groups (where "::" goes, the first longest run
+ * winning), IPv4-mapped and -compatible forms, group widths, and random
+ * addresses besides.
+ */
+static void test_addr(void)
+{
+	static const uint16_t vals[] = { 1, 0xf, 0x10, 0xab, 0x100, 0xfff,
+					 0x1000, 0xffff };
+	uint8_t a[16];
+	char want[INET6_ADDRSTRLEN], got[RST_ADDRSTRLEN];
+	unsigned pat, v, i, bad = 0, seed = 1;
+
+	for (pat = 0; pat < 256; pat++) {
+		for (v = 0; v < sizeof(vals) / sizeof(vals[0]); v++) {
+			for (i = 0; i < 8; i++) {
+				uint16_t w = pat >> i & 1 ? vals[(v + i) % 8] : 0;
+
+				a[2 * i] = (uint8_t)(w >> 8), a[2 * i + 1] = (uint8_t)w;
+			}
+			inet_ntop(AF_INET6, a, want, sizeof(want));
+			bad += strcmp(want, rst_addr(6, a, got)) != 0;
+			if (pat == 0x40 || pat == 0xc0) {	/* word 5 0xffff: mapped */
+				a[10] = a[11] = 0xff;
+				inet_ntop(AF_INET6, a, want, sizeof(want));
+				bad += strcmp(want, rst_addr(6, a, got)) != 0;
+			}
+		}
+	}
+	for (v = 0; v < 100000; v++) {
+		for (i = 0; i < 16; i++) {
+			seed = seed * 1103515245u + 12345u;
+			/* Mostly zero bytes, so that runs of zero groups come up. */
+			a[i] = (seed >> 16) % 3 ? 0 : (uint8_t)(seed >> 24);
+		}
+		inet_ntop(AF_INET6, a, want, sizeof(want));
+		bad += strcmp(want, rst_addr(6, a, got)) != 0;
+		inet_ntop(AF_INET, a, want, sizeof(want));
+		bad += strcmp(want, rst_addr(4, a, got)) != 0;
+	}
+	CHECK_EQ(bad, 0);
+	CHECK_STR(rst_addr(6, (const uint8_t *)"\0\0\0\0\0\0\0\0\0\0\xff\xff\x0a\0\0\x01", got),
+		  "::ffff:10.0.0.1");
 }
 
 /* The example in the Community ID specification. */
@@ -184,6 +240,7 @@ int main(void)
 {
 	T_RUN(test_flags);
 	T_RUN(test_time);
+	T_RUN(test_addr);
 	T_RUN(test_community_id);
 	T_RUN(test_json_line);
 	T_RUN(test_eve_line);

@@ -4,11 +4,24 @@
  * with keys chosen to collide so that probing and backward-shift
  * deletion are exercised.
  */
+#include <sys/resource.h>
+
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "table.h"
 #include "t.h"
+
+#ifndef __has_feature
+#define __has_feature(x) 0	/* gcc before 14 */
+#endif
+#if defined(__SANITIZE_ADDRESS__) || __has_feature(address_sanitizer)
+#define T_ASAN 1
+#else
+#define T_ASAN 0
+#endif
 
 struct ent {
 	struct tab_hdr h;
@@ -127,6 +140,93 @@ static void test_grow(void)
 	CHECK_EQ(t.count, max);
 	CHECK_EQ(t.evicted, 0);
 	tab_free(&t);
+}
+
+/*
+ * A doubling happens in place but must leave every entry in the slot a
+ * copy into a fresh table, in slot order, would give it: sweeps and
+ * evictions depend on where entries sit.  Clusters that wrap around the
+ * end of the old slots are the hard case, so make some.
+ */
+static void test_grow_layout(void)
+{
+	enum { OLD = 65536, NEW = 2 * OLD };
+	static struct ent before[OLD], want[NEW];
+	struct tab t;
+	uint32_t i, j, bad = 0;
+	int created;
+
+	CHECK_EQ(tab_init(&t, sizeof(struct ent), 100000), 0);
+	for (i = 0; i < OLD / 2; i++) {
+		uint64_t key = i < 64 ? key_at(OLD - 8 + i % 8 + (i & 1) * OLD, i)
+				      : tab_mix(i);
+
+		((struct ent *)get(&t, key, 1, &created))->payload = i;
+	}
+	CHECK_EQ(t.grown, 0);
+	memcpy(before, t.slots, sizeof(before));
+	for (i = 0; i < OLD; i++) {
+		if (before[i].h.key == 0)
+			continue;
+		for (j = (uint32_t)before[i].h.key & (NEW - 1); want[j].h.key;
+		     j = (j + 1) & (NEW - 1))
+			;
+		want[j] = before[i];
+	}
+	get(&t, tab_mix(OLD), 1, &created);	/* the doubling */
+	CHECK_EQ(t.grown, 1);
+	CHECK_EQ(t.mask + 1, NEW);
+	for (j = (uint32_t)tab_mix(OLD) & (NEW - 1); want[j].h.key;
+	     j = (j + 1) & (NEW - 1))
+		;
+	want[j].h.key = tab_mix(OLD);
+	want[j].h.last_ms = 1;
+	for (i = 0; i < NEW; i++)
+		bad += memcmp(&want[i], tab_slot(&t, i), sizeof(want[i])) != 0;
+	CHECK_EQ(bad, 0);
+	tab_free(&t);
+}
+
+/*
+ * Under an address-space limit too low for the reservation, a table
+ * doubles by moving to a new mapping, and must end with the very slots
+ * a reserving table has.  (Not under ASan: its shadow needs no limit.)
+ */
+static void test_grow_moving(void)
+{
+#if !T_ASAN
+	struct rlimit saved, low;
+	struct tab a, b;
+	unsigned long pages = 0;
+	uint32_t i, n = 100000, max = 1u << 24;
+	int created;
+	FILE *fp = fopen("/proc/self/statm", "r");
+
+	if (fp == NULL || fscanf(fp, "%lu", &pages) != 1 ||
+	    getrlimit(RLIMIT_AS, &saved) < 0) {
+		if (fp)
+			fclose(fp);
+		return;		/* nothing to limit with: not this test */
+	}
+	fclose(fp);
+	low = saved;
+	low.rlim_cur = (rlim_t)pages * 4096 + (256u << 20);
+	CHECK_EQ(setrlimit(RLIMIT_AS, &low), 0);
+	CHECK_EQ(tab_init(&a, sizeof(struct ent), max), 0);
+	CHECK_EQ(a.moving, 1);
+	for (i = 0; i < n; i++)
+		((struct ent *)get(&a, tab_mix(i), 1, &created))->payload = i;
+	CHECK_EQ(setrlimit(RLIMIT_AS, &saved), 0);
+	CHECK_EQ(a.grown, 2);
+	CHECK_EQ(tab_init(&b, sizeof(struct ent), max), 0);
+	CHECK_EQ(b.moving, 0);
+	for (i = 0; i < n; i++)
+		((struct ent *)get(&b, tab_mix(i), 1, &created))->payload = i;
+	CHECK_EQ(a.mask, b.mask);
+	CHECK(memcmp(a.slots, b.slots, ((size_t)a.mask + 1) * a.esize) == 0);
+	tab_free(&a);
+	tab_free(&b);
+#endif
 }
 
 /* tab_init_full(): every slot at once; filling it to its bound never
@@ -262,6 +362,8 @@ int main(void)
 	T_RUN(test_insert_find);
 	T_RUN(test_collisions);
 	T_RUN(test_grow);
+	T_RUN(test_grow_layout);
+	T_RUN(test_grow_moving);
 	T_RUN(test_full);
 	T_RUN(test_bound);
 	T_RUN(test_lru_eviction);
