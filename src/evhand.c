@@ -144,6 +144,12 @@ void evhand_take(struct evhand *h, struct evring *ring,
 	t->len = (uint32_t)len;
 }
 
+int evhand_half_full(const struct evhand *h)
+{
+	return h->head - __atomic_load_n(&h->tail, __ATOMIC_ACQUIRE) >
+	       h->size / 2;
+}
+
 void evhand_cancel(struct evhand *h, const struct evhand_ticket *t)
 {
 	if (t->status == EVHAND_OK && t->off + t->len == h->head)

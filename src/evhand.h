@@ -84,6 +84,9 @@ void		 evhand_take(struct evhand *h, struct evring *ring,
 		    const struct rst_event *e, unsigned before, unsigned after,
 		    struct evhand_ticket *t);
 
+/* More than half the arena waits for the writer (the producer's view). */
+int		 evhand_half_full(const struct evhand *h);
+
 /* The writer did not take the event of *t (the last taken): undo. */
 void		 evhand_cancel(struct evhand *h, const struct evhand_ticket *t);
 

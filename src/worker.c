@@ -38,11 +38,21 @@ static void run_emit(struct rst_event *e, void *arg)
 	enforce_released(w->enf, e);	/* still held in the queue? decide */
 	if (w->hand != NULL) {
 		evhand_take(w->hand, w->ring, e, EVPCAP_BEFORE, EVPCAP_AFTER, &t);
+		/* At shutdown nothing is lost: wait for the writer's room. */
+		while (t.status == EVHAND_FULL && run_is_stopping()) {
+			writer_wake(r->wr);
+			nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+			evhand_take(w->hand, w->ring, e, EVPCAP_BEFORE,
+				    EVPCAP_AFTER, &t);
+		}
 		t.queue = (uint32_t)w->idx;
 		tp = &t;
 	}
 	if (writer_put(r->wr, e, tp, run_is_stopping()) < 0 && tp != NULL)
 		evhand_cancel(w->hand, tp);	/* dropped, and counted */
+	/* Big flows fill the hand-over before the writer's ring: no tick. */
+	if (tp != NULL && evhand_half_full(w->hand))
+		writer_wake(r->wr);
 	if (r->loc != NULL)	/* queued for the locator thread, if middlebox */
 		locator_event(r->loc, w->ring, e);
 }

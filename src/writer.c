@@ -180,6 +180,14 @@ int writer_put(struct writer *w, const struct rst_event *e,
 	return 0;
 }
 
+void writer_wake(struct writer *w)
+{
+	pthread_mutex_lock(&w->mu);
+	w->wake = 1;
+	pthread_cond_signal(&w->more);
+	pthread_mutex_unlock(&w->mu);
+}
+
 void writer_stop(struct writer *w)
 {
 	if (w == NULL)

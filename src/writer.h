@@ -53,6 +53,9 @@ struct writer	*writer_start(uint32_t slots, uint64_t tick_us,
 int		 writer_put(struct writer *w, const struct rst_event *e,
 		    const struct evhand_ticket *t, int wait);
 
+/* Write what is queued now, not at the next tick (a producer runs short). */
+void		 writer_wake(struct writer *w);
+
 /* Write what is queued, flush, end the thread and free it.  NULL: none. */
 void		 writer_stop(struct writer *w);
 

@@ -575,6 +575,7 @@ static void test_hand_full(void)
 	}
 	CHECK(n > 100 && n < 2048);
 	CHECK_EQ(t[n].status, EVHAND_FULL);
+	CHECK(evhand_half_full(h));		/* the writer is woken */
 	evhand_cancel(h, &t[n - 1]);		/* the writer's ring was full */
 	evhand_take(h, r, &e[n - 1], EVPCAP_BEFORE, EVPCAP_AFTER, &again);
 	CHECK_EQ(again.status, EVHAND_OK);
@@ -585,6 +586,7 @@ static void test_hand_full(void)
 		evhand_release(h, &t[i]);
 	}
 	CHECK_EQ(bad, 0);
+	CHECK(!evhand_half_full(h));
 	CHECK_EQ(evpcap_event(w, h, &t[n], &e[n]), -1);
 	CHECK(e[n].live.pcap_file == NULL);
 	evpcap_get_stats(w, &st);

@@ -140,11 +140,35 @@ static void test_idle_flush(void)
 	CHECK_EQ(nseen, 1);
 }
 
+/* A producer short of room wakes the writer before its (long) tick. */
+static void test_wake(void)
+{
+	struct writer *w;
+	struct rst_event e;
+	int i;
+
+	nseen = nflush = 0;
+	w = writer_start(8, 60 * 1000000, rec_event, rec_flush, NULL);
+	CHECK(w != NULL);
+	if (w == NULL)
+		return;
+	memset(&e, 0, sizeof(e));
+	e.serial = 1;
+	writer_put(w, &e, NULL, 0);
+	writer_wake(w);
+	for (i = 0; i < 200 && __atomic_load_n(&nflush, __ATOMIC_RELAXED) == 0; i++)
+		usleep(TICK_US);
+	CHECK(__atomic_load_n(&nflush, __ATOMIC_RELAXED) >= 1);
+	writer_stop(w);
+	CHECK_EQ(nseen, 1);
+}
+
 int main(void)
 {
 	T_RUN(test_order_and_stop);
 	T_RUN(test_full_drops);
 	T_RUN(test_ticket_is_copied);
 	T_RUN(test_idle_flush);
+	T_RUN(test_wake);
 	return T_END("test_writer");
 }
