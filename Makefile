@@ -56,7 +56,7 @@ ADAPT	= src/pcapin.o src/pcapmap.o $(OUTPUT) src/log.o src/analyze.o \
 # Events as text, EVE JSON, ECS or the legacy JSON (output.h).
 OUTPUT	= src/output.o src/eve.o src/ecs.o src/sha1.o
 # Evidence files: the ring of recent packets, pcapng blocks, the writer.
-EVIDENCE = src/evring.o src/pcapng.o src/evpcap.o src/safefile.o
+EVIDENCE = src/evring.o src/evhand.o src/pcapng.o src/evpcap.o src/safefile.o
 # Operations: counters, control socket, sd_notify, privilege drop.
 OPS	= src/stats.o src/ctl.o src/notify.o src/priv.o
 # Locating the injector: the prober, its command, the daemon's thread.

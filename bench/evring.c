@@ -1,7 +1,8 @@
 /*
  * bench/evring.c: what evidence files cost the live daemon, per queued
- * packet (evpcap_keep: a copy into the ring) and per reset (evpcap_event:
- * the flow's walk, the blocks, one pwrite).
+ * packet (evpcap_keep: a copy into the ring) and per reset (evhand_take:
+ * the flow's walk and its copy for the writer thread; evpcap_event: the
+ * blocks, one pwrite).
  *
  *	make bench/evring && ./bench/evring [DIR]
  *
@@ -63,8 +64,8 @@ static void make8(uint32_t i, struct pkt pk[8], uint8_t bytes[8][256],
 }
 
 /* One pass; keep: through the ring (else only the packets are made). */
-static double pass(struct evring *r, struct evpcap *w, int keep,
-		   double *tev, uint32_t *events)
+static double pass(struct evring *r, struct evhand *h, struct evpcap *w,
+		   int keep, double *tev, uint32_t *events)
 {
 	static uint8_t bytes[8][256];
 	static struct rst_event held[PACKETS / 64 + 1];
@@ -97,8 +98,13 @@ static double pass(struct evring *r, struct evpcap *w, int keep,
 			s->serial = nheld;
 		}
 		while (done < nheld && held[done].ts_us + LAG <= i) {
+			struct evhand_ticket tk;
+
 			t = clk_mono_s();
-			evpcap_event(w, r, &held[done++]);
+			evhand_take(h, r, &held[done], EVPCAP_BEFORE,
+				    EVPCAP_AFTER, &tk);
+			evpcap_event(w, h, &tk, &held[done++]);
+			evhand_release(h, &tk);
 			*tev += clk_mono_s() - t;
 			++*events;
 		}
@@ -141,16 +147,19 @@ int main(int argc, char **argv)
 	for (round = 0; round < 3; round++) {
 		struct evring *r = evring_new(RING);
 		struct evpcap *w = evpcap_open(&c);
+		struct evhand *h = r != NULL ? evhand_new(evring_size(r),
+					c.hold_us, EVHAND_BYTES) : NULL;
 
-		if (r == NULL || w == NULL)
+		if (h == NULL || w == NULL)
 			return 1;
-		base = pass(r, w, 0, &tev, &events);
-		all = pass(r, w, 1, &tev, &events);
+		base = pass(r, h, w, 0, &tev, &events);
+		all = pass(r, h, w, 1, &tev, &events);
 		if ((all - base - tev) / PACKETS < best_pkt)
 			best_pkt = (all - base - tev) / PACKETS;
 		if (tev / events < best_ev)
 			best_ev = tev / events;
 		evpcap_close(w);
+		evhand_free(h);
 		evring_free(r);
 	}
 	printf("evpcap_keep   %6.1f ns per queued packet\n", best_pkt * 1e9);

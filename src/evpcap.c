@@ -50,9 +50,9 @@ struct evpcap {
 	size_t		 buflen, used;
 	uint32_t	 frame[RECORDS_MAX];	/* tentative record numbers */
 	char		 comment[COMMENT_MAX];
-	struct evring_flow flow;
+	struct evhand_flow flow;
 	int		 failing;	/* a write failed, none worked since */
-	int		 lost_said;
+	int		 lost_said, full_said;
 	struct evpcap_stats st;
 };
 
@@ -379,8 +379,8 @@ static uint32_t iface_id(struct evpcap *w, uint32_t ifindex)
  * The blocks of f's packets that this file does not hold yet, into buf.
  * Record numbers go to w->frame; *rst_frame is the RST's.
  */
-static void build(struct evpcap *w, const struct evring_flow *f,
-		  uint32_t *rst_frame)
+static void build(struct evpcap *w, const struct evhand *h,
+		  const struct evhand_flow *f, uint32_t *rst_frame)
 {
 	uint32_t frames = w->frames;
 	uint8_t sll[PCAPNG_SLL_LEN];
@@ -388,21 +388,20 @@ static void build(struct evpcap *w, const struct evring_flow *f,
 
 	w->used = 0;
 	for (i = 0; i < f->n; i++) {
-		const struct evring_slot *s = f->slot[i];
+		const struct evhand_pkt *s = f->pkt[i];
 		struct pcapng_pkt pp;
 
-		if (s->gen == w->gen) {		/* written for an earlier reset */
-			w->frame[i] = s->frame;
-		} else {
+		/* Written for an earlier reset? */
+		if (!evhand_shared(h, s->seq, w->gen, &w->frame[i])) {
 			memset(&pp, 0, sizeof(pp));
 			pp.ifid = iface_id(w, s->ifindex);
 			pp.ts_us = s->ts_us;
 			pcapng_sll(sll, s->dir == PCAPNG_DIR_OUT
 				   ? PCAPNG_SLL_OUTGOING : PCAPNG_SLL_HOST,
-				   s->data[0]);
+				   evhand_data(s)[0]);
 			pp.hdr = sll;
 			pp.hdrlen = sizeof(sll);
-			pp.data = s->data;
+			pp.data = evhand_data(s);
 			pp.caplen = s->caplen;
 			pp.len = s->len;
 			pp.dir = s->dir;
@@ -417,19 +416,20 @@ static void build(struct evpcap *w, const struct evring_flow *f,
 }
 
 /* Write f's packets; returns the RST's record number, 0 on failure. */
-static uint32_t write_flow(struct evpcap *w, struct evring_flow *f)
+static uint32_t write_flow(struct evpcap *w, struct evhand *h,
+			   const struct evhand_flow *f)
 {
-	uint32_t rst_frame = 0, shared = 0;
+	uint32_t rst_frame = 0, shared = 0, frame;
 	unsigned nif = w->nif, i;
 
 	if (w->fd < 0 && file_new(w) < 0)
 		return 0;
-	build(w, f, &rst_frame);
+	build(w, h, f, &rst_frame);
 	if (w->events > 0 && w->size + w->used > w->conf.file_size) {
 		w->nif = nif;	/* those blocks were for this file */
 		if (file_new(w) < 0)
 			return 0;
-		build(w, f, &rst_frame);
+		build(w, h, f, &rst_frame);
 	}
 	if (write_at(w, w->buf, w->used, w->size) < 0) {
 		w->nif = nif;
@@ -441,12 +441,11 @@ static uint32_t write_flow(struct evpcap *w, struct evring_flow *f)
 		w->failing = 0;
 	}
 	for (i = 0; i < f->n; i++) {
-		if (f->slot[i]->gen == w->gen) {
+		if (evhand_shared(h, f->pkt[i]->seq, w->gen, &frame)) {
 			shared++;
 			continue;
 		}
-		f->slot[i]->gen = w->gen;
-		f->slot[i]->frame = w->frame[i];
+		evhand_mark(h, f->pkt[i]->seq, w->gen, w->frame[i]);
 	}
 	w->st.records += f->n - shared;
 	w->st.shared += shared;
@@ -516,25 +515,38 @@ struct evring_slot *evpcap_keep(struct evring *ring, const struct pkt *p,
 	return s;
 }
 
-int evpcap_event(struct evpcap *w, struct evring *ring, struct rst_event *e)
+/* A reset whose packets did not reach the writer: counted, said once. */
+static void lost(struct evpcap *w, const struct evhand *h,
+		 const struct evhand_ticket *t)
+{
+	w->st.lost++;
+	if (t->status == EVHAND_GONE && !w->lost_said++)
+		log_warnx("evidence: a reset left the packet ring (%u "
+			  "packets) before its hold ended; raise "
+			  "evidence_packets", evhand_ring_slots(h));
+	else if (t->status != EVHAND_GONE && !w->full_said++)
+		log_warnx("evidence: the packets of resets waiting for the "
+			  "writer thread filled the room of queue %u; resets "
+			  "go out without them while the evidence disk lags",
+			  t->queue);
+}
+
+int evpcap_event(struct evpcap *w, struct evhand *h,
+		 const struct evhand_ticket *t, struct rst_event *e)
 {
 	struct rst_live *l = &e->live;
 	uint32_t frame;
 
 	l->pcap_file = NULL;
 	l->pcap_frame = l->pcap_packets = 0;
-	if (evring_flow(ring, evring_key(&e->p), e->serial,
-			e->ts_us + w->conf.hold_us, EVPCAP_BEFORE, EVPCAP_AFTER,
-			&w->flow) < 0) {
-		w->st.lost++;
-		if (!w->lost_said++)
-			log_warnx("evidence: a reset left the packet ring (%u "
-				  "packets) before its hold ended; raise "
-				  "evidence_packets", evring_size(ring));
+	if (t->status == EVHAND_NONE)
+		return -1;
+	if (evhand_read(h, t, &w->flow) < 0) {
+		lost(w, h, t);
 		return -1;
 	}
 	comment(w, e);
-	if ((frame = write_flow(w, &w->flow)) == 0)
+	if ((frame = write_flow(w, h, &w->flow)) == 0)
 		return -1;
 	l->pcap_file = w->path;
 	l->pcap_frame = frame;

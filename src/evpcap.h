@@ -21,8 +21,10 @@
  * was given are there, cut to EVRING_SNAP bytes; each record keeps the
  * packet's length on the wire.
  *
- * One writer for all queues: the caller serialises calls (run.c's out_mu).
- * Nothing is allocated after evpcap_open().  A failed write is logged once
+ * One writer for all queues, the writer thread (writer.h): the queue
+ * threads only keep packets (evpcap_keep()) and hand a reset's flow over
+ * (evhand.h), so that a slow or hung disk never stalls a queue.  Nothing
+ * is allocated after evpcap_open().  A failed write is logged once
  * (until a write works again), counted, cut off the file, and never stops
  * the audit: the event goes out without a file.
  */
@@ -32,6 +34,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "evhand.h"
 #include "evring.h"
 #include "rst.h"
 
@@ -57,7 +60,8 @@ struct evpcap_stats {
 	uint64_t files;		/* files created */
 	uint64_t removed;	/* files removed to keep the count */
 	uint64_t errors;	/* failed writes (and files not created) */
-	uint64_t lost;		/* RSTs gone from the ring by their event */
+	uint64_t lost;		/* RSTs gone from the ring by their event,
+				 * or with no room in the hand-over */
 };
 
 struct evpcap;
@@ -86,12 +90,15 @@ struct evring_slot *evpcap_keep(struct evring *ring, const struct pkt *p,
 	    uint64_t ts_us, uint32_t indev, uint32_t outdev);
 
 /*
- * Write e's RST and its flow's packets from ring into the current file,
- * and say where in e->live (pcap_file, pcap_frame, pcap_packets).
- * Returns 0, or -1 when the event goes out without them.
+ * In the writer thread: write e's RST and its flow's packets, as handed
+ * over in h with ticket t (evhand_take()), into the current file, and say
+ * where in e->live (pcap_file, pcap_frame, pcap_packets).  A packet
+ * already in the file for an earlier reset is not written again.  Returns
+ * 0, or -1 when the event goes out without them (t said none, they were
+ * lost, or the write failed).  The caller then releases t.
  */
-int	 evpcap_event(struct evpcap *w, struct evring *ring,
-	    struct rst_event *e);
+int	 evpcap_event(struct evpcap *w, struct evhand *h,
+	    const struct evhand_ticket *t, struct rst_event *e);
 
 void	 evpcap_get_stats(const struct evpcap *w, struct evpcap_stats *st);
 

@@ -73,8 +73,6 @@ struct evring_slot *evring_push(struct evring *r, const struct pkt *p,
 	s->len = len > caplen ? len : caplen;
 	s->ifindex = 0;
 	s->serial = 0;
-	s->gen = 0;
-	s->frame = 0;
 	s->dir = 0;
 	s->tcp_flags = p->flags;
 	s->tcp_seq = p->seq;

@@ -35,8 +35,6 @@ struct evring_slot {
 	uint32_t len;		/* its length on the wire */
 	uint32_t ifindex;	/* the interface it came in on or left by */
 	uint32_t serial;	/* the engine's serial of its RST event, 0: none */
-	uint32_t gen;		/* the evidence file it went into, 0: none yet */
-	uint32_t frame;		/* its record number in that file */
 	uint32_t tcp_seq;	/* its TCP sequence number */
 	uint16_t caplen;	/* bytes in data */
 	uint8_t	 dir;		/* PCAPNG_DIR_IN or _OUT */

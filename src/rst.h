@@ -162,9 +162,10 @@ struct rst_live {
 	char in[16], out[16];	/* interface names */
 	char verdict[16];	/* what the daemon told the kernel */
 	/*
-	 * The evidence file holding it and its flow (evpcap.c), set as it
-	 * is emitted; pcap_file points into the writer and is good while
-	 * the event is written.  NULL: none (off, or not written).
+	 * The evidence file holding it and its flow (evpcap.c), set by the
+	 * writer thread as it writes the event; pcap_file points into the
+	 * evidence writer and is good while the event is written.  NULL:
+	 * none (off, or not written).
 	 */
 	const char *pcap_file;
 	uint32_t pcap_frame;	/* the RST's record number there, from 1 */

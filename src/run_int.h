@@ -90,6 +90,7 @@ struct worker {
 	uint64_t		 view_fallbacks; /* ... it could not answer */
 	struct engine		*eng;
 	struct evring		*ring;		/* recent packets (evidence on) */
+	struct evhand		*hand;		/* flows to the writer (evidence on) */
 	struct enforce		*enf;		/* the policy at work */
 	uint64_t		 pol_gen;	/* generation of its policy */
 	int			 tfd;
@@ -121,8 +122,10 @@ struct run {
 	 * held by a writer waiting on a full pipe or a hung disk). */
 	uint64_t		 nevents;
 	uint64_t		 nby[ORIGIN_MAX][CAUSE_MAX];
-	pthread_mutex_t		 ev_mu;		/* guards ev: the queues write it */
+	/* The writer thread's alone: a hung evidence disk stalls only it. */
 	struct evpcap		*ev;		/* evidence files, or NULL */
+	pthread_mutex_t		 ev_mu;		/* guards ev_st */
+	struct evpcap_stats	 ev_st;		/* ev's counters, after each event */
 	struct worker		*w;
 	int			 nw;
 	int			 failed;	/* a queue failed while running */
@@ -157,7 +160,7 @@ void run_policy_reap(struct run *r);
 void run_reload(struct run *r);
 
 /* worker.c */
-void run_write(const struct rst_event *e, void *arg);
+void run_write(struct rst_event *e, const struct evhand_ticket *t, void *arg);
 void run_flush(void *arg);
 void workers_snapshot(struct run *r);
 void run_located(const struct locate_request *q,

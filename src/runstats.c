@@ -56,9 +56,10 @@ static void run_stats(struct run *r, struct stats *s)
 		s->events_queued = ws.queued;
 	}
 	if (r->ev != NULL) {
+		/* Not ev itself: the writer may be in a write to a hung disk. */
 		pthread_mutex_lock(&r->ev_mu);
 		s->has_evidence = 1;
-		evpcap_get_stats(r->ev, &s->ev);
+		s->ev = r->ev_st;
 		pthread_mutex_unlock(&r->ev_mu);
 	}
 	/* Not under out_mu: the writer may hold it, waiting on its file. */

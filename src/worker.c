@@ -24,31 +24,56 @@ static void event_syslog(const struct rst_event *e)
 }
 
 /*
- * A released event: its evidence (from this queue's ring of packets),
- * then to the writer thread, which no write of ours ever waits for
- * (but at shutdown: nothing is dropped then).
+ * A released event, with a copy of its flow's packets from this queue's
+ * ring (which this thread overwrites), to the writer thread, which writes
+ * its evidence file too: no write of ours is ever waited for (but at
+ * shutdown: nothing is dropped then).
  */
 static void run_emit(struct rst_event *e, void *arg)
 {
 	struct worker *w = arg;
 	struct run *r = w->run;
+	struct evhand_ticket t, *tp = NULL;
 
 	enforce_released(w->enf, e);	/* still held in the queue? decide */
-	if (r->ev != NULL) {
-		pthread_mutex_lock(&r->ev_mu);
-		evpcap_event(r->ev, w->ring, e);	/* fills e->live.pcap_* */
-		pthread_mutex_unlock(&r->ev_mu);
+	if (w->hand != NULL) {
+		evhand_take(w->hand, w->ring, e, EVPCAP_BEFORE, EVPCAP_AFTER, &t);
+		/* At shutdown nothing is lost: wait for the writer's room. */
+		while (t.status == EVHAND_FULL && run_is_stopping()) {
+			writer_wake(r->wr);
+			nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+			evhand_take(w->hand, w->ring, e, EVPCAP_BEFORE,
+				    EVPCAP_AFTER, &t);
+		}
+		t.queue = (uint32_t)w->idx;
+		tp = &t;
 	}
-	writer_put(r->wr, e, run_is_stopping());
+	if (writer_put(r->wr, e, tp, run_is_stopping()) < 0 && tp != NULL)
+		evhand_cancel(w->hand, tp);	/* dropped, and counted */
+	/* Big flows fill the hand-over before the writer's ring: no tick. */
+	if (tp != NULL && evhand_half_full(w->hand))
+		writer_wake(r->wr);
 	if (r->loc != NULL)	/* queued for the locator thread, if middlebox */
 		locator_event(r->loc, w->ring, e);
 }
 
-/* The writer thread's: one event to the event file and the log receivers. */
-void run_write(const struct rst_event *e, void *arg)
+/*
+ * The writer thread's: one event's evidence file (fills e->live.pcap_*),
+ * then the event to the event file and the log receivers.
+ */
+void run_write(struct rst_event *e, const struct evhand_ticket *t, void *arg)
 {
 	struct run *r = arg;
 
+	if (r->ev != NULL && t != NULL) {
+		struct evhand *h = r->w[t->queue].hand;
+
+		evpcap_event(r->ev, h, t, e);
+		evhand_release(h, t);
+		pthread_mutex_lock(&r->ev_mu);
+		evpcap_get_stats(r->ev, &r->ev_st);
+		pthread_mutex_unlock(&r->ev_mu);
+	}
 	pthread_mutex_lock(&r->out_mu);
 	output_event(&r->out, e);	/* written out by the next flush */
 	if (r->conf.syslog)
@@ -579,6 +604,12 @@ int worker_open(struct run *r, struct worker *w, int idx)
 			 r->conf.evidence_packets);
 		return -1;
 	}
+	if (r->ev != NULL && (w->hand = evhand_new(evring_size(w->ring),
+			r->conf.hold_us, EVHAND_BYTES)) == NULL) {
+		log_warn("queue %u: cannot allocate %u kB for the evidence writer",
+			 w->qnum, EVHAND_BYTES >> 10);
+		return -1;
+	}
 	nfqueue_conf_default(&qc);
 	qc.num = w->qnum;
 	qc.length = r->conf.queue_length;
@@ -630,6 +661,7 @@ void worker_close(struct worker *w)
 	notes_free(w->notes);	/* the view is the run's */
 	engine_free(w->eng);
 	evring_free(w->ring);
+	evhand_free(w->hand);
 	if (w->tfd >= 0)
 		close(w->tfd);
 	if (w->snap_fd >= 0)

@@ -6,11 +6,9 @@
  * the indices: the consumer writes a batch of slots without it, as the
  * producers only ever fill slots past the batch.
  *
- * An event's evidence file name (rst_live.pcap_file) points into the
- * evidence writer, whose next file may have replaced it by the time
- * this thread writes the event: the slot keeps its own copy.  Every
- * evidence file lies in one directory, kept once; the slot keeps the
- * name in it.
+ * An event's evidence file (rst_live.pcap_file) is written, and named,
+ * in this thread, by the callback: the slot keeps the ticket of its
+ * packets (evhand.h), not a name.
  */
 #include <errno.h>
 #include <limits.h>
@@ -22,11 +20,10 @@
 
 #include "writer.h"
 
-#define NAME_MAX_LEN	80	/* an evidence file's name, and then some */
-
 struct writer_slot {
 	struct rst_event	e;
-	char			pcap_name[NAME_MAX_LEN];	/* "": none */
+	struct evhand_ticket	t;
+	int			has_t;
 };
 
 struct writer {
@@ -42,8 +39,6 @@ struct writer {
 	writer_event_fn		*ev;
 	writer_flush_fn		*flush;
 	void			*arg;
-	char			 pcap_dir[PATH_MAX];	/* the producers' */
-	char			 path[PATH_MAX + NAME_MAX_LEN];	/* the writer's */
 	struct writer_stats	 st;
 	struct writer_slot	*slots;
 };
@@ -63,16 +58,11 @@ static struct timespec writer_deadline(uint64_t us)
 	return ts;
 }
 
-/* Write one slot's event, its evidence file named again. */
+/* Write one slot's event. */
 static void writer_one(struct writer *w, struct writer_slot *s)
 {
 	s->e.p.payload = s->e.payload;
-	if (s->pcap_name[0] != '\0') {
-		snprintf(w->path, sizeof(w->path), "%s/%s", w->pcap_dir,
-			 s->pcap_name);
-		s->e.live.pcap_file = w->path;
-	}
-	w->ev(&s->e, w->arg);
+	w->ev(&s->e, s->has_t ? &s->t : NULL, w->arg);
 }
 
 /*
@@ -159,25 +149,8 @@ struct writer *writer_start(uint32_t slots, uint64_t tick_us,
 	return w;
 }
 
-/* The directory part of path in w->pcap_dir, the name in s (w->mu held). */
-static void writer_pcap(struct writer *w, struct writer_slot *s,
-			const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	size_t dlen = slash != NULL ? (size_t)(slash - path) : 0;
-
-	s->pcap_name[0] = '\0';
-	if (slash == NULL || dlen >= sizeof(w->pcap_dir) ||
-	    strlen(slash + 1) >= sizeof(s->pcap_name))
-		return;		/* not one of evpcap's names: none */
-	if (strncmp(w->pcap_dir, path, dlen) != 0 || w->pcap_dir[dlen] != '\0') {
-		memcpy(w->pcap_dir, path, dlen);	/* the first, and only */
-		w->pcap_dir[dlen] = '\0';
-	}
-	strcpy(s->pcap_name, slash + 1);
-}
-
-int writer_put(struct writer *w, const struct rst_event *e, int wait)
+int writer_put(struct writer *w, const struct rst_event *e,
+	       const struct evhand_ticket *t, int wait)
 {
 	struct writer_slot *s;
 
@@ -194,9 +167,10 @@ int writer_put(struct writer *w, const struct rst_event *e, int wait)
 	}
 	s = &w->slots[w->head & w->mask];
 	s->e = *e;
-	s->e.live.pcap_file = NULL;
-	if (e->live.pcap_file != NULL)
-		writer_pcap(w, s, e->live.pcap_file);
+	s->e.live.pcap_file = NULL;	/* the callback's */
+	s->has_t = t != NULL;
+	if (t != NULL)
+		s->t = *t;
 	if (++w->head - w->tail == (w->mask + 1) / 2) {
 		w->wake = 1;		/* room left for a tick or so */
 		pthread_cond_signal(&w->more);
@@ -204,6 +178,14 @@ int writer_put(struct writer *w, const struct rst_event *e, int wait)
 	w->st.put++;
 	pthread_mutex_unlock(&w->mu);
 	return 0;
+}
+
+void writer_wake(struct writer *w)
+{
+	pthread_mutex_lock(&w->mu);
+	w->wake = 1;
+	pthread_cond_signal(&w->more);
+	pthread_mutex_unlock(&w->mu);
 }
 
 void writer_stop(struct writer *w)

@@ -2,9 +2,11 @@
  * writer.h: the live daemon's event writer, a thread of its own.
  *
  * A queue thread hands each released event over (writer_put(): a copy
- * into a bounded ring, never a wait); the writer thread formats and
- * writes it through the owner's callback (the event file, syslog(3), the
- * syslog target's queue, the journal) and flushes every tick.  A slow
+ * into a bounded ring, never a wait), with the ticket of its flow's
+ * packets (evhand.h); the writer thread writes its evidence file, formats
+ * and writes it through the owner's callback (the evidence file, the
+ * event file, syslog(3), the syslog target's queue, the journal) and
+ * flushes every tick.  A slow
  * disk or a blocked receiver then stalls only this thread: while it is
  * stalled, the ring fills, and what no longer fits is dropped and
  * counted, never waited for (but at shutdown, when nothing may be lost).
@@ -14,6 +16,7 @@
 
 #include <stdint.h>
 
+#include "evhand.h"
 #include "rst.h"
 
 struct writer_stats {
@@ -24,8 +27,12 @@ struct writer_stats {
 	uint32_t	slots;
 };
 
-/* Write one event (in the writer thread). */
-typedef void writer_event_fn(const struct rst_event *e, void *arg);
+/*
+ * Write one event (in the writer thread), its ticket t as handed over
+ * (NULL: none); the callback may fill e->live, and releases t.
+ */
+typedef void writer_event_fn(struct rst_event *e,
+			     const struct evhand_ticket *t, void *arg);
 /* Push out what was written (in the writer thread, every tick_us). */
 typedef void writer_flush_fn(void *arg);
 
@@ -39,10 +46,15 @@ struct writer	*writer_start(uint32_t slots, uint64_t tick_us,
 		    writer_event_fn *ev, writer_flush_fn *flush, void *arg);
 
 /*
- * Hand e over.  0, or -1 when the ring is full and e was dropped (and
- * counted); with wait set, waits for room instead (shutdown).
+ * Hand e over, with t (NULL: none).  0, or -1 when the ring is full and e
+ * was dropped (and counted: the caller takes t back); with wait set,
+ * waits for room instead (shutdown).
  */
-int		 writer_put(struct writer *w, const struct rst_event *e, int wait);
+int		 writer_put(struct writer *w, const struct rst_event *e,
+		    const struct evhand_ticket *t, int wait);
+
+/* Write what is queued now, not at the next tick (a producer runs short). */
+void		 writer_wake(struct writer *w);
 
 /* Write what is queued, flush, end the thread and free it.  NULL: none. */
 void		 writer_stop(struct writer *w);

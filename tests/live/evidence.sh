@@ -20,6 +20,11 @@
 #   - rotation: 4 kB files, 2 kept, 100 resets: 2 files remain, none over
 #     4 kB, the newest, the first run's file among the removed
 #     (evidence.py rotation);
+#   - who writes: over 50 resets, the write(2)/pwrite(2) bytes of each
+#     thread (/proc/PID/task/TID/io wchar): the queue thread's
+#     (rstaudit-qN) did not grow by the evidence files' bytes, the writer
+#     thread's (rstaudit-write) grew by them and the events', so a slow
+#     evidence disk cannot stall a queue;
 #   - a full disk (a 16 kB tmpfs): one message, the errors counted, every
 #     reset still reported, the files written still whole.
 # Checker logs go to tests/out/evidence/.
@@ -86,6 +91,18 @@ stop() {
 		fail "$1: SIGTERM: status $?"
 		lab_show "$1"
 	fi
+}
+# wchar PID NAME: the bytes the threads of PID named NAME* (comm) passed
+# to write(2), pwrite(2) and the like, summed.
+wchar() {
+	_sum=0 _seen=0
+	for _t in /proc/"$1"/task/*; do
+		case $(cat "$_t/comm" 2>/dev/null) in
+		"$2"*)	_w=$(sed -n 's/^wchar: //p' "$_t/io")
+			_sum=$((_sum + ${_w:-0})) _seen=1 ;;
+		esac
+	done
+	[ "$_seen" = 1 ] && echo "$_sum"
 }
 # ro_run DIR ARGS...: rstaudit in gw, with a read-only tmpfs on DIR.
 ro_run() {
@@ -243,6 +260,44 @@ if lab_daemon rot gw -c "$T/rot.conf"; then
 	fi
 else
 	fail "daemon for rotation did not start"
+fi
+
+# ---- who writes the evidence -------------------------------------------------
+
+mkdir -p "$T/io"
+cat >"$T/io.conf" <<EOF
+hold 0.2
+json_file $T/io.json
+evidence_dir $T/io
+EOF
+if lab_daemon io gw -c "$T/io.conf"; then
+	pid=$(cat "$T/io.pid")
+	j0=$(cat "$T/io.json" 2>/dev/null | wc -c)
+	q0=$(wchar "$pid" rstaudit-q) w0=$(wchar "$pid" rstaudit-write)
+	refuse 50 || fail "50 refused connections"
+	lab_poll 10 _has_events "$T/io.json" 50 ||
+		fail "50 events within 10 s: $(events "$T/io.json")"
+	# An event is written after its evidence: the files are whole now.
+	# The events' bytes before the threads': all of them were counted.
+	j1=$(wc -c <"$T/io.json")
+	q1=$(wchar "$pid" rstaudit-q) w1=$(wchar "$pid" rstaudit-write)
+	pcap=$(cat "$T"/io/rstaudit-*.pcapng | wc -c)
+	if [ -z "$q0" ] || [ -z "$w0" ] || [ -z "$q1" ] || [ -z "$w1" ]; then
+		fail "threads rstaudit-q* and rstaudit-write: not found in $pid"
+	elif [ "$pcap" -gt 0 ] && [ $((q1 - q0)) -lt "$pcap" ]; then
+		pass "the queue thread wrote $((q1 - q0)) bytes, not the $pcap of the evidence files"
+	else
+		fail "the queue thread wrote $((q1 - q0)) bytes; the evidence files hold $pcap"
+	fi
+	if [ "$pcap" -gt 0 ] && [ $((w1 - w0)) -ge $((pcap + j1 - j0)) ]; then
+		pass "the writer thread wrote $((w1 - w0)) bytes: the $pcap of the evidence files and the $((j1 - j0)) of the events"
+	else
+		fail "the writer thread wrote $((w1 - w0)) bytes; the evidence files hold $pcap, the events $((j1 - j0))"
+	fi
+	stop io
+	check_counts "who writes: the files" "$OUT/who-writes.log" $CHECK events "$T/io.json" --expect 50
+else
+	fail "daemon for the writer's check did not start"
 fi
 
 # ---- a full disk -----------------------------------------------------------

@@ -2,7 +2,9 @@
  * test_evpcap.c: the evidence writer, into a temporary directory: what a
  * file holds (read back with libpcap and block by block), rotation by
  * size and count, a restart, write errors (RLIMIT_FSIZE), the directory
- * check.
+ * check; the hand-over from a queue's ring to the writer (evhand.h): the
+ * writer needs nothing of the ring once a flow is taken, and a full
+ * hand-over loses the evidence, counted, never the event.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -83,6 +85,41 @@ static void make_event(struct rst_event *e, struct evring *r,
 	snprintf(e->live.out, sizeof(e->live.out), "c0");
 	snprintf(e->live.verdict, sizeof(e->live.verdict), "accept");
 	evfix_push(r, rst, ts, 1)->serial = serial;
+}
+
+/* The hand-over from the ring in use, as a queue and the writer use it. */
+static struct evhand *hand;
+static const struct evring *hand_ring;
+
+static struct evhand *hand_of(struct evring *r, size_t bytes)
+{
+	if (hand == NULL || hand_ring != r) {
+		evhand_free(hand);
+		hand = evhand_new(evring_size(r), 1000000, bytes);
+		hand_ring = r;
+	}
+	return hand;
+}
+
+/* e's flow taken from r, as at emit, then written as the writer does. */
+static int event(struct evpcap *w, struct evring *r, struct rst_event *e)
+{
+	struct evhand *h = hand_of(r, EVHAND_BYTES);
+	struct evhand_ticket t;
+	int rc;
+
+	evhand_take(h, r, e, EVPCAP_BEFORE, EVPCAP_AFTER, &t);
+	rc = evpcap_event(w, h, &t, e);
+	evhand_release(h, &t);
+	return rc;
+}
+
+/* The ring is gone: its hand-over and what it knew too. */
+static void ring_free(struct evring *r)
+{
+	evring_free(r);
+	evhand_free(hand);
+	hand = NULL;
 }
 
 /*
@@ -206,7 +243,7 @@ static void test_one_flow(void)
 	evfix_push(r, &syn, 1000000, 2);
 	evfix_push(r, &other, 1000001, 2);
 	make_event(&e, r, &rst, 1, 1000002);
-	CHECK_EQ(evpcap_event(w, r, &e), 0);
+	CHECK_EQ(event(w, r, &e), 0);
 	CHECK(e.live.pcap_file != NULL);
 	if (e.live.pcap_file == NULL)
 		goto out;
@@ -235,7 +272,7 @@ static void test_one_flow(void)
 	CHECK_EQ(st.bytes, (uint64_t)sb.st_size);
 out:
 	evpcap_close(w);
-	evring_free(r);
+	ring_free(r);
 	clean_dir();
 }
 
@@ -261,10 +298,10 @@ static void test_shared(void)
 	make_event(&e1, r, &rst, 1, 2);
 	make_event(&e2, r, &rst2, 2, 3);
 	evfix_push(r, &reply, 4, 1);
-	CHECK_EQ(evpcap_event(w, r, &e1), 0);
+	CHECK_EQ(event(w, r, &e1), 0);
 	CHECK_EQ(e1.live.pcap_frame, 2);
 	CHECK_EQ(e1.live.pcap_packets, 2);	/* the next RST is its own */
-	CHECK_EQ(evpcap_event(w, r, &e2), 0);
+	CHECK_EQ(event(w, r, &e2), 0);
 	CHECK_EQ(e2.live.pcap_frame, 3);
 	CHECK_EQ(e2.live.pcap_packets, 4);	/* SYN, RST, RST, reply */
 	CHECK(pcap_has(e2.live.pcap_file, 3, &rst2, &records));
@@ -275,7 +312,7 @@ static void test_shared(void)
 	CHECK_EQ(st.records, 4);
 	CHECK_EQ(st.shared, 2);
 	evpcap_close(w);
-	evring_free(r);
+	ring_free(r);
 	clean_dir();
 }
 
@@ -300,7 +337,7 @@ static void test_rotation(void)
 		syn.sport = rst.dport = (uint16_t)(40000 + i);
 		evfix_push(r, &syn, 10 * i, 2);
 		make_event(&e, r, &rst, i + 1, 10 * i + 1);
-		if (evpcap_event(w, r, &e) < 0) {
+		if (event(w, r, &e) < 0) {
 			failed++;
 			continue;
 		}
@@ -326,7 +363,7 @@ static void test_rotation(void)
 		syn.sport = rst.dport = 39999;
 		evfix_push(r, &syn, 5000, 2);
 		make_event(&e, r, &rst, 1000, 5001);
-		CHECK_EQ(evpcap_event(w, r, &e), 0);
+		CHECK_EQ(event(w, r, &e), 0);
 		CHECK(strcmp(e.live.pcap_file, last) != 0);	/* never appended */
 		CHECK_EQ(e.live.pcap_frame, 2);
 		CHECK_EQ(e.live.pcap_packets, 2);
@@ -334,7 +371,7 @@ static void test_rotation(void)
 		CHECK(access(last, F_OK) == 0);
 		evpcap_close(w);
 	}
-	evring_free(r);
+	ring_free(r);
 	clean_dir();
 }
 
@@ -361,7 +398,7 @@ static void test_write_error(void)
 	getrlimit(RLIMIT_FSIZE, &old);
 	evfix_push(r, &syn, 1, 2);
 	make_event(&e, r, &rst, 1, 2);
-	CHECK_EQ(evpcap_event(w, r, &e), 0);
+	CHECK_EQ(event(w, r, &e), 0);
 	snprintf(path, sizeof(path), "%s", e.live.pcap_file);
 	stat(path, &sb);
 	lim = old;
@@ -370,15 +407,15 @@ static void test_write_error(void)
 	syn.sport = rst.dport = 41002;
 	evfix_push(r, &syn, 3, 2);
 	make_event(&e, r, &rst, 2, 4);
-	CHECK_EQ(evpcap_event(w, r, &e), -1);
+	CHECK_EQ(event(w, r, &e), -1);
 	CHECK(e.live.pcap_file == NULL);
 	make_event(&e, r, &rst, 3, 5);
-	CHECK_EQ(evpcap_event(w, r, &e), -1);
+	CHECK_EQ(event(w, r, &e), -1);
 	setrlimit(RLIMIT_FSIZE, &old);
 	CHECK(pcap_has(path, 2, &rst1, &records));	/* no half record */
 	CHECK_EQ(records, 2);
 	make_event(&e, r, &rst, 4, 6);
-	CHECK_EQ(evpcap_event(w, r, &e), 0);
+	CHECK_EQ(event(w, r, &e), 0);
 	CHECK_STR(e.live.pcap_file, path);
 	/* None of the failed ones went in: SYN, RST 2, RST 3, RST 4 now. */
 	CHECK_EQ(e.live.pcap_frame, 6);
@@ -389,7 +426,7 @@ static void test_write_error(void)
 	CHECK_EQ(st.errors, 2);
 	CHECK_EQ(st.events, 2);
 	evpcap_close(w);
-	evring_free(r);
+	ring_free(r);
 	clean_dir();
 }
 
@@ -412,13 +449,13 @@ static void test_lost(void)
 	make_event(&e, r, &rst, 1, 1);
 	for (i = 0; i < EVRING_MIN; i++)
 		evfix_push(r, &d, 2, 2);
-	CHECK_EQ(evpcap_event(w, r, &e), -1);
+	CHECK_EQ(event(w, r, &e), -1);
 	CHECK(e.live.pcap_file == NULL);
 	evpcap_get_stats(w, &st);
 	CHECK_EQ(st.lost, 1);
 	CHECK_EQ(count_files(&largest), 0);	/* nothing made for nothing */
 	evpcap_close(w);
-	evring_free(r);
+	ring_free(r);
 }
 
 /* More interfaces than a file describes: the rest share one, "other". */
@@ -441,7 +478,7 @@ static void test_interfaces(void)
 	make_event(&e, r, &rst, 1, 100);
 	for (i = 0; i < 100; i++)
 		evfix_push(r, &d, 101 + i, 200000 + i);
-	CHECK_EQ(evpcap_event(w, r, &e), 0);
+	CHECK_EQ(event(w, r, &e), 0);
 	CHECK_EQ(e.live.pcap_packets, EVPCAP_BEFORE + 1 + EVPCAP_AFTER);
 	CHECK_EQ(walk(e.live.pcap_file, n, 1, comment, sizeof(comment)), 0);
 	CHECK_EQ(n[1], 64);
@@ -449,7 +486,116 @@ static void test_interfaces(void)
 	CHECK(pcap_has(e.live.pcap_file, EVPCAP_BEFORE + 1, &rst, &records));
 	CHECK_EQ(records, EVPCAP_BEFORE + 1 + EVPCAP_AFTER);
 	evpcap_close(w);
-	evring_free(r);
+	ring_free(r);
+	clean_dir();
+}
+
+/*
+ * Two RSTs of a flow taken at emit, then the ring overwritten whole
+ * before the writer gets to them: the file is as if written at once,
+ * the second RST sharing the first's packets.
+ */
+static void test_taken_at_emit(void)
+{
+	struct evring *r = evring_new(EVRING_MIN);
+	struct evpcap *w = open_writer(1 << 20, 3);
+	struct evhand *h = hand_of(r, EVHAND_BYTES);
+	struct pkt syn = fx_pkt(C, 41019, S, 7019, TH_SYN, 100, 0, 64, 1, 0);
+	struct pkt rst = fx_pkt(S, 7019, C, 41019, TH_RST | TH_ACK, 901, 200, 63, 0, 0);
+	struct pkt rst2 = fx_pkt(S, 7019, C, 41019, TH_RST | TH_ACK, 2361, 200, 63, 0, 0);
+	struct pkt d = fx_pkt(C, 1, S, 2, TH_ACK, 0, 0, 64, 1, 0);
+	struct evhand_ticket t1, t2;
+	struct rst_event e1, e2;
+	struct evpcap_stats st;
+	unsigned i, records;
+
+	if (w == NULL || h == NULL) {
+		CHECK(w != NULL && h != NULL);
+		return;
+	}
+	evfix_push(r, &syn, 1, 2);
+	make_event(&e1, r, &rst, 1, 2);
+	evhand_take(h, r, &e1, EVPCAP_BEFORE, EVPCAP_AFTER, &t1);
+	make_event(&e2, r, &rst2, 2, 3);
+	evhand_take(h, r, &e2, EVPCAP_BEFORE, EVPCAP_AFTER, &t2);
+	CHECK_EQ(t1.status, EVHAND_OK);
+	CHECK_EQ(t2.status, EVHAND_OK);
+	CHECK_EQ(t2.off, t1.off + t1.len);
+	for (i = 0; i < EVRING_MIN; i++)	/* the queue goes on */
+		evfix_push(r, &d, 10 + i, 2);
+	CHECK_EQ(evpcap_event(w, h, &t1, &e1), 0);
+	evhand_release(h, &t1);
+	CHECK_EQ(evpcap_event(w, h, &t2, &e2), 0);
+	evhand_release(h, &t2);
+	CHECK_EQ(e1.live.pcap_frame, 2);
+	CHECK_EQ(e1.live.pcap_packets, 2);
+	CHECK_EQ(e2.live.pcap_frame, 3);
+	CHECK_EQ(e2.live.pcap_packets, 3);	/* SYN, RST, RST */
+	CHECK(pcap_has(e2.live.pcap_file, 1, &syn, &records));
+	CHECK(pcap_has(e2.live.pcap_file, 2, &rst, &records));
+	CHECK(pcap_has(e2.live.pcap_file, 3, &rst2, &records));
+	CHECK_EQ(records, 3);			/* each packet once */
+	evpcap_get_stats(w, &st);
+	CHECK_EQ(st.shared, 2);
+	CHECK_EQ(st.lost, 0);
+	evpcap_close(w);
+	ring_free(r);
+	clean_dir();
+}
+
+/*
+ * The writer lags and the hand-over fills: the next reset's ticket says
+ * so, its event goes out without a file, counted lost; a ticket the
+ * writer never took gives its room back; released room is used again.
+ */
+static void test_hand_full(void)
+{
+	struct evring *r = evring_new(4096);
+	struct evpcap *w = open_writer(1 << 20, 3);
+	struct evhand *h = hand_of(r, 168 << 10);
+	struct pkt syn = fx_pkt(C, 40000, S, 7001, TH_SYN, 100, 0, 64, 1, 0);
+	struct pkt rst = fx_pkt(S, 7001, C, 40000, TH_RST | TH_ACK, 0, 101, 62, 0, 0);
+	static struct evhand_ticket t[2049];
+	static struct rst_event e[2049];
+	struct evhand_ticket again;
+	struct evpcap_stats st;
+	unsigned i, n, bad = 0;
+
+	if (w == NULL || h == NULL) {
+		CHECK(w != NULL && h != NULL);
+		return;
+	}
+	for (n = 0; n < 2048; n++) {
+		syn.sport = rst.dport = (uint16_t)(40000 + n);
+		evfix_push(r, &syn, 10 * n, 2);
+		make_event(&e[n], r, &rst, n + 1, 10 * n + 1);
+		evhand_take(h, r, &e[n], EVPCAP_BEFORE, EVPCAP_AFTER, &t[n]);
+		if (t[n].status != EVHAND_OK)
+			break;
+	}
+	CHECK(n > 100 && n < 2048);
+	CHECK_EQ(t[n].status, EVHAND_FULL);
+	CHECK(evhand_half_full(h));		/* the writer is woken */
+	evhand_cancel(h, &t[n - 1]);		/* the writer's ring was full */
+	evhand_take(h, r, &e[n - 1], EVPCAP_BEFORE, EVPCAP_AFTER, &again);
+	CHECK_EQ(again.status, EVHAND_OK);
+	CHECK_EQ(again.off, t[n - 1].off);
+	for (i = 0; i < n; i++) {
+		bad += evpcap_event(w, h, &t[i], &e[i]) != 0 ||
+		       e[i].live.pcap_packets != 2;
+		evhand_release(h, &t[i]);
+	}
+	CHECK_EQ(bad, 0);
+	CHECK(!evhand_half_full(h));
+	CHECK_EQ(evpcap_event(w, h, &t[n], &e[n]), -1);
+	CHECK(e[n].live.pcap_file == NULL);
+	evpcap_get_stats(w, &st);
+	CHECK_EQ(st.lost, 1);
+	CHECK_EQ(st.events, n);
+	evhand_take(h, r, &e[n], EVPCAP_BEFORE, EVPCAP_AFTER, &again);
+	CHECK_EQ(again.status, EVHAND_OK);	/* room again */
+	evpcap_close(w);
+	ring_free(r);
 	clean_dir();
 }
 
@@ -482,7 +628,7 @@ static void test_output(void)
 	CHECK(strstr(buf, " verdict accept pcap /ev/rstaudit-20261121T063533Z-"
 		     "0000.pcapng frame 2 (3 packets)\n") != NULL);
 	free(buf);
-	evring_free(r);
+	ring_free(r);
 }
 
 static void test_check(void)
@@ -523,6 +669,8 @@ int main(void)
 	T_RUN(test_write_error);
 	T_RUN(test_lost);
 	T_RUN(test_interfaces);
+	T_RUN(test_taken_at_emit);
+	T_RUN(test_hand_full);
 	T_RUN(test_check);
 	T_RUN(test_output);
 	rc = T_END("test_evpcap");

@@ -1,8 +1,8 @@
 /*
  * test_writer.c: the event writer thread.  Events come out in the order
  * they went in, a full ring drops (and counts) rather than wait, waiting
- * puts lose nothing, an event's evidence file name is its own even after
- * the producer's buffer changed, and what was written is flushed.
+ * puts lose nothing, an event comes with its own evidence ticket (or none)
+ * and no file name from the producer, and what was written is flushed.
  */
 #include <pthread.h>
 #include <time.h>
@@ -15,16 +15,17 @@
 
 static pthread_mutex_t gate = PTHREAD_MUTEX_INITIALIZER;
 static uint32_t seen[4096];
-static char seen_pcap[8][128];
-static int nseen, nflush;
+static struct evhand_ticket seen_t[8];	/* status EVHAND_NONE: no ticket */
+static int seen_named, nseen, nflush;
 
-static void rec_event(const struct rst_event *e, void *arg)
+static void rec_event(struct rst_event *e, const struct evhand_ticket *t,
+		      void *arg)
 {
 	(void)arg;
 	pthread_mutex_lock(&gate);	/* held by a test: the writer stalls */
-	if (nseen < 8 && e->live.pcap_file != NULL)
-		snprintf(seen_pcap[nseen], sizeof(seen_pcap[0]), "%s",
-			 e->live.pcap_file);
+	if (nseen < 8 && t != NULL)
+		seen_t[nseen] = *t;
+	seen_named += e->live.pcap_file != NULL;
 	if (nseen < 4096)
 		seen[nseen] = e->serial;
 	nseen++;
@@ -39,8 +40,8 @@ static void rec_flush(void *arg)
 
 static struct writer *mk(uint32_t slots)
 {
-	nseen = nflush = 0;
-	memset(seen_pcap, 0, sizeof(seen_pcap));
+	nseen = nflush = seen_named = 0;
+	memset(seen_t, 0, sizeof(seen_t));
 	return writer_start(slots, TICK_US, rec_event, rec_flush, NULL);
 }
 
@@ -55,7 +56,7 @@ static void test_order_and_stop(void)
 	memset(&e, 0, sizeof(e));
 	for (i = 1; i <= 1000; i++) {
 		e.serial = (uint32_t)i;
-		CHECK_EQ(writer_put(w, &e, 1), 0);	/* waits for room */
+		CHECK_EQ(writer_put(w, &e, NULL, 1), 0);	/* waits for room */
 	}
 	writer_get_stats(w, &st);
 	CHECK_EQ(st.put, 1000);
@@ -81,7 +82,7 @@ static void test_full_drops(void)
 	memset(&e, 0, sizeof(e));
 	for (i = 1; i <= 13; i++) {
 		e.serial = (uint32_t)i;
-		fails += writer_put(w, &e, 0) < 0;
+		fails += writer_put(w, &e, NULL, 0) < 0;
 	}
 	writer_get_stats(w, &st);
 	CHECK_EQ(fails, 5);
@@ -95,9 +96,11 @@ static void test_full_drops(void)
 	CHECK_EQ(seen[7], 8);
 }
 
-static void test_pcap_name_is_copied(void)
+/* The evidence file is the writer's to write and name: a ticket goes. */
+static void test_ticket_is_copied(void)
 {
-	char path[128] = "/var/lib/rstaudit/ev/rstaudit-20261206T000000Z-1.pcapng";
+	struct evhand_ticket t = { .queue = 3, .status = EVHAND_OK,
+				   .off = 4096, .len = 200 };
 	struct rst_event e;
 	struct writer *w;
 
@@ -105,18 +108,20 @@ static void test_pcap_name_is_copied(void)
 	w = mk(8);
 	memset(&e, 0, sizeof(e));
 	e.serial = 1;
-	e.live.pcap_file = path;
-	CHECK_EQ(writer_put(w, &e, 0), 0);
-	/* The evidence writer moves on to its next file meanwhile. */
-	snprintf(path, sizeof(path), "/var/lib/rstaudit/ev/rstaudit-20261206T000000Z-2.pcapng");
+	e.live.pcap_file = "/var/lib/rstaudit/ev/not-ours.pcapng";
+	CHECK_EQ(writer_put(w, &e, &t, 0), 0);
+	t.off = 9999;			/* the producer's copy moves on */
 	e.serial = 2;
-	e.live.pcap_file = NULL;
-	CHECK_EQ(writer_put(w, &e, 0), 0);
+	CHECK_EQ(writer_put(w, &e, NULL, 0), 0);
 	pthread_mutex_unlock(&gate);
 	writer_stop(w);
 	CHECK_EQ(nseen, 2);
-	CHECK_STR(seen_pcap[0], "/var/lib/rstaudit/ev/rstaudit-20261206T000000Z-1.pcapng");
-	CHECK_STR(seen_pcap[1], "");
+	CHECK_EQ(seen_named, 0);
+	CHECK_EQ(seen_t[0].queue, 3);
+	CHECK_EQ(seen_t[0].status, EVHAND_OK);
+	CHECK_EQ(seen_t[0].off, 4096);
+	CHECK_EQ(seen_t[0].len, 200);
+	CHECK_EQ(seen_t[1].status, EVHAND_NONE);	/* none given */
 }
 
 static void test_idle_flush(void)
@@ -127,10 +132,33 @@ static void test_idle_flush(void)
 
 	memset(&e, 0, sizeof(e));
 	e.serial = 1;
-	writer_put(w, &e, 0);
+	writer_put(w, &e, NULL, 0);
 	for (i = 0; i < 100 && __atomic_load_n(&nflush, __ATOMIC_RELAXED) == 0; i++)
 		usleep(TICK_US);
 	CHECK(__atomic_load_n(&nflush, __ATOMIC_RELAXED) >= 1);	/* not at stop */
+	writer_stop(w);
+	CHECK_EQ(nseen, 1);
+}
+
+/* A producer short of room wakes the writer before its (long) tick. */
+static void test_wake(void)
+{
+	struct writer *w;
+	struct rst_event e;
+	int i;
+
+	nseen = nflush = 0;
+	w = writer_start(8, 60 * 1000000, rec_event, rec_flush, NULL);
+	CHECK(w != NULL);
+	if (w == NULL)
+		return;
+	memset(&e, 0, sizeof(e));
+	e.serial = 1;
+	writer_put(w, &e, NULL, 0);
+	writer_wake(w);
+	for (i = 0; i < 200 && __atomic_load_n(&nflush, __ATOMIC_RELAXED) == 0; i++)
+		usleep(TICK_US);
+	CHECK(__atomic_load_n(&nflush, __ATOMIC_RELAXED) >= 1);
 	writer_stop(w);
 	CHECK_EQ(nseen, 1);
 }
@@ -139,7 +167,8 @@ int main(void)
 {
 	T_RUN(test_order_and_stop);
 	T_RUN(test_full_drops);
-	T_RUN(test_pcap_name_is_copied);
+	T_RUN(test_ticket_is_copied);
 	T_RUN(test_idle_flush);
+	T_RUN(test_wake);
 	return T_END("test_writer");
 }
