@@ -51,7 +51,7 @@ CORE	= src/pkt.o src/table.o src/flow.o src/host.o src/classify.o \
 	  src/evidence.o src/engine.o src/policy.o
 # Adapters: capture files, output, logging, the command line.
 ADAPT	= src/pcapin.o src/pcapmap.o $(OUTPUT) src/log.o src/analyze.o \
-	  src/nft.o src/nftrule.o src/nftguard.o src/nftrender.o src/nfq.o src/nfqverdict.o src/ct.o src/ctview.o src/note.o src/conf.o src/enforce.o src/run.o src/worker.o src/runstats.o src/writer.o src/route.o \
+	  src/nft.o src/nftrule.o src/nftguard.o src/nftrender.o src/nfq.o src/nfqverdict.o src/ct.o src/ctview.o src/ctvmsg.o src/note.o src/conf.o src/enforce.o src/run.o src/worker.o src/runstats.o src/writer.o src/route.o \
 	  src/watch.o src/slog.o src/journal.o $(EVIDENCE)
 # Events as text, EVE JSON, ECS or the legacy JSON (output.h).
 OUTPUT	= src/output.o src/eve.o src/ecs.o src/sha1.o
@@ -86,7 +86,7 @@ all: rstaudit
 rstaudit: $(OBJS)
 	$(CC) $(LDFLAGS) -pthread -o $@ $(OBJS) $(PC_LIBS)
 
-src/pcapin.o src/pcapmap.o src/analyze.o src/nft.o src/nftrule.o src/nftguard.o src/nftrender.o src/nfq.o src/nfqverdict.o src/ct.o src/ctview.o src/enforce.o src/run.o src/worker.o src/runstats.o \
+src/pcapin.o src/pcapmap.o src/analyze.o src/nft.o src/nftrule.o src/nftguard.o src/nftrender.o src/nfq.o src/nfqverdict.o src/ct.o src/ctview.o src/ctvmsg.o src/enforce.o src/run.o src/worker.o src/runstats.o \
 	src/watch.o $(LOCATE): \
 	CFLAGS += $(PC_CFLAGS)
 
@@ -107,8 +107,8 @@ tests/unit/test_%: tests/unit/test_%.c tests/unit/*.h $(CORE) $(OUTPUT)
 tests/unit/test_ct: tests/unit/test_ct.c tests/unit/t.h src/ct.o src/log.o
 	$(CC) $(CFLAGS) $(PC_CFLAGS) $(LDFLAGS) -o $@ $< src/ct.o src/log.o $(PC_LIBS)
 # The view of conntrack kept from its events, fed kernel-shaped messages.
-tests/unit/test_ctview: tests/unit/test_ctview.c tests/unit/t.h src/ctview.o src/ct.o src/log.o
-	$(CC) $(CFLAGS) $(PC_CFLAGS) $(LDFLAGS) -o $@ $< src/ctview.o src/ct.o src/log.o $(PC_LIBS)
+tests/unit/test_ctview: tests/unit/test_ctview.c tests/unit/t.h src/ctview.o src/ctvmsg.o src/ct.o src/log.o
+	$(CC) $(CFLAGS) $(PC_CFLAGS) $(LDFLAGS) -o $@ $< src/ctview.o src/ctvmsg.o src/ct.o src/log.o $(PC_LIBS)
 tests/unit/test_note: tests/unit/test_note.c tests/unit/t.h src/note.o
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< src/note.o
 # The routing table's answer, run by tests/live/route.sh in a namespace.
@@ -151,9 +151,9 @@ bench/evring: bench/evring.c tests/unit/*.h $(CORE) $(EVIDENCE) $(OUTPUT) \
 		src/log.o
 
 # What the view of conntrack costs per event (bench/ctview.c).
-bench/ctview: bench/ctview.c src/ctview.o src/ct.o src/log.o
-	$(CC) $(CFLAGS) $(PC_CFLAGS) $(LDFLAGS) -o $@ $< src/ctview.o src/ct.o \
-		src/log.o $(PC_LIBS)
+bench/ctview: bench/ctview.c src/ctview.o src/ctvmsg.o src/ct.o src/log.o
+	$(CC) $(CFLAGS) $(PC_CFLAGS) $(LDFLAGS) -o $@ $< src/ctview.o src/ctvmsg.o \
+		src/ct.o src/log.o $(PC_LIBS)
 
 deps:
 	@sh tests/deps.sh
