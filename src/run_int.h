@@ -65,6 +65,7 @@
 #define DEGRADE_SAY_US	10000000	/* a degradation said at most this often */
 #define QUEUE_STALL_US	10000000	/* a queue loop this long silent is stuck */
 #define SNAP_WAIT_US	250000		/* the longest counters wait for a queue */
+#define VIEW_READ_US	10000		/* conntrack's events read this often, idle */
 #define WRITER_SLOTS	16384		/* events waiting for the writer, at most */
 
 
@@ -88,6 +89,7 @@ struct worker {
 	struct notes		*notes;		/* RSTs conntrack did not take */
 	uint64_t		 view_hits;	/* RSTs answered by the view */
 	uint64_t		 view_fallbacks; /* ... it could not answer */
+	uint64_t		 view_read_us;	/* when it last read the view */
 	struct engine		*eng;
 	struct evring		*ring;		/* recent packets (evidence on) */
 	struct evhand		*hand;		/* flows to the writer (evidence on) */

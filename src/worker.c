@@ -369,7 +369,10 @@ static int worker_learn(struct worker *w)
  */
 static int worker_view(struct worker *w, int wait)
 {
-	if (w->view == NULL || ctview_read(w->view, wait) == 0)
+	if (w->view == NULL)
+		return 0;
+	w->view_read_us = clk_mono_us();
+	if (ctview_read(w->view, wait) == 0)
 		return 0;
 	log_warn("queue %u: conntrack events", w->qnum);
 	return -1;
@@ -387,8 +390,9 @@ static int worker_drain(struct worker *w)
 	int i, n;
 
 	for (i = 0; i < READS_PER_WAKE; i++) {
+		/* The view, only when a batch came: only RSTs look it up. */
 		if ((n = nfqueue_recv(w->q)) < 0 || worker_learn(w) < 0 ||
-		    worker_view(w, 1) < 0)
+		    (n > 0 && worker_view(w, 1) < 0))
 			return -1;
 		if (n == 0)
 			return 0;
@@ -462,22 +466,33 @@ void workers_snapshot(struct run *r)
 static int worker_loop(struct worker *w)
 {
 	struct pollfd pfd[PFD_MAX];
+	int ct_fd = w->view != NULL && w->idx == 0 ? ctview_fd(w->view) : -1;
+	int timeout;
+	uint64_t since;
 
 	pfd[PFD_QUEUE].fd = nfqueue_fd(w->q);
 	pfd[PFD_TICK].fd = w->tfd;
 	pfd[PFD_LOG].fd = w->log != NULL ? nfqueue_fd(w->log) : -1;	/* ignored */
 	pfd[PFD_HOLD].fd = enforce_fd(w->enf);
 	pfd[PFD_SNAP].fd = w->snap_fd;
-	/* The first queue keeps the view read while no RST comes. */
-	pfd[PFD_CT].fd = w->view != NULL && w->idx == 0 ? ctview_fd(w->view) : -1;
 	for (int i = 0; i < PFD_MAX; i++)
 		pfd[i].events = POLLIN;
 	while (!run_is_stopping()) {
 		worker_policy(w);
+		/*
+		 * The first queue keeps the view read while no RST comes, but
+		 * at most every VIEW_READ_US: each event is a datagram, and a
+		 * wakeup for each cost more than the event (15 us of CPU per
+		 * new connection).  Before a queue batch it is read anyway.
+		 */
+		since = clk_mono_us() - w->view_read_us;
+		pfd[PFD_CT].fd = since >= VIEW_READ_US ? ct_fd : -1;
+		timeout = ct_fd >= 0 && since < VIEW_READ_US ?
+			  (int)((VIEW_READ_US - since + 999) / 1000) : -1;
 		/* A dump runs at start, and after events were lost. */
 		pfd[PFD_CTDUMP].fd = w->view != NULL && w->idx == 0 ?
 				     ctview_dump_fd(w->view) : -1;
-		if (poll(pfd, PFD_MAX, -1) < 0) {
+		if (poll(pfd, PFD_MAX, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_warn("queue %u: poll", w->qnum);
