@@ -445,7 +445,6 @@ int ctview_open(struct ctview *v)
 	v->ev = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (v->ev == NULL ||
 	    mnl_socket_bind(v->ev, NF_NETLINK_CONNTRACK_NEW |
-			    NF_NETLINK_CONNTRACK_UPDATE |
 			    NF_NETLINK_CONNTRACK_DESTROY, MNL_SOCKET_AUTOPID) < 0)
 		return -1;
 	fd = mnl_socket_get_fd(v->ev);

@@ -3,14 +3,15 @@
  * that a RST's connection is looked up in memory, not asked of the
  * kernel (a GET is a system call and a third of a verdict's cost).
  *
- * One view for all queue threads: it subscribes to NEW, UPDATE and
- * DESTROY, filtered to TCP in the kernel, and each queue thread drains
- * it between taking a queue batch and handling it, as it reads its NFLOG
- * group; a RST's view then holds every change made before the RST was
- * queued.  Thread-safe: one mutex, held for a drain or a lookup.  The RST's own
- * change comes later (conntrack announces it when the packet leaves), so
- * the view shows the entry as the RST found it; the caller knows from
- * the table's `ct state invalid` note whether conntrack took the RST.
+ * One view for all queue threads: it subscribes to NEW and DESTROY,
+ * filtered to TCP in the kernel, and each queue thread drains it between
+ * taking a queue batch and handling it, as it reads its NFLOG group; a
+ * RST's view then holds every entry made before the RST was queued.
+ * Thread-safe: one mutex, held for a drain or a lookup.  The view says
+ * which entries exist, and their ids, not their state as it changes:
+ * with nobody listening to UPDATE, conntrack builds none (five or more a
+ * connection, they cost more than they saved).  What the RST did, the
+ * caller knows from the table's notes (nft.h).
  *
  * Synced: the view starts by a dump, and dumps again after it lost
  * events (ENOBUFS) or overflowed.  Until a dump is complete, an entry it

@@ -167,6 +167,22 @@ static uint32_t attr_be32(const struct nlattr *a)
 	return mnl_attr_get_payload_len(a) >= 4 ? ntohl(mnl_attr_get_u32(a)) : 0;
 }
 
+/* Which note a prefix is (nft.h), NFQUEUE_NOTE_NONE for any other. */
+static uint8_t note_of(const struct nlattr *a)
+{
+	static const char *const prefix[NFQUEUE_NOTE_MAX] = {
+		[NFQUEUE_NOTE_INVALID] = NFT_INVALID_PREFIX,
+		[NFQUEUE_NOTE_DELETED] = NFT_DELETED_PREFIX,
+	};
+	uint16_t len = mnl_attr_get_payload_len(a);
+
+	for (uint8_t k = 1; k < NFQUEUE_NOTE_MAX; k++)
+		if (len == strlen(prefix[k]) + 1 &&
+		    memcmp(mnl_attr_get_payload(a), prefix[k], len) == 0)
+			return k;
+	return NFQUEUE_NOTE_NONE;
+}
+
 /* Decode one NFLOG packet message into p (id: NFULA_SEQ). */
 static int nflog_decode(const struct nlmsghdr *nlh, struct nfqueue_pkt *p,
 		      uint64_t ts_us)
@@ -194,11 +210,8 @@ static int nflog_decode(const struct nlmsghdr *nlh, struct nfqueue_pkt *p,
 		p->indev = attr_be32(tb[NFULA_IFINDEX_INDEV]);
 	if (tb[NFULA_IFINDEX_OUTDEV])
 		p->outdev = attr_be32(tb[NFULA_IFINDEX_OUTDEV]);
-	if (tb[NFULA_PREFIX] &&
-	    mnl_attr_get_payload_len(tb[NFULA_PREFIX]) == sizeof(NFT_INVALID_PREFIX) &&
-	    memcmp(mnl_attr_get_payload(tb[NFULA_PREFIX]), NFT_INVALID_PREFIX,
-		   sizeof(NFT_INVALID_PREFIX)) == 0)
-		p->invalid_note = 1;
+	if (tb[NFULA_PREFIX])
+		p->note = note_of(tb[NFULA_PREFIX]);
 	if (tb[NFULA_PAYLOAD]) {
 		p->payload = mnl_attr_get_payload(tb[NFULA_PAYLOAD]);
 		p->caplen = p->len = mnl_attr_get_payload_len(tb[NFULA_PAYLOAD]);

@@ -59,7 +59,7 @@ struct nfqueue_pkt {
 	uint8_t		 hook;		/* NF_INET_LOCAL_IN, _FORWARD, _LOCAL_OUT, ... */
 	uint8_t		 has_mark;
 	uint8_t		 logged;	/* from an NFLOG group: no verdict */
-	uint8_t		 invalid_note;	/* logged with NFT_INVALID_PREFIX */
+	uint8_t		 note;		/* logged as a note: enum nfqueue_note */
 	uint32_t	 mark;		/* skb mark */
 	uint32_t	 indev, outdev;	/* ifindex, 0: none */
 	const uint8_t	*payload;	/* the IP packet, caplen bytes of len */
@@ -70,6 +70,14 @@ struct nfqueue_pkt {
 	uint32_t	 ctinfo;	/* enum ip_conntrack_info */
 	uint32_t	 skbinfo;	/* NFQA_SKB_* */
 	uint64_t	 ts_us;		/* when the batch was read (realtime) */
+};
+
+/* The table's notes about a RST (nft.h), logged just before it is queued. */
+enum nfqueue_note {
+	NFQUEUE_NOTE_NONE,
+	NFQUEUE_NOTE_INVALID,	/* NFT_INVALID_PREFIX: conntrack did not take it */
+	NFQUEUE_NOTE_DELETED,	/* NFT_DELETED_PREFIX: it deleted the entry */
+	NFQUEUE_NOTE_MAX
 };
 
 struct nfqueue_stats {

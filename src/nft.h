@@ -45,6 +45,12 @@
  * it is queued: the daemon reads conntrack's judgement from it.
  */
 #define NFT_INVALID_PREFIX	"rstaudit invalid"
+/*
+ * ... and of a RST that made conntrack delete its entry (`ct status
+ * dying`: the only answer to a SYN, or a RST before any answer), so the
+ * daemon knows it without asking.
+ */
+#define NFT_DELETED_PREFIX	"rstaudit deleted"
 #define NFT_MAX_SHARDS		64	/* queues (and groups) at most */
 #define NFT_GUARD_SET4		"forged4"
 #define NFT_GUARD_SET6		"forged6"

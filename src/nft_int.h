@@ -77,6 +77,7 @@ enum rule_kind {
 	 * daemon reads conntrack's judgement there, not by asking.
 	 */
 	RULE_RST_INVALID,
+	RULE_RST_DELETED,	/* ... one that made conntrack delete its entry */
 	RULE_MARK,	/* flows that had a RST: all of it, in order */
 	RULE_RST,	/* RSTs without a conntrack entry to mark */
 	RULE_SYN,	/* SYN and SYN/ACK, logged: TTL, IP ID, window, options */

@@ -52,6 +52,9 @@ static void render_match(enum rule_kind kind, const struct nft_conf *conf,
 	case RULE_RST_INVALID:
 		fputs("tcp flags rst ct state invalid", fp);
 		break;
+	case RULE_RST_DELETED:
+		fputs("tcp flags rst ct status dying", fp);
+		break;
 	case RULE_MARK:
 		fprintf(fp, "meta l4proto tcp ct mark & 0x%08x == 0x%08x",
 		    conf->mark, conf->mark);
@@ -77,8 +80,10 @@ static void render_action(enum rule_kind kind, const struct nft_conf *conf,
 		fprintf(fp, "log group %u\n", sh->group);
 		break;
 	case RULE_RST_INVALID:
-		fprintf(fp, "log prefix \"%s\" group %u\n", NFT_INVALID_PREFIX,
-		    sh->group);
+	case RULE_RST_DELETED:
+		fprintf(fp, "log prefix \"%s\" group %u\n",
+		    kind == RULE_RST_INVALID ? NFT_INVALID_PREFIX :
+		    NFT_DELETED_PREFIX, sh->group);
 		break;
 	case RULE_RST_MARK:
 		fprintf(fp, "ct mark set ct mark | 0x%08x\n", conf->mark);

@@ -124,6 +124,21 @@ static int put_ct_mark(struct nftnl_rule *r, uint32_t mask)
 	return nft_put_cmp(r, NFT_CMP_EQ, &mask, sizeof(mask));
 }
 
+/* ct status dying: conntrack is deleting the packet's entry. */
+static int put_ct_dying(struct nftnl_rule *r)
+{
+	uint32_t bit = IPS_DYING, zero = 0;
+	struct nftnl_expr *e;
+
+	if (nft_expr_add(r, "ct", &e) < 0)
+		return -1;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_STATUS);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+	if (put_and(r, &bit, sizeof(bit)) < 0)
+		return -1;
+	return nft_put_cmp(r, NFT_CMP_NEQ, &zero, sizeof(zero));
+}
+
 /* ct state invalid: conntrack did not take the packet (or has no entry). */
 static int put_ct_invalid(struct nftnl_rule *r)
 {
@@ -338,6 +353,10 @@ static int put_match(struct nftnl_rule *r, enum rule_kind kind,
 		if (nft_put_tcp_flag(r, 0x04) < 0)
 			return -1;
 		return put_ct_invalid(r);
+	case RULE_RST_DELETED:
+		if (nft_put_tcp_flag(r, 0x04) < 0)
+			return -1;
+		return put_ct_dying(r);
 	case RULE_SYN:
 		return nft_put_tcp_flag(r, 0x02);
 	case RULE_MARK:
@@ -365,6 +384,8 @@ static int put_action(struct nftnl_rule *r, enum rule_kind kind,
 		return nft_put_log(r, sh->group, NULL);
 	case RULE_RST_INVALID:
 		return nft_put_log(r, sh->group, NFT_INVALID_PREFIX);
+	case RULE_RST_DELETED:
+		return nft_put_log(r, sh->group, NFT_DELETED_PREFIX);
 	case RULE_RST_MARK:
 		return put_ct_mark_or(r, conf->mark);
 	default:
@@ -382,6 +403,7 @@ int nft_rule_enabled(enum rule_kind kind, const struct nft_conf *conf)
 		return conf->mark != 0;
 	case RULE_SYN:
 	case RULE_RST_INVALID:
+	case RULE_RST_DELETED:
 		return conf->log_group != 0;
 	case RULE_LEARN:
 		return conf->log_group != 0 && conf->learn_packets != 0;

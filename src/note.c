@@ -48,10 +48,12 @@ void notes_free(struct notes *ns)
 	free(ns);
 }
 
-/* FNV-1a over the bytes, then a final mix; never 0. */
-static uint64_t note_key(const uint8_t *buf, uint32_t caplen, uint32_t len)
+/* FNV-1a over the kind and the bytes, then a final mix; never 0. */
+static uint64_t note_key(uint8_t kind, const uint8_t *buf, uint32_t caplen,
+			 uint32_t len)
 {
-	uint64_t h = 0xcbf29ce484222325ULL ^ len;
+	uint64_t h = (0xcbf29ce484222325ULL ^ len ^ (uint64_t)kind << 32) *
+		     0x100000001b3ULL;
 	uint32_t n = caplen < NOTE_BYTES ? caplen : NOTE_BYTES;
 
 	for (uint32_t i = 0; i < n; i++)
@@ -62,10 +64,10 @@ static uint64_t note_key(const uint8_t *buf, uint32_t caplen, uint32_t len)
 	return h | 1;
 }
 
-void notes_add(struct notes *ns, const uint8_t *buf, uint32_t caplen,
-	       uint32_t len, uint64_t now_us)
+void notes_add(struct notes *ns, uint8_t kind, const uint8_t *buf,
+	       uint32_t caplen, uint32_t len, uint64_t now_us)
 {
-	uint64_t key = note_key(buf, caplen, len);
+	uint64_t key = note_key(kind, buf, caplen, len);
 	struct slot *oldest = NULL;
 
 	if (now_us == 0)
@@ -86,10 +88,10 @@ void notes_add(struct notes *ns, const uint8_t *buf, uint32_t caplen,
 	oldest->us = now_us;
 }
 
-int notes_take(struct notes *ns, const uint8_t *buf, uint32_t caplen,
-	       uint32_t len, uint64_t now_us)
+int notes_take(struct notes *ns, uint8_t kind, const uint8_t *buf,
+	       uint32_t caplen, uint32_t len, uint64_t now_us)
 {
-	uint64_t key = note_key(buf, caplen, len);
+	uint64_t key = note_key(kind, buf, caplen, len);
 
 	for (uint32_t i = 0; i < WINDOW; i++) {
 		struct slot *s = &ns->s[(key + i) & ns->mask];

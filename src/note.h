@@ -1,6 +1,7 @@
 /*
- * note.h: the table's notes that conntrack did not take a RST
- * (NFT_INVALID_PREFIX), kept until the RST's queued copy comes.
+ * note.h: the table's notes about a RST (nft.h: conntrack did not take
+ * it, or it made conntrack delete its entry), kept until the RST's queued
+ * copy comes.  A note has a kind (1..255) and is found by kind.
  *
  * The note is logged just before the RST is queued, so under load the
  * group runs ahead of the queue by the queue's whole backlog: the set
@@ -26,13 +27,16 @@ struct notes;
 struct notes	*notes_new(uint32_t n);
 void		 notes_free(struct notes *ns);
 
-/* Note the packet of len bytes, caplen of them in buf, seen at now_us. */
-void	notes_add(struct notes *ns, const uint8_t *buf, uint32_t caplen,
-	    uint32_t len, uint64_t now_us);
+/* Note kind of the packet of len bytes, caplen of them in buf, at now_us. */
+void	notes_add(struct notes *ns, uint8_t kind, const uint8_t *buf,
+	    uint32_t caplen, uint32_t len, uint64_t now_us);
 
-/* Was this packet noted (and not too long ago)?  1 (the note is used up) or 0. */
-int	notes_take(struct notes *ns, const uint8_t *buf, uint32_t caplen,
-	    uint32_t len, uint64_t now_us);
+/*
+ * Was this packet noted so (and not too long ago)?  1 (the note is used
+ * up) or 0.
+ */
+int	notes_take(struct notes *ns, uint8_t kind, const uint8_t *buf,
+	    uint32_t caplen, uint32_t len, uint64_t now_us);
 
 /* Notes overwritten before their packet came. */
 uint64_t notes_lost(const struct notes *ns);

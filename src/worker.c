@@ -115,35 +115,39 @@ void run_flush(void *arg)
 }
 
 /*
- * Conntrack's facts from the view: the entry as the RST found it, and,
- * from the table's note, whether conntrack took the RST.  Taking it
- * (tcp_packet() in nf_conntrack_proto_tcp.c) deletes an entry that never
- * saw a reply and moves any other to CLOSE; a RST it did not take left
- * the entry as it was.  -1: ask the kernel (the view is not whole, or
- * does not hold yet the entry of a RST conntrack took).
+ * Conntrack's facts without asking it.  The table's notes say what
+ * conntrack did with the RST: did not take it (out of window, or no
+ * entry), or took it and deleted the entry (the only answer to a SYN, or
+ * a RST before any answer: tcp_packet() in nf_conntrack_proto_tcp.c);
+ * any other RST it took moved the entry to CLOSE.  The view (NEW and
+ * DESTROY events) says whether the entry exists, and its id.  -1: ask
+ * the kernel: the view is not whole, it does not hold yet the entry of a
+ * RST conntrack took, or the RST was not taken and the entry's state
+ * (which the view does not follow) is wanted.  *invalid: the note's
+ * judgement, whatever the return.
  */
 static int view_judge(struct worker *w, const struct nfqueue_pkt *np,
-		      const struct pkt *p, struct ct_info *ci, int *judged)
+		      const struct pkt *p, struct ct_info *ci, int *noted)
 {
-	int found = ctview_find(w->view, p, ci);
-	int invalid = notes_take(w->notes, np->payload, np->caplen, np->len,
-				 np->ts_us);
+	int invalid = notes_take(w->notes, NFQUEUE_NOTE_INVALID, np->payload,
+				 np->caplen, np->len, np->ts_us);
+	int deleted = !invalid && notes_take(w->notes, NFQUEUE_NOTE_DELETED,
+				 np->payload, np->caplen, np->len, np->ts_us);
+	int found = deleted ? 0 : ctview_find(w->view, p, ci);
 
-	if (found < 0 || (found == 0 && !invalid)) {
+	*noted = invalid;
+	if (deleted) {
+		memset(ci, 0, sizeof(*ci));
+	} else if (found < 0 || (invalid && found == 1) ||
+		   (!invalid && found == 0)) {
 		w->view_fallbacks++;
 		return -1;
+	} else if (!invalid) {
+		ci->tcp_state = TCP_CONNTRACK_CLOSE;
+		snprintf(ci->state, sizeof(ci->state), "CLOSE");
+		ci->mark |= w->run->conf.mark;	/* the RST's rule set it */
 	}
 	w->view_hits++;
-	*judged = invalid;
-	if (found && !invalid) {
-		if (!(ci->status & IPS_SEEN_REPLY)) {
-			memset(ci, 0, sizeof(*ci));
-		} else {
-			ci->tcp_state = TCP_CONNTRACK_CLOSE;
-			snprintf(ci->state, sizeof(ci->state), "CLOSE");
-			ci->mark |= w->run->conf.mark;	/* the RST's rule set it */
-		}
-	}
 	ci->source = CT_SOURCE_EVENTS;
 	return 0;
 }
@@ -155,7 +159,7 @@ static void live_ct(struct worker *w, struct rst_event *e,
 	struct rst_live *l = &e->live;
 	const struct conf *c = &w->run->conf;
 	struct ct_info ci;
-	int judged = -1, viewed = 0;
+	int judged, noted = -1, viewed = 0;
 
 	memset(&ci, 0, sizeof(ci));
 	if (np->ct != NULL) {
@@ -164,15 +168,16 @@ static void live_ct(struct worker *w, struct rst_event *e,
 			memset(&ci, 0, sizeof(ci));
 	} else if (w->view != NULL && !np->logged &&
 		   (np->hook == NF_INET_FORWARD || np->hook == NF_INET_LOCAL_IN) &&
-		   !enforce_restored(w->enf, &e->p) &&
-		   view_judge(w, np, &e->p, &ci, &judged) == 0) {
+		   !enforce_restored(w->enf, &e->p)) {
 		/*
 		 * Not for a flow this daemon put back to ESTABLISHED after
 		 * dropping a RST (ct_restore): the entry then says what we
 		 * did, after the RST, which only the kernel knows.
 		 */
-		viewed = 1;
-	} else if (!nfqueue_has_conntrack(w->q) && !np->logged) {
+		viewed = view_judge(w, np, &e->p, &ci, &noted) == 0;
+	}
+	if (np->ct == NULL && !viewed && !nfqueue_has_conntrack(w->q) &&
+	    !np->logged) {
 		memset(&ci, 0, sizeof(ci));
 		ct_lookup(w->ct, &e->p, &ci);	/* ENOENT leaves ci.known 0 */
 	}
@@ -187,10 +192,11 @@ static void live_ct(struct worker *w, struct rst_event *e,
 		l->ct_id = ci.id;
 		snprintf(l->ct_state, sizeof(l->ct_state), "%s", ci.state);
 	}
-	if (!viewed)
-		judged = ct_judge(&ci, np->hook, e->had_flow &&
-				  (e->rcv.f & SIDE_SYN) &&
-				  !(e->snd.f & (SIDE_SYNACK | SIDE_SEEN)));
+	/* The table's note is conntrack's own word; else read it from the
+	 * state the RST left. */
+	judged = noted >= 0 ? noted :
+		 ct_judge(&ci, np->hook, e->had_flow && (e->rcv.f & SIDE_SYN) &&
+			  !(e->snd.f & (SIDE_SYNACK | SIDE_SEEN)));
 	/*
 	 * -1 where conntrack's judgement cannot be read: at the output hook,
 	 * and on an entry this daemon put back to ESTABLISHED after dropping
@@ -245,10 +251,10 @@ static int worker_packet(const struct nfqueue_pkt *np, void *arg)
 	struct pkt p;
 	int v = NFQUEUE_ACCEPT;
 
-	if (np->invalid_note) {		/* a fact for its queued copy */
+	if (np->note != NFQUEUE_NOTE_NONE) {	/* a fact for its queued copy */
 		if (w->notes != NULL)
-			notes_add(w->notes, np->payload, np->caplen, np->len,
-				  np->ts_us);
+			notes_add(w->notes, np->note, np->payload, np->caplen,
+				  np->len, np->ts_us);
 		return NFQUEUE_ACCEPT;
 	}
 	s = pkt_parse(&p, LINK_RAW, np->payload, np->caplen);

@@ -467,6 +467,14 @@ def connect_echo(sock, args):
     return "echo ok"
 
 
+def connect_abort(sock, args):
+    """One exchange with the echo server, then abort (SO_LINGER 0): a RST
+    at exactly the server's rcv_nxt, which conntrack takes."""
+    connect_echo(sock, args)
+    abort(sock)
+    return "echo ok, then aborted"
+
+
 def connect_oow_rst(sock, args):
     """Echo once, forge a RST of our own connection with a sequence number
     half the space away (out of window: conntrack and the server ignore
@@ -547,6 +555,7 @@ CONNECT = {
     "requests": connect_requests,
     "echo": connect_echo,
     "oow-rst": connect_oow_rst,
+    "abort": connect_abort,
     "refused": connect_refused,
     "reset": connect_reset,
     "lost-abort": connect_lost_abort,

@@ -139,11 +139,13 @@ fi
 check_eq "6 rules queue with $( [ "$queue_native" = 1 ] && echo 'nft queue' ||
     echo 'xt NFQUEUE rev 3')" "$(grep -c "$q" "$T/a.netlink")" 6
 check_eq "every rule, the log and guard rules too, matches TCP first" \
-    "$(grep -A1 'meta load l4proto' "$T/a.netlink" | grep -c 'cmp eq reg 1 0x00000006')" 23
+    "$(grep -A1 'meta load l4proto' "$T/a.netlink" | grep -c 'cmp eq reg 1 0x00000006')" 26
 check_eq "11 rules log to NFLOG group 100 (9, and the guard's 2), never queue" \
     "$(grep -c '\[ log group 100 ' "$T/a.netlink")" 11
 check_eq "3 rules note the RSTs conntrack did not take (ct state invalid)" \
     "$(grep -c '\[ log prefix rstaudit invalid group 100 ' "$T/a.netlink")" 3
+check_eq "3 rules note the RSTs that made conntrack delete their entry (ct status dying)" \
+    "$(grep -c '\[ log prefix rstaudit deleted group 100 ' "$T/a.netlink")" 3
 check_eq "the guard: 2 rules drop what its sets hold, before conntrack" \
     "$(grep -c '\[ lookup reg 1 set forged[46] ' "$T/a.netlink")" 2
 check_eq "every RST marks its connection before it is queued (3 chains)" \
@@ -182,8 +184,8 @@ check "nft_render shards by CPU with fanout" \
     grep -q 'meta l4proto tcp jhash meta cpu mod 4 seed 0x0 3 counter jump shard3' \
     "$T/render2.nft"
 check "nft_render shard 3: queue 5, group 103, learn 5" sh -c "
-    grep -A7 'chain shard3' $T/render2.nft | grep -q 'ct packets 1-5 counter log group 103$' &&
-    grep -A7 'chain shard3' $T/render2.nft | grep -q 'counter queue num 5 bypass$'"
+    grep -A8 'chain shard3' $T/render2.nft | grep -q 'ct packets 1-5 counter log group 103$' &&
+    grep -A8 'chain shard3' $T/render2.nft | grep -q 'counter queue num 5 bypass$'"
 check "nft_render mark" grep -q 'ct mark & 0x00000100 == 0x00000100' "$T/render2.nft"
 "$T/nft_tool" -t 2 render >"$T/render3.nft"
 check "nft_render shards by flow (symhash) without fanout" \
@@ -438,9 +440,9 @@ line_up() {
 }
 
 # snap: gw's rstaudit counters, "chain rule packets" a line; rule 1
-# local reject (logged), 2 rst-mark, 3 rst-invalid (a logged note of a
-# RST also queued), 4 mark (queued), 5 rst (queued), 6 syn (logged),
-# 7 learn (logged).
+# local reject (logged), 2 rst-mark, 3 rst-invalid and 4 rst-deleted
+# (logged notes of a RST also queued), 5 mark (queued), 6 rst (queued),
+# 7 syn (logged), 8 learn (logged).
 snap() {
 	list gw | awk '/^\tchain / { c = $2; i = 0 }
 	    / counter packets / { i++; for (k = 1; k < NF; k++)
@@ -454,10 +456,10 @@ d() {
 	    "$T/snap.before" "$T/snap.after"
 }
 # all CHAIN: the change over every rule of CHAIN but rst-mark (which
-# only marks) and rst-invalid (which notes a RST queued too); queued
+# only marks) and the notes (of a RST queued too); queued
 # CHAIN: over the two that queue.
-all() { echo $(($(d "$1" 1) + $(d "$1" 4) + $(d "$1" 5) + $(d "$1" 6) + $(d "$1" 7))); }
-queued() { echo $(($(d "$1" 4) + $(d "$1" 5))); }
+all() { echo $(($(d "$1" 1) + $(d "$1" 5) + $(d "$1" 6) + $(d "$1" 7) + $(d "$1" 8))); }
+queued() { echo $(($(d "$1" 5) + $(d "$1" 6))); }
 # meter NAME: a counter of gw's own "inet probes" table.
 meter() {
 	lab_in gw nft list counter inet probes "$1" |
@@ -529,10 +531,10 @@ for fam in 10.0.2.2 fd00:2::2; do
 	check_eq "bulk to $fam: none of its $mt packets queued" "$(queued forward)" 0
 	check "bulk to $fam: $(all forward) of $mt packets logged, at most 8" \
 	    [ "$(all forward)" -le 8 -a "$mt" -ge 50 ]
-	check_eq "bulk to $fam: SYN and SYN/ACK logged" "$(d forward 6)" 2
-	check "bulk to $fam: early packets logged ($(d forward 7))" \
-	    [ "$(d forward 7)" -ge 1 ]
-	check_eq "bulk to $fam: no RST, no mark" "$(d forward 2)$(d forward 4)" 00
+	check_eq "bulk to $fam: SYN and SYN/ACK logged" "$(d forward 7)" 2
+	check "bulk to $fam: early packets logged ($(d forward 8))" \
+	    [ "$(d forward 8)" -ge 1 ]
+	check_eq "bulk to $fam: no RST, no mark" "$(d forward 2)$(d forward 5)" 00
 	check_eq "bulk to $fam: input and output chains untouched" \
 	    $(($(all input) + $(all output))) 0
 done
@@ -543,8 +545,8 @@ phase refused sh -c "
 check_eq "refused by the server: client sees it" "$(grep -c refused "$T/refused")" 2
 check_eq "refused by the server: RSTs marked and queued in forward" \
     "$(d forward 2) $(queued forward)" "2 2"
-check_eq "refused by the server: conntrack took both RSTs (no invalid note)" \
-    "$(d forward 3)" 0
+check_eq "refused by the server: conntrack took both RSTs and deleted their entries (notes)" \
+    "$(d forward 3) $(d forward 4)" "0 2"
 
 phase rejfwd sh -c "
 	$(command -v ip) netns exec $P-cl $PY $T/peer.py conn 10.0.2.2 8081 1 3
@@ -557,7 +559,7 @@ phase rejin sh -c "
 	$(command -v ip) netns exec $P-cl $PY $T/peer.py conn 10.0.1.1 8082 1 3
 	$(command -v ip) netns exec $P-cl $PY $T/peer.py conn fd00:1::1 8082 1 3"
 check_eq "gw input reject: client refused" "$(grep -c refused "$T/rejin")" 2
-check_eq "gw input reject: SYNs logged in input" "$(d input 6)" 2
+check_eq "gw input reject: SYNs logged in input" "$(d input 7)" 2
 check_eq "gw input reject: RSTs (v4, v6) logged in output, not queued" "$(d output 1)$(queued output)" 20
 
 phase stack sh -c "
@@ -571,7 +573,7 @@ phase icmp sh -c "
 	$(command -v ip) netns exec $P-cl $PY $T/peer.py conn fd00:2::2 8084 1 3"
 check_eq "gw ICMP reject of TCP: client refused" "$(grep -c refused "$T/icmp")" 2
 # (a SYN may be retransmitted when an ICMP error is rate-limited)
-check "gw ICMP reject of TCP: SYNs logged ($(d forward 6))" [ "$(d forward 6)" -ge 2 ]
+check "gw ICMP reject of TCP: SYNs logged ($(d forward 7))" [ "$(d forward 7)" -ge 2 ]
 check_eq "gw ICMP reject of TCP: ICMP errors (related, young flow) not seen" \
     "$(all output)" 0
 
@@ -584,8 +586,8 @@ check "RST dropped by gw's filter: queued first ($(queued forward) queued, $rd d
 
 phase marked client conn 10.0.2.2 8085 1000000 5
 check_eq "marked flow: transfer" "$(cat "$T/marked")" ok
-check_eq "marked flow: every packet queued, its SYNs too ($mt)" "$(d forward 4)" "$mt"
-check_eq "marked flow: learning rules not reached" "$(d forward 6)$(d forward 7)" 00
+check_eq "marked flow: every packet queued, its SYNs too ($mt)" "$(d forward 5)" "$mt"
+check_eq "marked flow: learning rules not reached" "$(d forward 7)$(d forward 8)" 00
 
 kill "$(pid G)"; wait "$(pid G)"
 check "gw: table removed on exit" gone gw

@@ -21,17 +21,18 @@ static void test_take_once(void)
 
 	pkt_fill(a, 1);
 	pkt_fill(b, 2);
-	notes_add(ns, a, 60, 60, 1000);
-	CHECK_EQ(notes_take(ns, b, 60, 60, 1000), 0);	/* other bytes */
-	CHECK_EQ(notes_take(ns, a, 60, 61, 1000), 0);	/* other length */
-	CHECK_EQ(notes_take(ns, a, 60, 60, 900), 1);	/* read a bit before */
-	CHECK_EQ(notes_take(ns, a, 60, 60, 1000), 0);	/* used up */
+	notes_add(ns, 1, a, 60, 60, 1000);
+	CHECK_EQ(notes_take(ns, 1, b, 60, 60, 1000), 0);	/* other bytes */
+	CHECK_EQ(notes_take(ns, 1, a, 60, 61, 1000), 0);	/* other length */
+	CHECK_EQ(notes_take(ns, 2, a, 60, 60, 900), 0);	/* another kind */
+	CHECK_EQ(notes_take(ns, 1, a, 60, 60, 900), 1);	/* read a bit before */
+	CHECK_EQ(notes_take(ns, 1, a, 60, 60, 1000), 0);	/* used up */
 	/* Two identical packets: two notes. */
-	notes_add(ns, b, 60, 60, 2000);
-	notes_add(ns, b, 60, 60, 2000);
-	CHECK_EQ(notes_take(ns, b, 60, 60, 2000), 1);
-	CHECK_EQ(notes_take(ns, b, 60, 60, 2000), 1);
-	CHECK_EQ(notes_take(ns, b, 60, 60, 2000), 0);
+	notes_add(ns, 1, b, 60, 60, 2000);
+	notes_add(ns, 1, b, 60, 60, 2000);
+	CHECK_EQ(notes_take(ns, 1, b, 60, 60, 2000), 1);
+	CHECK_EQ(notes_take(ns, 1, b, 60, 60, 2000), 1);
+	CHECK_EQ(notes_take(ns, 1, b, 60, 60, 2000), 0);
 	notes_free(ns);
 }
 
@@ -41,8 +42,8 @@ static void test_life(void)
 	uint8_t a[60];
 
 	pkt_fill(a, 3);
-	notes_add(ns, a, 60, 60, 1000);
-	CHECK_EQ(notes_take(ns, a, 60, 60, 1000 + NOTE_LIFE_US), 0);
+	notes_add(ns, 1, a, 60, 60, 1000);
+	CHECK_EQ(notes_take(ns, 1, a, 60, 60, 1000 + NOTE_LIFE_US), 0);
 	notes_free(ns);
 }
 
@@ -53,8 +54,8 @@ static void test_prefix(void)
 	uint8_t a[200];
 
 	memset(a, 7, sizeof(a));
-	notes_add(ns, a, NOTE_BYTES, 200, 1);
-	CHECK_EQ(notes_take(ns, a, 200, 200, 1), 1);
+	notes_add(ns, 1, a, NOTE_BYTES, 200, 1);
+	CHECK_EQ(notes_take(ns, 1, a, 200, 200, 1), 1);
 	notes_free(ns);
 }
 
@@ -67,12 +68,12 @@ static void test_full(void)
 
 	for (i = 0; i < 20000; i++) {
 		pkt_fill(a, i);
-		notes_add(ns, a, 60, 60, 1000 + i);
+		notes_add(ns, 1, a, 60, 60, 1000 + i);
 	}
 	CHECK(notes_lost(ns) >= 20000 - 1024);
 	for (i = 20000 - 64; i < 20000; i++) {
 		pkt_fill(a, i);
-		found += (uint32_t)notes_take(ns, a, 60, 60, 30000);
+		found += (uint32_t)notes_take(ns, 1, a, 60, 60, 30000);
 	}
 	CHECK(found >= 60);	/* the youngest survive */
 	notes_free(ns);
