@@ -124,30 +124,19 @@ static int put_ct_mark(struct nftnl_rule *r, uint32_t mask)
 	return nft_put_cmp(r, NFT_CMP_EQ, &mask, sizeof(mask));
 }
 
-/* ct status dying: conntrack is deleting the packet's entry. */
-static int put_ct_dying(struct nftnl_rule *r)
+/*
+ * ct KEY & bit != 0: `ct status dying` (conntrack is deleting the
+ * packet's entry), `ct state invalid` (it did not take the packet, or
+ * has no entry).
+ */
+static int put_ct_bit(struct nftnl_rule *r, uint32_t key, uint32_t bit)
 {
-	uint32_t bit = IPS_DYING, zero = 0;
+	uint32_t zero = 0;
 	struct nftnl_expr *e;
 
 	if (nft_expr_add(r, "ct", &e) < 0)
 		return -1;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_STATUS);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
-	if (put_and(r, &bit, sizeof(bit)) < 0)
-		return -1;
-	return nft_put_cmp(r, NFT_CMP_NEQ, &zero, sizeof(zero));
-}
-
-/* ct state invalid: conntrack did not take the packet (or has no entry). */
-static int put_ct_invalid(struct nftnl_rule *r)
-{
-	uint32_t bit = NF_CT_STATE_INVALID_BIT, zero = 0;
-	struct nftnl_expr *e;
-
-	if (nft_expr_add(r, "ct", &e) < 0)
-		return -1;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_STATE);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, key);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
 	if (put_and(r, &bit, sizeof(bit)) < 0)
 		return -1;
@@ -352,11 +341,11 @@ static int put_match(struct nftnl_rule *r, enum rule_kind kind,
 	case RULE_RST_INVALID:
 		if (nft_put_tcp_flag(r, 0x04) < 0)
 			return -1;
-		return put_ct_invalid(r);
+		return put_ct_bit(r, NFT_CT_STATE, NF_CT_STATE_INVALID_BIT);
 	case RULE_RST_DELETED:
 		if (nft_put_tcp_flag(r, 0x04) < 0)
 			return -1;
-		return put_ct_dying(r);
+		return put_ct_bit(r, NFT_CT_STATUS, IPS_DYING);
 	case RULE_SYN:
 		return nft_put_tcp_flag(r, 0x02);
 	case RULE_MARK:
