@@ -250,7 +250,6 @@ int pcapin_run_map(struct pcapmap *m, struct engine *eng,
 		   long *offset)
 {
 	struct pcapin_ctx c;
-
 	int rc;
 
 	pcapin_init(&c, m->lt, eng, st);
