@@ -18,6 +18,7 @@
 #include "output.h"
 #include "pcapin.h"
 #include "pcapmap.h"
+#include "pcappipe.h"
 
 #define ANALYZE_MEM_SHARE 4	/* the flow table may take 1/4 of memory */
 
@@ -131,7 +132,7 @@ static void analyze_warn_evicted(const char *shown, const struct engine_conf *co
 
 static int analyze_file(const char *name, const struct engine_conf *conf,
 			struct output *out, struct analyze_totals *tot,
-			int use_mmap)
+			int use_mmap, int threads)
 {
 	char err[PCAP_ERRBUF_SIZE + 64], shown[1024];
 	struct engine_stats es;
@@ -154,6 +155,8 @@ static int analyze_file(const char *name, const struct engine_conf *conf,
 	out->file = name;
 	if (src.p != NULL)
 		rc = pcapin_run(src.p, src.lt, eng, &st, err, sizeof(err), &offset);
+	else if (threads > 1)
+		rc = pcappipe_run(&src.m, eng, &st, err, sizeof(err), &offset);
 	else
 		rc = pcapin_run_map(&src.m, eng, &st, err, sizeof(err), &offset);
 	engine_flush(eng);	/* everything before a fault is still reported */
@@ -200,7 +203,7 @@ static uint32_t analyze_default_flows(void)
 
 /* Every file in turn, then the summary; the exit status. */
 static int analyze_files(const struct engine_conf *conf, enum out_format fmt,
-			 int use_mmap, char **files, int n)
+			 int use_mmap, int threads, char **files, int n)
 {
 	struct analyze_totals tot = { 0, 0 };
 	int i, rc, worst = EXIT_OK;
@@ -209,7 +212,8 @@ static int analyze_files(const struct engine_conf *conf, enum out_format fmt,
 	output_init(&out, stdout, fmt);
 	out.max_flows = conf->max_flows;
 	for (i = 0; i < n; i++)
-		if ((rc = analyze_file(files[i], conf, &out, &tot, use_mmap)) > worst)
+		if ((rc = analyze_file(files[i], conf, &out, &tot, use_mmap,
+					threads)) > worst)
 			worst = rc;
 	if (tot.files > 0)
 		output_summary(&out, tot.packets, tot.files);
@@ -262,6 +266,24 @@ static int analyze_reader(void)
 	return -1;
 }
 
+/*
+ * RSTAUDIT_ANALYZE_THREADS: 1 runs a mapped file in one thread, 2 reads
+ * it in a second thread even on one CPU (both for tests and comparisons);
+ * unset, 2 where there are two CPUs or more.  -1 after saying the value
+ * is not one of these.
+ */
+static int analyze_threads(void)
+{
+	const char *v = getenv("RSTAUDIT_ANALYZE_THREADS");
+
+	if (v == NULL || *v == '\0')
+		return sysconf(_SC_NPROCESSORS_ONLN) >= 2 ? 2 : 1;
+	if (strcmp(v, "1") == 0 || strcmp(v, "2") == 0)
+		return *v - '0';
+	log_warnx("RSTAUDIT_ANALYZE_THREADS=%.64s: give 1 or 2", v);
+	return -1;
+}
+
 static void analyze_bad_option(char **argv)
 {
 	if (optopt == 'H' || optopt == 'F' || optopt == 'f')
@@ -289,7 +311,7 @@ int analyze_main(int argc, char **argv)
 	};
 	enum out_format fmt = OUT_TEXT;
 	struct engine_conf conf;
-	int c, verbose = 0, use_mmap;
+	int c, verbose = 0, use_mmap, threads;
 
 	engine_conf_default(&conf);
 	conf.max_flows = analyze_default_flows();
@@ -328,7 +350,8 @@ int analyze_main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	log_init(verbose, 0);
-	if ((use_mmap = analyze_reader()) < 0)
+	if ((use_mmap = analyze_reader()) < 0 || (threads = analyze_threads()) < 0)
 		return EXIT_USAGE;
-	return analyze_files(&conf, fmt, use_mmap, argv + optind, argc - optind);
+	return analyze_files(&conf, fmt, use_mmap, threads, argv + optind,
+			     argc - optind);
 }

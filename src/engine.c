@@ -456,8 +456,15 @@ static void engine_sweep(struct engine *eng)
 
 uint64_t engine_prefetch(const struct engine *eng, const struct pkt *p)
 {
-	uint64_t key = flow_key(p, flow_sender_side(p), eng->conf.seed);
+	uint64_t key = engine_flow_key(eng, p);
 
+	engine_prefetch_key(eng, p, key);
+	return key;
+}
+
+void engine_prefetch_key(const struct engine *eng, const struct pkt *p,
+			 uint64_t key)
+{
 	tab_prefetch(&eng->flows, key);
 	rstdelay_prefetch(eng->rd, key);
 	/*
@@ -467,7 +474,6 @@ uint64_t engine_prefetch(const struct engine *eng, const struct pkt *p)
 	 */
 	if (p->flags & TH_SYN)
 		tab_prefetch(&eng->hosts, host_key(p, 0, eng->conf.seed));
-	return key;
 }
 
 struct rst_event *engine_packet_key(struct engine *eng, const struct pkt *p,

@@ -64,6 +64,12 @@ struct rst_event *engine_packet(struct engine *eng, const struct pkt *p,
  * of a table of a million flows.
  */
 uint64_t engine_prefetch(const struct engine *eng, const struct pkt *p);
+/*
+ * The prefetch alone, for a key computed elsewhere (engine_flow_key(),
+ * which reads nothing but the seed: another thread may compute it).
+ */
+void engine_prefetch_key(const struct engine *eng, const struct pkt *p,
+			 uint64_t key);
 struct rst_event *engine_packet_key(struct engine *eng, const struct pkt *p,
 				    uint64_t key, uint64_t ts_us,
 				    uint64_t frame);

@@ -2,14 +2,13 @@
  * pcapin.c: capture files through libpcap or our own classic pcap reader
  * (see pcapin.h).
  */
-#include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "pcapin.h"
+#include "pcapin_int.h"
 #include "pcapmap.h"
 
 #ifndef DLT_LINUX_SLL2
@@ -67,19 +66,9 @@ int pcapin_link(pcap_t *p, enum link_type *lt, char name[64])
 /*
  * Frames wait in a small ring for PIPELINE-1 more frames to be parsed, so
  * that each one's flow entry is already on its way into the cache when the
- * engine looks it up.  The payload of a RST is copied: libpcap reuses its
- * buffer for the next record, and a mapped file may shrink under us (the
- * engine must never read the mapping: see pcapin_run_map()).
+ * engine looks it up.
  */
 #define PIPELINE 8
-#define PCAP_FILE_HDR 24	/* classic pcap: file header, record header */
-#define PCAP_RECORD_HDR 16
-
-struct pcapin_slot {
-	struct pkt p;
-	uint64_t key, ts_us, frame;
-	uint8_t payload[RST_PAYLOAD_KEEP];
-};
 
 struct pcapin_ctx {
 	enum link_type lt;
@@ -99,25 +88,27 @@ static void pcapin_drain_one(struct pcapin_ctx *c)
 	c->n--;
 }
 
-/* One record, from either reader: counted, parsed, into the ring. */
-static void pcapin_take(struct pcapin_ctx *c, const struct pcap_pkthdr *h,
-			const u_char *bytes)
+/*
+ * The payload of a RST is copied: libpcap reuses its buffer for the next
+ * record, and a mapped file may shrink under us (the engine must never
+ * read the mapping: see pcapin_read_map()).
+ */
+int pcapin_fill(struct pcapin_slot *s, enum link_type lt,
+		const struct engine *eng, pcapin_key_fn key,
+		struct pcapin_stats *st, const struct pcap_pkthdr *h,
+		const u_char *bytes)
 {
-	struct pcapin_slot *s;
-	enum pkt_status st;
+	enum pkt_status ps;
 
-	if (c->n == PIPELINE)
-		pcapin_drain_one(c);
-	s = &c->ring[(c->head + c->n) % PIPELINE];
-	c->st->frames++;
-	c->st->bytes += PCAP_RECORD_HDR + h->caplen;
-	st = pkt_parse(&s->p, c->lt, bytes, h->caplen);
-	c->st->status[st]++;
-	if (st != PKT_OK) {
-		if ((st == PKT_TRUNCATED || st == PKT_MALFORMED) &&
-		    c->st->first_bad[st == PKT_MALFORMED] == 0)
-			c->st->first_bad[st == PKT_MALFORMED] = c->st->frames;
-		return;
+	st->frames++;
+	st->bytes += PCAP_RECORD_HDR + h->caplen;
+	ps = pkt_parse(&s->p, lt, bytes, h->caplen);
+	st->status[ps]++;
+	if (ps != PKT_OK) {
+		if ((ps == PKT_TRUNCATED || ps == PKT_MALFORMED) &&
+		    st->first_bad[ps == PKT_MALFORMED] == 0)
+			st->first_bad[ps == PKT_MALFORMED] = st->frames;
+		return 0;
 	}
 	if (s->p.flags & TH_RST) {
 		if (s->p.payload_caplen > RST_PAYLOAD_KEEP)
@@ -129,9 +120,20 @@ static void pcapin_take(struct pcapin_ctx *c, const struct pcap_pkthdr *h,
 		s->p.payload_caplen = 0;
 	}
 	s->ts_us = (uint64_t)h->ts.tv_sec * 1000000 + (uint64_t)h->ts.tv_usec;
-	s->frame = c->st->frames;
-	s->key = engine_prefetch(c->eng, &s->p);
-	c->n++;
+	s->frame = st->frames;
+	s->key = key(eng, &s->p);
+	return 1;
+}
+
+/* One record, from either reader: counted, parsed, into the ring. */
+static void pcapin_take(struct pcapin_ctx *c, const struct pcap_pkthdr *h,
+			const u_char *bytes)
+{
+	if (c->n == PIPELINE)
+		pcapin_drain_one(c);
+	if (pcapin_fill(&c->ring[(c->head + c->n) % PIPELINE], c->lt, c->eng,
+			engine_prefetch, c->st, h, bytes))
+		c->n++;
 }
 
 static void pcapin_frame(u_char *arg, const struct pcap_pkthdr *h,
@@ -198,9 +200,11 @@ int pcapin_run(pcap_t *p, enum link_type lt, struct engine *eng,
 /*
  * A mapped file cut short by another program (a capture ring reusing its
  * files, say) faults on the next page read: SIGBUS.  Reads of the mapping
- * happen only in pcapmap_next() and pcapin_take(), before a frame enters
- * the ring, so the jump out leaves the engine whole and the frames before
- * the one being read are still judged.  Analysis is single-threaded.
+ * happen only in pcapmap_next() and pcapin_fill(), before a frame is
+ * handed to take's ring, so the jump out leaves the engine whole and the
+ * frames before the one being read are still judged.  The signal goes to
+ * the thread that faulted, the one that called sigsetjmp(): one reader
+ * at a time.
  */
 static sigjmp_buf pcapin_bus;
 
@@ -210,23 +214,15 @@ static void pcapin_on_bus(int sig)
 	siglongjmp(pcapin_bus, 1);
 }
 
-int pcapin_run_map(struct pcapmap *m, struct engine *eng,
-		   struct pcapin_stats *st, char *err, size_t errlen,
-		   long *offset)
+int pcapin_read_map(struct pcapmap *m, struct pcapin_stats *st,
+		    pcap_handler take, u_char *arg, char *err, size_t errlen)
 {
 	struct sigaction sa, old;
 	struct pcap_pkthdr h;
-	struct pcapin_ctx *c;
 	volatile uint64_t frames = 0, bytes = 0;	/* read after the jump */
 	const uint8_t *data;
 	int n;
 
-	if ((c = malloc(sizeof(*c))) == NULL) {	/* not on the stack: longjmp */
-		snprintf(err, errlen, "%s", strerror(errno));
-		*offset = -1;
-		return -1;
-	}
-	pcapin_init(c, m->lt, eng, st);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = pcapin_on_bus;
 	sigemptyset(&sa.sa_mask);
@@ -235,23 +231,31 @@ int pcapin_run_map(struct pcapmap *m, struct engine *eng,
 		sigaction(SIGBUS, &old, NULL);
 		st->frames = frames;	/* the record being read is not counted */
 		st->bytes = bytes;
-		pcapin_drain(c);
-		free(c);
 		snprintf(err, errlen, "the file shrank while it was read (cut "
 			 "short by another program?)");
-		*offset = (long)(PCAP_FILE_HDR + st->bytes);
 		return -1;
 	}
 	for (;;) {
 		frames = st->frames, bytes = st->bytes;
 		if ((n = pcapmap_next(m, &h, &data, err, errlen)) <= 0)
 			break;
-		pcapin_take(c, &h, data);
+		take(arg, &h, data);
 	}
 	sigaction(SIGBUS, &old, NULL);
-	pcapin_drain(c);
-	free(c);
-	if (n == 0)
+	return n;
+}
+
+int pcapin_run_map(struct pcapmap *m, struct engine *eng,
+		   struct pcapin_stats *st, char *err, size_t errlen,
+		   long *offset)
+{
+	struct pcapin_ctx c;
+	int rc;
+
+	pcapin_init(&c, m->lt, eng, st);
+	rc = pcapin_read_map(m, st, pcapin_frame, (u_char *)&c, err, errlen);
+	pcapin_drain(&c);
+	if (rc == 0)
 		return 0;
 	/*
 	 * Counted as pcapin_run() counts it, so that both readers name the

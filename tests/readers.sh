@@ -15,6 +15,9 @@
 #   - the byte-swapped and nanosecond rewrites say what the original says;
 #   - a mapped file another program cuts short while it is read: no
 #     crash, the file called damaged and the reason said;
+#   - our reader in one thread (RSTAUDIT_ANALYZE_THREADS=1) and in two
+#     (=2): the same, on every capture and rewrite above, and on a file
+#     cut short while read;
 #   - the reader used is the one expected (`analyze -v` names it): mmap
 #     for a regular classic pcap, libpcap when forced, for pcapng,
 #     standard input, a FIFO and the headers it is left.
@@ -35,34 +38,44 @@ PY=/usr/bin/python3
 LC_ALL=C TZ=UTC
 export LC_ALL TZ
 
-# run READER OUT ARGS...: one analyze run, its stdout, stderr and status
-# in OUT.
+# run READER[/THREADS] OUT ARGS...: one analyze run (our reader in two
+# threads unless THREADS says 1), its stdout, stderr and status in OUT.
 run() {
-	_r=$1 _o=$2
+	_r=${1%/*} _t=${1#*/} _o=$2
+	[ "$_t" = "$1" ] && _t=2
 	shift 2
-	RSTAUDIT_PCAP_READER=$_r "$RSTAUDIT" analyze "$@" >"$_o" 2>"$_o.err"
+	RSTAUDIT_PCAP_READER=$_r RSTAUDIT_ANALYZE_THREADS=$_t "$RSTAUDIT" \
+		analyze "$@" >"$_o" 2>"$_o.err"
 	echo "--- exit $?" >>"$_o.err"
 }
 
-# same CAPTURE [FORMATS]: both readers, text and eve (or FORMATS), alike;
-# quiet (one pass or fail) unless they differ.
+# alike A B: the runs in A and B printed the same, and said the same.
+alike() {
+	cmp -s "$1" "$2" && cmp -s "$1.err" "$2.err"
+}
+
+# same CAPTURE [FORMATS]: both readers, ours in one thread and in two,
+# text and eve (or FORMATS), alike; quiet (one pass or fail) unless they
+# differ.
 same() {
 	_bad=
 	for _f in ${2:-text eve}; do
 		run libpcap "$TMP/a" --format "$_f" "$1"
 		run mmap "$TMP/b" --format "$_f" "$1"
-		if ! cmp -s "$TMP/a" "$TMP/b" || ! cmp -s "$TMP/a.err" "$TMP/b.err"; then
-			_bad="$_bad $_f"
-			diff -u "$TMP/a.err" "$TMP/b.err" | head -8
-			diff -u "$TMP/a" "$TMP/b" | head -8
-		fi
-		if grep -qE 'runtime error|AddressSanitizer|LeakSanitizer' \
-		    "$TMP/a.err" "$TMP/b.err"; then
+		run mmap/1 "$TMP/c" --format "$_f" "$1"
+		for _x in b c; do
+			alike "$TMP/a" "$TMP/$_x" && continue
+			_bad="$_bad $_f($_x)"
+			diff -u "$TMP/a.err" "$TMP/$_x.err" | head -8
+			diff -u "$TMP/a" "$TMP/$_x" | head -8
+		done
+		if grep -qE 'runtime error|AddressSanitizer|LeakSanitizer|ThreadSanitizer' \
+		    "$TMP/a.err" "$TMP/b.err" "$TMP/c.err"; then
 			_bad="$_bad $_f(sanitizer)"
 		fi
 	done
 	if [ -n "$_bad" ]; then
-		fail "$1: the readers differ:$_bad"
+		fail "$1: the readers differ (b: two threads, c: one):$_bad"
 		return 1
 	fi
 	return 0
@@ -103,10 +116,10 @@ good=0
 for cap in "$TMP/flows.pcap" scenario-inject-race.pcap; do
 	run libpcap "$TMP/a" --json --max-flows 64 --hold 0.5 "$cap"
 	run mmap "$TMP/b" --json --max-flows 64 --hold 0.5 "$cap"
-	cmp -s "$TMP/a" "$TMP/b" && cmp -s "$TMP/a.err" "$TMP/b.err" &&
-		good=$((good + 1))
+	run mmap/1 "$TMP/c" --json --max-flows 64 --hold 0.5 "$cap"
+	alike "$TMP/a" "$TMP/b" && alike "$TMP/a" "$TMP/c" && good=$((good + 1))
 done
-check_eq "--max-flows 64 --hold 0.5: alike" "$good" 2
+check_eq "--max-flows 64 --hold 0.5: alike, one thread or two" "$good" 2
 
 # --- rewritten golden files ---------------------------------------------------
 for kind in same swap nsec nsec-swap v23 fcs lt12 snap0 snap60 snap60-cut \
@@ -132,24 +145,34 @@ $PY "$top/tests/analyze/variants.py" big scenario-inject-race.pcap "$TMP/big.pca
 # --- a file cut short while it is read -----------------------------------------
 # Another program truncates the mapped file (a capture ring reusing its
 # files): the next page read faults.  Stopped once the file is mapped,
-# cut to 1 MB, let go: the records before the cut are judged, the file
-# is called damaged (exit 1) with the reason, and nothing crashes.
-if [ -s "$TMP/big.pcap" ]; then
+# cut to 60 MB, let go: the records before the cut are judged, the file
+# is called damaged (exit 1) with the reason, and nothing crashes.  The
+# fault is the reader thread's when there are two: the same is said.
+# shrink THREADS: that, into $TMP/shrinkTHREADS and its .err.
+shrink() {
 	{ cat "$TMP/big.pcap"
 	  for i in 1 2 3 4 5; do tail -c +25 "$TMP/big.pcap"; done; } >"$TMP/shrink.pcap"
-	"$RSTAUDIT" analyze "$TMP/shrink.pcap" >"$TMP/shrink.out" 2>"$TMP/shrink.err" &
+	RSTAUDIT_ANALYZE_THREADS=$1 "$RSTAUDIT" analyze "$TMP/shrink.pcap" \
+		>"$TMP/shrink$1" 2>"$TMP/shrink$1.err" &
 	pid=$! i=0
 	while [ $i -lt 3000 ] && ! grep -q shrink.pcap "/proc/$pid/maps" 2>/dev/null; do
 		i=$((i + 1))
 	done
 	kill -STOP "$pid" 2>/dev/null
-	truncate -s 1M "$TMP/shrink.pcap"
+	truncate -s 60M "$TMP/shrink.pcap"
 	kill -CONT "$pid" 2>/dev/null
 	wait "$pid"
 	st=$?
-	check "a file cut short while read: exit 1, 'the file shrank' said, no crash (status $st)" \
-		sh -c "[ $st = 1 ] && grep -q 'the file shrank while it was read' '$TMP/shrink.err'"
+	echo "--- exit $st" >>"$TMP/shrink$1.err"
+	check "a file cut short while read, $1 thread(s): exit 1, 'the file shrank' said, no crash (status $st)" \
+		sh -c "[ $st = 1 ] && grep -q 'the file shrank while it was read' '$TMP/shrink$1.err'"
 	rm -f "$TMP/shrink.pcap"
+}
+if [ -s "$TMP/big.pcap" ]; then
+	shrink 1
+	shrink 2
+	check "a file cut short while read: one thread and two alike" \
+		alike "$TMP/shrink1" "$TMP/shrink2"
 else
 	fail "a file cut short while read: no big file to cut"
 fi
@@ -198,4 +221,21 @@ a=$?
 RSTAUDIT_PCAP_READER=mmpa "$RSTAUDIT" analyze rst-payload.pcap >/dev/null 2>"$TMP/err"
 check_eq "RSTAUDIT_PCAP_READER=mmpa: refused, exit 2 (mmap: $a)" \
 	"$?:$(grep -c 'give mmap or libpcap' "$TMP/err")" "2:1"
+RSTAUDIT_ANALYZE_THREADS=3 "$RSTAUDIT" analyze rst-payload.pcap >/dev/null 2>"$TMP/err"
+check_eq "RSTAUDIT_ANALYZE_THREADS=3: refused, exit 2" \
+	"$?:$(grep -c 'give 1 or 2' "$TMP/err")" "2:1"
+
+# --- the bench capture, one thread and two -------------------------------------
+# A million frames (BENCH_PACKETS=1000000 BENCH_TSHARK=0 sh bench/run.sh
+# makes it): many batches, a ring that fills, evictions and held resets.
+cap=${BENCH_CAP:-$top/bench/out/cap.pcap}
+if [ -s "$cap" ]; then
+	for f in --verbose --json; do
+		run mmap "$TMP/b" "$f" "$cap"
+		run mmap/1 "$TMP/c" "$f" "$cap"
+		check "$cap, $f: one thread and two alike" alike "$TMP/b" "$TMP/c"
+	done
+else
+	skip "no $cap to run in one thread and two (sh bench/run.sh makes it)"
+fi
 finish
