@@ -373,7 +373,7 @@ stop d4 TERM || fail "SIGTERM after SIGCONT: exit status $?"
 # RST's facts must still be conntrack's own.
 export RSTAUDIT_CT_RCVBUF=8192
 rm -f "$EV"
-daemon d6 --json-file "$EV"
+daemon d6 --json-file "$EV" --hold 0.5
 unset RSTAUDIT_CT_RCVBUF
 grep -q 'conntrack facts from its events' "$LAB_TMP/d6.log" &&
 	pass "conntrack events: the daemon says its facts come from conntrack's events" ||
