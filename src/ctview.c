@@ -29,6 +29,7 @@
 
 #include "ctview.h"
 #include "ctview_int.h"
+#include "rst.h"
 
 #define CTV_MIN		1024
 #define CTV_MAX		(1u << 22)
@@ -341,6 +342,15 @@ static void key_of(struct ctv_key *k, const struct pkt *p, int swap)
 	k->dport = swap ? p->sport : p->dport;
 }
 
+/* Without the lock: the seed, the mask and the index never move. */
+void ctview_prefetch(const struct ctview *v, const struct pkt *p)
+{
+	struct ctv_key k;
+
+	key_of(&k, p, 0);
+	__builtin_prefetch(&v->slot[(uint32_t)key_hash(v, &k) & v->mask]);
+}
+
 int ctview_find(struct ctview *v, const struct pkt *p, struct ct_info *ci)
 {
 	struct ctv_key k;
@@ -366,7 +376,7 @@ int ctview_find(struct ctview *v, const struct pkt *p, struct ct_info *ci)
 	ci->mark = e->mark;
 	ci->status = e->status;
 	pthread_mutex_unlock(&v->mu);
-	snprintf(ci->state, sizeof(ci->state), "%s", ct_tcp_state_name(ci->tcp_state));
+	rst_name_copy(ci->state, sizeof(ci->state), ct_tcp_state_name(ci->tcp_state));
 	return 1;
 }
 

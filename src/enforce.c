@@ -366,8 +366,8 @@ static int apply(struct enforce *enf, struct rst_event *e,
 		enf->st.logged++;
 		action_log(e, pp);
 	}
-	snprintf(e->live.verdict, sizeof(e->live.verdict), "%s",
-		 d->drop ? "drop" : "accept");
+	rst_name_copy(e->live.verdict, sizeof(e->live.verdict),
+		      d->drop ? "drop" : "accept");
 	return d->drop ? NFQUEUE_DROP : NFQUEUE_ACCEPT;
 }
 
@@ -414,7 +414,7 @@ static int hold(struct enforce *enf, struct rst_event *e, uint32_t id,
 	s->burst = e->burst;
 	s->first = *d;
 	enf->st.held++;
-	snprintf(e->live.verdict, sizeof(e->live.verdict), "held");
+	rst_name_copy(e->live.verdict, sizeof(e->live.verdict), "held");
 	timer_arm(enf);
 	return 0;
 }
@@ -534,7 +534,7 @@ int enforce_rst(struct enforce *enf, struct rst_event *e, uint32_t id)
 	if (held_index(enf, engine_flow_key(enf->eng, &e->p)) >= 0) {
 		enf->behind = e->serial;
 		enf->behind_first = d;
-		snprintf(e->live.verdict, sizeof(e->live.verdict), "held");
+		rst_name_copy(e->live.verdict, sizeof(e->live.verdict), "held");
 		return NFQUEUE_DEFER;
 	}
 	if (policy_suspect(enf->pol, e, &d) && hold(enf, e, id, &d) == 0)

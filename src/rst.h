@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "flow.h"
 #include "host.h"
@@ -249,5 +250,20 @@ const char *rst_addr(int family, const uint8_t *a, char *buf);
 
 /* Hops from the nearest initial TTL at or above ttl (32, 64, 128, 255). */
 int ttl_initial(uint8_t ttl);
+
+/*
+ * src into dst[size], cut to fit and always terminated: the names a live
+ * event carries, copied on the verdict path, where snprintf("%s") cost a
+ * tenth of the queue thread's own work (bench/live.sh, perf).
+ */
+static inline void rst_name_copy(char *dst, size_t size, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (n >= size)
+		n = size - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
 
 #endif

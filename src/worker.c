@@ -144,7 +144,7 @@ static int view_judge(struct worker *w, const struct nfqueue_pkt *np,
 		return -1;
 	} else if (!invalid) {
 		ci->tcp_state = TCP_CONNTRACK_CLOSE;
-		snprintf(ci->state, sizeof(ci->state), "CLOSE");
+		rst_name_copy(ci->state, sizeof(ci->state), "CLOSE");
 		ci->mark |= w->run->conf.mark;	/* the RST's rule set it */
 	}
 	w->view_hits++;
@@ -190,7 +190,7 @@ static void live_ct(struct worker *w, struct rst_event *e,
 		l->ct_known = 1;
 		l->ct_source = ci.source;
 		l->ct_id = ci.id;
-		snprintf(l->ct_state, sizeof(l->ct_state), "%s", ci.state);
+		rst_name_copy(l->ct_state, sizeof(l->ct_state), ci.state);
 	}
 	/* The table's note is conntrack's own word; else read it from the
 	 * state the RST left. */
@@ -229,15 +229,15 @@ static void live_fill(struct worker *w, struct rst_event *e,
 	 */
 	l->made_here = np->hook == NF_INET_LOCAL_OUT && np->indev == 0 &&
 		       route_is_local(e->p.family, e->p.src) == 0;
-	snprintf(l->hook_name, sizeof(l->hook_name), "%s",
-		 nfqueue_hook_name(np->hook));
-	snprintf(l->in, sizeof(l->in), "%s", nfqueue_ifname(w->q, np->indev, name));
-	snprintf(l->out, sizeof(l->out), "%s", nfqueue_ifname(w->q, np->outdev, name));
+	rst_name_copy(l->hook_name, sizeof(l->hook_name),
+		      nfqueue_hook_name(np->hook));
+	rst_name_copy(l->in, sizeof(l->in), nfqueue_ifname(w->q, np->indev, name));
+	rst_name_copy(l->out, sizeof(l->out), nfqueue_ifname(w->q, np->outdev, name));
 	/* Logged, not queued: we told the kernel nothing (the guard's
 	 * copies: it dropped them itself). */
-	snprintf(l->verdict, sizeof(l->verdict), "%s",
-		 !np->logged ? "accept" :
-		 np->hook == NF_INET_PRE_ROUTING ? "drop" : "none");
+	rst_name_copy(l->verdict, sizeof(l->verdict),
+		      !np->logged ? "accept" :
+		      np->hook == NF_INET_PRE_ROUTING ? "drop" : "none");
 	live_ct(w, e, np);
 }
 
@@ -385,6 +385,23 @@ static int worker_view(struct worker *w, int wait)
 }
 
 /*
+ * Each packet of a batch taken, before any is handled: its flow, its
+ * delay slot and, for a RST, its conntrack entry start loading, while
+ * the NFLOG group and the events are read.
+ */
+static void worker_peek(const uint8_t *payload, uint32_t caplen, void *arg)
+{
+	struct worker *w = arg;
+	struct pkt p;
+
+	if (pkt_parse(&p, LINK_RAW, payload, caplen) != PKT_OK)
+		return;
+	engine_prefetch(w->eng, &p);
+	if ((p.flags & TH_RST) && w->view != NULL)
+		ctview_prefetch(w->view, &p);
+}
+
+/*
  * Read what is waiting, a bounded number of batches.  The kernel logs
  * and queues in the order packets cross the hook, each to its own
  * socket: so between taking a batch off the queue and handling it, read
@@ -397,7 +414,9 @@ static int worker_drain(struct worker *w)
 
 	for (i = 0; i < READS_PER_WAKE; i++) {
 		/* The view, only when a batch came: only RSTs look it up. */
-		if ((n = nfqueue_recv(w->q)) < 0 || worker_learn(w) < 0 ||
+		if ((n = nfqueue_recv(w->q)) > 0)
+			nfqueue_peek(w->q, worker_peek, w);
+		if (n < 0 || worker_learn(w) < 0 ||
 		    (n > 0 && worker_view(w, 1) < 0))
 			return -1;
 		if (n == 0)
