@@ -94,6 +94,8 @@ void	ctview_set_synced(struct ctview *v);
  * filled, 0 when conntrack has none, -1 when the view cannot tell.
  */
 int	ctview_find(struct ctview *v, const struct pkt *p, struct ct_info *ci);
+/* Start loading the index slot ctview_find() will look at first. */
+void	ctview_prefetch(const struct ctview *v, const struct pkt *p);
 
 void	ctview_get_stats(struct ctview *v, struct ctview_stats *st);
 

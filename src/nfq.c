@@ -347,6 +347,29 @@ int nfqueue_handle(struct nfqueue *q, nfqueue_fn fn, void *arg)
 	return (int)(q->st.queued - before);
 }
 
+void nfqueue_peek(const struct nfqueue *q, nfqueue_peek_fn fn, void *arg)
+{
+	for (int i = 0; i < q->nrecv; i++) {
+		const struct nlmsghdr *nlh =
+			(const struct nlmsghdr *)(q->rbuf + (size_t)i * MSG_BUFSZ);
+		const struct nlattr *a;
+
+		if (q->from[i].nl_pid != 0 ||
+		    (q->msgs[i].msg_hdr.msg_flags & MSG_TRUNC) ||
+		    !mnl_nlmsg_ok(nlh, (int)q->msgs[i].msg_len) ||
+		    nlh->nlmsg_type != ((NFNL_SUBSYS_QUEUE << 8) | NFQNL_MSG_PACKET))
+			continue;
+		/* Its first message only: the queue sends one a datagram. */
+		mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
+			if (mnl_attr_get_type(a) == NFQA_PAYLOAD) {
+				fn(mnl_attr_get_payload(a),
+				   mnl_attr_get_payload_len(a), arg);
+				break;
+			}
+		}
+	}
+}
+
 int nfqueue_read(struct nfqueue *q, nfqueue_fn fn, void *arg)
 {
 	int n = nfqueue_recv(q);

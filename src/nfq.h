@@ -155,6 +155,18 @@ int		 nfqueue_recv(struct nfqueue *q);
 int		 nfqueue_handle(struct nfqueue *q, nfqueue_fn fn, void *arg);
 
 /*
+ * Between the two: fn on the bytes of each packet of the batch taken,
+ * in order, before any is handled, so that the caller can start loading
+ * what each will need (prefetch): the cache misses of a batch then
+ * overlap, where one packet at a time each waited for its own.  The
+ * bytes are the kernel's, unchecked (caplen of them).
+ */
+typedef void (*nfqueue_peek_fn)(const uint8_t *payload, uint32_t caplen,
+				void *arg);
+void		 nfqueue_peek(const struct nfqueue *q, nfqueue_peek_fn fn,
+			      void *arg);
+
+/*
  * In a callback: the verdict it is about to return for its packet also
  * sets the packet's mark (skb->mark) to mark.
  */
