@@ -60,6 +60,8 @@
 #                     CPU during each rstaudit window there
 #   BENCH_CONF        configuration file for every `rstaudit run` (-c);
 #                     default an empty one, so /etc/rstaudit.conf is not read
+#   BENCH_KEEP_COUNTERS  a file: the daemon's counters of the last conn
+#                     or tput run are copied there
 #   RSTAUDIT          the binary (./rstaudit)
 #   LAB_PREFIX        namespace prefix (rsbn<pid>)
 set -u
@@ -361,6 +363,7 @@ gw_clear() {
 		if [ "${2:-0}" -gt 0 ]; then
 			_cpu1=$(cpu_ticks "$(pid_of gwd)")
 			lab_counters gwd >"$LAB_TMP/gwd.counters" || return 1
+			[ -z "${BENCH_KEEP_COUNTERS:-}" ] || cp "$LAB_TMP/gwd.counters" "$BENCH_KEEP_COUNTERS"
 			_q=$(field "$(grep 'rstaudit: queue' "$LAB_TMP/gwd.counters")" queued)
 			awk -v q="$_q" -v n="$2" -v c=$((_cpu1 - _cpu0)) \
 			    -v hz="$(getconf CLK_TCK)" 'BEGIN {

@@ -13,6 +13,7 @@
  * packet takes about 830 bytes of socket memory on 6.18: 5041 of them
  * filled a 4 MiB buffer); the kernel doubles what we ask for.
  */
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -110,6 +111,26 @@ static void note_id(struct nfqueue *q, uint32_t id)
 }
 
 /* Decode one packet message into p.  Returns -1 when it has no id. */
+/*
+ * When the packet crossed the hook: the kernel stamps what it queues or
+ * logs at prerouting, input and forward (skb_tstamp_cond(): its receive
+ * time, else the time it is logged), the same clock as ours.  Else, and
+ * for a stamp that cannot be one (a delivery time, a clock stepped):
+ * when we read it.  The group is read in batches, so its packets' read
+ * times would lag theirs by up to a poll period.
+ */
+static uint64_t kernel_ts(const struct nlattr *a, uint64_t read_us)
+{
+	struct nfqnl_msg_packet_timestamp ts;
+	uint64_t us;
+
+	if (a == NULL || mnl_attr_get_payload_len(a) < sizeof(ts))
+		return read_us;
+	memcpy(&ts, mnl_attr_get_payload(a), sizeof(ts));
+	us = be64toh(ts.sec) * 1000000u + be64toh(ts.usec);
+	return us <= read_us && read_us - us < KERNEL_TS_MAX_AGE_US ? us : read_us;
+}
+
 static int packet_decode(const struct nlmsghdr *nlh, struct nfqueue_pkt *p,
 			 uint64_t ts_us)
 {
@@ -124,7 +145,7 @@ static int packet_decode(const struct nlmsghdr *nlh, struct nfqueue_pkt *p,
 	p->id = ntohl(ph.packet_id);
 	p->hw_proto = ntohs(ph.hw_protocol);
 	p->hook = ph.hook;
-	p->ts_us = ts_us;
+	p->ts_us = kernel_ts(attr[NFQA_TIMESTAMP], ts_us);
 	if (attr[NFQA_MARK]) {
 		p->has_mark = 1;
 		p->mark = ntohl(mnl_attr_get_u32(attr[NFQA_MARK]));
@@ -199,7 +220,7 @@ static int nflog_decode(const struct nlmsghdr *nlh, struct nfqueue_pkt *p,
 	p->logged = 1;
 	p->hw_proto = ntohs(ph.hw_protocol);
 	p->hook = ph.hook;
-	p->ts_us = ts_us;
+	p->ts_us = kernel_ts(tb[NFULA_TIMESTAMP], ts_us);
 	if (tb[NFULA_SEQ])
 		p->id = attr_be32(tb[NFULA_SEQ]);
 	if (tb[NFULA_MARK]) {
@@ -368,13 +389,6 @@ void nfqueue_peek(const struct nfqueue *q, nfqueue_peek_fn fn, void *arg)
 			}
 		}
 	}
-}
-
-int nfqueue_read(struct nfqueue *q, nfqueue_fn fn, void *arg)
-{
-	int n = nfqueue_recv(q);
-
-	return n <= 0 ? n : nfqueue_handle(q, fn, arg);
 }
 
 /* Accept a packet that arrives while we wait for a config ack. */

@@ -5,9 +5,9 @@
  * mode, queue length, FAIL_OPEN and GSO: the kernel applies it whole or
  * not at all), then asks for NFQA_CFG_F_CONNTRACK alone, because a kernel
  * without CONFIG_NETFILTER_NETLINK_GLUE_CT rejects any message that
- * carries it.  nfqueue_read() takes up to NFQUEUE_BATCH messages with
- * one recvmmsg(), hands each packet to the caller, and answers them in
- * the same call: one VERDICT_BATCH per run of accepts, a single verdict
+ * carries it.  nfqueue_recv() takes up to NFQUEUE_BATCH messages with
+ * one recvmmsg(), nfqueue_handle() hands each packet to the caller and
+ * answers them in the same call: one VERDICT_BATCH per run of accepts, a single verdict
  * for anything else, all in one sendto().  Nothing waits for a timer.
  * Verdicts only: a packet is never sent back modified.
  *
@@ -139,17 +139,13 @@ int		 nfqueue_fd(const struct nfqueue *q);
 int		 nfqueue_has_conntrack(const struct nfqueue *q);
 
 /*
- * Read one batch (without blocking) and answer it.  Returns the packets
- * handled, 0 when none were waiting, -1 on a socket error.
- */
-int		 nfqueue_read(struct nfqueue *q, nfqueue_fn fn, void *arg);
-
-/*
- * The same in two steps, so that a caller can read another source in
- * between: nfqueue_recv() takes one batch off the socket (returns the
- * datagrams, 0 when none, -1 on error; a batch not yet handled is kept
- * and counted again), nfqueue_handle() hands its packets to fn and
- * answers them (returns the packets handled, -1 on a send error).
+ * Read one batch (without blocking) and answer it, in two steps, so
+ * that a caller can read another source in between: nfqueue_recv()
+ * takes one batch off the socket (returns the datagrams, 0 when none,
+ * -1 on error; a batch not yet handled is kept and counted again; fewer
+ * than NFQUEUE_BATCH: the socket was emptied), nfqueue_handle() hands
+ * its packets to fn and answers them (returns the packets handled, -1
+ * on a send error).
  */
 int		 nfqueue_recv(struct nfqueue *q);
 int		 nfqueue_handle(struct nfqueue *q, nfqueue_fn fn, void *arg);

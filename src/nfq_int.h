@@ -20,6 +20,7 @@
 #define IFCACHE		64	/* interfaces remembered (direct mapped) */
 #define IFCACHE_SEC	10	/* a name is looked up again after this */
 #define ACK_WAIT_MS	2000
+#define KERNEL_TS_MAX_AGE_US	60000000u	/* older: a clock stepped */
 #define KSTATS_PATH	"/proc/net/netfilter/nfnetlink_queue"
 #define KSTATS_BUFSZ	16384	/* 65536 queues' lines would not fit; 64 do */
 

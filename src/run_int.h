@@ -66,6 +66,7 @@
 #define QUEUE_STALL_US	10000000	/* a queue loop this long silent is stuck */
 #define SNAP_WAIT_US	250000		/* the longest counters wait for a queue */
 #define VIEW_READ_US	10000		/* conntrack's events read this often, idle */
+#define LOG_READ_US	10000		/* the NFLOG group read this often, idle */
 #define WRITER_SLOTS	16384		/* events waiting for the writer, at most */
 
 
@@ -90,6 +91,8 @@ struct worker {
 	uint64_t		 view_hits;	/* RSTs answered by the view */
 	uint64_t		 view_fallbacks; /* ... it could not answer */
 	uint64_t		 view_read_us;	/* when it last read the view */
+	uint64_t		 log_read_us;	/* ... and the NFLOG group */
+	int			 log_busy;	/* that read left some behind */
 	struct engine		*eng;
 	struct evring		*ring;		/* recent packets (evidence on) */
 	struct evhand		*hand;		/* flows to the writer (evidence on) */

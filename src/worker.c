@@ -361,11 +361,20 @@ static int worker_learn(struct worker *w)
 {
 	int i, n;
 
-	for (i = 0; w->log != NULL && i < LOG_READS_PER_BATCH; i++) {
-		n = nfqueue_read(w->log, worker_packet, w);
-		if (n <= 0)
+	if (w->log == NULL)
+		return 0;
+	w->log_read_us = clk_mono_us();
+	w->log_busy = 0;
+	for (i = 0; i < LOG_READS_PER_BATCH; i++) {
+		/* A short batch emptied the socket: no read for EAGAIN. */
+		if ((n = nfqueue_recv(w->log)) <= 0)
 			return n;
+		if (nfqueue_handle(w->log, worker_packet, w) < 0)
+			return -1;
+		if (n < NFQUEUE_BATCH)
+			return 0;
 	}
+	w->log_busy = 1;	/* more waiting: read again at once */
 	return 0;
 }
 
@@ -423,6 +432,8 @@ static int worker_drain(struct worker *w)
 			return 0;
 		if (nfqueue_handle(w->q, worker_packet, w) < 0)
 			return -1;
+		if (n < NFQUEUE_BATCH)
+			return 0;	/* emptied: poll says when more come */
 	}
 	return 1;
 }
@@ -451,6 +462,9 @@ static void worker_snap_asked(struct worker *w)
 
 	if (read(w->snap_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
 		log_warn("queue %u: eventfd", w->qnum);
+	/* What the group holds counts as of now: it is read lazily. */
+	if (worker_drain(w) < 0)
+		log_warnx("queue %u: cannot read before the snapshot", w->qnum);
 	worker_snapshot(w);
 	__atomic_store_n(&w->snap_gen, __atomic_load_n(&w->run->snap_gen,
 			 __ATOMIC_ACQUIRE), __ATOMIC_RELEASE);
@@ -483,6 +497,22 @@ void workers_snapshot(struct run *r)
 }
 
 /*
+ * fd to poll if a period has passed since it was last read, else -1 and
+ * *timeout (ms, -1: none) shortened to when it will have.
+ */
+static int read_due(int fd, uint64_t since, uint64_t period, int *timeout)
+{
+	int left;
+
+	if (fd < 0 || since >= period)
+		return fd;
+	left = (int)((period - since + 999) / 1000);
+	if (*timeout < 0 || left < *timeout)
+		*timeout = left;
+	return -1;
+}
+
+/*
  * One queue's loop: nothing but its packets, its tick and its suspect
  * holds.  Signals, reloads, the control socket and the degradation
  * watch are the control thread's (run.c): none of them can stall a
@@ -492,12 +522,12 @@ static int worker_loop(struct worker *w)
 {
 	struct pollfd pfd[PFD_MAX];
 	int ct_fd = w->view != NULL && w->idx == 0 ? ctview_fd(w->view) : -1;
+	int log_fd = w->log != NULL ? nfqueue_fd(w->log) : -1;
 	int timeout;
-	uint64_t since;
+	uint64_t now;
 
 	pfd[PFD_QUEUE].fd = nfqueue_fd(w->q);
 	pfd[PFD_TICK].fd = w->tfd;
-	pfd[PFD_LOG].fd = w->log != NULL ? nfqueue_fd(w->log) : -1;	/* ignored */
 	pfd[PFD_HOLD].fd = enforce_fd(w->enf);
 	pfd[PFD_SNAP].fd = w->snap_fd;
 	for (int i = 0; i < PFD_MAX; i++)
@@ -505,15 +535,22 @@ static int worker_loop(struct worker *w)
 	while (!run_is_stopping()) {
 		worker_policy(w);
 		/*
-		 * The first queue keeps the view read while no RST comes, but
-		 * at most every VIEW_READ_US: each event is a datagram, and a
-		 * wakeup for each cost more than the event (15 us of CPU per
-		 * new connection).  Before a queue batch it is read anyway.
+		 * The NFLOG group, and in the first queue the view, are read
+		 * while no RST comes, but at most every LOG_READ_US and
+		 * VIEW_READ_US: each packet logged and each event is a
+		 * datagram, and a wakeup for each cost more than it (15 us of
+		 * CPU per new connection for the events, 25 for the packets
+		 * learnt).  Before a queue batch both are read anyway, so the
+		 * engine still sees each flow in order, and a packet learnt
+		 * carries the kernel's time stamp, not ours (nfq.c).
 		 */
-		since = clk_mono_us() - w->view_read_us;
-		pfd[PFD_CT].fd = since >= VIEW_READ_US ? ct_fd : -1;
-		timeout = ct_fd >= 0 && since < VIEW_READ_US ?
-			  (int)((VIEW_READ_US - since + 999) / 1000) : -1;
+		now = clk_mono_us();
+		timeout = -1;
+		pfd[PFD_CT].fd = read_due(ct_fd, now - w->view_read_us,
+					  VIEW_READ_US, &timeout);
+		pfd[PFD_LOG].fd = read_due(log_fd, w->log_busy ? LOG_READ_US :
+					   now - w->log_read_us, LOG_READ_US,
+					   &timeout);
 		/* A dump runs at start, and after events were lost. */
 		pfd[PFD_CTDUMP].fd = w->view != NULL && w->idx == 0 ?
 				     ctview_dump_fd(w->view) : -1;
