@@ -150,6 +150,12 @@ bench/evring: bench/evring.c tests/unit/*.h $(CORE) $(EVIDENCE) $(OUTPUT) \
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CORE) $(EVIDENCE) $(OUTPUT) \
 		src/log.o
 
+# What formatting one event costs, per format (bench/fmt.c).
+bench/fmt: bench/fmt.c tests/unit/*.h $(CORE) $(OUTPUT) src/pcapin.o \
+		src/pcapmap.o src/log.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CORE) $(OUTPUT) src/pcapin.o \
+		src/pcapmap.o src/log.o -lpcap
+
 # What the view of conntrack costs per event (bench/ctview.c).
 bench/ctview: bench/ctview.c src/ctview.o src/ctvmsg.o src/ct.o src/log.o
 	$(CC) $(CFLAGS) $(PC_CFLAGS) $(LDFLAGS) -o $@ $< src/ctview.o src/ctvmsg.o \
@@ -249,7 +255,7 @@ uninstall:
 
 clean:
 	rm -f rstaudit src/*.o .flags $(UNIT) tests/fuzz/fuzz_pkt tests/fuzz/fuzz_file \
-		bench/evring bench/ctview tests/fuzz/fuzz_rule tests/unit/test_route \
+		bench/evring bench/ctview bench/fmt tests/fuzz/fuzz_rule tests/unit/test_route \
 		tests/fuzz/fuzz_conf tests/fuzz/fuzz_ctl tests/fuzz/fuzz_evring \
 		tests/fuzz/fuzz_ctev
 	rm -rf tests/out
