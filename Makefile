@@ -73,7 +73,7 @@ UNIT	= tests/unit/test_pkt tests/unit/test_flow tests/unit/test_classify \
 	  tests/unit/test_table tests/unit/test_enforce \
 	  tests/unit/test_stats tests/unit/test_locate tests/unit/test_slog \
 	  tests/unit/test_journal tests/unit/test_writer tests/unit/test_ctview \
-	  tests/unit/test_note tests/unit/test_obuf
+	  tests/unit/test_note tests/unit/test_obuf tests/unit/test_sha1
 
 CHECKS	= check-unit check-golden check-corpus check-conf check-schema \
 	  check-report check-lab check-live check-ops check-fuzz check-receivers
