@@ -147,16 +147,124 @@ void obuf_ms(struct obuf *b, int64_t us)
 	obuf_put(b, f, sizeof(f));
 }
 
-/* 320 bytes: "%.3f" of the largest double is 313. */
-void obuf_printf(struct obuf *b, const char *fmt, ...)
+/*
+ * "%.3f" of any double: when it is some us / 1e3 (the evidence's
+ * milliseconds are), obuf_ms(us) is printf's; else printf itself.
+ */
+void obuf_fixed3(struct obuf *b, double v)
 {
-	char t[320];
-	va_list ap;
-	int n;
+	int64_t us;
 
-	va_start(ap, fmt);
-	n = vsnprintf(t, sizeof(t), fmt, ap);
-	va_end(ap);
+	if (v > -5e8 && v < 5e8) {	/* us below 2^39 */
+		us = (int64_t)(v * 1e3 + (v < 0 ? -0.5 : 0.5));
+		if ((double)us / 1e3 == v && !(us == 0 && signbit(v))) {
+			obuf_ms(b, us);
+			return;
+		}
+	}
+	obuf_printf(b, "%.3f", v);
+}
+
+/* The conversions obuf_format() does itself. */
+enum fmt_conv { FMT_NONE, FMT_STR, FMT_INT, FMT_UINT, FMT_LLONG, FMT_MS,
+		FMT_PCT };
+
+/* The conversion at f (just past a '%'), and its length in *n. */
+static enum fmt_conv fmt_conv(const char *f, size_t *n)
+{
+	*n = 1;
+	switch (f[0]) {
+	case 's':
+		return FMT_STR;
+	case 'd':
+		return FMT_INT;
+	case 'u':
+		return FMT_UINT;
+	case '%':
+		return FMT_PCT;
+	case 'l':
+		*n = 3;
+		return f[1] == 'l' && f[2] == 'd' ? FMT_LLONG : FMT_NONE;
+	case '.':
+		*n = 3;
+		return f[1] == '3' && f[2] == 'f' ? FMT_MS : FMT_NONE;
+	}
+	return FMT_NONE;
+}
+
+/* Every conversion in fmt one that obuf_format() does itself. */
+static int fmt_simple(const char *fmt)
+{
+	size_t n;
+
+	while ((fmt = strchr(fmt, '%')) != NULL) {
+		if (fmt_conv(fmt + 1, &n) == FMT_NONE)
+			return 0;
+		fmt += 1 + n;
+	}
+	return 1;
+}
+
+static void fmt_run(struct obuf *b, const char *fmt, va_list ap)
+{
+	const char *pct;
+	size_t n;
+
+	while ((pct = strchr(fmt, '%')) != NULL) {
+		obuf_put(b, fmt, (size_t)(pct - fmt));
+		switch (fmt_conv(pct + 1, &n)) {
+		case FMT_STR:
+			obuf_puts(b, va_arg(ap, const char *));
+			break;
+		case FMT_INT:
+			obuf_int(b, va_arg(ap, int));
+			break;
+		case FMT_UINT:
+			obuf_uint(b, va_arg(ap, unsigned));
+			break;
+		case FMT_LLONG:
+			obuf_int(b, va_arg(ap, long long));
+			break;
+		case FMT_MS:
+			obuf_fixed3(b, va_arg(ap, double));
+			break;
+		case FMT_PCT:
+		case FMT_NONE:		/* fmt_simple() said there is none */
+			obuf_putc(b, '%');
+			break;
+		}
+		fmt = pct + 1 + n;
+	}
+	obuf_puts(b, fmt);
+}
+
+/* Through vsnprintf(): 1 KB, past the longest evidence sentence. */
+static void obuf_vprintf(struct obuf *b, const char *fmt, va_list ap)
+{
+	char t[1024];
+	int n = vsnprintf(t, sizeof(t), fmt, ap);
+
 	if (n > 0)
 		obuf_put(b, t, (size_t)n < sizeof(t) ? (size_t)n : sizeof(t) - 1);
+}
+
+void obuf_format(struct obuf *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (fmt_simple(fmt))
+		fmt_run(b, fmt, ap);
+	else
+		obuf_vprintf(b, fmt, ap);
+	va_end(ap);
+}
+
+void obuf_printf(struct obuf *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	obuf_vprintf(b, fmt, ap);
+	va_end(ap);
 }

@@ -73,6 +73,17 @@ void obuf_fixed2(struct obuf *b, float v);
 /* "%.3f" of us / 1e3: microseconds as milliseconds, as printf's. */
 void obuf_ms(struct obuf *b, int64_t us);
 
+/* "%.3f" of v, as printf's (fast when v is some us / 1e3). */
+void obuf_fixed3(struct obuf *b, double v);
+
+/*
+ * printf's output for fmt, by hand when its conversions are only %s, %d,
+ * %u, %lld, %.3f and %% (the evidence sentences'), else vsnprintf's
+ * (cut at 1 KB).
+ */
+void obuf_format(struct obuf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /* What the fast formats do not cover, through vsnprintf(). */
 void obuf_printf(struct obuf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

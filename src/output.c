@@ -567,15 +567,35 @@ void output_json_file(FILE *fp, const char *s)
 	output_drain(&b);
 }
 
+void output_addrs(const struct rst_event *e, struct output_addrs *a)
+{
+	rst_addr(e->p.family, e->p.src, a->src);
+	rst_addr(e->p.family, e->p.dst, a->dst);
+}
+
+const char *output_sentence(const struct rst_event *e, unsigned i,
+			    const struct output_addrs *a, char buf[512])
+{
+	struct obuf s;
+
+	obuf_init(&s, buf, 512, NULL, NULL);	/* cut as evidence_format() */
+	evidence_put(&s, e, &e->v.ev[i], a->src, a->dst);
+	obuf_cstr(&s);
+	return buf;
+}
+
 /* "evidence":[...], the sentences of the verdict. */
 void output_json_evidence(struct obuf *b, const struct rst_event *e)
 {
+	struct output_addrs a;
 	char sentence[512];
 	unsigned i;
 
 	obuf_puts(b, "\"evidence\":[");
+	if (e->v.n_ev > 0)
+		output_addrs(e, &a);
 	for (i = 0; i < e->v.n_ev; i++) {
-		evidence_format(e, &e->v.ev[i], sentence, sizeof(sentence));
+		output_sentence(e, i, &a, sentence);
 		if (i)
 			obuf_putc(b, ',');
 		output_json_str(b, sentence);

@@ -80,6 +80,14 @@ void output_json_str(struct obuf *b, const char *s);
 void output_json_file(FILE *fp, const char *s);
 /* A name as text, escaped (keep_bs: its backslashes are escapes already). */
 void output_text_str(struct obuf *b, const char *s, int keep_bs);
+/* The RST's source and destination as text, once per event. */
+struct output_addrs {
+	char src[RST_ADDRSTRLEN], dst[RST_ADDRSTRLEN];
+};
+void output_addrs(const struct rst_event *e, struct output_addrs *a);
+/* Evidence item i of e as its sentence, in buf (evidence_format()'s). */
+const char *output_sentence(const struct rst_event *e, unsigned i,
+			    const struct output_addrs *a, char buf[512]);
 void output_json_evidence(struct obuf *b, const struct rst_event *e);
 void output_json_policy(struct obuf *b, const struct rst_policy *pp);
 /* "hops" to "rst_delay_ms", then "flow_evicted": eve's optional verdict fields. */

@@ -131,6 +131,7 @@ static void text_head(const struct output *o, struct obuf *b,
 void text_write(const struct output *o, struct obuf *b,
 		const struct rst_event *e)
 {
+	struct output_addrs a;
 	char sentence[512];
 	unsigned i;
 
@@ -138,10 +139,11 @@ void text_write(const struct output *o, struct obuf *b,
 	if (e->live.valid)
 		text_live(b, &e->live);
 	obuf_putc(b, '\n');
+	if (e->v.n_ev > 0)
+		output_addrs(e, &a);
 	for (i = 0; i < e->v.n_ev; i++) {
-		evidence_format(e, &e->v.ev[i], sentence, sizeof(sentence));
 		obuf_puts(b, "    ");
-		output_text_str(b, sentence, 1);
+		output_text_str(b, output_sentence(e, i, &a, sentence), 1);
 		obuf_putc(b, '\n');
 	}
 	if (e->flow_evicted)

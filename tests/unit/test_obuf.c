@@ -189,6 +189,67 @@ static void test_ms(void)
 	ms_check(INT64_MIN);
 }
 
+static void fixed3_check(double v)
+{
+	char buf[400], want[400];
+	struct obuf b;
+
+	obuf_init(&b, buf, sizeof(buf), NULL, NULL);
+	obuf_fixed3(&b, v);
+	snprintf(want, sizeof(want), "%.3f", v);
+	check_same(&b, buf, want);
+}
+
+/* "%.3f" of any double: the evidence's us / 1e3, and everything else. */
+static void test_fixed3(void)
+{
+	static const double odd[] = { 0.0, -0.0, 0.0005, -0.0005, 0.0015,
+				      0.0025, 1e-300, 5e8, -5e8, 4.99999e8,
+				      1e300, INFINITY, -INFINITY, NAN };
+	uint64_t bits;
+	double v;
+	int i;
+
+	for (i = 0; i < 100000; i++) {
+		int64_t us = (int64_t)(rnd() >> (rnd() % 64)) * (i % 2 ? -1 : 1);
+
+		fixed3_check((double)us / 1000.0);
+		bits = rnd();
+		memcpy(&v, &bits, sizeof(v));
+		fixed3_check(v);			/* any bits */
+		fixed3_check((double)(rnd() % 2000000000) / 997.0);
+	}
+	for (i = 0; i < (int)(sizeof(odd) / sizeof(odd[0])); i++)
+		fixed3_check(odd[i]);
+}
+
+/* The conversions done by hand, and one handed to vsnprintf(). */
+static void test_format(void)
+{
+	char buf[256], want[256];
+	struct obuf b;
+	int i;
+
+	for (i = 0; i < 20000; i++) {
+		int d = (int)rnd();
+		unsigned u = (unsigned)rnd();
+		long long ll = (long long)(rnd() >> (rnd() % 64)) * (i % 2 ? -1 : 1);
+		double ms = (double)(ll % 100000000) / 1000.0;
+
+		obuf_init(&b, buf, sizeof(buf), NULL, NULL);
+		obuf_format(&b, "a %d b %s c %u%% %lld %.3f ms", d, "x\"y", u,
+			    ll, ms);
+		snprintf(want, sizeof(want), "a %d b %s c %u%% %lld %.3f ms", d,
+			 "x\"y", u, ll, ms);
+		check_same(&b, buf, want);
+		obuf_init(&b, buf, sizeof(buf), NULL, NULL);
+		obuf_format(&b, "%5d|%.1f|%x|%lu", d, ms, u, (unsigned long)u);
+		snprintf(want, sizeof(want), "%5d|%.1f|%x|%lu", d, ms, u,
+			 (unsigned long)u);
+		check_same(&b, buf, want);
+	}
+}
+
 int main(void)
 {
 	T_RUN(test_drain);
@@ -196,5 +257,7 @@ int main(void)
 	T_RUN(test_integers);
 	T_RUN(test_fixed2);
 	T_RUN(test_ms);
+	T_RUN(test_fixed3);
+	T_RUN(test_format);
 	return T_END("test_obuf");
 }
