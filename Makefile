@@ -48,13 +48,13 @@ PC_LIBS	= $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null || \
 
 # The pure core: bytes and values in, values out; no I/O, no libraries.
 CORE	= src/pkt.o src/table.o src/flow.o src/host.o src/classify.o \
-	  src/evidence.o src/engine.o src/policy.o
+	  src/evidence.o src/engine.o src/policy.o src/obuf.o
 # Adapters: capture files, output, logging, the command line.
 ADAPT	= src/pcapin.o src/pcappipe.o src/pcapmap.o $(OUTPUT) src/log.o src/analyze.o \
 	  src/nft.o src/nftrule.o src/nftguard.o src/nftrender.o src/nfq.o src/nfqverdict.o src/ct.o src/ctview.o src/ctvmsg.o src/note.o src/conf.o src/enforce.o src/run.o src/worker.o src/runstats.o src/writer.o src/route.o \
 	  src/watch.o src/slog.o src/journal.o $(EVIDENCE)
 # Events as text, EVE JSON, ECS or the legacy JSON (output.h).
-OUTPUT	= src/output.o src/eve.o src/ecs.o src/sha1.o
+OUTPUT	= src/output.o src/eve.o src/ecs.o src/text.o src/sha1.o
 # Evidence files: the ring of recent packets, pcapng blocks, the writer.
 EVIDENCE = src/evring.o src/evhand.o src/pcapng.o src/evpcap.o src/safefile.o
 # Operations: counters, control socket, sd_notify, privilege drop.
@@ -73,7 +73,7 @@ UNIT	= tests/unit/test_pkt tests/unit/test_flow tests/unit/test_classify \
 	  tests/unit/test_table tests/unit/test_enforce \
 	  tests/unit/test_stats tests/unit/test_locate tests/unit/test_slog \
 	  tests/unit/test_journal tests/unit/test_writer tests/unit/test_ctview \
-	  tests/unit/test_note
+	  tests/unit/test_note tests/unit/test_obuf tests/unit/test_sha1
 
 CHECKS	= check-unit check-golden check-corpus check-conf check-schema \
 	  check-report check-lab check-live check-ops check-fuzz check-receivers
@@ -149,6 +149,12 @@ bench/evring: bench/evring.c tests/unit/*.h $(CORE) $(EVIDENCE) $(OUTPUT) \
 		src/log.o
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CORE) $(EVIDENCE) $(OUTPUT) \
 		src/log.o
+
+# What formatting one event costs, per format (bench/fmt.c).
+bench/fmt: bench/fmt.c tests/unit/*.h $(CORE) $(OUTPUT) src/pcapin.o \
+		src/pcapmap.o src/log.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CORE) $(OUTPUT) src/pcapin.o \
+		src/pcapmap.o src/log.o -lpcap
 
 # What the view of conntrack costs per event (bench/ctview.c).
 bench/ctview: bench/ctview.c src/ctview.o src/ctvmsg.o src/ct.o src/log.o
@@ -249,7 +255,7 @@ uninstall:
 
 clean:
 	rm -f rstaudit src/*.o .flags $(UNIT) tests/fuzz/fuzz_pkt tests/fuzz/fuzz_file \
-		bench/evring bench/ctview tests/fuzz/fuzz_rule tests/unit/test_route \
+		bench/evring bench/ctview bench/fmt tests/fuzz/fuzz_rule tests/unit/test_route \
 		tests/fuzz/fuzz_conf tests/fuzz/fuzz_ctl tests/fuzz/fuzz_evring \
 		tests/fuzz/fuzz_ctev
 	rm -rf tests/out

@@ -17,103 +17,114 @@
 #define ECS_VERSION "8.11.0"
 
 /* event.*: what kind of event, and why. */
-static void ecs_event(FILE *fp, const struct rst_event *e)
+static void ecs_event(struct obuf *b, const struct rst_event *e)
 {
 	const char *action = output_action(e);
 
-	fprintf(fp, ",\"event\":{\"kind\":\"%s\",\"category\":[\"network\"],"
-		"\"type\":[\"connection\",\"end\"%s],\"action\":\"tcp-reset\","
-		"\"reason\":\"%s %s\",\"module\":\"rstaudit\","
-		"\"dataset\":\"rstaudit.rst\"}",
-		e->v.origin == ORIGIN_MIDDLEBOX ? "alert" : "event",
-		strcmp(action, "blocked") == 0 ? ",\"denied\"" : "",
-		origin_names[e->v.origin], cause_names[e->v.cause]);
+	output_json_name(b, ",\"event\":{\"kind\":",
+			 e->v.origin == ORIGIN_MIDDLEBOX ? "alert" : "event");
+	obuf_puts(b, ",\"category\":[\"network\"],\"type\":[\"connection\","
+		  "\"end\"");
+	if (strcmp(action, "blocked") == 0)
+		obuf_puts(b, ",\"denied\"");
+	obuf_puts(b, "],\"action\":\"tcp-reset\",\"reason\":\"");
+	obuf_puts(b, origin_names[e->v.origin]);
+	obuf_putc(b, ' ');
+	obuf_puts(b, cause_names[e->v.cause]);
+	obuf_puts(b, "\",\"module\":\"rstaudit\",\"dataset\":\"rstaudit.rst\"}");
 }
 
 /* source.*, destination.*, network.* */
-static void ecs_flow(FILE *fp, const struct pkt *p)
+static void ecs_flow(struct obuf *b, const struct pkt *p)
 {
-	char src[RST_ADDRSTRLEN], dst[RST_ADDRSTRLEN], cid[32];
+	char addr[RST_ADDRSTRLEN], cid[32];
 
-	fprintf(fp, ",\"source\":{\"ip\":\"%s\",\"port\":%u},"
-		"\"destination\":{\"ip\":\"%s\",\"port\":%u},"
-		"\"network\":{\"transport\":\"tcp\",\"type\":\"%s\","
-		"\"iana_number\":\"6\",\"community_id\":\"%s\"}",
-		rst_addr(p->family, p->src, src), p->sport,
-		rst_addr(p->family, p->dst, dst), p->dport,
-		p->family == 6 ? "ipv6" : "ipv4", output_community_id(p, cid));
+	output_json_name(b, ",\"source\":{\"ip\":",
+			 rst_addr(p->family, p->src, addr));
+	output_json_uint(b, ",\"port\":", p->sport);
+	output_json_name(b, "},\"destination\":{\"ip\":",
+			 rst_addr(p->family, p->dst, addr));
+	output_json_uint(b, ",\"port\":", p->dport);
+	output_json_name(b, "},\"network\":{\"transport\":\"tcp\",\"type\":",
+			 p->family == 6 ? "ipv6" : "ipv4");
+	output_json_name(b, ",\"iana_number\":\"6\",\"community_id\":",
+			 output_community_id(p, cid));
+	obuf_putc(b, '}');
 }
 
 /* ,"DIR":{"interface":{"name":...}} when the interface is known. */
-static void ecs_iface(FILE *fp, const char *dir, const char *name)
+static void ecs_iface(struct obuf *b, const char *dir, const char *name)
 {
 	if (name[0] == '\0')
 		return;
-	fprintf(fp, ",\"%s\":{\"interface\":{\"name\":", dir);
-	output_json_str(fp, name);
-	fputs("}}", fp);
+	obuf_put(b, ",\"", 2);
+	obuf_puts(b, dir);
+	output_json_key_str(b, "\":{\"interface\":{\"name\":", name);
+	obuf_put(b, "}}", 2);
+}
+
+/* rule.*: the policy rule that matched. */
+static void ecs_rule(struct obuf *b, const struct rst_policy *pp)
+{
+	obuf_puts(b, ",\"rule\":{\"id\":\"");
+	obuf_uint(b, pp->rule);
+	output_json_name(b, "\",\"ruleset\":",
+			 policy_mode_names[pp->mode < POLICY_MODE_MAX ?
+					   pp->mode : 0]);
+	output_json_uint(b, ",\"name\":\"line ", pp->line);
+	obuf_put(b, "\"}", 2);
 }
 
 /* observer.*: this host, and where the RST came in and went out. */
-static void ecs_observer(const struct output *o, const struct rst_event *e)
+static void ecs_observer(const struct output *o, struct obuf *b,
+			 const struct rst_event *e)
 {
-	FILE *fp = o->fp;
-
-	fputs(",\"observer\":{\"product\":\"rstaudit\",\"vendor\":\"rstaudit\","
-	      "\"type\":\"sensor\"", fp);
-	if (o->host != NULL) {
-		fputs(",\"hostname\":", fp);
-		output_json_str(fp, o->host);
-	}
+	obuf_puts(b, ",\"observer\":{\"product\":\"rstaudit\","
+		  "\"vendor\":\"rstaudit\",\"type\":\"sensor\"");
+	if (o->host != NULL)
+		output_json_key_str(b, ",\"hostname\":", o->host);
 	if (e->live.valid) {
-		ecs_iface(fp, "ingress", e->live.in);
-		ecs_iface(fp, "egress", e->live.out);
+		ecs_iface(b, "ingress", e->live.in);
+		ecs_iface(b, "egress", e->live.out);
 	}
-	fputc('}', fp);
+	obuf_putc(b, '}');
 	if (e->live.valid && e->live.pol.valid && e->live.pol.rule)
-		fprintf(fp, ",\"rule\":{\"id\":\"%u\",\"ruleset\":\"%s\","
-			"\"name\":\"line %u\"}", e->live.pol.rule,
-			policy_mode_names[e->live.pol.mode < POLICY_MODE_MAX ?
-					  e->live.pol.mode : 0],
-			e->live.pol.line);
+		ecs_rule(b, &e->live.pol);
 }
 
 /* rstaudit.*: the verdict and the RST's header, EVE's "rst" names. */
-static void ecs_rstaudit(const struct output *o, const struct rst_event *e)
+static void ecs_rstaudit(const struct output *o, struct obuf *b,
+			 const struct rst_event *e)
 {
-	FILE *fp = o->fp;
-
-	fputs(",\"rstaudit\":{", fp);
-	eve_rst_fields(fp, e);
+	obuf_puts(b, ",\"rstaudit\":{");
+	eve_rst_fields(b, e);
 	if (o->file) {
-		fprintf(fp, ",\"pcap_cnt\":%llu,\"pcap_filename\":",
-			(unsigned long long)e->frame);
-		output_json_str(fp, o->file);
+		output_json_uint(b, ",\"pcap_cnt\":", e->frame);
+		output_json_key_str(b, ",\"pcap_filename\":", o->file);
 	}
 	if (e->live.valid) {
-		fputs(",\"hook\":", fp);
-		output_json_str(fp, e->live.hook_name);
-		fputs(",\"verdict\":", fp);
-		output_json_str(fp, e->live.verdict);
-		output_json_ct(fp, "conntrack", &e->live);
+		output_json_key_str(b, ",\"hook\":", e->live.hook_name);
+		output_json_key_str(b, ",\"verdict\":", e->live.verdict);
+		output_json_ct(b, "conntrack", &e->live);
 		if (e->live.pol.valid)
-			output_json_policy(fp, &e->live.pol);
-		output_json_evpcap(fp, &e->live);
+			output_json_policy(b, &e->live.pol);
+		output_json_evpcap(b, &e->live);
 	}
-	fputc(',', fp);
-	output_json_evidence(fp, e);
-	fputc('}', fp);
+	obuf_putc(b, ',');
+	output_json_evidence(b, e);
+	obuf_putc(b, '}');
 }
 
-void ecs_write(const struct output *o, const struct rst_event *e)
+void ecs_write(const struct output *o, struct obuf *b,
+	       const struct rst_event *e)
 {
 	char ts[40];
 
-	fprintf(o->fp, "{\"@timestamp\":\"%s\",\"ecs\":{\"version\":\""
-		ECS_VERSION "\"}", output_time(e->ts_us, ts));
-	ecs_event(o->fp, e);
-	ecs_flow(o->fp, &e->p);
-	ecs_observer(o, e);
-	ecs_rstaudit(o, e);
-	fputs("}\n", o->fp);
+	output_json_name(b, "{\"@timestamp\":", output_time(e->ts_us, ts));
+	obuf_puts(b, ",\"ecs\":{\"version\":\"" ECS_VERSION "\"}");
+	ecs_event(b, e);
+	ecs_flow(b, &e->p);
+	ecs_observer(o, b, e);
+	ecs_rstaudit(o, b, e);
+	obuf_put(b, "}\n", 2);
 }

@@ -15,120 +15,94 @@
 #include "output.h"
 
 /* ,"key":"value" when value is set. */
-static void eve_opt_str(FILE *fp, const char *key, const char *value)
+static void eve_opt_str(struct obuf *b, const char *key, const char *value)
 {
 	if (value == NULL || value[0] == '\0')
 		return;
-	fprintf(fp, ",\"%s\":", key);
-	output_json_str(fp, value);
+	obuf_put(b, ",\"", 2);
+	obuf_puts(b, key);
+	obuf_put(b, "\":", 2);
+	output_json_str(b, value);
 }
 
 /* Who, where, when: the EVE header every event type shares. */
-static void eve_header(const struct output *o, const struct rst_event *e)
+static void eve_header(const struct output *o, struct obuf *b,
+		       const struct rst_event *e)
 {
 	const struct pkt *p = &e->p;
-	char addr[RST_ADDRSTRLEN], ts[40], cid[32], line[256], *l = line;
-	FILE *fp = o->fp;
+	char addr[RST_ADDRSTRLEN], ts[40], cid[32];
 
-	l = output_put_str(l, "{\"timestamp\":\"");
-	l = output_put_str(l, output_time_zone(e->ts_us, ts, "+0000"));
-	*l++ = '"';
-	if (e->live.valid && e->live.ct_known) {
-		l = output_put_str(l, ",\"flow_id\":");
-		l = output_put_uint(l, e->live.ct_id);
-	}
+	output_json_name(b, "{\"timestamp\":", output_time_zone(e->ts_us, ts, "+0000"));
+	if (e->live.valid && e->live.ct_known)
+		output_json_uint(b, ",\"flow_id\":", e->live.ct_id);
 	if (o->file) {
-		l = output_put_str(l, ",\"pcap_cnt\":");
-		l = output_put_uint(l, e->frame);
+		output_json_uint(b, ",\"pcap_cnt\":", e->frame);
+		eve_opt_str(b, "pcap_filename", o->file);
 	}
-	fwrite(line, 1, (size_t)(l - line), fp);
-	if (o->file)
-		eve_opt_str(fp, "pcap_filename", o->file);
-	fputs(",\"event_type\":\"rst\"", fp);
-	eve_opt_str(fp, "host", o->host);
+	obuf_puts(b, ",\"event_type\":\"rst\"");
+	eve_opt_str(b, "host", o->host);
 	if (e->live.valid) {
-		eve_opt_str(fp, "in_iface", e->live.in);
-		eve_opt_str(fp, "out_iface", e->live.out);
+		eve_opt_str(b, "in_iface", e->live.in);
+		eve_opt_str(b, "out_iface", e->live.out);
 	}
-	/* 2 addresses, 3 numbers, a Community ID, 90 bytes of keys: < 230. */
-	l = output_put_str(line, ",\"src_ip\":\"");
-	l = output_put_str(l, rst_addr(p->family, p->src, addr));
-	l = output_put_str(l, "\",\"src_port\":");
-	l = output_put_uint(l, p->sport);
-	l = output_put_str(l, ",\"dest_ip\":\"");
-	l = output_put_str(l, rst_addr(p->family, p->dst, addr));
-	l = output_put_str(l, "\",\"dest_port\":");
-	l = output_put_uint(l, p->dport);
-	l = output_put_str(l, ",\"proto\":\"TCP\",\"ip_v\":");
-	l = output_put_uint(l, p->family);
-	l = output_put_str(l, ",\"community_id\":\"");
-	l = output_put_str(l, output_community_id(p, cid));
-	*l++ = '"';
-	fwrite(line, 1, (size_t)(l - line), fp);
+	output_json_name(b, ",\"src_ip\":", rst_addr(p->family, p->src, addr));
+	output_json_uint(b, ",\"src_port\":", p->sport);
+	output_json_name(b, ",\"dest_ip\":", rst_addr(p->family, p->dst, addr));
+	output_json_uint(b, ",\"dest_port\":", p->dport);
+	output_json_uint(b, ",\"proto\":\"TCP\",\"ip_v\":", p->family);
+	output_json_name(b, ",\"community_id\":", output_community_id(p, cid));
 }
 
-void eve_rst_fields(FILE *fp, const struct rst_event *e)
+void eve_rst_fields(struct obuf *b, const struct rst_event *e)
 {
 	const struct pkt *p = &e->p;
-	char fl[9], line[192], *l;
+	char fl[9];
 
-	fprintf(fp, "\"origin\":\"%s\",\"cause\":\"%s\",\"confidence\":%.2f",
-		origin_names[e->v.origin], cause_names[e->v.cause],
-		e->v.confidence);
-	output_json_extras(fp, e);
-	/* 7 numbers, flags, an action and 67 bytes of keys: < 140. */
-	l = output_put_str(line, ",\"flags\":\"");
-	l = output_put_str(l, output_flags(p->flags, fl));
-	l = output_put_str(l, "\",\"seq\":");
-	l = output_put_uint(l, p->seq);
-	l = output_put_str(l, ",\"ack\":");
-	l = output_put_uint(l, p->ack);
-	l = output_put_str(l, ",\"ttl\":");
-	l = output_put_uint(l, p->ttl);
-	if (p->family == 4) {
-		l = output_put_str(l, ",\"ipid\":");
-		l = output_put_uint(l, p->ipid);
-	}
-	l = output_put_str(l, ",\"win\":");
-	l = output_put_uint(l, p->win);
-	l = output_put_str(l, ",\"len\":");
-	l = output_put_uint(l, p->payload_len);
-	l = output_put_str(l, ",\"action\":\"");
-	l = output_put_str(l, output_action(e));
-	*l++ = '"';
-	fwrite(line, 1, (size_t)(l - line), fp);
+	output_json_name(b, "\"origin\":", origin_names[e->v.origin]);
+	output_json_name(b, ",\"cause\":", cause_names[e->v.cause]);
+	obuf_puts(b, ",\"confidence\":");
+	obuf_fixed2(b, e->v.confidence);
+	output_json_extras(b, e);
+	output_json_name(b, ",\"flags\":", output_flags(p->flags, fl));
+	output_json_uint(b, ",\"seq\":", p->seq);
+	output_json_uint(b, ",\"ack\":", p->ack);
+	output_json_uint(b, ",\"ttl\":", p->ttl);
+	if (p->family == 4)
+		output_json_uint(b, ",\"ipid\":", p->ipid);
+	output_json_uint(b, ",\"win\":", p->win);
+	output_json_uint(b, ",\"len\":", p->payload_len);
+	output_json_name(b, ",\"action\":", output_action(e));
 }
 
 /* "rst":{...}: the verdict, the RST's own header fields, the evidence. */
-static void eve_rst(const struct output *o, const struct rst_event *e)
+static void eve_rst(struct obuf *b, const struct rst_event *e)
 {
-	FILE *fp = o->fp;
-
-	fputs(",\"rst\":{", fp);
-	eve_rst_fields(fp, e);
+	obuf_puts(b, ",\"rst\":{");
+	eve_rst_fields(b, e);
 	if (e->live.valid) {
-		eve_opt_str(fp, "hook", e->live.hook_name);
-		eve_opt_str(fp, "verdict", e->live.verdict);
+		eve_opt_str(b, "hook", e->live.hook_name);
+		eve_opt_str(b, "verdict", e->live.verdict);
 	}
-	fputc(',', fp);
-	output_json_evidence(fp, e);
-	fputc('}', fp);
+	obuf_putc(b, ',');
+	output_json_evidence(b, e);
+	obuf_putc(b, '}');
 }
 
 /* The live daemon's objects beside "rst": conntrack, policy, evidence file. */
-static void eve_live(FILE *fp, const struct rst_live *l)
+static void eve_live(struct obuf *b, const struct rst_live *l)
 {
-	output_json_ct(fp, "conntrack", l);
+	output_json_ct(b, "conntrack", l);
 	if (l->pol.valid)
-		output_json_policy(fp, &l->pol);
-	output_json_evpcap(fp, l);
+		output_json_policy(b, &l->pol);
+	output_json_evpcap(b, l);
 }
 
-void eve_write(const struct output *o, const struct rst_event *e)
+void eve_write(const struct output *o, struct obuf *b,
+	       const struct rst_event *e)
 {
-	eve_header(o, e);
-	eve_rst(o, e);
+	eve_header(o, b, e);
+	eve_rst(b, e);
 	if (e->live.valid)
-		eve_live(o->fp, &e->live);
-	fputs("}\n", o->fp);
+		eve_live(b, &e->live);
+	obuf_put(b, "}\n", 2);
 }

@@ -1,5 +1,6 @@
 /*
- * output.c: events as text or JSON lines, and the summary (see output.h).
+ * output.c: events as the legacy JSON lines, the pieces the other
+ * writers share, and the summary (see output.h).
  *
  * Formatting happens once per RST, never per packet.
  */
@@ -10,11 +11,6 @@
 #include "output.h"
 #include "policy.h"
 #include "sha1.h"
-
-/* The evidence of a RST whose flow the table had evicted (rst.h). */
-#define EVICTED_SENTENCE "this connection's earlier packets were evicted " \
-	"from the flow table (too many connections at once): judged " \
-	"without them"
 
 void output_init(struct output *o, FILE *fp, enum out_format fmt)
 {
@@ -167,34 +163,38 @@ static size_t utf8_len(const unsigned char *s, uint32_t *cp)
  * terminal must not see raw (controls, DEL, C1 controls, U+2028 and
  * U+2029: \uXXXX); a byte that is not UTF-8 becomes the text \xNN.
  */
-static void json_str(FILE *fp, const char *str)
+void output_json_str(struct obuf *b, const char *str)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	uint32_t cp;
 	size_t n;
 
-	fputc('"', fp);
+	obuf_putc(b, '"');
 	while (*s) {
 		for (n = 0; s[n] >= 0x20 && s[n] < 0x7f && s[n] != '"' &&
 			    s[n] != '\\'; n++)
 			;
-		fwrite(s, 1, n, fp);	/* the plain ASCII run, whole */
+		obuf_put(b, (const char *)s, n);	/* the plain ASCII run */
 		if (*(s += n) == '\0')
 			break;
 		if ((n = utf8_len(s, &cp)) == 0) {
-			fprintf(fp, "\\\\x%02x", *s++);
+			obuf_put(b, "\\\\x", 3);
+			obuf_hex(b, *s++, 2);
 			continue;
 		}
-		if (cp == '"' || cp == '\\')
-			fprintf(fp, "\\%c", (int)cp);
-		else if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0) ||
-			 cp == 0x2028 || cp == 0x2029)
-			fprintf(fp, "\\u%04x", (unsigned)cp);
-		else
-			fwrite(s, 1, n, fp);
+		if (cp == '"' || cp == '\\') {
+			obuf_putc(b, '\\');
+			obuf_putc(b, (char)cp);
+		} else if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0) ||
+			   cp == 0x2028 || cp == 0x2029) {
+			obuf_put(b, "\\u", 2);
+			obuf_hex(b, cp, 4);
+		} else {
+			obuf_put(b, (const char *)s, n);
+		}
 		s += n;
 	}
-	fputc('"', fp);
+	obuf_putc(b, '"');
 }
 
 /*
@@ -215,21 +215,21 @@ static const char *text_byte(unsigned char c, int keep_bs, char buf[5])
 	return buf;
 }
 
-static void text_put(FILE *fp, const char *str, int keep_bs)
+void output_text_str(struct obuf *b, const char *str, int keep_bs)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	size_t n;
-	char b[5];
+	char t[5];
 
 	while (*s) {
-		/* Runs that need nothing go out whole (once per event, not per byte). */
+		/* Runs that need nothing go in whole. */
 		for (n = 0; s[n] >= 0x20 && s[n] < 0x7f &&
 			    (s[n] != '\\' || keep_bs); n++)
 			;
-		fwrite(s, 1, n, fp);
+		obuf_put(b, (const char *)s, n);
 		s += n;
 		if (*s)
-			fputs(text_byte(*s++, keep_bs, b), fp);
+			obuf_puts(b, text_byte(*s++, keep_bs, t));
 	}
 }
 
@@ -252,62 +252,102 @@ const char *output_escape(const char *str, char *buf, size_t len)
 	return buf;
 }
 
-/* The policy's decision: "policy":{...} (see rstaudit(8), run). */
-static void json_policy(FILE *fp, const struct rst_policy *pp)
+/* key, then "true" or "false". */
+static void json_bool(struct obuf *b, const char *key, int v)
 {
-	fprintf(fp, ",\"policy\":{\"mode\":\"%s\",\"rule\":",
-		policy_mode_names[pp->mode < POLICY_MODE_MAX ? pp->mode : 0]);
-	if (pp->rule)
-		fprintf(fp, "%u,\"line\":%u", pp->rule, pp->line);
-	else
-		fputs("null,\"line\":null", fp);
-	fprintf(fp, ",\"action\":\"%s\",\"dry_run\":%s,\"would_drop\":%s,"
-		"\"bound\":%s,\"mark\":",
-		policy_action_names[pp->action < PA_MAX ? pp->action : 0],
-		pp->mode == POLICY_DRY_RUN ? "true" : "false",
-		pp->would_drop ? "true" : "false", pp->bound ? "true" : "false");
-	if (pp->has_mark)
-		fprintf(fp, "%u", pp->mark);
-	else
-		fputs("null", fp);
-	fprintf(fp, ",\"judged\":{\"origin\":\"%s\",\"cause\":\"%s\","
-		"\"confidence\":%.2f},\"ct_restored\":%s,\"guarded\":%s,"
-		"\"hold\":",
-		origin_names[pp->origin < ORIGIN_MAX ? pp->origin : 0],
-		cause_names[pp->cause < CAUSE_MAX ? pp->cause : 0],
-		pp->confidence, pp->ct_restored ? "true" : "false",
-		pp->guarded ? "true" : "false");
-	if (pp->held == HOLD_NONE || pp->held >= HOLD_END_MAX) {
-		fputs("null}", fp);
-		return;
-	}
-	fprintf(fp, "{\"ms\":%.3f,\"ended\":\"%s\",\"packets\":%u,"
-		"\"bytes\":%u,\"changed\":%s}}", pp->held_us / 1e3,
-		hold_end_names[pp->held], pp->seen_pkts, pp->seen_data,
-		pp->changed ? "true" : "false");
+	obuf_puts(b, key);
+	obuf_puts(b, v ? "true" : "false");
 }
 
-static void json_live(FILE *fp, const struct rst_live *l)
+void output_json_name(struct obuf *b, const char *key, const char *value)
 {
-	fputs(",\"hook\":", fp);
-	json_str(fp, l->hook_name);
-	fputs(",\"in\":", fp);
-	json_str(fp, l->in);
-	fputs(",\"out\":", fp);
-	json_str(fp, l->out);
-	output_json_ct(fp, "ct", l);
-	fputs(",\"verdict\":", fp);
-	json_str(fp, l->verdict);
+	obuf_puts(b, key);
+	obuf_putc(b, '"');
+	obuf_puts(b, value);
+	obuf_putc(b, '"');
+}
+
+void output_json_uint(struct obuf *b, const char *key, uint64_t v)
+{
+	obuf_puts(b, key);
+	obuf_uint(b, v);
+}
+
+/* key, then v or null. */
+static void json_uint_or_null(struct obuf *b, const char *key, int set,
+			      uint64_t v)
+{
+	obuf_puts(b, key);
+	if (set)
+		obuf_uint(b, v);
+	else
+		obuf_puts(b, "null");
+}
+
+/* "hold":{...} or null: how the suspect hold ended (enforce.h). */
+static void json_hold(struct obuf *b, const struct rst_policy *pp)
+{
+	obuf_puts(b, ",\"hold\":");
+	if (pp->held == HOLD_NONE || pp->held >= HOLD_END_MAX) {
+		obuf_puts(b, "null}");
+		return;
+	}
+	obuf_puts(b, "{\"ms\":");
+	obuf_ms(b, pp->held_us);
+	output_json_name(b, ",\"ended\":", hold_end_names[pp->held]);
+	output_json_uint(b, ",\"packets\":", pp->seen_pkts);
+	output_json_uint(b, ",\"bytes\":", pp->seen_data);
+	json_bool(b, ",\"changed\":", pp->changed);
+	obuf_puts(b, "}}");
+}
+
+/* The policy's decision: "policy":{...} (see rstaudit(8), run). */
+void output_json_policy(struct obuf *b, const struct rst_policy *pp)
+{
+	output_json_name(b, ",\"policy\":{\"mode\":",
+		  policy_mode_names[pp->mode < POLICY_MODE_MAX ? pp->mode : 0]);
+	json_uint_or_null(b, ",\"rule\":", pp->rule != 0, pp->rule);
+	json_uint_or_null(b, ",\"line\":", pp->rule != 0, pp->line);
+	output_json_name(b, ",\"action\":",
+		  policy_action_names[pp->action < PA_MAX ? pp->action : 0]);
+	json_bool(b, ",\"dry_run\":", pp->mode == POLICY_DRY_RUN);
+	json_bool(b, ",\"would_drop\":", pp->would_drop);
+	json_bool(b, ",\"bound\":", pp->bound);
+	json_uint_or_null(b, ",\"mark\":", pp->has_mark, pp->mark);
+	output_json_name(b, ",\"judged\":{\"origin\":",
+		  origin_names[pp->origin < ORIGIN_MAX ? pp->origin : 0]);
+	output_json_name(b, ",\"cause\":",
+		  cause_names[pp->cause < CAUSE_MAX ? pp->cause : 0]);
+	obuf_puts(b, ",\"confidence\":");
+	obuf_fixed2(b, pp->confidence);
+	json_bool(b, "},\"ct_restored\":", pp->ct_restored);
+	json_bool(b, ",\"guarded\":", pp->guarded);
+	json_hold(b, pp);
+}
+
+void output_json_key_str(struct obuf *b, const char *key, const char *value)
+{
+	obuf_puts(b, key);
+	output_json_str(b, value);
+}
+
+static void json_live(struct obuf *b, const struct rst_live *l)
+{
+	output_json_key_str(b, ",\"hook\":", l->hook_name);
+	output_json_key_str(b, ",\"in\":", l->in);
+	output_json_key_str(b, ",\"out\":", l->out);
+	output_json_ct(b, "ct", l);
+	output_json_key_str(b, ",\"verdict\":", l->verdict);
 	if (l->pol.valid)
-		json_policy(fp, &l->pol);
-	output_json_evpcap(fp, l);
+		output_json_policy(b, &l->pol);
+	output_json_evpcap(b, l);
 }
 
 /*
  * ,"KEY":{state, id, invalid, source} or null: conntrack's view of the
  * flow, and where it came from (the packet's NFQA_CT, or a lookup).
  */
-void output_json_ct(FILE *fp, const char *key, const struct rst_live *l)
+void output_json_ct(struct obuf *b, const char *key, const struct rst_live *l)
 {
 	static const char *const source[CT_SOURCE_MAX] = {
 		[CT_SOURCE_LOOKUP] = "lookup",
@@ -315,223 +355,157 @@ void output_json_ct(FILE *fp, const char *key, const struct rst_live *l)
 		[CT_SOURCE_EVENTS] = "events",
 	};
 
-	if (l->ct_known) {
-		fprintf(fp, ",\"%s\":{\"state\":", key);
-		json_str(fp, l->ct_state);
-		fprintf(fp, ",\"id\":%u,\"invalid\":%s,\"source\":\"%s\"}",
-			l->ct_id, l->ct_invalid < 0 ? "null" :
-			l->ct_invalid ? "true" : "false",
-			source[l->ct_source < CT_SOURCE_MAX ? l->ct_source : 0]);
-	} else {
-		fprintf(fp, ",\"%s\":null", key);
+	obuf_put(b, ",\"", 2);
+	obuf_puts(b, key);
+	if (!l->ct_known) {
+		obuf_puts(b, "\":null");
+		return;
 	}
+	output_json_key_str(b, "\":{\"state\":", l->ct_state);
+	output_json_uint(b, ",\"id\":", l->ct_id);
+	if (l->ct_invalid < 0)
+		obuf_puts(b, ",\"invalid\":null");
+	else
+		json_bool(b, ",\"invalid\":", l->ct_invalid);
+	output_json_name(b, ",\"source\":",
+		  source[l->ct_source < CT_SOURCE_MAX ? l->ct_source : 0]);
+	obuf_putc(b, '}');
 }
 
 /* ,"evidence_pcap":{file, frame, packets} or null. */
-void output_json_evpcap(FILE *fp, const struct rst_live *l)
+void output_json_evpcap(struct obuf *b, const struct rst_live *l)
 {
-	if (l->pcap_file != NULL) {
-		fputs(",\"evidence_pcap\":{\"file\":", fp);
-		json_str(fp, l->pcap_file);
-		fprintf(fp, ",\"frame\":%u,\"packets\":%u}", l->pcap_frame,
-			l->pcap_packets);
-	} else {
-		fputs(",\"evidence_pcap\":null", fp);
+	if (l->pcap_file == NULL) {
+		obuf_puts(b, ",\"evidence_pcap\":null");
+		return;
 	}
-}
-
-/* " rule 2 drop", " rule 1 would drop (dry-run)", " no rule", ... */
-static void text_policy(FILE *fp, const struct rst_policy *pp)
-{
-	if (pp->rule == 0 && pp->guarded)
-		fprintf(fp, " policy %s: dropped in the kernel by the guard",
-			policy_mode_names[pp->mode]);
-	else if (pp->rule == 0)
-		fprintf(fp, " policy %s: no rule", policy_mode_names[pp->mode]);
-	else
-		fprintf(fp, " policy %s: rule %u (line %u) %s%s%s",
-			policy_mode_names[pp->mode], pp->rule, pp->line,
-			pp->would_drop ? "would " : "",
-			policy_action_names[pp->action],
-			pp->bound ? ", stopped by max_drops_per_flow" : "");
-	if (pp->has_mark)
-		fprintf(fp, " mark 0x%x", pp->mark);
-	if (pp->guarded && pp->rule != 0)
-		fputs(", its kind dropped in the kernel from now on", fp);
-	if (pp->held != HOLD_NONE && pp->held < HOLD_END_MAX)
-		fprintf(fp, "; held %.1f ms until %s, saw %u packets%s",
-			pp->held_us / 1e3, hold_end_names[pp->held],
-			pp->seen_pkts, pp->changed ? ", changed the decision" : "");
+	output_json_key_str(b, ",\"evidence_pcap\":{\"file\":", l->pcap_file);
+	output_json_uint(b, ",\"frame\":", l->pcap_frame);
+	output_json_uint(b, ",\"packets\":", l->pcap_packets);
+	obuf_putc(b, '}');
 }
 
 /* Where a middlebox's RST was made, from here (hopest.h). */
-static void json_injector_hop(FILE *fp, const struct rst_event *e)
+static void json_injector_hop(struct obuf *b, const struct rst_event *e)
 {
 	struct hop_estimate h;
 
 	hop_estimate(e, &h);
 	if (!h.valid)
 		return;
+	obuf_puts(b, ",\"injector_hop\":");
 	if (h.hop > 0)
-		fprintf(fp, ",\"injector_hop\":%d", h.hop);
+		obuf_int(b, h.hop);
 	else
-		fputs(",\"injector_hop\":null", fp);
-	fprintf(fp, ",\"injector_hops\":[%d,%d]", h.lo, h.hi);
+		obuf_puts(b, "null");
+	obuf_puts(b, ",\"injector_hops\":[");
+	obuf_int(b, h.lo);
+	obuf_putc(b, ',');
+	obuf_int(b, h.hi);
+	obuf_putc(b, ']');
 }
 
-/* The RST's delay after its trigger, against the round trip (rstdelay.h). */
-static void json_delay(FILE *fp, const struct rst_event *e)
+/* The TTL's hop counts, the injector's hop and the RST's delay after its
+ * trigger against the round trip (rstdelay.h), if known: the same
+ * fields, in the same order, in the legacy and eve events. */
+static void json_hops(struct obuf *b, const struct rst_event *e)
 {
+	if (e->v.hops >= 0) {
+		obuf_puts(b, ",\"hops\":");
+		obuf_int(b, e->v.hops);
+	}
+	if (e->v.expected_hops >= 0) {
+		obuf_puts(b, ",\"expected_hops\":");
+		obuf_int(b, e->v.expected_hops);
+	}
+	json_injector_hop(b, e);
 	if (!e->delay.valid)
 		return;
-	fprintf(fp, ",\"rst_delay_ms\":%.3f,\"sender_rtt_ms\":%.3f",
-		e->delay.delay_us / 1e3, e->delay.rtt_us / 1e3);
+	obuf_puts(b, ",\"rst_delay_ms\":");
+	obuf_ms(b, e->delay.delay_us);
+	obuf_puts(b, ",\"sender_rtt_ms\":");
+	obuf_ms(b, e->delay.rtt_us);
 }
 
-/* The TTL's hop counts, the injector's hop and the RST's delay, if known:
- * the same fields, in the same order, in the legacy and eve events. */
-static void json_hops(FILE *fp, const struct rst_event *e)
-{
-	if (e->v.hops >= 0)
-		fprintf(fp, ",\"hops\":%d", e->v.hops);
-	if (e->v.expected_hops >= 0)
-		fprintf(fp, ",\"expected_hops\":%d", e->v.expected_hops);
-	json_injector_hop(fp, e);
-	json_delay(fp, e);
-}
-
-static void output_json(struct output *o, const struct rst_event *e)
+/* The legacy event's packet: "ts" to "len", then the verdict. */
+static void legacy_packet(struct obuf *b, const struct rst_event *e)
 {
 	const struct pkt *p = &e->p;
-	char src[RST_ADDRSTRLEN], dst[RST_ADDRSTRLEN], fl[9], ts[40], cid[32];
-	FILE *fp = o->fp;
+	char addr[RST_ADDRSTRLEN], fl[9], ts[40];
 
-	fprintf(fp, "{\"ts\":\"%s\",\"family\":\"%s\",\"src\":\"%s\","
-		"\"sport\":%u,\"dst\":\"%s\",\"dport\":%u,\"flags\":\"%s\","
-		"\"seq\":%u,\"ack\":%u,\"ttl\":%u,",
-		output_time(e->ts_us, ts), p->family == 6 ? "ipv6" : "ipv4",
-		rst_addr(p->family, p->src, src), p->sport,
-		rst_addr(p->family, p->dst, dst), p->dport,
-		output_flags(p->flags, fl), p->seq, p->ack, p->ttl);
-	if (p->family == 4)
-		fprintf(fp, "\"ipid\":%u,", p->ipid);
-	fprintf(fp, "\"win\":%u,\"len\":%u,\"origin\":\"%s\",\"cause\":\"%s\","
-		"\"confidence\":%.2f", p->win, p->payload_len,
-		origin_names[e->v.origin], cause_names[e->v.cause],
-		e->v.confidence);
-	json_hops(fp, e);
-	fprintf(fp, ",\"community_id\":\"%s\"", output_community_id(p, cid));
+	output_json_name(b, "{\"ts\":", output_time(e->ts_us, ts));
+	output_json_name(b, ",\"family\":", p->family == 6 ? "ipv6" : "ipv4");
+	output_json_name(b, ",\"src\":", rst_addr(p->family, p->src, addr));
+	output_json_uint(b, ",\"sport\":", p->sport);
+	output_json_name(b, ",\"dst\":", rst_addr(p->family, p->dst, addr));
+	output_json_uint(b, ",\"dport\":", p->dport);
+	output_json_name(b, ",\"flags\":", output_flags(p->flags, fl));
+	output_json_uint(b, ",\"seq\":", p->seq);
+	output_json_uint(b, ",\"ack\":", p->ack);
+	output_json_uint(b, ",\"ttl\":", p->ttl);
+	if (p->family == 4) {
+		obuf_puts(b, ",\"ipid\":");
+		obuf_uint(b, p->ipid);
+	}
+	output_json_uint(b, ",\"win\":", p->win);
+	output_json_uint(b, ",\"len\":", p->payload_len);
+	output_json_name(b, ",\"origin\":", origin_names[e->v.origin]);
+	output_json_name(b, ",\"cause\":", cause_names[e->v.cause]);
+	obuf_puts(b, ",\"confidence\":");
+	obuf_fixed2(b, e->v.confidence);
+}
+
+static void output_json(const struct output *o, struct obuf *b,
+			const struct rst_event *e)
+{
+	char cid[32];
+
+	legacy_packet(b, e);
+	json_hops(b, e);
+	output_json_name(b, ",\"community_id\":", output_community_id(&e->p, cid));
 	if (o->file) {
-		fprintf(fp, ",\"frame\":%llu,\"file\":", (unsigned long long)e->frame);
-		json_str(fp, o->file);
+		obuf_puts(b, ",\"frame\":");
+		obuf_uint(b, e->frame);
+		output_json_key_str(b, ",\"file\":", o->file);
 	}
 	if (e->live.valid)
-		json_live(fp, &e->live);
+		json_live(b, &e->live);
 	if (e->flow_evicted)
-		fputs(",\"flow_evicted\":true", fp);
-	fputc(',', fp);
-	output_json_evidence(fp, e);
-	fputs("}\n", fp);
+		obuf_puts(b, ",\"flow_evicted\":true");
+	obuf_putc(b, ',');
+	output_json_evidence(b, e);
+	obuf_put(b, "}\n", 2);
 }
 
-/* addr:port, [addr]:port for IPv6, at o: the end. */
-static char *endpoint_put(char *o, const struct pkt *p, const uint8_t *a,
-			  uint16_t port)
+/* The event's FILE, when its buffer is full and at the event's end. */
+static void output_drain(struct obuf *b)
 {
-	char addr[RST_ADDRSTRLEN];
-
-	if (p->family == 6)
-		*o++ = '[';
-	o = output_put_str(o, rst_addr(p->family, a, addr));
-	if (p->family == 6)
-		*o++ = ']';
-	*o++ = ':';
-	return output_put_uint(o, port);
+	fwrite(b->base, 1, (size_t)(b->p - b->base), b->arg);
+	b->p = b->base;
 }
 
-/* " hook forward in eth0 out eth1 ct ESTABLISHED verdict accept ...", escaped. */
-static void text_live(FILE *fp, const struct rst_live *l)
-{
-	static const char *const label[] = { " hook ", " in ", " out ", " ct ",
-					     " verdict " };
-	const char *val[] = { l->hook_name, l->in[0] ? l->in : "-",
-			      l->out[0] ? l->out : "-",
-			      l->ct_known ? l->ct_state : "none", l->verdict };
-	size_t i;
-
-	for (i = 0; i < sizeof(val) / sizeof(val[0]); i++) {
-		fputs(label[i], fp);
-		text_put(fp, val[i], 0);
-	}
-	if (l->pcap_file != NULL) {
-		fputs(" pcap ", fp);
-		text_put(fp, l->pcap_file, 0);
-		fprintf(fp, " frame %u (%u packets)", l->pcap_frame,
-			l->pcap_packets);
-	}
-	if (l->pol.valid)
-		text_policy(fp, &l->pol);
-}
-
-static void output_text(struct output *o, const struct rst_event *e)
-{
-	const struct pkt *p = &e->p;
-	char fl[9], ts[40], sentence[512], line[320], *l = line;
-	FILE *fp = o->fp;
-	unsigned i;
-
-	if (o->file) {
-		text_put(fp, o->file, 0);
-		*l++ = ':';
-		l = output_put_uint(l, e->frame);
-		*l++ = ' ';
-	}
-	/* 22 + 39 + 2 * 53 + 8 + 3 * 10 + 2 * 9 + 24 bytes at most: < 250. */
-	l = output_put_str(l, output_time(e->ts_us, ts));
-	*l++ = ' ';
-	l = endpoint_put(l, p, p->src, p->sport);
-	l = output_put_str(l, " > ");
-	l = endpoint_put(l, p, p->dst, p->dport);
-	*l++ = ' ';
-	l = output_put_str(l, output_flags(p->flags, fl));
-	l = output_put_str(l, " seq ");
-	l = output_put_uint(l, p->seq);
-	l = output_put_str(l, " ack ");
-	l = output_put_uint(l, p->ack);
-	l = output_put_str(l, " ttl ");
-	l = output_put_uint(l, p->ttl);
-	l = output_put_str(l, ": ");
-	l = output_put_str(l, origin_names[e->v.origin]);
-	*l++ = ' ';
-	l = output_put_str(l, cause_names[e->v.cause]);
-	fwrite(line, 1, (size_t)(l - line), fp);
-	fprintf(fp, " (confidence %.2f)", e->v.confidence);
-	if (e->live.valid)
-		text_live(fp, &e->live);
-	fputc('\n', fp);
-	for (i = 0; i < e->v.n_ev; i++) {
-		evidence_format(e, &e->v.ev[i], sentence, sizeof(sentence));
-		fputs("    ", fp);
-		text_put(fp, sentence, 1);
-		fputc('\n', fp);
-	}
-	if (e->flow_evicted)
-		fprintf(fp, "    %s\n", EVICTED_SENTENCE);
-}
-
+/*
+ * An event is built in memory and written once (obuf.h).  4 KB holds a
+ * live event with room to spare; a longer one drains as it goes.
+ */
 void output_event(struct output *o, const struct rst_event *e)
 {
+	char buf[4096];
+	struct obuf b;
+
 	o->events++;
 	if (e->v.origin < ORIGIN_MAX && e->v.cause < CAUSE_MAX)
 		o->by[e->v.origin][e->v.cause]++;
+	obuf_init(&b, buf, sizeof(buf), output_drain, o->fp);
 	if (o->fmt == OUT_JSON)
-		eve_write(o, e);
+		eve_write(o, &b, e);
 	else if (o->fmt == OUT_ECS)
-		ecs_write(o, e);
+		ecs_write(o, &b, e);
 	else if (o->fmt == OUT_LEGACY)
-		output_json(o, e);
+		output_json(o, &b, e);
 	else
-		output_text(o, e);
+		text_write(o, &b, e);
+	output_drain(&b);
 }
 
 void output_summary(struct output *o, uint64_t packets, unsigned files)
@@ -583,43 +557,63 @@ int output_format_parse(const char *name, enum out_format *fmt)
 	return -1;
 }
 
-void output_json_str(FILE *fp, const char *s)
+void output_json_file(FILE *fp, const char *s)
 {
-	json_str(fp, s);
+	char buf[256];
+	struct obuf b;
+
+	obuf_init(&b, buf, sizeof(buf), output_drain, fp);
+	output_json_str(&b, s);
+	output_drain(&b);
 }
 
-void output_json_policy(FILE *fp, const struct rst_policy *pp)
+void output_addrs(const struct rst_event *e, struct output_addrs *a)
 {
-	json_policy(fp, pp);
+	rst_addr(e->p.family, e->p.src, a->src);
+	rst_addr(e->p.family, e->p.dst, a->dst);
+}
+
+const char *output_sentence(const struct rst_event *e, unsigned i,
+			    const struct output_addrs *a, char buf[512])
+{
+	struct obuf s;
+
+	obuf_init(&s, buf, 512, NULL, NULL);	/* cut as evidence_format() */
+	evidence_put(&s, e, &e->v.ev[i], a->src, a->dst);
+	obuf_cstr(&s);
+	return buf;
 }
 
 /* "evidence":[...], the sentences of the verdict. */
-void output_json_evidence(FILE *fp, const struct rst_event *e)
+void output_json_evidence(struct obuf *b, const struct rst_event *e)
 {
+	struct output_addrs a;
 	char sentence[512];
 	unsigned i;
 
-	fputs("\"evidence\":[", fp);
+	obuf_puts(b, "\"evidence\":[");
+	if (e->v.n_ev > 0)
+		output_addrs(e, &a);
 	for (i = 0; i < e->v.n_ev; i++) {
-		evidence_format(e, &e->v.ev[i], sentence, sizeof(sentence));
+		output_sentence(e, i, &a, sentence);
 		if (i)
-			fputc(',', fp);
-		json_str(fp, sentence);
+			obuf_putc(b, ',');
+		output_json_str(b, sentence);
 	}
 	if (e->flow_evicted) {
 		if (i)
-			fputc(',', fp);
-		json_str(fp, EVICTED_SENTENCE);
+			obuf_putc(b, ',');
+		output_json_str(b, OUTPUT_EVICTED_SENTENCE);
 	}
-	fputc(']', fp);
+	obuf_putc(b, ']');
 }
 
 /* The injector's hop and the RST's delay, when known (",key":value...). */
-void output_json_extras(FILE *fp, const struct rst_event *e)
+void output_json_extras(struct obuf *b, const struct rst_event *e)
 {
-	json_hops(fp, e);
+	json_hops(b, e);
 	if (e->flow_evicted)	/* only then: its history was evicted */
-		fputs(",\"flow_evicted\":true", fp);
+		obuf_puts(b, ",\"flow_evicted\":true");
 }
 
 const char *output_action(const struct rst_event *e)

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "obuf.h"
 #include "rst.h"
 
 /*
@@ -52,20 +53,47 @@ const char *output_escape(const char *str, char *buf, size_t len);
 /* "json"/"eve", "ecs", "legacy", "text" to a format; -1 if none of them. */
 int output_format_parse(const char *name, enum out_format *fmt);
 
-/* The EVE and ECS writers (eve.c, ecs.c): one event, one line. */
-void eve_write(const struct output *o, const struct rst_event *e);
-void ecs_write(const struct output *o, const struct rst_event *e);
-/* The verdict and the RST's header fields, "origin":... to "action":... */
-void eve_rst_fields(FILE *fp, const struct rst_event *e);
+/* The evidence of a RST whose flow the table had evicted (rst.h). */
+#define OUTPUT_EVICTED_SENTENCE "this connection's earlier packets were " \
+	"evicted from the flow table (too many connections at once): " \
+	"judged without them"
 
-/* Pieces the JSON writers share (output.c). */
-void output_json_str(FILE *fp, const char *s);
-void output_json_evidence(FILE *fp, const struct rst_event *e);
-void output_json_policy(FILE *fp, const struct rst_policy *pp);
+/*
+ * The writers of one event (eve.c, ecs.c, text.c), into the buffer that
+ * output_event() writes out once.
+ */
+void eve_write(const struct output *o, struct obuf *b, const struct rst_event *e);
+void ecs_write(const struct output *o, struct obuf *b, const struct rst_event *e);
+void text_write(const struct output *o, struct obuf *b, const struct rst_event *e);
+/* The verdict and the RST's header fields, "origin":... to "action":... */
+void eve_rst_fields(struct obuf *b, const struct rst_event *e);
+
+/* Pieces the writers share (output.c). */
+/* key (with its quotes and colon), then "value": a name, nothing to escape. */
+void output_json_name(struct obuf *b, const char *key, const char *value);
+/* key, then the JSON string of value. */
+void output_json_key_str(struct obuf *b, const char *key, const char *value);
+/* key, then v. */
+void output_json_uint(struct obuf *b, const char *key, uint64_t v);
+void output_json_str(struct obuf *b, const char *s);
+/* The same, straight to a FILE (the report). */
+void output_json_file(FILE *fp, const char *s);
+/* A name as text, escaped (keep_bs: its backslashes are escapes already). */
+void output_text_str(struct obuf *b, const char *s, int keep_bs);
+/* The RST's source and destination as text, once per event. */
+struct output_addrs {
+	char src[RST_ADDRSTRLEN], dst[RST_ADDRSTRLEN];
+};
+void output_addrs(const struct rst_event *e, struct output_addrs *a);
+/* Evidence item i of e as its sentence, in buf (evidence_format()'s). */
+const char *output_sentence(const struct rst_event *e, unsigned i,
+			    const struct output_addrs *a, char buf[512]);
+void output_json_evidence(struct obuf *b, const struct rst_event *e);
+void output_json_policy(struct obuf *b, const struct rst_policy *pp);
 /* "hops" to "rst_delay_ms", then "flow_evicted": eve's optional verdict fields. */
-void output_json_extras(FILE *fp, const struct rst_event *e);
-void output_json_ct(FILE *fp, const char *key, const struct rst_live *l);
-void output_json_evpcap(FILE *fp, const struct rst_live *l);
+void output_json_extras(struct obuf *b, const struct rst_event *e);
+void output_json_ct(struct obuf *b, const char *key, const struct rst_live *l);
+void output_json_evpcap(struct obuf *b, const struct rst_live *l);
 /* "allowed", "blocked" or "would_block": what became of the RST. */
 const char *output_action(const struct rst_event *e);
 
@@ -79,30 +107,5 @@ const char *output_community_id(const struct pkt *p, char buf[32]);
 const char *output_time(uint64_t ts_us, char buf[40]);
 /* The same with another zone suffix: "+0000" is Suricata's (EVE). */
 const char *output_time_zone(uint64_t ts_us, char buf[40], const char *zone);
-
-/*
- * A line built in memory and written once, where fprintf() parsed its
- * format on every event: append str, or v in decimal, at o; the end.
- */
-static inline char *output_put_str(char *o, const char *str)
-{
-	size_t n = strlen(str);
-
-	memcpy(o, str, n);
-	return o + n;
-}
-
-static inline char *output_put_uint(char *o, uint64_t v)
-{
-	char t[20];
-	int n = 0;
-
-	do
-		t[n++] = (char)('0' + v % 10);
-	while ((v /= 10) != 0);
-	while (n > 0)
-		*o++ = t[--n];
-	return o;
-}
 
 #endif

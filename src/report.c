@@ -390,7 +390,7 @@ static void rep_row_json(FILE *fp, const struct rep *r, int t,
 	for (i = 0; i < row->ngw; i++) {
 		if (i)
 			fputc(',', fp);
-		output_json_str(fp, r->gws[row->gw[i]]);
+		output_json_file(fp, r->gws[row->gw[i]]);
 	}
 	fprintf(fp, "],\"gateways_more\":%u}", row->gw_more);
 }
@@ -410,7 +410,7 @@ static void rep_json(FILE *fp, const struct rep *r)
 	for (i = 0; i < r->ngws; i++) {
 		if (i)
 			fputc(',', fp);
-		output_json_str(fp, r->gws[i]);
+		output_json_file(fp, r->gws[i]);
 	}
 	fputc(']', fp);
 	for (t = 0; t < BY_MAX; t++) {

@@ -243,6 +243,14 @@ void rst_classify(struct rst_event *e);
 int evidence_format(const struct rst_event *e, const struct evidence *ev,
 		    char *buf, size_t len);
 
+struct obuf;
+/*
+ * The same sentence into b (obuf.h), given the RST's sender and receiver
+ * as text (rst_addr()): an event's writer makes those once, not per item.
+ */
+void evidence_put(struct obuf *b, const struct rst_event *e,
+		  const struct evidence *ev, const char *snd, const char *rcv);
+
 #define RST_ADDRSTRLEN 46
 
 /* An address as text, in buf (RST_ADDRSTRLEN bytes); returns buf. */

@@ -27,9 +27,9 @@ FUZZ_CC=${FUZZ_CC:-clang}
 FUZZ_CFLAGS="-std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
 -fno-sanitize-recover=undefined -D_GNU_SOURCE -Isrc"
 core="src/pkt.c src/table.c src/flow.c src/host.c src/classify.c src/evidence.c \
-src/engine.c src/policy.c src/output.c src/eve.c src/ecs.c src/sha1.c \
-src/pcapin.c src/pcapmap.c src/rstdelay.c"
-conf="src/conf.c src/log.c src/policy.c src/evidence.c src/classify.c"
+src/engine.c src/policy.c src/output.c src/eve.c src/ecs.c src/text.c src/sha1.c \
+src/pcapin.c src/pcapmap.c src/rstdelay.c src/obuf.c"
+conf="src/conf.c src/log.c src/policy.c src/evidence.c src/classify.c src/obuf.c"
 
 if ! command -v "$FUZZ_CC" >/dev/null 2>&1; then
 	fail "$FUZZ_CC not found; install clang (make deps)"
@@ -79,13 +79,13 @@ fuzz() {
 
 # One line per target: its sources, then -- and what it links against.
 fuzz fuzz_pkt src/pkt.c
-fuzz fuzz_rule src/policy.c src/evidence.c src/classify.c
+fuzz fuzz_rule src/policy.c src/evidence.c src/classify.c src/obuf.c
 # shellcheck disable=SC2046,SC2086	# word splitting wanted
 fuzz fuzz_file $core -- $(pkg-config --libs libpcap 2>/dev/null || echo -lpcap)
 # shellcheck disable=SC2086
 fuzz fuzz_conf $conf
 # shellcheck disable=SC2086
-fuzz fuzz_ctl src/ctl.c src/output.c src/eve.c src/ecs.c src/sha1.c src/stats.c src/pkt.c $conf
+fuzz fuzz_ctl src/ctl.c src/output.c src/eve.c src/ecs.c src/text.c src/sha1.c src/stats.c src/pkt.c $conf
 fuzz fuzz_evring src/evring.c src/pcapng.c src/pkt.c src/flow.c
 # shellcheck disable=SC2046	# word splitting wanted
 fuzz fuzz_ctev src/ctview.c src/ctvmsg.c src/ct.c src/log.c -- $(pkg-config --libs \

@@ -236,6 +236,37 @@ static void test_format_names(void)
 	CHECK_EQ(output_format_parse("xml", &f), -1);
 }
 
+/*
+ * An event longer than the writer's 4 KB buffer (sixteen sentences of
+ * escaped payload) comes out whole, each sentence once, in every format.
+ */
+static void test_long_event(void)
+{
+	enum out_format f;
+	struct rst_event e;
+	char *buf, *s;
+	unsigned i, n;
+
+	live_event(&e);
+	e.p.payload_len = e.p.payload_caplen = RST_PAYLOAD_KEEP;
+	for (i = 0; i < RST_PAYLOAD_KEEP; i++)
+		e.payload[i] = (uint8_t)(i % 3 ? 0x80 + i : '"');
+	e.v.n_ev = VERDICT_MAX_EV;
+	for (i = 0; i < VERDICT_MAX_EV; i++)
+		e.v.ev[i].kind = EV_PAYLOAD, e.v.ev[i].a = 1000 + i;
+	for (f = 0; f < OUT_FORMAT_MAX; f++) {
+		buf = write_event(f, "gw1", &e);
+		CHECK(strlen(buf) > 4096);	/* past one buffer */
+		for (n = 0, s = buf; (s = strstr(s, "carries 10")) != NULL; s++)
+			n++;
+		CHECK_EQ(n, VERDICT_MAX_EV);
+		CHECK(strstr(buf, "carries 1015 bytes") != NULL);
+		CHECK(strchr(buf, '\n') == buf + strlen(buf) - 1 ||
+		      f == OUT_TEXT);
+		free(buf);
+	}
+}
+
 int main(void)
 {
 	T_RUN(test_flags);
@@ -246,5 +277,6 @@ int main(void)
 	T_RUN(test_eve_line);
 	T_RUN(test_ecs_line);
 	T_RUN(test_format_names);
+	T_RUN(test_long_event);
 	return T_END("test_output");
 }

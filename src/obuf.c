@@ -1,0 +1,270 @@
+/*
+ * obuf.c: text built in a bounded buffer (see obuf.h).
+ *
+ * The numbers are written by hand because printf's format parsing was a
+ * large part of an event's cost; each formatter here gives printf's bytes
+ * for every value it takes (tests/unit/test_obuf.c holds them against
+ * snprintf()) and hands the rest to vsnprintf().
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "obuf.h"
+
+void obuf_init(struct obuf *b, char *buf, size_t size,
+	       void (*drain)(struct obuf *b), void *arg)
+{
+	b->base = b->p = buf;
+	b->end = buf + size;
+	b->nul = NULL;
+	if (drain == NULL && size > 0)
+		b->nul = --b->end;	/* the string's terminator goes there */
+	b->cut = 0;
+	b->drain = drain;
+	b->arg = arg;
+}
+
+int obuf_cstr(struct obuf *b)
+{
+	if (b->nul != NULL)
+		*b->p = '\0';
+	return (int)((size_t)(b->p - b->base) + b->cut);
+}
+
+void obuf_spill(struct obuf *b, const char *s, size_t n)
+{
+	size_t room;
+
+	for (;;) {
+		room = (size_t)(b->end - b->p);
+		if (n <= room)
+			break;
+		if (room > 0) {
+			memcpy(b->p, s, room);
+			b->p += room, s += room, n -= room;
+		}
+		if (b->drain == NULL || b->end == b->base) {
+			b->cut += n;
+			return;
+		}
+		b->drain(b);
+	}
+	if (n > 0) {
+		memcpy(b->p, s, n);
+		b->p += n;
+	}
+}
+
+void obuf_uint(struct obuf *b, uint64_t v)
+{
+	char t[20];
+	size_t n = sizeof(t);
+
+	do
+		t[--n] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	obuf_put(b, t + n, sizeof(t) - n);
+}
+
+void obuf_int(struct obuf *b, int64_t v)
+{
+	if (v >= 0) {
+		obuf_uint(b, (uint64_t)v);
+		return;
+	}
+	obuf_putc(b, '-');
+	obuf_uint(b, (uint64_t)-(v + 1) + 1);	/* INT64_MIN too */
+}
+
+void obuf_hex(struct obuf *b, unsigned v, int width)
+{
+	static const char hex[] = "0123456789abcdef";
+	char t[8];
+	size_t n = sizeof(t);
+
+	do
+		t[--n] = hex[v & 0xf];
+	while ((v >>= 4) != 0);
+	while (n > 0 && (int)(sizeof(t) - n) < width)
+		t[--n] = '0';
+	obuf_put(b, t + n, sizeof(t) - n);
+}
+
+/* "I.FF" of r / 100, r the rounded hundredths. */
+static void hundredths(struct obuf *b, uint64_t r)
+{
+	char f[3] = { '.', (char)('0' + r / 10 % 10), (char)('0' + r % 10) };
+
+	obuf_uint(b, r / 100);
+	obuf_put(b, f, sizeof(f));
+}
+
+/*
+ * printf rounds the exact binary value, ties to even (in the default
+ * rounding mode, the only one rstaudit runs in).  A float times 100 is
+ * exact in a double (24 + 7 significant bits), so rounding that to an
+ * integer the same way is printf's "%.2f".  Negatives (and -0), NaN and
+ * the very large go to printf itself.
+ */
+void obuf_fixed2(struct obuf *b, float v)
+{
+	double d;
+	uint64_t r;
+
+	if (!(v >= 0.0f && v < 1e6f) || signbit(v)) {
+		obuf_printf(b, "%.2f", (double)v);
+		return;
+	}
+	d = (double)v * 100.0;
+	r = (uint64_t)d;		/* d - r is exact: both below 2^27 */
+	if (d - (double)r > 0.5 || (d - (double)r == 0.5 && (r & 1)))
+		r++;
+	hundredths(b, r);
+}
+
+/*
+ * us / 1e3 is within half an ulp of the exact thousandths, and below
+ * 2^39 us that is far less than half a thousandth: printf's "%.3f" of it
+ * is the decimal digits of us.  Larger ones go to printf itself.
+ */
+void obuf_ms(struct obuf *b, int64_t us)
+{
+	static const int64_t lim = (int64_t)1 << 39;
+	char f[4];
+	uint64_t u;
+
+	if (us <= -lim || us >= lim) {
+		obuf_printf(b, "%.3f", (double)us / 1e3);
+		return;
+	}
+	if (us < 0)
+		obuf_putc(b, '-');
+	u = (uint64_t)(us < 0 ? -us : us);
+	obuf_uint(b, u / 1000);
+	f[0] = '.', f[1] = (char)('0' + u / 100 % 10);
+	f[2] = (char)('0' + u / 10 % 10), f[3] = (char)('0' + u % 10);
+	obuf_put(b, f, sizeof(f));
+}
+
+/*
+ * "%.3f" of any double: when it is some us / 1e3 (the evidence's
+ * milliseconds are), obuf_ms(us) is printf's; else printf itself.
+ */
+void obuf_fixed3(struct obuf *b, double v)
+{
+	int64_t us;
+
+	if (v > -5e8 && v < 5e8) {	/* us below 2^39 */
+		us = (int64_t)(v * 1e3 + (v < 0 ? -0.5 : 0.5));
+		if ((double)us / 1e3 == v && !(us == 0 && signbit(v))) {
+			obuf_ms(b, us);
+			return;
+		}
+	}
+	obuf_printf(b, "%.3f", v);
+}
+
+/* The conversions obuf_format() does itself. */
+enum fmt_conv { FMT_NONE, FMT_STR, FMT_INT, FMT_UINT, FMT_LLONG, FMT_MS,
+		FMT_PCT };
+
+/* The conversion at f (just past a '%'), and its length in *n. */
+static enum fmt_conv fmt_conv(const char *f, size_t *n)
+{
+	*n = 1;
+	switch (f[0]) {
+	case 's':
+		return FMT_STR;
+	case 'd':
+		return FMT_INT;
+	case 'u':
+		return FMT_UINT;
+	case '%':
+		return FMT_PCT;
+	case 'l':
+		*n = 3;
+		return f[1] == 'l' && f[2] == 'd' ? FMT_LLONG : FMT_NONE;
+	case '.':
+		*n = 3;
+		return f[1] == '3' && f[2] == 'f' ? FMT_MS : FMT_NONE;
+	}
+	return FMT_NONE;
+}
+
+/* Every conversion in fmt one that obuf_format() does itself. */
+static int fmt_simple(const char *fmt)
+{
+	size_t n;
+
+	while ((fmt = strchr(fmt, '%')) != NULL) {
+		if (fmt_conv(fmt + 1, &n) == FMT_NONE)
+			return 0;
+		fmt += 1 + n;
+	}
+	return 1;
+}
+
+static void fmt_run(struct obuf *b, const char *fmt, va_list ap)
+{
+	const char *pct;
+	size_t n;
+
+	while ((pct = strchr(fmt, '%')) != NULL) {
+		obuf_put(b, fmt, (size_t)(pct - fmt));
+		switch (fmt_conv(pct + 1, &n)) {
+		case FMT_STR:
+			obuf_puts(b, va_arg(ap, const char *));
+			break;
+		case FMT_INT:
+			obuf_int(b, va_arg(ap, int));
+			break;
+		case FMT_UINT:
+			obuf_uint(b, va_arg(ap, unsigned));
+			break;
+		case FMT_LLONG:
+			obuf_int(b, va_arg(ap, long long));
+			break;
+		case FMT_MS:
+			obuf_fixed3(b, va_arg(ap, double));
+			break;
+		case FMT_PCT:
+		case FMT_NONE:		/* fmt_simple() said there is none */
+			obuf_putc(b, '%');
+			break;
+		}
+		fmt = pct + 1 + n;
+	}
+	obuf_puts(b, fmt);
+}
+
+/* Through vsnprintf(): 1 KB, past the longest evidence sentence. */
+static void obuf_vprintf(struct obuf *b, const char *fmt, va_list ap)
+{
+	char t[1024];
+	int n = vsnprintf(t, sizeof(t), fmt, ap);
+
+	if (n > 0)
+		obuf_put(b, t, (size_t)n < sizeof(t) ? (size_t)n : sizeof(t) - 1);
+}
+
+void obuf_format(struct obuf *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (fmt_simple(fmt))
+		fmt_run(b, fmt, ap);
+	else
+		obuf_vprintf(b, fmt, ap);
+	va_end(ap);
+}
+
+void obuf_printf(struct obuf *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	obuf_vprintf(b, fmt, ap);
+	va_end(ap);
+}
