@@ -120,6 +120,7 @@ struct run {
 	uint64_t		 pol_gen;
 	int			 verbose, daemonize, check_only;
 	pthread_mutex_t		 out_mu;	/* guards out and its file */
+	char			*out_buf;	/* the event file's stdio buffer */
 	struct output		 out;
 	struct writer		*wr;		/* the event writer thread */
 	struct ctview		*view;		/* conntrack, from its events; or NULL */
