@@ -66,7 +66,7 @@
 #define QUEUE_STALL_US	10000000	/* a queue loop this long silent is stuck */
 #define SNAP_WAIT_US	250000		/* the longest counters wait for a queue */
 #define VIEW_READ_US	10000		/* conntrack's events read this often, idle */
-#define LOG_READ_US	10000		/* the NFLOG group read this often, idle */
+#define LOG_READ_US	1000		/* the NFLOG group read this often, idle */
 #define WRITER_SLOTS	16384		/* events waiting for the writer, at most */
 
 
