@@ -113,8 +113,9 @@ static void note_id(struct nfqueue *q, uint32_t id)
 /* Decode one packet message into p.  Returns -1 when it has no id. */
 /*
  * When the packet crossed the hook: the kernel stamps what it queues or
- * logs at prerouting, input and forward (skb_tstamp_cond(): its receive
- * time, else the time it is logged), the same clock as ours.  Else, and
+ * logs at prerouting, input and forward with its receive time (while
+ * nfqueue_stamps_on() holds; NFLOG, else, with the time it is logged),
+ * the same clock as ours.  Else, and
  * for a stamp that cannot be one (a delivery time, a clock stepped):
  * when we read it.  The group is read in batches, so its packets' read
  * times would lag theirs by up to a poll period.
@@ -129,6 +130,18 @@ static uint64_t kernel_ts(const struct nlattr *a, uint64_t read_us)
 	memcpy(&ts, mnl_attr_get_payload(a), sizeof(ts));
 	us = be64toh(ts.sec) * 1000000u + be64toh(ts.usec);
 	return us <= read_us && read_us - us < KERNEL_TS_MAX_AGE_US ? us : read_us;
+}
+
+int nfqueue_stamps_on(void)
+{
+	int one = 1, fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd >= 0 &&
+	    setsockopt(fd, SOL_SOCKET, SO_TIMESTAMP, &one, sizeof(one)) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
 }
 
 static int packet_decode(const struct nlmsghdr *nlh, struct nfqueue_pkt *p,

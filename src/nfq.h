@@ -139,6 +139,15 @@ int		 nfqueue_fd(const struct nfqueue *q);
 int		 nfqueue_has_conntrack(const struct nfqueue *q);
 
 /*
+ * Have the kernel stamp every packet it receives (as tcpdump does: a
+ * socket with SO_TIMESTAMP turns on net_enable_timestamp(), for the whole
+ * host, for as long as it is open), so that what it queues or logs at
+ * prerouting, input and forward carries the time it arrived, whenever we
+ * read it.  Returns that socket, to close at the end, or -1 (errno).
+ */
+int		 nfqueue_stamps_on(void);
+
+/*
  * Read one batch (without blocking) and answer it, in two steps, so
  * that a caller can read another source in between: nfqueue_recv()
  * takes one batch off the socket (returns the datagrams, 0 when none,

@@ -571,6 +571,8 @@ static void run_teardown(struct run *r)
 		worker_close(&r->w[i]);
 	free(r->w);
 	ctview_free(r->view);
+	if (r->stamp_fd >= 0)
+		close(r->stamp_fd);
 	evpcap_close(r->ev);
 	free(r->pol);
 	free(r->pol_old);
@@ -594,6 +596,7 @@ int run_main(int argc, char **argv)
 	int nov = 0, i, errors, rc = EXIT_OK;
 
 	memset(&r, 0, sizeof(r));
+	r.stamp_fd = -1;
 	pthread_mutex_init(&r.out_mu, NULL);
 	pthread_mutex_init(&r.ev_mu, NULL);
 	log_init(1, 0);
@@ -652,6 +655,9 @@ int run_main(int argc, char **argv)
 		run_teardown(&r);
 		return EXIT_SETUP;
 	}
+	/* Before the queues: what they carry is stamped when it came. */
+	if ((r.stamp_fd = nfqueue_stamps_on()) < 0)
+		log_warn("SO_TIMESTAMP: packets carry the time they are read");
 	r.nw = r.conf.queues;
 	if ((r.w = calloc((size_t)r.nw, sizeof(*r.w))) == NULL) {
 		log_warn("workers");

@@ -135,6 +135,7 @@ struct run {
 	struct worker		*w;
 	int			 nw;
 	int			 failed;	/* a queue failed while running */
+	int			 stamp_fd;	/* nfqueue_stamps_on()'s, or -1 */
 	struct ctl		*ctl;		/* the control socket, or NULL */
 	struct ctl		*http;		/* metrics_listen, or NULL */
 	struct slog		*slog;		/* syslog_target, or NULL */

@@ -24,6 +24,8 @@
 #     after SIGCONT, failed open = id_sequence - queued, and id_sequence
 #     = the table's rule hits: nothing went uncounted; the daemon warns
 #     with the count and the cause, and its degradation gauge says so;
+#   - time stamps: a reset read 1.5 s late (the daemon stopped) is
+#     stamped when it crossed gw (the kernel's time), not when read;
 #   - two queues (--queues 2): one event per reset, both threads busy.
 # The last line is "live: N passed, N failed, N skipped".
 set -u
@@ -365,6 +367,39 @@ check "SIGSTOP: rstaudit_auditing_degraded{cause=\"failed_open\"} 1, the others 
 	grep -qx 'rstaudit_auditing_degraded{cause=\"flows_evicted\"} 0' $LAB_TMP/d4.prom"
 alive d4 && pass "SIGSTOP/SIGCONT: daemon still running" || fail "daemon died after SIGCONT"
 stop d4 TERM || fail "SIGTERM after SIGCONT: exit status $?"
+
+# --- time stamps: when the reset crossed gw, not when it was read ----------
+# Stopped, the daemon reads the server's refusal 1.5 s after it came: the
+# event must still say when it crossed gw's forward hook (the kernel's
+# stamp), a few ms after the client's SYN, and the client's connect must
+# end once the daemon goes on.
+daemon d5 --json-file "$LAB_TMP/ts.json"
+lab_kill d5 STOP
+t0=$(date +%s.%N)
+lab_in client timeout 20 $PEER connect refused --addr "$SRV4" --port 7006 \
+	>"$LAB_TMP/ts.client" 2>&1 &
+tsc=$!
+sleep 1.5
+lab_kill d5 CONT
+wait $tsc && pass "stamps: the refused connect ended once the daemon went on" ||
+	fail "stamps: the refused connect: $(cat "$LAB_TMP/ts.client")"
+_ts_event() { grep -q '"src_port":7006' "$LAB_TMP/ts.json"; }
+lab_poll 10 _ts_event || fail "stamps: no event for the refusal"
+lag=$($LAB_PY - "$LAB_TMP/ts.json" "$t0" <<'PY'
+import datetime, json, sys
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    if e.get("src_port") == 7006:
+        t = datetime.datetime.strptime(e["timestamp"], "%Y-%m-%dT%H:%M:%S.%f%z")
+        print("%.3f" % (t.timestamp() - float(sys.argv[2])))
+        break
+PY
+)
+case $lag in
+0.[0-4]*) pass "stamps: the event says ${lag} s after the SYN, not 1.5 s: the kernel's time" ;;
+*) fail "stamps: the event's time is ${lag:-?} s after the SYN (read 1.5 s late)" ;;
+esac
+stop d5 TERM || fail "stamps: exit status $?"
 
 # --- conntrack's events lost: the view dumps again, facts stay right ---------
 # The daemon keeps conntrack's facts from its events.  With an event
