@@ -29,6 +29,7 @@
 
 #include "ctview.h"
 #include "ctview_int.h"
+#include "nlok.h"
 #include "rst.h"
 
 #define CTV_MIN		1024
@@ -491,9 +492,7 @@ static int apply_datagram(struct ctview *v, const void *buf, size_t len)
 	const struct nlmsghdr *nlh = buf;
 	int n = len > INT32_MAX ? INT32_MAX : (int)len;
 
-	/* mnl_nlmsg_ok() takes a length of 2^31 or more as negative: fits. */
-	for (; mnl_nlmsg_ok(nlh, n) && nlh->nlmsg_len <= (uint32_t)n;
-	     nlh = mnl_nlmsg_next(nlh, &n)) {
+	for (; nl_msg_ok(nlh, n); nlh = mnl_nlmsg_next(nlh, &n)) {
 		if (nlh->nlmsg_type == NLMSG_DONE)
 			return 1;
 		if (nlh->nlmsg_type == NLMSG_ERROR)

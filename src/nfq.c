@@ -36,6 +36,7 @@
 #include "log.h"
 #include "nfq.h"
 #include "nfq_int.h"
+#include "nlok.h"
 #include "nft.h"
 
 /*
@@ -303,7 +304,7 @@ static void datagram_handle(struct nfqueue *q, const char *buf, size_t len,
 		}
 		return;
 	}
-	for (; mnl_nlmsg_ok(nlh, n); nlh = mnl_nlmsg_next(nlh, &n)) {
+	for (; nl_msg_ok(nlh, n); nlh = mnl_nlmsg_next(nlh, &n)) {
 		if (nlh->nlmsg_type == NLMSG_ERROR) {
 			error_note(q, nlh);
 			continue;
@@ -390,7 +391,7 @@ void nfqueue_peek(const struct nfqueue *q, nfqueue_peek_fn fn, void *arg)
 
 		if (q->from[i].nl_pid != 0 ||
 		    (q->msgs[i].msg_hdr.msg_flags & MSG_TRUNC) ||
-		    !mnl_nlmsg_ok(nlh, (int)q->msgs[i].msg_len) ||
+		    !nl_msg_ok(nlh, (int)q->msgs[i].msg_len) ||
 		    nlh->nlmsg_type != ((NFNL_SUBSYS_QUEUE << 8) | NFQNL_MSG_PACKET))
 			continue;
 		/* Its first message only: the queue sends one a datagram. */
@@ -446,7 +447,7 @@ static int config_send(struct nfqueue *q, struct nlmsghdr *nlh)
 				continue;
 			return -1;
 		}
-		for (n = (int)len; mnl_nlmsg_ok(m, n); m = mnl_nlmsg_next(m, &n)) {
+		for (n = (int)len; nl_msg_ok(m, n); m = mnl_nlmsg_next(m, &n)) {
 			const struct nlmsgerr *e;
 
 			if (m->nlmsg_type ==

@@ -34,6 +34,7 @@ the object that caused it), detection, install, quiesce and removal.
 #include "log.h"
 #include "nft.h"
 #include "nft_int.h"
+#include "nlok.h"
 
 
 #ifndef NETLINK_CAP_ACK
@@ -192,7 +193,7 @@ int nft_batch_send(struct nft_batch *b, struct mnl_socket *nl, int commit)
 		}
 		if ((len = (int)mnl_socket_recvfrom(nl, rbuf, sizeof(rbuf))) < 0)
 			return -1;
-		for (nlh = (const struct nlmsghdr *)rbuf; mnl_nlmsg_ok(nlh, len);
+		for (nlh = (const struct nlmsghdr *)rbuf; nl_msg_ok(nlh, len);
 		    nlh = mnl_nlmsg_next(nlh, &len))
 			pending -= batch_ack(b, nlh);
 	}
