@@ -10,6 +10,7 @@
 #include <string.h>
 
 #if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
 #include <immintrin.h>
 #define SHA1_HAVE_NI 1
 #endif
@@ -102,10 +103,24 @@ static void sha1_block_ni(uint32_t h[5], const uint8_t b[64])
 }
 #endif
 
+/*
+ * CPUID, asked once (in a VM each CPUID traps to the hypervisor): SSE4.1
+ * (leaf 1, ECX) and the SHA extensions (leaf 7, EBX).  Not
+ * __builtin_cpu_supports("sha"), which clang 14 does not know.
+ */
 int sha1_ni_available(void)
 {
 #ifdef SHA1_HAVE_NI
-	return __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1");
+	static int known = -1;
+	int v = __atomic_load_n(&known, __ATOMIC_RELAXED);
+	unsigned a, b, c, d;
+
+	if (v < 0) {
+		v = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_SSE4_1) &&
+		    __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_SHA);
+		__atomic_store_n(&known, v, __ATOMIC_RELAXED);
+	}
+	return v;
 #else
 	return 0;
 #endif
