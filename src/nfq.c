@@ -280,8 +280,9 @@ static void error_note(struct nfqueue *q, const struct nlmsghdr *nlh)
 	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*err)) || err->error == 0)
 		return;
 	q->st.verdict_errors++;
+	/* A kernel errno is -1 to -4095; negating INT_MIN would overflow. */
 	log_debug("queue %u: the kernel refused a message: %s", q->num,
-		  strerror(-err->error));
+		  err->error >= -4095 ? strerror(-err->error) : "not an errno");
 }
 
 /* Handle every message of one datagram. */
