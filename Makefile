@@ -257,5 +257,5 @@ clean:
 	rm -f rstaudit src/*.o .flags $(UNIT) tests/fuzz/fuzz_pkt tests/fuzz/fuzz_file \
 		bench/evring bench/ctview bench/fmt tests/fuzz/fuzz_rule tests/unit/test_route \
 		tests/fuzz/fuzz_conf tests/fuzz/fuzz_ctl tests/fuzz/fuzz_evring \
-		tests/fuzz/fuzz_ctev
+		tests/fuzz/fuzz_ctev tests/fuzz/fuzz_nfq
 	rm -rf tests/out

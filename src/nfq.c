@@ -280,8 +280,9 @@ static void error_note(struct nfqueue *q, const struct nlmsghdr *nlh)
 	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*err)) || err->error == 0)
 		return;
 	q->st.verdict_errors++;
+	/* A kernel errno is -1 to -4095; negating INT_MIN would overflow. */
 	log_debug("queue %u: the kernel refused a message: %s", q->num,
-		  strerror(-err->error));
+		  err->error >= -4095 ? strerror(-err->error) : "not an errno");
 }
 
 /* Handle every message of one datagram. */
@@ -571,25 +572,26 @@ static int socket_setup(struct nfqueue *q, const struct nfqueue_conf *c)
 	return 0;
 }
 
-static struct nfqueue *source_open(const struct nfqueue_conf *c, int is_log)
+struct nfqueue *nfqueue_alloc(uint16_t num, int is_log)
 {
 	struct nfqueue *q;
-	int i, saved;
+	int i;
 
 	q = calloc(1, sizeof(*q));
 	if (q == NULL) {
-		log_warn("queue %u", c->num);
+		log_warn("queue %u", num);
 		return NULL;
 	}
-	q->num = c->num;
+	q->num = num;
 	q->is_log = is_log;
 	q->fd = -1;
 	q->seq = (uint32_t)time(NULL);
 	q->rbuf = malloc((size_t)NFQUEUE_BATCH * MSG_BUFSZ);
 	q->vbuf = malloc(VERDICT_BUFSZ);
 	if (q->rbuf == NULL || q->vbuf == NULL) {
-		log_warn("queue %u: buffers", c->num);
-		goto fail;
+		log_warn("queue %u: buffers", num);
+		nfqueue_close(q);
+		return NULL;
 	}
 	for (i = 0; i < NFQUEUE_BATCH; i++) {
 		q->iov[i].iov_base = q->rbuf + (size_t)i * MSG_BUFSZ;
@@ -598,6 +600,16 @@ static struct nfqueue *source_open(const struct nfqueue_conf *c, int is_log)
 		q->msgs[i].msg_hdr.msg_iovlen = 1;
 		q->msgs[i].msg_hdr.msg_name = &q->from[i];
 	}
+	return q;
+}
+
+static struct nfqueue *source_open(const struct nfqueue_conf *c, int is_log)
+{
+	struct nfqueue *q;
+	int saved;
+
+	if ((q = nfqueue_alloc(c->num, is_log)) == NULL)
+		return NULL;
 	if (socket_setup(q, c) < 0 ||
 	    (is_log ? nflog_bind(q, c) : queue_bind(q, c)) < 0)
 		goto fail;

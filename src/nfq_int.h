@@ -63,6 +63,13 @@ struct nfqueue {
 };
 
 /*
+ * A queue with its buffers and no socket (nfqueue_open() then binds one;
+ * tests/fuzz/fuzz_nfq.c gives it a socketpair's end as q->nl).  NULL,
+ * logged, when out of memory; nfqueue_close() frees it.
+ */
+struct nfqueue	*nfqueue_alloc(uint16_t num, int is_log);
+
+/*
  * Queue the verdict on id (accepts join the run one VERDICT_BATCH
  * answers, unless marked or behind a kept packet), send what is queued
  * (-1 on a send error), keep id for later (-1 when NFQUEUE_DEFER_MAX

@@ -12,7 +12,9 @@
 # libpcap and by our mmap reader, which must agree), fuzz_rule
 # (policy rule lines), fuzz_conf (whole configuration files), fuzz_ctl
 # (control socket requests), fuzz_evring (the evidence ring and its
-# pcapng blocks), fuzz_ctev (conntrack's event messages, into the view).  `make check-fuzz` runs each for a few seconds
+# pcapng blocks), fuzz_ctev (conntrack's event messages, into the view),
+# fuzz_nfq (NFQUEUE and NFLOG datagrams, decoded and answered).
+# `make check-fuzz` runs each for a few seconds
 # (FUZZ_SECONDS=3); `make fuzz` for a minute; the long run is
 #     FUZZ_SECONDS=3600 FUZZ_CORPUS=/var/tmp/rstaudit-fuzz make fuzz
 # (an hour per target, the corpus kept between runs).
@@ -90,5 +92,8 @@ fuzz fuzz_evring src/evring.c src/pcapng.c src/pkt.c src/flow.c
 # shellcheck disable=SC2046	# word splitting wanted
 fuzz fuzz_ctev src/ctview.c src/ctvmsg.c src/ct.c src/log.c -- $(pkg-config --libs \
     libmnl libnetfilter_conntrack 2>/dev/null || echo -lmnl -lnetfilter_conntrack)
+# shellcheck disable=SC2046	# word splitting wanted
+fuzz fuzz_nfq src/nfq.c src/nfqverdict.c src/log.c -- $(pkg-config --libs \
+    libmnl libnetfilter_queue 2>/dev/null || echo -lmnl -lnetfilter_queue)
 
 finish
