@@ -459,9 +459,12 @@ static int config_send(struct nfqueue *q, struct nlmsghdr *nlh)
 			if (m->nlmsg_type != NLMSG_ERROR || m->nlmsg_seq != seq)
 				continue;
 			e = mnl_nlmsg_get_payload(m);
+			if (m->nlmsg_len < mnl_nlmsg_size(sizeof(*e)))
+				continue;	/* no error code in it */
 			if (e->error == 0)
 				return 0;
-			errno = -e->error;
+			/* A kernel errno is -1 to -4095. */
+			errno = e->error < 0 && e->error >= -4095 ? -e->error : EPROTO;
 			return -1;
 		}
 	}
