@@ -129,10 +129,11 @@ void run_flush(void *arg)
 static int view_judge(struct worker *w, const struct nfqueue_pkt *np,
 		      const struct pkt *p, struct ct_info *ci, int *noted)
 {
-	int invalid = notes_take(w->notes, NFQUEUE_NOTE_INVALID, np->payload,
-				 np->caplen, np->len, np->ts_us);
-	int deleted = !invalid && notes_take(w->notes, NFQUEUE_NOTE_DELETED,
-				 np->payload, np->caplen, np->len, np->ts_us);
+	_Static_assert(NFQUEUE_NOTE_MAX <= 4, "a kind is two bits (note.c)");
+	uint8_t note = notes_take(w->notes, np->payload, np->caplen, np->len,
+				  np->ts_us);
+	int invalid = note == NFQUEUE_NOTE_INVALID;
+	int deleted = note == NFQUEUE_NOTE_DELETED;
 	int found = deleted ? 0 : ctview_find(w->view, p, ci);
 
 	*noted = invalid;
