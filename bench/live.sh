@@ -570,6 +570,29 @@ summary() {
 				    "  consumer CPU us/verdict", $6, $7, ($7 > 0 ? $6 / $7 : 0)
 			}
 		}' "$LAB_TMP/rows"
+	[ -f "$LAB_TMP/verdict.med" ] && paired
+}
+
+# paired: each run measures bare then rstaudit back to back, so their
+# ratio cancels what drifts between runs (this VM's neighbours: the
+# bare consumer alone swung from 3.6 to 6.7 us a verdict in five runs).
+# The median of those ratios, and the median CPU of each, by flood.
+paired() {
+	echo
+	echo "paired by run (median of $RUNS):   rate ratio  CPU ratio  CPU us bare, rstaudit  target"
+	for _m in known unknown; do
+		paste -d' ' "$LAB_TMP/v.$_m.bare" "$LAB_TMP/v.$_m.rstaudit" |
+			awk '{ print $5 / $1, $8 / $4 }' > "$LAB_TMP/pair.$_m"
+		cut -d' ' -f1 "$LAB_TMP/pair.$_m" > "$LAB_TMP/pair.r"
+		cut -d' ' -f2 "$LAB_TMP/pair.$_m" > "$LAB_TMP/pair.c"
+		cut -d' ' -f4 "$LAB_TMP/v.$_m.bare" > "$LAB_TMP/cpu.b"
+		cut -d' ' -f4 "$LAB_TMP/v.$_m.rstaudit" > "$LAB_TMP/cpu.r"
+		awk -v m="$_m" -v r="$(median "$LAB_TMP/pair.r")" \
+		    -v c="$(median "$LAB_TMP/pair.c")" -v b="$(median "$LAB_TMP/cpu.b")" \
+		    -v a="$(median "$LAB_TMP/cpu.r")" 'BEGIN {
+			printf "  %-7s flows %21.3fx %9.2fx %10.2f, %-9.2f  >= 0.9x %s, CPU <= 1.25x %s\n",
+			    m, r, c, b, a, (r >= 0.9 ? "met" : "MISSED"), (c <= 1.25 ? "met" : "MISSED") }'
+	done
 }
 
 # ---- main -----------------------------------------------------------------
