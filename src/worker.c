@@ -126,10 +126,11 @@ void run_flush(void *arg)
  * (which the view does not follow) is wanted.  *invalid: the note's
  * judgement, whatever the return.
  */
+_Static_assert(NFQUEUE_NOTE_MAX <= 4, "a note's kind is two bits (note.c)");
+
 static int view_judge(struct worker *w, const struct nfqueue_pkt *np,
 		      const struct pkt *p, struct ct_info *ci, int *noted)
 {
-	_Static_assert(NFQUEUE_NOTE_MAX <= 4, "a kind is two bits (note.c)");
 	uint8_t note = notes_take(w->notes, np->payload, np->caplen, np->len,
 				  np->ts_us);
 	int invalid = note == NFQUEUE_NOTE_INVALID;
@@ -540,8 +541,8 @@ static int worker_loop(struct worker *w)
 		 * while no RST comes, but at most every LOG_READ_US and
 		 * VIEW_READ_US: each packet logged and each event is a
 		 * datagram, and a wakeup for each cost more than it (15 us of
-		 * CPU per new connection for the events, 25 for the packets
-		 * learnt).  Before a queue batch both are read anyway, so the
+		 * CPU per new connection for the events, 18 for the packets
+		 * learnt: bench/live.sh conn).  Before a queue batch both are read anyway, so the
 		 * engine still sees each flow in order, and a packet learnt
 		 * carries the kernel's time stamp, not ours (nfq.c).
 		 */
