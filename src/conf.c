@@ -49,6 +49,7 @@ static const struct conf_key conf_keys[] = {
 	{ "max_flows",		T_UINT,    F(max_flows),	64, 1u << 30, 0 },
 	{ "learn_packets",	T_UINT,    F(learn_packets),	0, 1000, 0 },
 	{ "mark",		T_MASK,    F(mark),		0, 0xffffffffUL, 0 },
+	{ "invalid_mark",	T_MASK,    F(invalid_mark),	0, 0xffffffffUL, 0 },
 	{ "queue_length",	T_UINT,    F(queue_length),	64, 1u << 20, 0 },
 	{ "install_rules",	T_BOOL,    F(install_rules),	0, 0, 0 },
 	{ "log_rejects",	T_BOOL,    F(log_rejects),	0, 0, 0 },
@@ -88,6 +89,7 @@ void conf_default(struct conf *c)
 	c->max_flows = 1u << 20;
 	c->learn_packets = NFT_DEFAULT_LEARN;
 	c->mark = NFT_DEFAULT_MARK;
+	c->invalid_mark = NFT_DEFAULT_INVALID_MARK;
 	c->queue_length = NFQUEUE_LENGTH;
 	c->install_rules = 1;
 	c->log_rejects = 1;
@@ -419,6 +421,28 @@ static int conf_line(struct conf *c, char *line, const char *path,
 	return 0;
 }
 
+/*
+ * A policy's packet mark may not hold invalid_mark's bits: the table
+ * clears them from every packet one priority after its own chains.
+ */
+static int marks_clash(const struct conf *c, const char *path)
+{
+	int errors = 0;
+
+	for (unsigned i = 0; i < c->policy.nrules; i++) {
+		const struct policy_rule *r = &c->policy.rules[i];
+
+		if ((r->terms & PT_MARK) && (r->mark & c->invalid_mark)) {
+			log_warnx("%s:%u: mark 0x%x shares bits with "
+			    "invalid_mark 0x%x, which the table clears from "
+			    "every packet", path, r->line, r->mark,
+			    c->invalid_mark);
+			errors++;
+		}
+	}
+	return errors;
+}
+
 int conf_load_file(struct conf *c, FILE *fp, const char *path)
 {
 	unsigned int lineno = 0, seen[NKEYS];
@@ -444,7 +468,7 @@ int conf_load_file(struct conf *c, FILE *fp, const char *path)
 		errors++;
 	}
 	free(line);
-	return errors;
+	return errors + marks_clash(c, path);
 }
 
 int conf_load(struct conf *c, const char *path)

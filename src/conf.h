@@ -14,6 +14,8 @@
  *	max_flows N		connections tracked at once (all queues)
  *	learn_packets N		first packets of each flow queued (0 off)
  *	mark MASK		conntrack mark bit(s) set on a reset flow (0 off)
+ *	invalid_mark MASK	packet mark bit(s) a RST conntrack did not take
+ *				carries while queued (0: an NFLOG note instead)
  *	queue_length N		packets waiting for a verdict, per queue,
  *				before the next ones fail open
  *	install_rules yes|no	build the nftables table (no: you load it)
@@ -81,6 +83,7 @@ struct conf {
 	uint32_t max_flows;
 	uint32_t learn_packets;
 	uint32_t mark;
+	uint32_t invalid_mark;	/* packet mark bit of a RST conntrack did not take */
 	uint32_t queue_length;
 	int	 install_rules;
 	int	 log_rejects;
@@ -104,9 +107,9 @@ struct conf {
 };
 
 /* Defaults: queue 0, 1 queue, hold 2 s, stdout, 1 M flows, learn 8,
- * mark 0x20000000, queue_length NFQUEUE_LENGTH, install rules, log
+ * mark 0x20000000, invalid_mark 0x40000000, queue_length NFQUEUE_LENGTH, install rules, log
  * rejects to group NFT_DEFAULT_LOG_GROUP (nft.h has the defaults the
- * table shares: learn, mark, log group), no user, control socket
+ * table shares: learn, the marks, log group), no user, control socket
  * CONF_CONTROL_SOCKET, no evidence files (when on: 10 files of 10 MB,
  * 65536 packets per queue). */
 void	conf_default(struct conf *c);

@@ -315,6 +315,7 @@ void nft_conf_default(struct nft_conf *conf)
 	conf->queue_total = 1;
 	conf->learn_packets = NFT_DEFAULT_LEARN;
 	conf->mark = NFT_DEFAULT_MARK;
+	conf->invalid_mark = NFT_DEFAULT_INVALID_MARK;
 	conf->log_group = NFT_DEFAULT_LOG_GROUP;
 	conf->log_rejects = 1;
 	conf->guard = 1;
@@ -389,9 +390,24 @@ static int shard_rules(struct nft_batch *b, uint8_t family, const char *chain,
 	return 0;
 }
 
+/* The unmark chains, or with rules only (rules_only) their rules. */
+static int unmark_build(struct nft_batch *b, uint8_t family,
+    uint32_t invalid_mark, int rules_only)
+{
+	struct nft_conf conf = { .invalid_mark = invalid_mark };
+	size_t c;
+
+	for (c = 0; invalid_mark != 0 && c < NCHAINS; c++)
+		if ((!rules_only && nft_chain_add(b, family, NFT_TABLE_NAME,
+		    &unmark_chains[c]) < 0) || nft_unmark_add(b, family,
+		    NFT_TABLE_NAME, unmark_chains[c].name, &conf) < 0)
+			return -1;
+	return 0;
+}
+
 /*
  * The table: three base chains; with one queue they hold the rules,
- * with more each jumps to its shard's chain.
+ * with more each jumps to its shard's chain; then the unmark chains.
  */
 static int nft_table_build(struct nft_batch *b, uint8_t family, uint32_t flags,
     const struct nft_conf *conf, enum queue_kind qk)
@@ -410,7 +426,7 @@ static int nft_table_build(struct nft_batch *b, uint8_t family, uint32_t flags,
 		for (size_t c = 0; c < NCHAINS; c++)
 			if (shard_rules(b, family, chains[c].name, conf, 0, qk) < 0)
 				return -1;
-		return 0;
+		return unmark_build(b, family, conf->invalid_mark, 0);
 	}
 	for (uint32_t i = 0; i < n; i++) {
 		struct chain_def def = { name, NO_HOOK, 0 };
@@ -425,7 +441,7 @@ static int nft_table_build(struct nft_batch *b, uint8_t family, uint32_t flags,
 			if (nft_jump_add(b, family, NFT_TABLE_NAME, chains[c].name,
 			    conf, i) < 0)
 				return -1;
-	return 0;
+	return unmark_build(b, family, conf->invalid_mark, 0);
 }
 
 /* Log the first error of a failed install; returns the errno to report. */
@@ -495,6 +511,7 @@ int nft_install(const struct nft_conf *conf, const struct nft_caps *caps,
 	}
 	h->seq += b->n + 2;
 	h->owned = flags != 0;
+	h->invalid_mark = conf->invalid_mark;
 	if (conf->guard) {
 		pthread_mutex_init(&h->guard_mu, NULL);
 		h->guard = b;		/* kept for the guard's elements */
@@ -554,8 +571,13 @@ int nft_quiesce(struct nft_handle *h)
 		pthread_mutex_lock(&h->guard_mu);
 	if ((b = batch_new(h->seq)) == NULL)
 		goto out;
+	/*
+	 * The unmark rules come back in the same transaction: packets still
+	 * queued get their verdicts after this, and must lose the bit too.
+	 */
 	for (int f = 0; f < h->nfamily; f++)
-		if (rules_del(b, h->family[f], NFT_TABLE_NAME) < 0)
+		if (rules_del(b, h->family[f], NFT_TABLE_NAME) < 0 ||
+		    unmark_build(b, h->family[f], h->invalid_mark, 1) < 0)
 			goto out;
 	h->seq += (uint32_t)b->n + 2;
 	if (nft_batch_send(b, h->nl, 1) < 0)

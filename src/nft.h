@@ -18,6 +18,8 @@
  *	conf.mark: queue every packet; SYN, SYN/ACK and a flow's first
  *	conf.learn_packets packets: copied to an NFLOG group and let go
  *	at once (learning needs no verdict, so nothing waits for one).
+ *	A RST conntrack did not take carries conf.invalid_mark in its
+ *	packet mark while it is queued (NFT_DEFAULT_INVALID_MARK).
  *
  * With queue_total > 1, base chains jump to one regular chain per shard
  * (shard0, shard1, ...) by a symmetric hash of the flow (symhash; with
@@ -38,11 +40,19 @@
 #define NFT_TABLE_NAME		"rstaudit"
 #define NFT_DEFAULT_LEARN	8
 #define NFT_DEFAULT_MARK	0x20000000u
+/*
+ * The packet mark bit of a RST conntrack did not take (`ct state
+ * invalid`: out of window, or no entry), set just before it is queued
+ * and cleared again at once after its verdict, one priority later (the
+ * chains input_unmark, forward_unmark, output_unmark): the queued packet
+ * itself carries conntrack's judgement to the daemon.  Every RST's bit
+ * is cleared before the table judges it, so only the table sets it.
+ */
+#define NFT_DEFAULT_INVALID_MARK 0x40000000u
 #define NFT_DEFAULT_LOG_GROUP	100	/* first NFLOG group: learning, rejects */
 /*
  * The prefix of a RST's copy to the group when conntrack did not take it
- * (`ct state invalid`: out of window, or no entry), logged just before
- * it is queued: the daemon reads conntrack's judgement from it.
+ * and invalid_mark is 0: the note that bit would carry, by NFLOG.
  */
 #define NFT_INVALID_PREFIX	"rstaudit invalid"
 /*
@@ -64,6 +74,8 @@ struct nft_conf {
 	int	 fanout;	/* with queue_total > 1: by CPU, not flow hash */
 	uint32_t learn_packets;	/* log a flow's packets 1..N (both ways); 0 off */
 	uint32_t mark;		/* ct mark bit set by a RST, that queues a flow */
+	uint32_t invalid_mark;	/* packet mark bit of a RST conntrack did not
+				 * take; 0: a note to the group instead */
 	int	 owner;		/* flag the table owner where supported */
 	uint16_t log_group;	/* first NFLOG group (learning); 0: no NFLOG */
 	int	 log_rejects;	/* log this host's reject RSTs (see nfq.h) */
@@ -92,6 +104,7 @@ struct nft_handle {
 	int		 nfamily;
 	uint8_t		 family[2];	/* NFPROTO_INET, or NFPROTO_IPV4/IPV6 */
 	int		 owned;		/* table carries the owner flag */
+	uint32_t	 invalid_mark;	/* the unmark chains' bit, or 0 */
 	struct nft_batch *guard;	/* guard elements' batch, or NULL */
 	pthread_mutex_t	 guard_mu;	/* nl and seq, after the install */
 };
@@ -108,7 +121,7 @@ struct nft_guard_key {
 };
 
 /* Defaults: queue 0, one queue, learn 8 packets, mark 0x20000000,
- * group 100, log rejects, owner. */
+ * invalid_mark 0x40000000, group 100, log rejects, owner. */
 void	nft_conf_default(struct nft_conf *conf);
 
 /*

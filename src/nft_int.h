@@ -53,6 +53,19 @@ static const struct chain_def chains[] = {
 static const struct chain_def guard_chain =
 	{ "guard", NF_INET_PRE_ROUTING, GUARD_PRIO };
 #define NCHAINS	(sizeof(chains) / sizeof(chains[0]))
+
+/*
+ * One priority after each base chain, a chain clears the invalid_mark
+ * bit (nft.h) again: a queued packet resumes at the next hook entry,
+ * after its verdict or failing open, so the bit never outlives the
+ * table's own chains.
+ */
+#define UNMARK_PRIO	(CHAIN_PRIO + 1)
+static const struct chain_def unmark_chains[] = {
+	{ "input_unmark",	NF_INET_LOCAL_IN,	UNMARK_PRIO },
+	{ "forward_unmark",	NF_INET_FORWARD,	UNMARK_PRIO },
+	{ "output_unmark",	NF_INET_LOCAL_OUT,	UNMARK_PRIO },
+};
 #define NO_HOOK	UINT32_MAX	/* a chain_def of a regular chain */
 
 enum rule_kind {
@@ -72,10 +85,13 @@ enum rule_kind {
 	 */
 	RULE_RST_MARK,
 	/*
-	 * A RST conntrack did not take (out of window, or no entry) is
-	 * copied to the group, with a prefix, just before it is queued: the
-	 * daemon reads conntrack's judgement there, not by asking.
+	 * A RST conntrack did not take (out of window, or no entry) gets
+	 * the invalid_mark bit in its packet mark, just before it is queued
+	 * (or, with invalid_mark 0, a copy to the group with a prefix): the
+	 * daemon reads conntrack's judgement there, not by asking.  Every
+	 * RST's bit is cleared first, so only the table sets it.
 	 */
+	RULE_RST_UNMARK,
 	RULE_RST_INVALID,
 	RULE_RST_DELETED,	/* ... one that made conntrack delete its entry */
 	RULE_MARK,	/* flows that had a RST: all of it, in order */
@@ -88,6 +104,9 @@ enum rule_kind {
 static const char *const rule_names[RULE_NKINDS] = {
 	[RULE_LOCAL_REJECT] = "local-reject",
 	[RULE_RST_MARK] = "rst-mark",
+	[RULE_RST_UNMARK] = "rst-unmark",
+	[RULE_RST_INVALID] = "rst-invalid",
+	[RULE_RST_DELETED] = "rst-deleted",
 	[RULE_MARK] = "mark",
 	[RULE_RST] = "rst",
 	[RULE_SYN] = "syn",
@@ -148,6 +167,8 @@ int nft_rule_add(struct nft_batch *b, uint8_t family, const char *table,
     const char *chain, enum rule_kind kind, const struct nft_conf *conf,
     const struct shard *sh, enum queue_kind qk);
 int nft_rule_enabled(enum rule_kind kind, const struct nft_conf *conf);
+int nft_unmark_add(struct nft_batch *b, uint8_t family, const char *table,
+    const char *chain, const struct nft_conf *conf);
 struct nftnl_rule *nft_rule_new(uint8_t family, const char *table,
     const char *chain);
 int nft_rule_send(struct nft_batch *b, struct nftnl_rule *r, int ok,

@@ -43,6 +43,7 @@ static void render_match(enum rule_kind kind, const struct nft_conf *conf,
 		fputs("tcp flags rst ct status ! confirmed", fp);
 		break;
 	case RULE_RST_MARK:
+	case RULE_RST_UNMARK:
 	case RULE_RST:
 		fputs("tcp flags rst", fp);
 		break;
@@ -79,7 +80,17 @@ static void render_action(enum rule_kind kind, const struct nft_conf *conf,
 	case RULE_LEARN:
 		fprintf(fp, "log group %u\n", sh->group);
 		break;
+	case RULE_RST_UNMARK:
+		fprintf(fp, "meta mark set meta mark & 0x%08x\n",
+		    ~conf->invalid_mark);
+		break;
 	case RULE_RST_INVALID:
+		if (conf->invalid_mark != 0) {
+			fprintf(fp, "meta mark set meta mark | 0x%08x\n",
+			    conf->invalid_mark);
+			break;
+		}
+		/* FALLTHROUGH */
 	case RULE_RST_DELETED:
 		fprintf(fp, "log prefix \"%s\" group %u\n",
 		    kind == RULE_RST_INVALID ? NFT_INVALID_PREFIX :
@@ -186,6 +197,12 @@ int nft_render(const struct nft_conf *conf, FILE *fp)
 		render_shard(conf, i, fp);
 		fputs("\t}\n", fp);
 	}
+	for (size_t c = 0; conf->invalid_mark != 0 && c < NCHAINS; c++)
+		fprintf(fp, "\n\tchain %s {\n\t\ttype filter hook %s priority "
+		    "mangle + 1; policy accept;\n\t\tmeta mark & 0x%08x != 0x00000000 "
+		    "meta mark set meta mark & 0x%08x\n\t}\n",
+		    unmark_chains[c].name, chains[c].name, conf->invalid_mark,
+		    ~conf->invalid_mark);
 	fputs("}\n", fp);
 	if (ferror(fp)) {
 		errno = EIO;

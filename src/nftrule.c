@@ -61,10 +61,10 @@ int nft_put_cmp(struct nftnl_rule *r, uint32_t op, const void *data,
 	return nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
 }
 
-/* reg1 = reg1 & mask (len bytes, in register byte order). */
-static int put_and(struct nftnl_rule *r, const void *mask, uint32_t len)
+/* reg1 = (reg1 & mask) ^ xor (len bytes, in register byte order). */
+static int put_bitwise(struct nftnl_rule *r, const void *mask, const void *xor,
+    uint32_t len)
 {
-	static const uint8_t zero[4];
 	struct nftnl_expr *e;
 
 	if (nft_expr_add(r, "bitwise", &e) < 0)
@@ -75,7 +75,41 @@ static int put_and(struct nftnl_rule *r, const void *mask, uint32_t len)
 	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, len);
 	if (nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, mask, len) < 0)
 		return -1;
-	return nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, zero, len);
+	return nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, xor, len);
+}
+
+/* reg1 = reg1 & mask (len bytes, in register byte order). */
+static int put_and(struct nftnl_rule *r, const void *mask, uint32_t len)
+{
+	static const uint8_t zero[4];
+
+	return put_bitwise(r, mask, zero, len);
+}
+
+/* reg1 = meta KEY (dreg) or meta KEY = reg1 (sreg). */
+static int put_meta(struct nftnl_rule *r, uint32_t key, int set)
+{
+	struct nftnl_expr *e;
+
+	if (nft_expr_add(r, "meta", &e) < 0)
+		return -1;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
+	nftnl_expr_set_u32(e, set ? NFTNL_EXPR_META_SREG : NFTNL_EXPR_META_DREG,
+	    NFT_REG_1);
+	return 0;
+}
+
+/* reg1 = ct KEY (dreg) or ct KEY = reg1 (sreg). */
+static int put_ct(struct nftnl_rule *r, uint32_t key, int set)
+{
+	struct nftnl_expr *e;
+
+	if (nft_expr_add(r, "ct", &e) < 0)
+		return -1;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, key);
+	nftnl_expr_set_u32(e, set ? NFTNL_EXPR_CT_SREG : NFTNL_EXPR_CT_DREG,
+	    NFT_REG_1);
+	return 0;
 }
 
 /* meta l4proto tcp: every rule has it, so ICMP errors of a TCP flow
@@ -83,12 +117,9 @@ static int put_and(struct nftnl_rule *r, const void *mask, uint32_t len)
 int nft_put_l4proto_tcp(struct nftnl_rule *r)
 {
 	const uint8_t tcp = IPPROTO_TCP;
-	struct nftnl_expr *e;
 
-	if (nft_expr_add(r, "meta", &e) < 0)
+	if (put_meta(r, NFT_META_L4PROTO, 0) < 0)
 		return -1;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, NFT_META_L4PROTO);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
 	return nft_put_cmp(r, NFT_CMP_EQ, &tcp, sizeof(tcp));
 }
 
@@ -113,13 +144,7 @@ int nft_put_tcp_flag(struct nftnl_rule *r, uint8_t bit)
 /* ct mark & mask == mask */
 static int put_ct_mark(struct nftnl_rule *r, uint32_t mask)
 {
-	struct nftnl_expr *e;
-
-	if (nft_expr_add(r, "ct", &e) < 0)
-		return -1;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_MARK);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
-	if (put_and(r, &mask, sizeof(mask)) < 0)
+	if (put_ct(r, NFT_CT_MARK, 0) < 0 || put_and(r, &mask, sizeof(mask)) < 0)
 		return -1;
 	return nft_put_cmp(r, NFT_CMP_EQ, &mask, sizeof(mask));
 }
@@ -132,13 +157,19 @@ static int put_ct_mark(struct nftnl_rule *r, uint32_t mask)
 static int put_ct_bit(struct nftnl_rule *r, uint32_t key, uint32_t bit)
 {
 	uint32_t zero = 0;
-	struct nftnl_expr *e;
 
-	if (nft_expr_add(r, "ct", &e) < 0)
+	if (put_ct(r, key, 0) < 0 || put_and(r, &bit, sizeof(bit)) < 0)
 		return -1;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, key);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
-	if (put_and(r, &bit, sizeof(bit)) < 0)
+	return nft_put_cmp(r, NFT_CMP_NEQ, &zero, sizeof(zero));
+}
+
+/* meta mark & bits != 0 */
+static int put_meta_mark_any(struct nftnl_rule *r, uint32_t bits)
+{
+	uint32_t zero = 0;
+
+	if (put_meta(r, NFT_META_MARK, 0) < 0 ||
+	    put_and(r, &bits, sizeof(bits)) < 0)
 		return -1;
 	return nft_put_cmp(r, NFT_CMP_NEQ, &zero, sizeof(zero));
 }
@@ -152,10 +183,8 @@ static int put_ct_packets(struct nftnl_rule *r, uint64_t lo, uint64_t hi)
 	struct nftnl_expr *e;
 	uint64_t v;
 
-	if (nft_expr_add(r, "ct", &e) < 0)
+	if (put_ct(r, NFT_CT_PKTS, 0) < 0)
 		return -1;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_PKTS);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
 	if (nft_expr_add(r, "byteorder", &e) < 0)
 		return -1;
 	nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_SREG, NFT_REG_1);
@@ -230,13 +259,8 @@ static int put_queue(struct nftnl_rule *r, uint16_t queue, enum queue_kind qk)
 static int put_ct_unconfirmed(struct nftnl_rule *r)
 {
 	uint32_t mask = IPS_CONFIRMED, zero = 0;
-	struct nftnl_expr *e;
 
-	if (nft_expr_add(r, "ct", &e) < 0)
-		return -1;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_STATUS);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
-	if (put_and(r, &mask, sizeof(mask)) < 0)
+	if (put_ct(r, NFT_CT_STATUS, 0) < 0 || put_and(r, &mask, sizeof(mask)) < 0)
 		return -1;
 	return nft_put_cmp(r, NFT_CMP_EQ, &zero, sizeof(zero));
 }
@@ -273,26 +297,20 @@ int nft_put_log(struct nftnl_rule *r, uint16_t group, const char *prefix)
 static int put_ct_mark_or(struct nftnl_rule *r, uint32_t bits)
 {
 	uint32_t keep = ~bits;
-	struct nftnl_expr *e;
 
-	if (nft_expr_add(r, "ct", &e) < 0)
-		return -1;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_MARK);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
-	if (nft_expr_add(r, "bitwise", &e) < 0)
-		return -1;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_OP, NFT_BITWISE_BOOL);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, sizeof(bits));
-	if (nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &keep, sizeof(keep)) < 0 ||
-	    nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &bits, sizeof(bits)) < 0)
-		return -1;
-	if (nft_expr_add(r, "ct", &e) < 0)
-		return -1;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_MARK);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_SREG, NFT_REG_1);
-	return 0;
+	return put_ct(r, NFT_CT_MARK, 0) < 0 ||
+	    put_bitwise(r, &keep, &bits, sizeof(bits)) < 0 ||
+	    put_ct(r, NFT_CT_MARK, 1) < 0 ? -1 : 0;
+}
+
+/* meta mark set meta mark | bits (set) or & ~bits (!set) */
+static int put_meta_mark_bits(struct nftnl_rule *r, uint32_t bits, int set)
+{
+	uint32_t keep = ~bits, xor = set ? bits : 0;
+
+	return put_meta(r, NFT_META_MARK, 0) < 0 ||
+	    put_bitwise(r, &keep, &xor, sizeof(xor)) < 0 ||
+	    put_meta(r, NFT_META_MARK, 1) < 0 ? -1 : 0;
 }
 
 /*
@@ -304,12 +322,8 @@ int nft_put_shard_match(struct nftnl_rule *r, const struct nft_conf *conf,
 {
 	struct nftnl_expr *e;
 
-	if (conf->fanout) {
-		if (nft_expr_add(r, "meta", &e) < 0)
-			return -1;
-		nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, NFT_META_CPU);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
-	}
+	if (conf->fanout && put_meta(r, NFT_META_CPU, 0) < 0)
+		return -1;
 	if (nft_expr_add(r, "hash", &e) < 0)
 		return -1;
 	nftnl_expr_set_u32(e, NFTNL_EXPR_HASH_TYPE,
@@ -336,6 +350,7 @@ static int put_match(struct nftnl_rule *r, enum rule_kind kind,
 			return -1;
 		return put_ct_unconfirmed(r);
 	case RULE_RST_MARK:
+	case RULE_RST_UNMARK:
 	case RULE_RST:
 		return nft_put_tcp_flag(r, 0x04);
 	case RULE_RST_INVALID:
@@ -371,7 +386,11 @@ static int put_action(struct nftnl_rule *r, enum rule_kind kind,
 		return nft_put_verdict(r, NF_ACCEPT, NULL);
 	case RULE_LEARN:
 		return nft_put_log(r, sh->group, NULL);
+	case RULE_RST_UNMARK:
+		return put_meta_mark_bits(r, conf->invalid_mark, 0);
 	case RULE_RST_INVALID:
+		if (conf->invalid_mark != 0)
+			return put_meta_mark_bits(r, conf->invalid_mark, 1);
 		return nft_put_log(r, sh->group, NFT_INVALID_PREFIX);
 	case RULE_RST_DELETED:
 		return nft_put_log(r, sh->group, NFT_DELETED_PREFIX);
@@ -390,8 +409,11 @@ int nft_rule_enabled(enum rule_kind kind, const struct nft_conf *conf)
 	case RULE_RST_MARK:
 	case RULE_MARK:
 		return conf->mark != 0;
-	case RULE_SYN:
+	case RULE_RST_UNMARK:
+		return conf->invalid_mark != 0;
 	case RULE_RST_INVALID:
+		return conf->invalid_mark != 0 || conf->log_group != 0;
+	case RULE_SYN:
 	case RULE_RST_DELETED:
 		return conf->log_group != 0;
 	case RULE_LEARN:
@@ -536,6 +558,22 @@ int nft_rule_add(struct nft_batch *b, uint8_t family, const char *table,
 	    rule_names[kind], nft_family_name(family), table, chain);
 	return nft_rule_send(b, r, put_match(r, kind, conf) == 0 &&
 	    nft_put_counter(r) == 0 && put_action(r, kind, conf, sh, qk) == 0, what);
+}
+
+/* meta mark & invalid_mark != 0 meta mark set meta mark & ~invalid_mark */
+int nft_unmark_add(struct nft_batch *b, uint8_t family, const char *table,
+    const char *chain, const struct nft_conf *conf)
+{
+	struct nftnl_rule *r;
+	char what[64];
+
+	if ((r = nft_rule_new(family, table, chain)) == NULL)
+		return -1;
+	snprintf(what, sizeof(what), "rule unmark of chain %s %s %s",
+	    nft_family_name(family), table, chain);
+	return nft_rule_send(b, r,
+	    put_meta_mark_any(r, conf->invalid_mark) == 0 &&
+	    put_meta_mark_bits(r, conf->invalid_mark, 0) == 0, what);
 }
 
 /* meta l4proto tcp, shard i's match, counter, jump shard<i>. */

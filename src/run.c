@@ -51,6 +51,7 @@ static void rules_conf(const struct conf *c, struct nft_conf *nc)
 	nc->fanout = c->fanout;
 	nc->learn_packets = c->learn_packets;
 	nc->mark = c->mark;
+	nc->invalid_mark = c->invalid_mark;
 	nc->log_group = c->log_group;
 	nc->log_rejects = c->log_rejects;
 }

@@ -117,9 +117,11 @@ void run_flush(void *arg)
 /*
  * Conntrack's facts without asking it.  The table's notes say what
  * conntrack did with the RST: did not take it (out of window, or no
- * entry), or took it and deleted the entry (the only answer to a SYN, or
- * a RST before any answer: tcp_packet() in nf_conntrack_proto_tcp.c);
- * any other RST it took moved the entry to CLOSE.  The view (NEW and
+ * entry: the invalid_mark bit in the packet's own mark, or a note by
+ * NFLOG where invalid_mark is 0), or took it and deleted the entry (the
+ * only answer to a SYN, or a RST before any answer: tcp_packet() in
+ * nf_conntrack_proto_tcp.c); any other RST it took moved the entry to
+ * CLOSE.  The view (NEW and
  * DESTROY events) says whether the entry exists, and its id.  -1: ask
  * the kernel: the view is not whole, it does not hold yet the entry of a
  * RST conntrack took, or the RST was not taken and the entry's state
@@ -131,8 +133,11 @@ _Static_assert(NFQUEUE_NOTE_MAX <= 4, "a note's kind is two bits (note.c)");
 static int view_judge(struct worker *w, const struct nfqueue_pkt *np,
 		      const struct pkt *p, struct ct_info *ci, int *noted)
 {
-	uint8_t note = notes_take(w->notes, np->payload, np->caplen, np->len,
-				  np->ts_us);
+	uint32_t im = w->run->conf.invalid_mark;
+	/* The table's bit rides on the packet itself; else a note by NFLOG. */
+	uint8_t note = im != 0 && np->has_mark && (np->mark & im) == im ?
+	    NFQUEUE_NOTE_INVALID :
+	    notes_take(w->notes, np->payload, np->caplen, np->len, np->ts_us);
 	int invalid = note == NFQUEUE_NOTE_INVALID;
 	int deleted = note == NFQUEUE_NOTE_DELETED;
 	int found = deleted ? 0 : ctview_find(w->view, p, ci);

@@ -109,6 +109,7 @@ suspect_max 1000
 ct_restore maybe
 suspect_max 4
 suspect_max 5
+rule accept mark 0x40000001 origin endpoint
 EOF
 cat >"$TMP/bad.want" <<'EOF'
 2	policy: give audit, dry-run or enforce
@@ -141,6 +142,7 @@ cat >"$TMP/bad.want" <<'EOF'
 30	suspect_max: give a whole number, 0 to 256
 31	ct_restore: give yes or no
 33	suspect_max set again (first on line 32)
+34	mark 0x40000001 shares bits with invalid_mark 0x40000000
 EOF
 check_bad() {	# check_bad NAME CMD...: run a check of bad.conf
 	_name=$1; shift
@@ -172,7 +174,7 @@ grep -q 'bad.conf:27' "$TMP/bad.out" && fail "a good rule line was reported" ||
 	--json-file "$TMP/never.json" >"$TMP/out" 2>&1
 rc=$?
 if [ $rc = 2 ] && [ ! -e "$TMP/never.json" ] &&
-   grep -q '30 errors in the configuration' "$TMP/out"; then
+   grep -q '31 errors in the configuration' "$TMP/out"; then
 	pass "run with a bad file: exit 2 before opening anything"
 else
 	fail "run with a bad file: exit $rc"; sed 's/^/    /' "$TMP/out" | tail -3

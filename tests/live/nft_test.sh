@@ -94,6 +94,11 @@ if cc $CF -o "$T/nft_tool" tests/live/nft_tool.c src/nft.c src/nftrule.c src/nft
 else
 	cat "$T/cc.err"; fail "build nft_tool"; finish
 fi
+if cc $CF -O2 -o "$T/rstflood" bench/rstflood.c 2>"$T/cc.err"; then
+	pass "build rstflood"
+else
+	cat "$T/cc.err"; fail "build rstflood"; finish
+fi
 
 # --- 1. detection ----------------------------------------------------------
 lab_node d || { fail "create namespace"; finish; }
@@ -139,11 +144,17 @@ fi
 check_eq "6 rules queue with $( [ "$queue_native" = 1 ] && echo 'nft queue' ||
     echo 'xt NFQUEUE rev 3')" "$(grep -c "$q" "$T/a.netlink")" 6
 check_eq "every rule, the log and guard rules too, matches TCP first" \
-    "$(grep -A1 'meta load l4proto' "$T/a.netlink" | grep -c 'cmp eq reg 1 0x00000006')" 26
+    "$(grep -A1 'meta load l4proto' "$T/a.netlink" | grep -c 'cmp eq reg 1 0x00000006')" 29
+check_eq "3 unmark chains, one priority after the table's, one rule each" \
+    "$(grep -c 'priority mangle + 1; policy accept;$' "$T/a.list") $(grep -c 'meta mark & 0x40000000 != 0x00000000 meta mark set meta mark & 0xbfffffff$' "$T/a.list")" "3 3"
+check_eq "9 rules set the packet mark: clear the bit of every RST (3), set it on a RST conntrack did not take (3), clear it after (3)" \
+    "$(grep -c '\[ meta set mark with reg 1 \]' "$T/a.netlink")" 9
 check_eq "11 rules log to NFLOG group 100 (9, and the guard's 2), never queue" \
     "$(grep -c '\[ log group 100 ' "$T/a.netlink")" 11
-check_eq "3 rules note the RSTs conntrack did not take (ct state invalid)" \
-    "$(grep -c '\[ log prefix rstaudit invalid group 100 ' "$T/a.netlink")" 3
+check_eq "3 rules mark the RSTs conntrack did not take (ct state invalid)" \
+    "$(grep -c 'ct state invalid counter meta mark set meta mark | 0x40000000$' "$T/a.list")" 3
+check_eq "no RST conntrack did not take is copied to NFLOG (invalid_mark)" \
+    "$(grep -c 'rstaudit invalid' "$T/a.list")" 0
 check_eq "3 rules note the RSTs that made conntrack delete their entry (ct status dying)" \
     "$(grep -c '\[ log prefix rstaudit deleted group 100 ' "$T/a.netlink")" 3
 check_eq "the guard: 2 rules drop what its sets hold, before conntrack" \
@@ -184,9 +195,12 @@ check "nft_render shards by CPU with fanout" \
     grep -q 'meta l4proto tcp jhash meta cpu mod 4 seed 0x0 3 counter jump shard3' \
     "$T/render2.nft"
 check "nft_render shard 3: queue 5, group 103, learn 5" sh -c "
-    grep -A8 'chain shard3' $T/render2.nft | grep -q 'ct packets 1-5 counter log group 103$' &&
-    grep -A8 'chain shard3' $T/render2.nft | grep -q 'counter queue num 5 bypass$'"
+    grep -A9 'chain shard3' $T/render2.nft | grep -q 'ct packets 1-5 counter log group 103$' &&
+    grep -A9 'chain shard3' $T/render2.nft | grep -q 'counter queue num 5 bypass$'"
 check "nft_render mark" grep -q 'ct mark & 0x00000100 == 0x00000100' "$T/render2.nft"
+"$T/nft_tool" -i 0 render >"$T/render4.nft"
+check_eq "nft_render invalid_mark 0: notes by NFLOG, no mark, no unmark chain" \
+    "$(grep -c 'ct state invalid counter log prefix "rstaudit invalid" group 100$' "$T/render4.nft") $(grep -c 'meta mark' "$T/render4.nft")" "3 0"
 "$T/nft_tool" -t 2 render >"$T/render3.nft"
 check "nft_render shards by flow (symhash) without fanout" \
     grep -q 'meta l4proto tcp symhash mod 2 1 counter jump shard1' "$T/render3.nft"
@@ -440,9 +454,9 @@ line_up() {
 }
 
 # snap: gw's rstaudit counters, "chain rule packets" a line; rule 1
-# local reject (logged), 2 rst-mark, 3 rst-invalid and 4 rst-deleted
-# (logged notes of a RST also queued), 5 mark (queued), 6 rst (queued),
-# 7 syn (logged), 8 learn (logged).
+# local reject (logged), 2 rst-mark, 3 rst-unmark, 4 rst-invalid (its
+# packet mark) and 5 rst-deleted (a logged note of a RST also queued),
+# 6 mark (queued), 7 rst (queued), 8 syn (logged), 9 learn (logged).
 snap() {
 	list gw | awk '/^\tchain / { c = $2; i = 0 }
 	    / counter packets / { i++; for (k = 1; k < NF; k++)
@@ -458,8 +472,8 @@ d() {
 # all CHAIN: the change over every rule of CHAIN but rst-mark (which
 # only marks) and the notes (of a RST queued too); queued
 # CHAIN: over the two that queue.
-all() { echo $(($(d "$1" 1) + $(d "$1" 5) + $(d "$1" 6) + $(d "$1" 7) + $(d "$1" 8))); }
-queued() { echo $(($(d "$1" 5) + $(d "$1" 6))); }
+all() { echo $(($(d "$1" 1) + $(d "$1" 6) + $(d "$1" 7) + $(d "$1" 8) + $(d "$1" 9))); }
+queued() { echo $(($(d "$1" 6) + $(d "$1" 7))); }
 # meter NAME: a counter of gw's own "inet probes" table.
 meter() {
 	lab_in gw nft list counter inet probes "$1" |
@@ -475,10 +489,15 @@ lab_in gw nft -f - <<'EOF'
 table inet probes {
 	counter ctcp { }
 	counter cother { }
+	counter leaked { }
 	chain early {
 		type filter hook forward priority raw; policy accept;
 		meta l4proto tcp counter name ctcp
 		meta l4proto != tcp counter name cother
+	}
+	chain late {
+		type filter hook forward priority filter + 10; policy accept;
+		meta mark & 0x40000000 != 0 counter name leaked
 	}
 }
 table inet hostfw {
@@ -531,10 +550,10 @@ for fam in 10.0.2.2 fd00:2::2; do
 	check_eq "bulk to $fam: none of its $mt packets queued" "$(queued forward)" 0
 	check "bulk to $fam: $(all forward) of $mt packets logged, at most 8" \
 	    [ "$(all forward)" -le 8 -a "$mt" -ge 50 ]
-	check_eq "bulk to $fam: SYN and SYN/ACK logged" "$(d forward 7)" 2
-	check "bulk to $fam: early packets logged ($(d forward 8))" \
-	    [ "$(d forward 8)" -ge 1 ]
-	check_eq "bulk to $fam: no RST, no mark" "$(d forward 2)$(d forward 5)" 00
+	check_eq "bulk to $fam: SYN and SYN/ACK logged" "$(d forward 8)" 2
+	check "bulk to $fam: early packets logged ($(d forward 9))" \
+	    [ "$(d forward 9)" -ge 1 ]
+	check_eq "bulk to $fam: no RST, no mark" "$(d forward 2)$(d forward 6)" 00
 	check_eq "bulk to $fam: input and output chains untouched" \
 	    $(($(all input) + $(all output))) 0
 done
@@ -546,7 +565,7 @@ check_eq "refused by the server: client sees it" "$(grep -c refused "$T/refused"
 check_eq "refused by the server: RSTs marked and queued in forward" \
     "$(d forward 2) $(queued forward)" "2 2"
 check_eq "refused by the server: conntrack took both RSTs and deleted their entries (notes)" \
-    "$(d forward 3) $(d forward 4)" "0 2"
+    "$(d forward 4) $(d forward 5)" "0 2"
 
 phase rejfwd sh -c "
 	$(command -v ip) netns exec $P-cl $PY $T/peer.py conn 10.0.2.2 8081 1 3
@@ -559,7 +578,7 @@ phase rejin sh -c "
 	$(command -v ip) netns exec $P-cl $PY $T/peer.py conn 10.0.1.1 8082 1 3
 	$(command -v ip) netns exec $P-cl $PY $T/peer.py conn fd00:1::1 8082 1 3"
 check_eq "gw input reject: client refused" "$(grep -c refused "$T/rejin")" 2
-check_eq "gw input reject: SYNs logged in input" "$(d input 7)" 2
+check_eq "gw input reject: SYNs logged in input" "$(d input 8)" 2
 check_eq "gw input reject: RSTs (v4, v6) logged in output, not queued" "$(d output 1)$(queued output)" 20
 
 phase stack sh -c "
@@ -573,7 +592,7 @@ phase icmp sh -c "
 	$(command -v ip) netns exec $P-cl $PY $T/peer.py conn fd00:2::2 8084 1 3"
 check_eq "gw ICMP reject of TCP: client refused" "$(grep -c refused "$T/icmp")" 2
 # (a SYN may be retransmitted when an ICMP error is rate-limited)
-check "gw ICMP reject of TCP: SYNs logged ($(d forward 7))" [ "$(d forward 7)" -ge 2 ]
+check "gw ICMP reject of TCP: SYNs logged ($(d forward 8))" [ "$(d forward 8)" -ge 2 ]
 check_eq "gw ICMP reject of TCP: ICMP errors (related, young flow) not seen" \
     "$(all output)" 0
 
@@ -584,11 +603,25 @@ check_eq "RST dropped by gw's filter: client never sees it" "$(cat "$T/dropped")
 check "RST dropped by gw's filter: queued first ($(queued forward) queued, $rd dropped)" \
     [ "$(queued forward)" -ge 1 -a "$(queued forward)" -eq "$rd" ]
 
+# RSTs of no connection: conntrack takes none; each gets the mark bit
+# just before the queue rule (bypass: no reader here) and loses it one
+# priority later, so no later chain sees it.
+phase stray lab_in cl "$T/rstflood" -s 10.0.1.2 -d 10.0.2.2 -p 8099 -f 1 -n 3
+check_eq "stray RSTs: conntrack took none, each marked, then queued" \
+    "$(d forward 3) $(d forward 4) $(d forward 5) $(queued forward)" "3 3 0 3"
+check_eq "stray RSTs: no later chain sees the bit" "$(meter leaked)" 0
+
 phase marked client conn 10.0.2.2 8085 1000000 5
 check_eq "marked flow: transfer" "$(cat "$T/marked")" ok
-check_eq "marked flow: every packet queued, its SYNs too ($mt)" "$(d forward 5)" "$mt"
-check_eq "marked flow: learning rules not reached" "$(d forward 7)$(d forward 8)" 00
+check_eq "marked flow: every packet queued, its SYNs too ($mt)" "$(d forward 6)" "$mt"
+check_eq "marked flow: learning rules not reached" "$(d forward 8)$(d forward 9)" 00
 
+# Quiesce: the table stops queueing, but packets still queued get their
+# verdicts later and must lose the bit: the unmark rules stay.
+kill -USR1 "$(pid G)"
+lab_poll 20 grep -q '^quiesced' "$T/G.out" || fail "gw: no quiesce"
+check_eq "quiesce: no rule left in the table's base chains, the unmark rules stay" \
+    "$(list gw | awk '/^\tchain / { c = $2 } / counter packets / && c !~ /unmark/ { n++ } END { print n + 0 }') $(list gw | grep -c 'meta mark set meta mark & 0xbfffffff$')" "0 3"
 kill "$(pid G)"; wait "$(pid G)"
 check "gw: table removed on exit" gone gw
 

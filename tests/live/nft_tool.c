@@ -23,19 +23,22 @@
 #include "log.h"
 #include "nft.h"
 
-static volatile sig_atomic_t quit;
+static volatile sig_atomic_t quit, quiesce;
 static const char *force_caps;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	quit = 1;
+	if (sig == SIGUSR1)
+		quiesce = 1;
+	else
+		quit = 1;
 }
 
 static int usage(void)
 {
 	fprintf(stderr, "usage: nft_tool [-n] [-C native|inet|ip] [-q num] "
-	    "[-t total] [-F] [-l learn] [-m mark] detect|render|run|leave\n");
+	    "[-t total] [-F] [-l learn] [-m mark] [-i invalid_mark] "
+	    "detect|render|run|leave\n(run: SIGUSR1 quiesces, SIGTERM removes)\n");
 	return 2;
 }
 
@@ -51,17 +54,25 @@ static int cmd_detect(void)
 	return 0;
 }
 
-/* Wait for SIGTERM or SIGINT, without a race. */
-static void wait_quit(void)
+/* Wait for SIGTERM or SIGINT, without a race; on SIGUSR1, quiesce h. */
+static void wait_quit(struct nft_handle *h)
 {
 	sigset_t block, old;
 
 	sigemptyset(&block);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &block, &old);
-	while (!quit)
+	while (!quit) {
 		sigsuspend(&old);
+		if (quiesce) {
+			quiesce = 0;
+			printf(nft_quiesce(h) == 0 ? "quiesced\n" :
+			    "quiesce failed\n");
+			fflush(stdout);
+		}
+	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
@@ -75,6 +86,7 @@ static int cmd_install(const struct nft_conf *conf, int hold)
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	if (nft_detect(&caps) < 0)
 		return 1;
 	if (force_caps) {
@@ -92,7 +104,7 @@ static int cmd_install(const struct nft_conf *conf, int hold)
 	fflush(stdout);
 	if (!hold)
 		return 0;	/* exit with the socket, and the table, open */
-	wait_quit();
+	wait_quit(&h);
 	if (nft_remove(&h) < 0)
 		return 1;
 	printf("removed\n");
@@ -106,7 +118,7 @@ int main(int argc, char **argv)
 
 	log_init(1, 0);
 	nft_conf_default(&conf);
-	while ((ch = getopt(argc, argv, "nC:q:t:Fl:m:")) != -1) {
+	while ((ch = getopt(argc, argv, "nC:q:t:Fl:m:i:")) != -1) {
 		switch (ch) {
 		case 'n': conf.owner = 0; break;
 		case 'C': force_caps = optarg; break;
@@ -115,6 +127,7 @@ int main(int argc, char **argv)
 		case 'F': conf.fanout = 1; break;
 		case 'l': conf.learn_packets = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'm': conf.mark = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'i': conf.invalid_mark = (uint32_t)strtoul(optarg, NULL, 0); break;
 		default: return usage();
 		}
 	}

@@ -429,12 +429,37 @@ _said_ct() { grep -q 'auditing degraded:.*conntrack events lost' "$LAB_TMP/d6.lo
 check "conntrack events: the daemon says so (auditing degraded)" lab_poll 5 _said_ct
 # Source ports above the ephemeral range: the loads above leave their
 # own ports in TIME_WAIT.
-lab_in client $PEER connect abort --addr "$SRV4" --port 7000 --src "$CLI4" \
-	--sport 61010 >"$LAB_TMP/abort.out" 2>&1 ||
-	{ fail "conntrack events: the client's abort failed"; cat "$LAB_TMP/abort.out"; }
-check "conntrack events: after the dump, an abort conntrack takes: CLOSE, from events" \
-	$CHECK event "$EV" --src "$CLI4" --sport 61010 --wait 5 ct.state=CLOSE \
-	ct.invalid=false ct.source=events
+# abort_taken SPORT WHAT: the client aborts a connection from SPORT;
+# its RST is judged taken by conntrack, from the view.
+abort_taken() {
+	lab_in client $PEER connect abort --addr "$SRV4" --port 7000 --src "$CLI4" \
+		--sport "$1" >"$LAB_TMP/abort.out" 2>&1 ||
+		{ fail "$2: the client's abort failed"; cat "$LAB_TMP/abort.out"; }
+	check "$2: an abort conntrack takes: CLOSE, from events" \
+		$CHECK event "$EV" --src "$CLI4" --sport "$1" --wait 5 ct.state=CLOSE \
+		ct.invalid=false ct.source=events
+}
+abort_taken 61010 "conntrack events: after the dump"
+# A rule of the host's own sets invalid_mark's bit on every packet before
+# the table: the table clears it first, so a RST conntrack took is
+# still judged taken, and no chain after the table sees the bit.
+lab_in gw nft -f - <<'NFT'
+table inet opmark {
+	counter seen { }
+	chain early {
+		type filter hook forward priority -160; policy accept;
+		meta mark set meta mark | 0x40000000
+	}
+	chain late {
+		type filter hook forward priority filter; policy accept;
+		meta mark & 0x40000000 != 0 counter name seen
+	}
+}
+NFT
+abort_taken 61012 "invalid_mark: a host rule's bit on every packet"
+check_eq "invalid_mark: no chain after the table sees the bit" \
+	"$(lab_in gw nft list counter inet opmark seen | awk '/packets/ { print $2 }')" 0
+lab_in gw nft delete table inet opmark
 client connect refused --addr "$SRV4" --port 7001 --sport 61011
 check "conntrack events: and a refusal: conntrack deleted the entry (no facts), endpoint refused" \
 	$CHECK event "$EV" --src "$SRV4" --sport 7001 --wait 5 ct=null \
