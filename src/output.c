@@ -158,6 +158,45 @@ static size_t utf8_len(const unsigned char *s, uint32_t *cp)
 	return n;
 }
 
+/* One byte in each of a word's eight, and their high bits. */
+#define ONES	0x0101010101010101ull
+#define HIGHS	0x8080808080808080ull
+
+/*
+ * Some byte of w is below 0x20, 0x7f or above, q1 or q2.  Each test is
+ * exact for "is there one" (a borrow only runs on past a byte that is
+ * already one), which is all the caller asks.
+ */
+static int word_special(uint64_t w, uint64_t q1, uint64_t q2)
+{
+	uint64_t low = (w - ONES * 0x20) & ~w;
+	uint64_t high = ((w & ~HIGHS) + ONES) | w;	/* no carry: exact */
+	uint64_t x1 = w ^ q1, x2 = w ^ q2;
+
+	x1 = (x1 - ONES) & ~x1;
+	x2 = (x2 - ONES) & ~x2;
+	return ((low | high | x1 | x2) & HIGHS) != 0;
+}
+
+size_t output_plain_len(const char *str, size_t n, unsigned char q1,
+			unsigned char q2)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	uint64_t w;
+	size_t i = 0;
+
+	/* Eight bytes a round, each load inside the n bytes. */
+	for (; n - i >= 8; i += 8) {
+		memcpy(&w, s + i, 8);
+		if (word_special(w, ONES * q1, ONES * q2))
+			break;
+	}
+	for (; i < n && s[i] >= 0x20 && s[i] < 0x7f && s[i] != q1 &&
+	     s[i] != q2; i++)
+		;
+	return i;
+}
+
 /*
  * A JSON string: valid UTF-8 passes through, but for what JSON or a
  * terminal must not see raw (controls, DEL, C1 controls, U+2028 and
@@ -166,16 +205,16 @@ static size_t utf8_len(const unsigned char *s, uint32_t *cp)
 void output_json_str(struct obuf *b, const char *str)
 {
 	const unsigned char *s = (const unsigned char *)str;
+	const unsigned char *end = s + strlen(str);
 	uint32_t cp;
 	size_t n;
 
 	obuf_putc(b, '"');
-	while (*s) {
-		for (n = 0; s[n] >= 0x20 && s[n] < 0x7f && s[n] != '"' &&
-			    s[n] != '\\'; n++)
-			;
+	while (s < end) {
+		n = output_plain_len((const char *)s, (size_t)(end - s), '"',
+				     '\\');
 		obuf_put(b, (const char *)s, n);	/* the plain ASCII run */
-		if (*(s += n) == '\0')
+		if ((s += n) == end)
 			break;
 		if ((n = utf8_len(s, &cp)) == 0) {
 			obuf_put(b, "\\\\x", 3);
@@ -218,17 +257,18 @@ static const char *text_byte(unsigned char c, int keep_bs, char buf[5])
 void output_text_str(struct obuf *b, const char *str, int keep_bs)
 {
 	const unsigned char *s = (const unsigned char *)str;
+	const unsigned char *end = s + strlen(str);
+	unsigned char bs = keep_bs ? 0 : '\\';	/* 0 stops a run anyway */
 	size_t n;
 	char t[5];
 
-	while (*s) {
+	while (s < end) {
 		/* Runs that need nothing go in whole. */
-		for (n = 0; s[n] >= 0x20 && s[n] < 0x7f &&
-			    (s[n] != '\\' || keep_bs); n++)
-			;
+		n = output_plain_len((const char *)s, (size_t)(end - s), bs,
+				     bs);
 		obuf_put(b, (const char *)s, n);
 		s += n;
-		if (*s)
+		if (s < end)
 			obuf_puts(b, text_byte(*s++, keep_bs, t));
 	}
 }

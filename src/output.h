@@ -80,6 +80,12 @@ void output_json_str(struct obuf *b, const char *s);
 void output_json_file(FILE *fp, const char *s);
 /* A name as text, escaped (keep_bs: its backslashes are escapes already). */
 void output_text_str(struct obuf *b, const char *s, int keep_bs);
+/*
+ * How many of the n bytes at s, from the first, need no escape: printable
+ * ASCII (0x20 to 0x7e) other than q1 and q2 (0: no other).
+ */
+size_t output_plain_len(const char *s, size_t n, unsigned char q1,
+			unsigned char q2);
 /* The RST's source and destination as text, once per event. */
 struct output_addrs {
 	char src[RST_ADDRSTRLEN], dst[RST_ADDRSTRLEN];

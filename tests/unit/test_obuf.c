@@ -10,17 +10,6 @@
 #include "obuf.h"
 #include "t.h"
 
-/* A small xorshift: the same values on every run. */
-static uint64_t rnd_state = 0x9e3779b97f4a7c15ull;
-
-static uint64_t rnd(void)
-{
-	rnd_state ^= rnd_state << 13;
-	rnd_state ^= rnd_state >> 7;
-	rnd_state ^= rnd_state << 17;
-	return rnd_state;
-}
-
 /* The drain of the tests: append to a string. */
 static char sink[8192];
 static size_t sink_len;
@@ -47,7 +36,7 @@ static void test_drain(void)
 	sink_len = 0;
 	obuf_init(&b, buf, sizeof(buf), to_sink, NULL);
 	for (i = 0; i < 25; i++) {	/* < 25 * 301 bytes */
-		n = (size_t)(rnd() % sizeof(piece));
+		n = (size_t)(t_rnd() % sizeof(piece));
 		memset(piece, 'a' + i % 26, n);
 		obuf_put(&b, piece, n);
 		obuf_putc(&b, '|');
@@ -97,7 +86,7 @@ static void test_integers(void)
 	int i;
 
 	for (i = 0; i < 200000; i++) {
-		uint64_t u = rnd() >> (rnd() % 64);
+		uint64_t u = t_rnd() >> (t_rnd() % 64);
 		int64_t v = (int64_t)u * (i % 2 ? -1 : 1);
 		unsigned x = (unsigned)u;
 
@@ -155,7 +144,7 @@ static void test_fixed2(void)
 		fixed2_check(v);
 	}
 	for (k = 0; k < 200000; k++)
-		fixed2_check((float)(rnd() % 1100000000u) / 1000.0f);
+		fixed2_check((float)(t_rnd() % 1100000000u) / 1000.0f);
 	for (k = 0; k < sizeof(odd) / sizeof(odd[0]); k++)
 		fixed2_check(odd[k]);
 }
@@ -180,7 +169,8 @@ static void test_ms(void)
 	for (us = -3000; us <= 300000; us++)
 		ms_check(us);
 	for (i = 0; i < 300000; i++)
-		ms_check((int64_t)(rnd() >> (rnd() % 64)) * (i % 2 ? -1 : 1));
+		ms_check((int64_t)(t_rnd() >> (t_rnd() % 64)) *
+			 (i % 2 ? -1 : 1));
 	for (us = -2; us <= 2; us++) {
 		ms_check(lim + us);
 		ms_check(-lim + us);
@@ -211,13 +201,14 @@ static void test_fixed3(void)
 	int i;
 
 	for (i = 0; i < 100000; i++) {
-		int64_t us = (int64_t)(rnd() >> (rnd() % 64)) * (i % 2 ? -1 : 1);
+		int64_t us = (int64_t)(t_rnd() >> (t_rnd() % 64)) *
+			     (i % 2 ? -1 : 1);
 
 		fixed3_check((double)us / 1000.0);
-		bits = rnd();
+		bits = t_rnd();
 		memcpy(&v, &bits, sizeof(v));
 		fixed3_check(v);			/* any bits */
-		fixed3_check((double)(rnd() % 2000000000) / 997.0);
+		fixed3_check((double)(t_rnd() % 2000000000) / 997.0);
 	}
 	for (i = 0; i < (int)(sizeof(odd) / sizeof(odd[0])); i++)
 		fixed3_check(odd[i]);
@@ -231,9 +222,10 @@ static void test_format(void)
 	int i;
 
 	for (i = 0; i < 20000; i++) {
-		int d = (int)rnd();
-		unsigned u = (unsigned)rnd();
-		long long ll = (long long)(rnd() >> (rnd() % 64)) * (i % 2 ? -1 : 1);
+		int d = (int)t_rnd();
+		unsigned u = (unsigned)t_rnd();
+		long long ll = (long long)(t_rnd() >> (t_rnd() % 64)) *
+			       (i % 2 ? -1 : 1);
 		double ms = (double)(ll % 100000000) / 1000.0;
 
 		obuf_init(&b, buf, sizeof(buf), NULL, NULL);
