@@ -6,6 +6,9 @@
  */
 #include <string.h>
 #include <time.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "hopest.h"
 #include "output.h"
@@ -178,6 +181,24 @@ static int word_special(uint64_t w, uint64_t q1, uint64_t q2)
 	return ((low | high | x1 | x2) & HIGHS) != 0;
 }
 
+#ifdef __SSE2__
+/* The first of the 16 bytes at s that word_special() looks for, or 16. */
+static unsigned block_special(const unsigned char *s, unsigned char q1,
+			      unsigned char q2)
+{
+	__m128i v = _mm_loadu_si128((const void *)s);
+	/* Signed: 0x80 and up are below 0x20 too. */
+	__m128i hit = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
+	unsigned m;
+
+	hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f)));
+	hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, _mm_set1_epi8((char)q1)));
+	hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, _mm_set1_epi8((char)q2)));
+	m = (unsigned)_mm_movemask_epi8(hit);
+	return m != 0 ? (unsigned)__builtin_ctz(m) : 16;
+}
+#endif
+
 size_t output_plain_len(const char *str, size_t n, unsigned char q1,
 			unsigned char q2)
 {
@@ -185,6 +206,14 @@ size_t output_plain_len(const char *str, size_t n, unsigned char q1,
 	uint64_t w;
 	size_t i = 0;
 
+#ifdef __SSE2__
+	unsigned k;
+
+	/* x86-64 always has SSE2: sixteen bytes a round. */
+	for (; n - i >= 16; i += 16)
+		if ((k = block_special(s + i, q1, q2)) < 16)
+			return i + k;
+#endif
 	/* Eight bytes a round, each load inside the n bytes. */
 	for (; n - i >= 8; i += 8) {
 		memcpy(&w, s + i, 8);
