@@ -14,14 +14,16 @@
 
 #include "output.h"
 
-/* ,"key":"value" when value is set. */
-static void eve_opt_str(struct obuf *b, const char *key, const char *value)
+/* key (a literal, as output_json_key_str()'s), then value, when it is set. */
+#define eve_opt_str(b, key, value) \
+	eve_opt_str_n((b), "" key, sizeof(key) - 1, (value))
+
+static void eve_opt_str_n(struct obuf *b, const char *key, size_t keylen,
+			  const char *value)
 {
 	if (value == NULL || value[0] == '\0')
 		return;
-	obuf_put(b, ",\"", 2);
-	obuf_puts(b, key);
-	obuf_put(b, "\":", 2);
+	obuf_put(b, key, keylen);
 	output_json_str(b, value);
 }
 
@@ -37,13 +39,13 @@ static void eve_header(const struct output *o, struct obuf *b,
 		output_json_uint(b, ",\"flow_id\":", e->live.ct_id);
 	if (o->file) {
 		output_json_uint(b, ",\"pcap_cnt\":", e->frame);
-		eve_opt_str(b, "pcap_filename", o->file);
+		eve_opt_str(b, ",\"pcap_filename\":", o->file);
 	}
 	obuf_puts(b, ",\"event_type\":\"rst\"");
-	eve_opt_str(b, "host", o->host);
+	eve_opt_str(b, ",\"host\":", o->host);
 	if (e->live.valid) {
-		eve_opt_str(b, "in_iface", e->live.in);
-		eve_opt_str(b, "out_iface", e->live.out);
+		eve_opt_str(b, ",\"in_iface\":", e->live.in);
+		eve_opt_str(b, ",\"out_iface\":", e->live.out);
 	}
 	output_json_name(b, ",\"src_ip\":", rst_addr(p->family, p->src, addr));
 	output_json_uint(b, ",\"src_port\":", p->sport);
@@ -80,8 +82,8 @@ static void eve_rst(struct obuf *b, const struct rst_event *e)
 	obuf_puts(b, ",\"rst\":{");
 	eve_rst_fields(b, e);
 	if (e->live.valid) {
-		eve_opt_str(b, "hook", e->live.hook_name);
-		eve_opt_str(b, "verdict", e->live.verdict);
+		eve_opt_str(b, ",\"hook\":", e->live.hook_name);
+		eve_opt_str(b, ",\"verdict\":", e->live.verdict);
 	}
 	obuf_putc(b, ',');
 	output_json_evidence(b, e);

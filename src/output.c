@@ -328,17 +328,19 @@ static void json_bool(struct obuf *b, const char *key, int v)
 	obuf_puts(b, v ? "true" : "false");
 }
 
-void output_json_name(struct obuf *b, const char *key, const char *value)
+void output_json_name_n(struct obuf *b, const char *key, size_t keylen,
+			const char *value)
 {
-	obuf_puts(b, key);
+	obuf_put(b, key, keylen);
 	obuf_putc(b, '"');
 	obuf_puts(b, value);
 	obuf_putc(b, '"');
 }
 
-void output_json_uint(struct obuf *b, const char *key, uint64_t v)
+void output_json_uint_n(struct obuf *b, const char *key, size_t keylen,
+			uint64_t v)
 {
-	obuf_puts(b, key);
+	obuf_put(b, key, keylen);
 	obuf_uint(b, v);
 }
 
@@ -394,9 +396,10 @@ void output_json_policy(struct obuf *b, const struct rst_policy *pp)
 	json_hold(b, pp);
 }
 
-void output_json_key_str(struct obuf *b, const char *key, const char *value)
+void output_json_key_str_n(struct obuf *b, const char *key, size_t keylen,
+			   const char *value)
 {
-	obuf_puts(b, key);
+	obuf_put(b, key, keylen);
 	output_json_str(b, value);
 }
 

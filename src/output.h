@@ -68,13 +68,26 @@ void text_write(const struct output *o, struct obuf *b, const struct rst_event *
 /* The verdict and the RST's header fields, "origin":... to "action":... */
 void eve_rst_fields(struct obuf *b, const struct rst_event *e);
 
-/* Pieces the writers share (output.c). */
-/* key (with its quotes and colon), then "value": a name, nothing to escape. */
-void output_json_name(struct obuf *b, const char *key, const char *value);
+/*
+ * Pieces the writers share (output.c).  A key is a string literal (""
+ * key takes nothing else), with its quotes and colon: its length is the
+ * compiler's, not a strlen() per field per event.
+ */
+/* key, then "value": a name, nothing to escape. */
+#define output_json_name(b, key, value) \
+	output_json_name_n((b), "" key, sizeof(key) - 1, (value))
 /* key, then the JSON string of value. */
-void output_json_key_str(struct obuf *b, const char *key, const char *value);
+#define output_json_key_str(b, key, value) \
+	output_json_key_str_n((b), "" key, sizeof(key) - 1, (value))
 /* key, then v. */
-void output_json_uint(struct obuf *b, const char *key, uint64_t v);
+#define output_json_uint(b, key, v) \
+	output_json_uint_n((b), "" key, sizeof(key) - 1, (v))
+void output_json_name_n(struct obuf *b, const char *key, size_t keylen,
+			const char *value);
+void output_json_key_str_n(struct obuf *b, const char *key, size_t keylen,
+			   const char *value);
+void output_json_uint_n(struct obuf *b, const char *key, size_t keylen,
+			uint64_t v);
 void output_json_str(struct obuf *b, const char *s);
 /* The same, straight to a FILE (the report). */
 void output_json_file(FILE *fp, const char *s);
