@@ -104,6 +104,45 @@ static void test_integers(void)
 	}
 }
 
+/*
+ * Every count of digits, either side of each power of ten and of two,
+ * into a buffer with room and into ones too short (snprintf's cut).
+ */
+static void test_uint_edges(void)
+{
+	char buf[64], want[64], small[24], ref[24];
+	struct obuf b;
+	uint64_t p, v[6];
+	size_t i, size;
+	int k;
+
+	for (k = 0; k < 64; k++) {
+		p = 1;
+		for (i = 0; i < (size_t)k % 20; i++)
+			p *= 10;
+		v[0] = p - 1, v[1] = p, v[2] = p + 1;
+		p = (uint64_t)1 << k;
+		v[3] = p - 1, v[4] = p, v[5] = p + 1;
+		for (i = 0; i < 6; i++) {
+			obuf_init(&b, buf, sizeof(buf), NULL, NULL);
+			obuf_uint(&b, v[i]);
+			snprintf(want, sizeof(want), "%llu",
+				 (unsigned long long)v[i]);
+			check_same(&b, buf, want);
+			for (size = 0; size <= sizeof(small); size++) {
+				memset(small, 'x', sizeof(small));
+				memset(ref, 'x', sizeof(ref));
+				obuf_init(&b, small, size, NULL, NULL);
+				obuf_putc(&b, '<');
+				obuf_uint(&b, v[i]);
+				CHECK_EQ(obuf_cstr(&b), snprintf(ref, size,
+					 "<%llu", (unsigned long long)v[i]));
+				CHECK(memcmp(small, ref, sizeof(small)) == 0);
+			}
+		}
+	}
+}
+
 static void fixed2_check(float v)
 {
 	char buf[400], want[400];
@@ -247,6 +286,7 @@ int main(void)
 	T_RUN(test_drain);
 	T_RUN(test_cut);
 	T_RUN(test_integers);
+	T_RUN(test_uint_edges);
 	T_RUN(test_fixed2);
 	T_RUN(test_ms);
 	T_RUN(test_fixed3);
