@@ -236,26 +236,32 @@ static enum fmt_conv fmt_conv(const char *f, size_t *n)
 	return FMT_NONE;
 }
 
-/* Every conversion in fmt one that obuf_format() does itself. */
-static int fmt_simple(const char *fmt)
+/* Through vsnprintf(): 1 KB, past the longest evidence sentence. */
+static void obuf_vprintf(struct obuf *b, const char *fmt, va_list ap)
 {
-	size_t n;
+	char t[1024];
+	int n = vsnprintf(t, sizeof(t), fmt, ap);
 
-	while ((fmt = strchr(fmt, '%')) != NULL) {
-		if (fmt_conv(fmt + 1, &n) == FMT_NONE)
-			return 0;
-		fmt += 1 + n;
-	}
-	return 1;
+	if (n > 0)
+		obuf_put(b, t, (size_t)n < sizeof(t) ? (size_t)n : sizeof(t) - 1);
 }
 
+/*
+ * fmt's output in one pass.  From the first conversion not done here on,
+ * the rest of fmt goes to vsnprintf() with the arguments not yet taken:
+ * printf's output is its pieces' one after another, so the bytes are
+ * the same (%n aside, and no format here has one).
+ */
 static void fmt_run(struct obuf *b, const char *fmt, va_list ap)
 {
 	const char *pct;
 	size_t n;
 
-	while ((pct = strchr(fmt, '%')) != NULL) {
+	for (;;) {
+		pct = strchrnul(fmt, '%');
 		obuf_put(b, fmt, (size_t)(pct - fmt));
+		if (*pct == '\0')
+			return;
 		switch (fmt_conv(pct + 1, &n)) {
 		case FMT_STR:
 			obuf_puts(b, va_arg(ap, const char *));
@@ -273,23 +279,14 @@ static void fmt_run(struct obuf *b, const char *fmt, va_list ap)
 			obuf_fixed3(b, va_arg(ap, double));
 			break;
 		case FMT_PCT:
-		case FMT_NONE:		/* fmt_simple() said there is none */
 			obuf_putc(b, '%');
 			break;
+		case FMT_NONE:
+			obuf_vprintf(b, pct, ap);
+			return;
 		}
 		fmt = pct + 1 + n;
 	}
-	obuf_puts(b, fmt);
-}
-
-/* Through vsnprintf(): 1 KB, past the longest evidence sentence. */
-static void obuf_vprintf(struct obuf *b, const char *fmt, va_list ap)
-{
-	char t[1024];
-	int n = vsnprintf(t, sizeof(t), fmt, ap);
-
-	if (n > 0)
-		obuf_put(b, t, (size_t)n < sizeof(t) ? (size_t)n : sizeof(t) - 1);
 }
 
 void obuf_format(struct obuf *b, const char *fmt, ...)
@@ -297,10 +294,7 @@ void obuf_format(struct obuf *b, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (fmt_simple(fmt))
-		fmt_run(b, fmt, ap);
-	else
-		obuf_vprintf(b, fmt, ap);
+	fmt_run(b, fmt, ap);
 	va_end(ap);
 }
 

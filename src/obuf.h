@@ -77,9 +77,9 @@ void obuf_ms(struct obuf *b, int64_t us);
 void obuf_fixed3(struct obuf *b, double v);
 
 /*
- * printf's output for fmt, by hand when its conversions are only %s, %d,
- * %u, %lld, %.3f and %% (the evidence sentences'), else vsnprintf's
- * (cut at 1 KB).
+ * printf's output for fmt: %s, %d, %u, %lld, %.3f and %% (the evidence
+ * sentences') by hand; from the first other conversion on, vsnprintf's
+ * (that part cut at 1 KB).
  */
 void obuf_format(struct obuf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -253,7 +253,10 @@ static void test_fixed3(void)
 		fixed3_check(odd[i]);
 }
 
-/* The conversions done by hand, and one handed to vsnprintf(). */
+/*
+ * The conversions done by hand, a format handed to vsnprintf() whole,
+ * and one handed over after its first conversions.
+ */
 static void test_format(void)
 {
 	char buf[256], want[256];
@@ -277,6 +280,12 @@ static void test_format(void)
 		obuf_format(&b, "%5d|%.1f|%x|%lu", d, ms, u, (unsigned long)u);
 		snprintf(want, sizeof(want), "%5d|%.1f|%x|%lu", d, ms, u,
 			 (unsigned long)u);
+		check_same(&b, buf, want);
+		obuf_init(&b, buf, sizeof(buf), NULL, NULL);
+		obuf_format(&b, "%s %d %u%%|%5d|%.3f %lld %x", "a", d, u, d,
+			    ms, ll, u);
+		snprintf(want, sizeof(want), "%s %d %u%%|%5d|%.3f %lld %x",
+			 "a", d, u, d, ms, ll, u);
 		check_same(&b, buf, want);
 	}
 }
