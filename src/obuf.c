@@ -125,14 +125,14 @@ void obuf_hex(struct obuf *b, unsigned v, int width)
 {
 	static const char hex[] = "0123456789abcdef";
 	char t[8];
-	size_t n = sizeof(t);
+	/* v's digits (one for 0), or width of them: 8 at the most */
+	size_t n = (size_t)(32 - __builtin_clz(v | 1) + 3) / 4, i;
 
-	do
-		t[--n] = hex[v & 0xf];
-	while ((v >>= 4) != 0);
-	while (n > 0 && (int)(sizeof(t) - n) < width)
-		t[--n] = '0';
-	obuf_put(b, t + n, sizeof(t) - n);
+	if (width > (int)n)
+		n = width < 8 ? (size_t)width : 8;
+	for (i = n; i-- > 0; v >>= 4)
+		t[i] = hex[v & 0xf];
+	obuf_put(b, t, n);
 }
 
 /* "I.FF" of r / 100, r the rounded hundredths. */
