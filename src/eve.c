@@ -29,10 +29,10 @@ static void eve_opt_str_n(struct obuf *b, const char *key, size_t keylen,
 
 /* Who, where, when: the EVE header every event type shares. */
 static void eve_header(const struct output *o, struct obuf *b,
-		       const struct rst_event *e)
+		       const struct rst_event *e, const struct output_addrs *a)
 {
 	const struct pkt *p = &e->p;
-	char addr[RST_ADDRSTRLEN], ts[40], cid[32];
+	char ts[40], cid[32];
 
 	output_json_name(b, "{\"timestamp\":", output_time_zone(e->ts_us, ts, "+0000"));
 	if (e->live.valid && e->live.ct_known)
@@ -47,9 +47,9 @@ static void eve_header(const struct output *o, struct obuf *b,
 		eve_opt_str(b, ",\"in_iface\":", e->live.in);
 		eve_opt_str(b, ",\"out_iface\":", e->live.out);
 	}
-	output_json_name(b, ",\"src_ip\":", rst_addr(p->family, p->src, addr));
+	output_json_name(b, ",\"src_ip\":", a->src);
 	output_json_uint(b, ",\"src_port\":", p->sport);
-	output_json_name(b, ",\"dest_ip\":", rst_addr(p->family, p->dst, addr));
+	output_json_name(b, ",\"dest_ip\":", a->dst);
 	output_json_uint(b, ",\"dest_port\":", p->dport);
 	output_json_uint(b, ",\"proto\":\"TCP\",\"ip_v\":", p->family);
 	output_json_name(b, ",\"community_id\":", output_community_id(p, cid));
@@ -77,7 +77,8 @@ void eve_rst_fields(struct obuf *b, const struct rst_event *e)
 }
 
 /* "rst":{...}: the verdict, the RST's own header fields, the evidence. */
-static void eve_rst(struct obuf *b, const struct rst_event *e)
+static void eve_rst(struct obuf *b, const struct rst_event *e,
+		    const struct output_addrs *a)
 {
 	obuf_puts(b, ",\"rst\":{");
 	eve_rst_fields(b, e);
@@ -86,7 +87,7 @@ static void eve_rst(struct obuf *b, const struct rst_event *e)
 		eve_opt_str(b, ",\"verdict\":", e->live.verdict);
 	}
 	obuf_putc(b, ',');
-	output_json_evidence(b, e);
+	output_json_evidence(b, e, a);
 	obuf_putc(b, '}');
 }
 
@@ -100,10 +101,10 @@ static void eve_live(struct obuf *b, const struct rst_live *l)
 }
 
 void eve_write(const struct output *o, struct obuf *b,
-	       const struct rst_event *e)
+	       const struct rst_event *e, const struct output_addrs *a)
 {
-	eve_header(o, b, e);
-	eve_rst(b, e);
+	eve_header(o, b, e, a);
+	eve_rst(b, e, a);
 	if (e->live.valid)
 		eve_live(b, &e->live);
 	obuf_put(b, "}\n", 2);

@@ -500,16 +500,17 @@ static void json_hops(struct obuf *b, const struct rst_event *e)
 }
 
 /* The legacy event's packet: "ts" to "len", then the verdict. */
-static void legacy_packet(struct obuf *b, const struct rst_event *e)
+static void legacy_packet(struct obuf *b, const struct rst_event *e,
+			  const struct output_addrs *a)
 {
 	const struct pkt *p = &e->p;
-	char addr[RST_ADDRSTRLEN], fl[9], ts[40];
+	char fl[9], ts[40];
 
 	output_json_name(b, "{\"ts\":", output_time(e->ts_us, ts));
 	output_json_name(b, ",\"family\":", p->family == 6 ? "ipv6" : "ipv4");
-	output_json_name(b, ",\"src\":", rst_addr(p->family, p->src, addr));
+	output_json_name(b, ",\"src\":", a->src);
 	output_json_uint(b, ",\"sport\":", p->sport);
-	output_json_name(b, ",\"dst\":", rst_addr(p->family, p->dst, addr));
+	output_json_name(b, ",\"dst\":", a->dst);
 	output_json_uint(b, ",\"dport\":", p->dport);
 	output_json_name(b, ",\"flags\":", output_flags(p->flags, fl));
 	output_json_uint(b, ",\"seq\":", p->seq);
@@ -528,11 +529,11 @@ static void legacy_packet(struct obuf *b, const struct rst_event *e)
 }
 
 static void output_json(const struct output *o, struct obuf *b,
-			const struct rst_event *e)
+			const struct rst_event *e, const struct output_addrs *a)
 {
 	char cid[32];
 
-	legacy_packet(b, e);
+	legacy_packet(b, e, a);
 	json_hops(b, e);
 	output_json_name(b, ",\"community_id\":", output_community_id(&e->p, cid));
 	if (o->file) {
@@ -545,7 +546,7 @@ static void output_json(const struct output *o, struct obuf *b,
 	if (e->flow_evicted)
 		obuf_puts(b, ",\"flow_evicted\":true");
 	obuf_putc(b, ',');
-	output_json_evidence(b, e);
+	output_json_evidence(b, e, a);
 	obuf_put(b, "}\n", 2);
 }
 
@@ -558,10 +559,12 @@ static void output_drain(struct obuf *b)
 
 /*
  * An event is built in memory and written once (obuf.h).  4 KB holds a
- * live event with room to spare; a longer one drains as it goes.
+ * live event with room to spare; a longer one drains as it goes.  The
+ * addresses are made once: the header and every sentence show them.
  */
 void output_event(struct output *o, const struct rst_event *e)
 {
+	struct output_addrs a;
 	char buf[4096];
 	struct obuf b;
 
@@ -569,14 +572,15 @@ void output_event(struct output *o, const struct rst_event *e)
 	if (e->v.origin < ORIGIN_MAX && e->v.cause < CAUSE_MAX)
 		o->by[e->v.origin][e->v.cause]++;
 	obuf_init(&b, buf, sizeof(buf), output_drain, o->fp);
+	output_addrs(e, &a);
 	if (o->fmt == OUT_JSON)
-		eve_write(o, &b, e);
+		eve_write(o, &b, e, &a);
 	else if (o->fmt == OUT_ECS)
-		ecs_write(o, &b, e);
+		ecs_write(o, &b, e, &a);
 	else if (o->fmt == OUT_LEGACY)
-		output_json(o, &b, e);
+		output_json(o, &b, e, &a);
 	else
-		text_write(o, &b, e);
+		text_write(o, &b, e, &a);
 	output_drain(&b);
 }
 
@@ -657,17 +661,15 @@ const char *output_sentence(const struct rst_event *e, unsigned i,
 }
 
 /* "evidence":[...], the sentences of the verdict. */
-void output_json_evidence(struct obuf *b, const struct rst_event *e)
+void output_json_evidence(struct obuf *b, const struct rst_event *e,
+			  const struct output_addrs *a)
 {
-	struct output_addrs a;
 	char sentence[512];
 	unsigned i;
 
 	obuf_puts(b, "\"evidence\":[");
-	if (e->v.n_ev > 0)
-		output_addrs(e, &a);
 	for (i = 0; i < e->v.n_ev; i++) {
-		output_sentence(e, i, &a, sentence);
+		output_sentence(e, i, a, sentence);
 		if (i)
 			obuf_putc(b, ',');
 		output_json_str(b, sentence);

@@ -58,13 +58,22 @@ int output_format_parse(const char *name, enum out_format *fmt);
 	"evicted from the flow table (too many connections at once): " \
 	"judged without them"
 
+/* The RST's source and destination as text, once per event. */
+struct output_addrs {
+	char src[RST_ADDRSTRLEN], dst[RST_ADDRSTRLEN];
+};
+void output_addrs(const struct rst_event *e, struct output_addrs *a);
+
 /*
  * The writers of one event (eve.c, ecs.c, text.c), into the buffer that
- * output_event() writes out once.
+ * output_event() writes out once; a holds e's addresses.
  */
-void eve_write(const struct output *o, struct obuf *b, const struct rst_event *e);
-void ecs_write(const struct output *o, struct obuf *b, const struct rst_event *e);
-void text_write(const struct output *o, struct obuf *b, const struct rst_event *e);
+void eve_write(const struct output *o, struct obuf *b,
+	       const struct rst_event *e, const struct output_addrs *a);
+void ecs_write(const struct output *o, struct obuf *b,
+	       const struct rst_event *e, const struct output_addrs *a);
+void text_write(const struct output *o, struct obuf *b,
+		const struct rst_event *e, const struct output_addrs *a);
 /* The verdict and the RST's header fields, "origin":... to "action":... */
 void eve_rst_fields(struct obuf *b, const struct rst_event *e);
 
@@ -99,15 +108,11 @@ void output_text_str(struct obuf *b, const char *s, int keep_bs);
  */
 size_t output_plain_len(const char *s, size_t n, unsigned char q1,
 			unsigned char q2);
-/* The RST's source and destination as text, once per event. */
-struct output_addrs {
-	char src[RST_ADDRSTRLEN], dst[RST_ADDRSTRLEN];
-};
-void output_addrs(const struct rst_event *e, struct output_addrs *a);
 /* Evidence item i of e as its sentence, in buf (evidence_format()'s). */
 const char *output_sentence(const struct rst_event *e, unsigned i,
 			    const struct output_addrs *a, char buf[512]);
-void output_json_evidence(struct obuf *b, const struct rst_event *e);
+void output_json_evidence(struct obuf *b, const struct rst_event *e,
+			  const struct output_addrs *a);
 void output_json_policy(struct obuf *b, const struct rst_policy *pp);
 /* "hops" to "rst_delay_ms", then "flow_evicted": eve's optional verdict fields. */
 void output_json_extras(struct obuf *b, const struct rst_event *e);
