@@ -35,15 +35,14 @@ static void ecs_event(struct obuf *b, const struct rst_event *e)
 }
 
 /* source.*, destination.*, network.* */
-static void ecs_flow(struct obuf *b, const struct pkt *p)
+static void ecs_flow(struct obuf *b, const struct pkt *p,
+		     const struct output_addrs *a)
 {
-	char addr[RST_ADDRSTRLEN], cid[32];
+	char cid[32];
 
-	output_json_name(b, ",\"source\":{\"ip\":",
-			 rst_addr(p->family, p->src, addr));
+	output_json_name(b, ",\"source\":{\"ip\":", a->src);
 	output_json_uint(b, ",\"port\":", p->sport);
-	output_json_name(b, "},\"destination\":{\"ip\":",
-			 rst_addr(p->family, p->dst, addr));
+	output_json_name(b, "},\"destination\":{\"ip\":", a->dst);
 	output_json_uint(b, ",\"port\":", p->dport);
 	output_json_name(b, "},\"network\":{\"transport\":\"tcp\",\"type\":",
 			 p->family == 6 ? "ipv6" : "ipv4");
@@ -94,7 +93,7 @@ static void ecs_observer(const struct output *o, struct obuf *b,
 
 /* rstaudit.*: the verdict and the RST's header, EVE's "rst" names. */
 static void ecs_rstaudit(const struct output *o, struct obuf *b,
-			 const struct rst_event *e)
+			 const struct rst_event *e, const struct output_addrs *a)
 {
 	obuf_puts(b, ",\"rstaudit\":{");
 	eve_rst_fields(b, e);
@@ -111,20 +110,20 @@ static void ecs_rstaudit(const struct output *o, struct obuf *b,
 		output_json_evpcap(b, &e->live);
 	}
 	obuf_putc(b, ',');
-	output_json_evidence(b, e);
+	output_json_evidence(b, e, a);
 	obuf_putc(b, '}');
 }
 
 void ecs_write(const struct output *o, struct obuf *b,
-	       const struct rst_event *e)
+	       const struct rst_event *e, const struct output_addrs *a)
 {
 	char ts[40];
 
 	output_json_name(b, "{\"@timestamp\":", output_time(e->ts_us, ts));
 	obuf_puts(b, ",\"ecs\":{\"version\":\"" ECS_VERSION "\"}");
 	ecs_event(b, e);
-	ecs_flow(b, &e->p);
+	ecs_flow(b, &e->p, a);
 	ecs_observer(o, b, e);
-	ecs_rstaudit(o, b, e);
+	ecs_rstaudit(o, b, e, a);
 	obuf_put(b, "}\n", 2);
 }

@@ -14,40 +14,42 @@
 
 #include "output.h"
 
-/* ,"key":"value" when value is set. */
-static void eve_opt_str(struct obuf *b, const char *key, const char *value)
+/* key (a literal, as output_json_key_str()'s), then value, when it is set. */
+#define eve_opt_str(b, key, value) \
+	eve_opt_str_n((b), "" key, sizeof(key) - 1, (value))
+
+static void eve_opt_str_n(struct obuf *b, const char *key, size_t keylen,
+			  const char *value)
 {
 	if (value == NULL || value[0] == '\0')
 		return;
-	obuf_put(b, ",\"", 2);
-	obuf_puts(b, key);
-	obuf_put(b, "\":", 2);
+	obuf_put(b, key, keylen);
 	output_json_str(b, value);
 }
 
 /* Who, where, when: the EVE header every event type shares. */
 static void eve_header(const struct output *o, struct obuf *b,
-		       const struct rst_event *e)
+		       const struct rst_event *e, const struct output_addrs *a)
 {
 	const struct pkt *p = &e->p;
-	char addr[RST_ADDRSTRLEN], ts[40], cid[32];
+	char ts[40], cid[32];
 
 	output_json_name(b, "{\"timestamp\":", output_time_zone(e->ts_us, ts, "+0000"));
 	if (e->live.valid && e->live.ct_known)
 		output_json_uint(b, ",\"flow_id\":", e->live.ct_id);
 	if (o->file) {
 		output_json_uint(b, ",\"pcap_cnt\":", e->frame);
-		eve_opt_str(b, "pcap_filename", o->file);
+		eve_opt_str(b, ",\"pcap_filename\":", o->file);
 	}
 	obuf_puts(b, ",\"event_type\":\"rst\"");
-	eve_opt_str(b, "host", o->host);
+	eve_opt_str(b, ",\"host\":", o->host);
 	if (e->live.valid) {
-		eve_opt_str(b, "in_iface", e->live.in);
-		eve_opt_str(b, "out_iface", e->live.out);
+		eve_opt_str(b, ",\"in_iface\":", e->live.in);
+		eve_opt_str(b, ",\"out_iface\":", e->live.out);
 	}
-	output_json_name(b, ",\"src_ip\":", rst_addr(p->family, p->src, addr));
+	output_json_name(b, ",\"src_ip\":", a->src);
 	output_json_uint(b, ",\"src_port\":", p->sport);
-	output_json_name(b, ",\"dest_ip\":", rst_addr(p->family, p->dst, addr));
+	output_json_name(b, ",\"dest_ip\":", a->dst);
 	output_json_uint(b, ",\"dest_port\":", p->dport);
 	output_json_uint(b, ",\"proto\":\"TCP\",\"ip_v\":", p->family);
 	output_json_name(b, ",\"community_id\":", output_community_id(p, cid));
@@ -75,16 +77,17 @@ void eve_rst_fields(struct obuf *b, const struct rst_event *e)
 }
 
 /* "rst":{...}: the verdict, the RST's own header fields, the evidence. */
-static void eve_rst(struct obuf *b, const struct rst_event *e)
+static void eve_rst(struct obuf *b, const struct rst_event *e,
+		    const struct output_addrs *a)
 {
 	obuf_puts(b, ",\"rst\":{");
 	eve_rst_fields(b, e);
 	if (e->live.valid) {
-		eve_opt_str(b, "hook", e->live.hook_name);
-		eve_opt_str(b, "verdict", e->live.verdict);
+		eve_opt_str(b, ",\"hook\":", e->live.hook_name);
+		eve_opt_str(b, ",\"verdict\":", e->live.verdict);
 	}
 	obuf_putc(b, ',');
-	output_json_evidence(b, e);
+	output_json_evidence(b, e, a);
 	obuf_putc(b, '}');
 }
 
@@ -98,10 +101,10 @@ static void eve_live(struct obuf *b, const struct rst_live *l)
 }
 
 void eve_write(const struct output *o, struct obuf *b,
-	       const struct rst_event *e)
+	       const struct rst_event *e, const struct output_addrs *a)
 {
-	eve_header(o, b, e);
-	eve_rst(b, e);
+	eve_header(o, b, e, a);
+	eve_rst(b, e, a);
 	if (e->live.valid)
 		eve_live(b, &e->live);
 	obuf_put(b, "}\n", 2);

@@ -56,15 +56,59 @@ void obuf_spill(struct obuf *b, const char *s, size_t n)
 	}
 }
 
+/* How many decimal digits v has (1 for 0). */
+static size_t dec_len(uint64_t v)
+{
+	static const uint64_t pow10[20] = {
+		1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull,
+		10000000ull, 100000000ull, 1000000000ull, 10000000000ull,
+		100000000000ull, 1000000000000ull, 10000000000000ull,
+		100000000000000ull, 1000000000000000ull, 10000000000000000ull,
+		100000000000000000ull, 1000000000000000000ull,
+		10000000000000000000ull,
+	};
+	/* log10(2) is about 1233 / 4096: v's digits, or one fewer */
+	size_t n = (size_t)(64 - __builtin_clzll(v | 1)) * 1233 >> 12;
+
+	return n + ((v | 1) >= pow10[n]);
+}
+
+/*
+ * v's digits, the last just before end, two at a time from a table:
+ * half the divisions (each a multiplication) of one at a time.
+ */
+static void dec_put(char *end, uint64_t v)
+{
+	static const char pairs[] =
+		"00010203040506070809101112131415161718192021222324"
+		"25262728293031323334353637383940414243444546474849"
+		"50515253545556575859606162636465666768697071727374"
+		"75767778798081828384858687888990919293949596979899";
+
+	while (v >= 100) {
+		end -= 2;
+		memcpy(end, pairs + v % 100 * 2, 2);
+		v /= 100;
+	}
+	if (v >= 10)
+		memcpy(end - 2, pairs + v * 2, 2);
+	else
+		end[-1] = (char)('0' + v);
+}
+
+/* Straight into the buffer when the digits fit, as they nearly always do. */
 void obuf_uint(struct obuf *b, uint64_t v)
 {
 	char t[20];
-	size_t n = sizeof(t);
+	size_t n = dec_len(v);
 
-	do
-		t[--n] = (char)('0' + v % 10);
-	while ((v /= 10) != 0);
-	obuf_put(b, t + n, sizeof(t) - n);
+	if ((size_t)(b->end - b->p) >= n) {
+		dec_put(b->p + n, v);
+		b->p += n;
+		return;
+	}
+	dec_put(t + n, v);
+	obuf_spill(b, t, n);
 }
 
 void obuf_int(struct obuf *b, int64_t v)
@@ -81,14 +125,14 @@ void obuf_hex(struct obuf *b, unsigned v, int width)
 {
 	static const char hex[] = "0123456789abcdef";
 	char t[8];
-	size_t n = sizeof(t);
+	/* v's digits (one for 0), or width of them: 8 at the most */
+	size_t n = (size_t)(32 - __builtin_clz(v | 1) + 3) / 4, i;
 
-	do
-		t[--n] = hex[v & 0xf];
-	while ((v >>= 4) != 0);
-	while (n > 0 && (int)(sizeof(t) - n) < width)
-		t[--n] = '0';
-	obuf_put(b, t + n, sizeof(t) - n);
+	if (width > (int)n)
+		n = width < 8 ? (size_t)width : 8;
+	for (i = n; i-- > 0; v >>= 4)
+		t[i] = hex[v & 0xf];
+	obuf_put(b, t, n);
 }
 
 /* "I.FF" of r / 100, r the rounded hundredths. */
@@ -192,26 +236,32 @@ static enum fmt_conv fmt_conv(const char *f, size_t *n)
 	return FMT_NONE;
 }
 
-/* Every conversion in fmt one that obuf_format() does itself. */
-static int fmt_simple(const char *fmt)
+/* Through vsnprintf(): 1 KB, past the longest evidence sentence. */
+static void obuf_vprintf(struct obuf *b, const char *fmt, va_list ap)
 {
-	size_t n;
+	char t[1024];
+	int n = vsnprintf(t, sizeof(t), fmt, ap);
 
-	while ((fmt = strchr(fmt, '%')) != NULL) {
-		if (fmt_conv(fmt + 1, &n) == FMT_NONE)
-			return 0;
-		fmt += 1 + n;
-	}
-	return 1;
+	if (n > 0)
+		obuf_put(b, t, (size_t)n < sizeof(t) ? (size_t)n : sizeof(t) - 1);
 }
 
+/*
+ * fmt's output in one pass.  From the first conversion not done here on,
+ * the rest of fmt goes to vsnprintf() with the arguments not yet taken:
+ * printf's output is its pieces' one after another, so the bytes are
+ * the same (%n aside, and no format here has one).
+ */
 static void fmt_run(struct obuf *b, const char *fmt, va_list ap)
 {
 	const char *pct;
 	size_t n;
 
-	while ((pct = strchr(fmt, '%')) != NULL) {
+	for (;;) {
+		pct = strchrnul(fmt, '%');
 		obuf_put(b, fmt, (size_t)(pct - fmt));
+		if (*pct == '\0')
+			return;
 		switch (fmt_conv(pct + 1, &n)) {
 		case FMT_STR:
 			obuf_puts(b, va_arg(ap, const char *));
@@ -229,23 +279,14 @@ static void fmt_run(struct obuf *b, const char *fmt, va_list ap)
 			obuf_fixed3(b, va_arg(ap, double));
 			break;
 		case FMT_PCT:
-		case FMT_NONE:		/* fmt_simple() said there is none */
 			obuf_putc(b, '%');
 			break;
+		case FMT_NONE:
+			obuf_vprintf(b, pct, ap);
+			return;
 		}
 		fmt = pct + 1 + n;
 	}
-	obuf_puts(b, fmt);
-}
-
-/* Through vsnprintf(): 1 KB, past the longest evidence sentence. */
-static void obuf_vprintf(struct obuf *b, const char *fmt, va_list ap)
-{
-	char t[1024];
-	int n = vsnprintf(t, sizeof(t), fmt, ap);
-
-	if (n > 0)
-		obuf_put(b, t, (size_t)n < sizeof(t) ? (size_t)n : sizeof(t) - 1);
 }
 
 void obuf_format(struct obuf *b, const char *fmt, ...)
@@ -253,10 +294,7 @@ void obuf_format(struct obuf *b, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (fmt_simple(fmt))
-		fmt_run(b, fmt, ap);
-	else
-		obuf_vprintf(b, fmt, ap);
+	fmt_run(b, fmt, ap);
 	va_end(ap);
 }
 

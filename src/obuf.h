@@ -37,10 +37,32 @@ int obuf_cstr(struct obuf *b);
 /* The slow path of obuf_put(): drain, or cut, what does not fit. */
 void obuf_spill(struct obuf *b, const char *s, size_t n);
 
+/*
+ * memcpy(), but the short copies of names and keys (up to 16 bytes) as
+ * two loads and two stores that may overlap, not a call.
+ */
+static inline void obuf_copy(char *d, const char *s, size_t n)
+{
+	uint64_t a, z;
+	uint32_t x, y;
+
+	if (__builtin_constant_p(n) || n > 16) {
+		memcpy(d, s, n);
+	} else if (n >= 8) {
+		memcpy(&a, s, 8), memcpy(&z, s + n - 8, 8);
+		memcpy(d, &a, 8), memcpy(d + n - 8, &z, 8);
+	} else if (n >= 4) {
+		memcpy(&x, s, 4), memcpy(&y, s + n - 4, 4);
+		memcpy(d, &x, 4), memcpy(d + n - 4, &y, 4);
+	} else if (n > 0) {
+		d[0] = s[0], d[n / 2] = s[n / 2], d[n - 1] = s[n - 1];
+	}
+}
+
 static inline void obuf_put(struct obuf *b, const char *s, size_t n)
 {
 	if ((size_t)(b->end - b->p) >= n) {
-		memcpy(b->p, s, n);
+		obuf_copy(b->p, s, n);
 		b->p += n;
 	} else {
 		obuf_spill(b, s, n);
@@ -77,9 +99,9 @@ void obuf_ms(struct obuf *b, int64_t us);
 void obuf_fixed3(struct obuf *b, double v);
 
 /*
- * printf's output for fmt, by hand when its conversions are only %s, %d,
- * %u, %lld, %.3f and %% (the evidence sentences'), else vsnprintf's
- * (cut at 1 KB).
+ * printf's output for fmt: %s, %d, %u, %lld, %.3f and %% (the evidence
+ * sentences') by hand; from the first other conversion on, vsnprintf's
+ * (that part cut at 1 KB).
  */
 void obuf_format(struct obuf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

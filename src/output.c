@@ -6,6 +6,9 @@
  */
 #include <string.h>
 #include <time.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "hopest.h"
 #include "output.h"
@@ -158,6 +161,71 @@ static size_t utf8_len(const unsigned char *s, uint32_t *cp)
 	return n;
 }
 
+/* One byte in each of a word's eight, and their high bits. */
+#define ONES	0x0101010101010101ull
+#define HIGHS	0x8080808080808080ull
+
+/*
+ * Some byte of w is below 0x20, 0x7f or above, q1 or q2.  Each test is
+ * exact for "is there one" (a borrow only runs on past a byte that is
+ * already one), which is all the caller asks.
+ */
+static int word_special(uint64_t w, uint64_t q1, uint64_t q2)
+{
+	uint64_t low = (w - ONES * 0x20) & ~w;
+	uint64_t high = ((w & ~HIGHS) + ONES) | w;	/* no carry: exact */
+	uint64_t x1 = w ^ q1, x2 = w ^ q2;
+
+	x1 = (x1 - ONES) & ~x1;
+	x2 = (x2 - ONES) & ~x2;
+	return ((low | high | x1 | x2) & HIGHS) != 0;
+}
+
+#ifdef __SSE2__
+/* The first of the 16 bytes at s that word_special() looks for, or 16. */
+static unsigned block_special(const unsigned char *s, unsigned char q1,
+			      unsigned char q2)
+{
+	__m128i v = _mm_loadu_si128((const void *)s);
+	/* Signed: 0x80 and up are below 0x20 too. */
+	__m128i hit = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
+	unsigned m;
+
+	hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f)));
+	hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, _mm_set1_epi8((char)q1)));
+	hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, _mm_set1_epi8((char)q2)));
+	m = (unsigned)_mm_movemask_epi8(hit);
+	return m != 0 ? (unsigned)__builtin_ctz(m) : 16;
+}
+#endif
+
+size_t output_plain_len(const char *str, size_t n, unsigned char q1,
+			unsigned char q2)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	uint64_t w;
+	size_t i = 0;
+
+#ifdef __SSE2__
+	unsigned k;
+
+	/* x86-64 always has SSE2: sixteen bytes a round. */
+	for (; n - i >= 16; i += 16)
+		if ((k = block_special(s + i, q1, q2)) < 16)
+			return i + k;
+#endif
+	/* Eight bytes a round, each load inside the n bytes. */
+	for (; n - i >= 8; i += 8) {
+		memcpy(&w, s + i, 8);
+		if (word_special(w, ONES * q1, ONES * q2))
+			break;
+	}
+	for (; i < n && s[i] >= 0x20 && s[i] < 0x7f && s[i] != q1 &&
+	     s[i] != q2; i++)
+		;
+	return i;
+}
+
 /*
  * A JSON string: valid UTF-8 passes through, but for what JSON or a
  * terminal must not see raw (controls, DEL, C1 controls, U+2028 and
@@ -166,16 +234,16 @@ static size_t utf8_len(const unsigned char *s, uint32_t *cp)
 void output_json_str(struct obuf *b, const char *str)
 {
 	const unsigned char *s = (const unsigned char *)str;
+	const unsigned char *end = s + strlen(str);
 	uint32_t cp;
 	size_t n;
 
 	obuf_putc(b, '"');
-	while (*s) {
-		for (n = 0; s[n] >= 0x20 && s[n] < 0x7f && s[n] != '"' &&
-			    s[n] != '\\'; n++)
-			;
+	while (s < end) {
+		n = output_plain_len((const char *)s, (size_t)(end - s), '"',
+				     '\\');
 		obuf_put(b, (const char *)s, n);	/* the plain ASCII run */
-		if (*(s += n) == '\0')
+		if ((s += n) == end)
 			break;
 		if ((n = utf8_len(s, &cp)) == 0) {
 			obuf_put(b, "\\\\x", 3);
@@ -218,17 +286,18 @@ static const char *text_byte(unsigned char c, int keep_bs, char buf[5])
 void output_text_str(struct obuf *b, const char *str, int keep_bs)
 {
 	const unsigned char *s = (const unsigned char *)str;
+	const unsigned char *end = s + strlen(str);
+	unsigned char bs = keep_bs ? 0 : '\\';	/* 0 stops a run anyway */
 	size_t n;
 	char t[5];
 
-	while (*s) {
+	while (s < end) {
 		/* Runs that need nothing go in whole. */
-		for (n = 0; s[n] >= 0x20 && s[n] < 0x7f &&
-			    (s[n] != '\\' || keep_bs); n++)
-			;
+		n = output_plain_len((const char *)s, (size_t)(end - s), bs,
+				     bs);
 		obuf_put(b, (const char *)s, n);
 		s += n;
-		if (*s)
+		if (s < end)
 			obuf_puts(b, text_byte(*s++, keep_bs, t));
 	}
 }
@@ -259,17 +328,19 @@ static void json_bool(struct obuf *b, const char *key, int v)
 	obuf_puts(b, v ? "true" : "false");
 }
 
-void output_json_name(struct obuf *b, const char *key, const char *value)
+void output_json_name_n(struct obuf *b, const char *key, size_t keylen,
+			const char *value)
 {
-	obuf_puts(b, key);
+	obuf_put(b, key, keylen);
 	obuf_putc(b, '"');
 	obuf_puts(b, value);
 	obuf_putc(b, '"');
 }
 
-void output_json_uint(struct obuf *b, const char *key, uint64_t v)
+void output_json_uint_n(struct obuf *b, const char *key, size_t keylen,
+			uint64_t v)
 {
-	obuf_puts(b, key);
+	obuf_put(b, key, keylen);
 	obuf_uint(b, v);
 }
 
@@ -325,9 +396,10 @@ void output_json_policy(struct obuf *b, const struct rst_policy *pp)
 	json_hold(b, pp);
 }
 
-void output_json_key_str(struct obuf *b, const char *key, const char *value)
+void output_json_key_str_n(struct obuf *b, const char *key, size_t keylen,
+			   const char *value)
 {
-	obuf_puts(b, key);
+	obuf_put(b, key, keylen);
 	output_json_str(b, value);
 }
 
@@ -428,16 +500,17 @@ static void json_hops(struct obuf *b, const struct rst_event *e)
 }
 
 /* The legacy event's packet: "ts" to "len", then the verdict. */
-static void legacy_packet(struct obuf *b, const struct rst_event *e)
+static void legacy_packet(struct obuf *b, const struct rst_event *e,
+			  const struct output_addrs *a)
 {
 	const struct pkt *p = &e->p;
-	char addr[RST_ADDRSTRLEN], fl[9], ts[40];
+	char fl[9], ts[40];
 
 	output_json_name(b, "{\"ts\":", output_time(e->ts_us, ts));
 	output_json_name(b, ",\"family\":", p->family == 6 ? "ipv6" : "ipv4");
-	output_json_name(b, ",\"src\":", rst_addr(p->family, p->src, addr));
+	output_json_name(b, ",\"src\":", a->src);
 	output_json_uint(b, ",\"sport\":", p->sport);
-	output_json_name(b, ",\"dst\":", rst_addr(p->family, p->dst, addr));
+	output_json_name(b, ",\"dst\":", a->dst);
 	output_json_uint(b, ",\"dport\":", p->dport);
 	output_json_name(b, ",\"flags\":", output_flags(p->flags, fl));
 	output_json_uint(b, ",\"seq\":", p->seq);
@@ -456,11 +529,11 @@ static void legacy_packet(struct obuf *b, const struct rst_event *e)
 }
 
 static void output_json(const struct output *o, struct obuf *b,
-			const struct rst_event *e)
+			const struct rst_event *e, const struct output_addrs *a)
 {
 	char cid[32];
 
-	legacy_packet(b, e);
+	legacy_packet(b, e, a);
 	json_hops(b, e);
 	output_json_name(b, ",\"community_id\":", output_community_id(&e->p, cid));
 	if (o->file) {
@@ -473,7 +546,7 @@ static void output_json(const struct output *o, struct obuf *b,
 	if (e->flow_evicted)
 		obuf_puts(b, ",\"flow_evicted\":true");
 	obuf_putc(b, ',');
-	output_json_evidence(b, e);
+	output_json_evidence(b, e, a);
 	obuf_put(b, "}\n", 2);
 }
 
@@ -486,10 +559,12 @@ static void output_drain(struct obuf *b)
 
 /*
  * An event is built in memory and written once (obuf.h).  4 KB holds a
- * live event with room to spare; a longer one drains as it goes.
+ * live event with room to spare; a longer one drains as it goes.  The
+ * addresses are made once: the header and every sentence show them.
  */
 void output_event(struct output *o, const struct rst_event *e)
 {
+	struct output_addrs a;
 	char buf[4096];
 	struct obuf b;
 
@@ -497,14 +572,15 @@ void output_event(struct output *o, const struct rst_event *e)
 	if (e->v.origin < ORIGIN_MAX && e->v.cause < CAUSE_MAX)
 		o->by[e->v.origin][e->v.cause]++;
 	obuf_init(&b, buf, sizeof(buf), output_drain, o->fp);
+	output_addrs(e, &a);
 	if (o->fmt == OUT_JSON)
-		eve_write(o, &b, e);
+		eve_write(o, &b, e, &a);
 	else if (o->fmt == OUT_ECS)
-		ecs_write(o, &b, e);
+		ecs_write(o, &b, e, &a);
 	else if (o->fmt == OUT_LEGACY)
-		output_json(o, &b, e);
+		output_json(o, &b, e, &a);
 	else
-		text_write(o, &b, e);
+		text_write(o, &b, e, &a);
 	output_drain(&b);
 }
 
@@ -585,17 +661,15 @@ const char *output_sentence(const struct rst_event *e, unsigned i,
 }
 
 /* "evidence":[...], the sentences of the verdict. */
-void output_json_evidence(struct obuf *b, const struct rst_event *e)
+void output_json_evidence(struct obuf *b, const struct rst_event *e,
+			  const struct output_addrs *a)
 {
-	struct output_addrs a;
 	char sentence[512];
 	unsigned i;
 
 	obuf_puts(b, "\"evidence\":[");
-	if (e->v.n_ev > 0)
-		output_addrs(e, &a);
 	for (i = 0; i < e->v.n_ev; i++) {
-		output_sentence(e, i, &a, sentence);
+		output_sentence(e, i, a, sentence);
 		if (i)
 			obuf_putc(b, ',');
 		output_json_str(b, sentence);

@@ -58,37 +58,61 @@ int output_format_parse(const char *name, enum out_format *fmt);
 	"evicted from the flow table (too many connections at once): " \
 	"judged without them"
 
-/*
- * The writers of one event (eve.c, ecs.c, text.c), into the buffer that
- * output_event() writes out once.
- */
-void eve_write(const struct output *o, struct obuf *b, const struct rst_event *e);
-void ecs_write(const struct output *o, struct obuf *b, const struct rst_event *e);
-void text_write(const struct output *o, struct obuf *b, const struct rst_event *e);
-/* The verdict and the RST's header fields, "origin":... to "action":... */
-void eve_rst_fields(struct obuf *b, const struct rst_event *e);
-
-/* Pieces the writers share (output.c). */
-/* key (with its quotes and colon), then "value": a name, nothing to escape. */
-void output_json_name(struct obuf *b, const char *key, const char *value);
-/* key, then the JSON string of value. */
-void output_json_key_str(struct obuf *b, const char *key, const char *value);
-/* key, then v. */
-void output_json_uint(struct obuf *b, const char *key, uint64_t v);
-void output_json_str(struct obuf *b, const char *s);
-/* The same, straight to a FILE (the report). */
-void output_json_file(FILE *fp, const char *s);
-/* A name as text, escaped (keep_bs: its backslashes are escapes already). */
-void output_text_str(struct obuf *b, const char *s, int keep_bs);
 /* The RST's source and destination as text, once per event. */
 struct output_addrs {
 	char src[RST_ADDRSTRLEN], dst[RST_ADDRSTRLEN];
 };
 void output_addrs(const struct rst_event *e, struct output_addrs *a);
+
+/*
+ * The writers of one event (eve.c, ecs.c, text.c), into the buffer that
+ * output_event() writes out once; a holds e's addresses.
+ */
+void eve_write(const struct output *o, struct obuf *b,
+	       const struct rst_event *e, const struct output_addrs *a);
+void ecs_write(const struct output *o, struct obuf *b,
+	       const struct rst_event *e, const struct output_addrs *a);
+void text_write(const struct output *o, struct obuf *b,
+		const struct rst_event *e, const struct output_addrs *a);
+/* The verdict and the RST's header fields, "origin":... to "action":... */
+void eve_rst_fields(struct obuf *b, const struct rst_event *e);
+
+/*
+ * Pieces the writers share (output.c).  A key is a string literal (""
+ * key takes nothing else), with its quotes and colon: its length is the
+ * compiler's, not a strlen() per field per event.
+ */
+/* key, then "value": a name, nothing to escape. */
+#define output_json_name(b, key, value) \
+	output_json_name_n((b), "" key, sizeof(key) - 1, (value))
+/* key, then the JSON string of value. */
+#define output_json_key_str(b, key, value) \
+	output_json_key_str_n((b), "" key, sizeof(key) - 1, (value))
+/* key, then v. */
+#define output_json_uint(b, key, v) \
+	output_json_uint_n((b), "" key, sizeof(key) - 1, (v))
+void output_json_name_n(struct obuf *b, const char *key, size_t keylen,
+			const char *value);
+void output_json_key_str_n(struct obuf *b, const char *key, size_t keylen,
+			   const char *value);
+void output_json_uint_n(struct obuf *b, const char *key, size_t keylen,
+			uint64_t v);
+void output_json_str(struct obuf *b, const char *s);
+/* The same, straight to a FILE (the report). */
+void output_json_file(FILE *fp, const char *s);
+/* A name as text, escaped (keep_bs: its backslashes are escapes already). */
+void output_text_str(struct obuf *b, const char *s, int keep_bs);
+/*
+ * How many of the n bytes at s, from the first, need no escape: printable
+ * ASCII (0x20 to 0x7e) other than q1 and q2 (0: no other).
+ */
+size_t output_plain_len(const char *s, size_t n, unsigned char q1,
+			unsigned char q2);
 /* Evidence item i of e as its sentence, in buf (evidence_format()'s). */
 const char *output_sentence(const struct rst_event *e, unsigned i,
 			    const struct output_addrs *a, char buf[512]);
-void output_json_evidence(struct obuf *b, const struct rst_event *e);
+void output_json_evidence(struct obuf *b, const struct rst_event *e,
+			  const struct output_addrs *a);
 void output_json_policy(struct obuf *b, const struct rst_policy *pp);
 /* "hops" to "rst_delay_ms", then "flow_evicted": eve's optional verdict fields. */
 void output_json_extras(struct obuf *b, const struct rst_event *e);

@@ -10,14 +10,12 @@
 #include "policy.h"
 
 /* addr:port, [addr]:port for IPv6. */
-static void endpoint_put(struct obuf *b, const struct pkt *p, const uint8_t *a,
+static void endpoint_put(struct obuf *b, const struct pkt *p, const char *addr,
 			 uint16_t port)
 {
-	char addr[RST_ADDRSTRLEN];
-
 	if (p->family == 6)
 		obuf_putc(b, '[');
-	obuf_puts(b, rst_addr(p->family, a, addr));
+	obuf_puts(b, addr);
 	if (p->family == 6)
 		obuf_putc(b, ']');
 	obuf_putc(b, ':');
@@ -95,7 +93,7 @@ static void text_live(struct obuf *b, const struct rst_live *l)
 
 /* The first line: where, when, the RST's header and the verdict. */
 static void text_head(const struct output *o, struct obuf *b,
-		      const struct rst_event *e)
+		      const struct rst_event *e, const struct output_addrs *a)
 {
 	const struct pkt *p = &e->p;
 	char fl[9], ts[40];
@@ -108,9 +106,9 @@ static void text_head(const struct output *o, struct obuf *b,
 	}
 	obuf_puts(b, output_time(e->ts_us, ts));
 	obuf_putc(b, ' ');
-	endpoint_put(b, p, p->src, p->sport);
+	endpoint_put(b, p, a->src, p->sport);
 	obuf_puts(b, " > ");
-	endpoint_put(b, p, p->dst, p->dport);
+	endpoint_put(b, p, a->dst, p->dport);
 	obuf_putc(b, ' ');
 	obuf_puts(b, output_flags(p->flags, fl));
 	obuf_puts(b, " seq ");
@@ -129,21 +127,18 @@ static void text_head(const struct output *o, struct obuf *b,
 }
 
 void text_write(const struct output *o, struct obuf *b,
-		const struct rst_event *e)
+		const struct rst_event *e, const struct output_addrs *a)
 {
-	struct output_addrs a;
 	char sentence[512];
 	unsigned i;
 
-	text_head(o, b, e);
+	text_head(o, b, e, a);
 	if (e->live.valid)
 		text_live(b, &e->live);
 	obuf_putc(b, '\n');
-	if (e->v.n_ev > 0)
-		output_addrs(e, &a);
 	for (i = 0; i < e->v.n_ev; i++) {
 		obuf_puts(b, "    ");
-		output_text_str(b, output_sentence(e, i, &a, sentence), 1);
+		output_text_str(b, output_sentence(e, i, a, sentence), 1);
 		obuf_putc(b, '\n');
 	}
 	if (e->flow_evicted)

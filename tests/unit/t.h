@@ -39,6 +39,17 @@ static int t_failed_checks, t_pass, t_fail;
 	}								\
 } while (0)
 
+/* A small xorshift: the same "random" values on every run. */
+static inline uint64_t t_rnd(void)
+{
+	static uint64_t x = 0x9e3779b97f4a7c15ull;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return x;
+}
+
 #define T_RUN(fn) do {							\
 	int t_before_ = t_failed_checks;				\
 	fn();								\

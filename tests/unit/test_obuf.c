@@ -10,17 +10,6 @@
 #include "obuf.h"
 #include "t.h"
 
-/* A small xorshift: the same values on every run. */
-static uint64_t rnd_state = 0x9e3779b97f4a7c15ull;
-
-static uint64_t rnd(void)
-{
-	rnd_state ^= rnd_state << 13;
-	rnd_state ^= rnd_state >> 7;
-	rnd_state ^= rnd_state << 17;
-	return rnd_state;
-}
-
 /* The drain of the tests: append to a string. */
 static char sink[8192];
 static size_t sink_len;
@@ -47,7 +36,7 @@ static void test_drain(void)
 	sink_len = 0;
 	obuf_init(&b, buf, sizeof(buf), to_sink, NULL);
 	for (i = 0; i < 25; i++) {	/* < 25 * 301 bytes */
-		n = (size_t)(rnd() % sizeof(piece));
+		n = (size_t)(t_rnd() % sizeof(piece));
 		memset(piece, 'a' + i % 26, n);
 		obuf_put(&b, piece, n);
 		obuf_putc(&b, '|');
@@ -97,7 +86,7 @@ static void test_integers(void)
 	int i;
 
 	for (i = 0; i < 200000; i++) {
-		uint64_t u = rnd() >> (rnd() % 64);
+		uint64_t u = t_rnd() >> (t_rnd() % 64);
 		int64_t v = (int64_t)u * (i % 2 ? -1 : 1);
 		unsigned x = (unsigned)u;
 
@@ -112,6 +101,45 @@ static void test_integers(void)
 		snprintf(want, sizeof(want), "%llu %lld %0*x",
 			 (unsigned long long)u, (long long)v, i % 6, x);
 		check_same(&b, buf, want);
+	}
+}
+
+/*
+ * Every count of digits, either side of each power of ten and of two,
+ * into a buffer with room and into ones too short (snprintf's cut).
+ */
+static void test_uint_edges(void)
+{
+	char buf[64], want[64], small[24], ref[24];
+	struct obuf b;
+	uint64_t p, v[6];
+	size_t i, size;
+	int k;
+
+	for (k = 0; k < 64; k++) {
+		p = 1;
+		for (i = 0; i < (size_t)k % 20; i++)
+			p *= 10;
+		v[0] = p - 1, v[1] = p, v[2] = p + 1;
+		p = (uint64_t)1 << k;
+		v[3] = p - 1, v[4] = p, v[5] = p + 1;
+		for (i = 0; i < 6; i++) {
+			obuf_init(&b, buf, sizeof(buf), NULL, NULL);
+			obuf_uint(&b, v[i]);
+			snprintf(want, sizeof(want), "%llu",
+				 (unsigned long long)v[i]);
+			check_same(&b, buf, want);
+			for (size = 0; size <= sizeof(small); size++) {
+				memset(small, 'x', sizeof(small));
+				memset(ref, 'x', sizeof(ref));
+				obuf_init(&b, small, size, NULL, NULL);
+				obuf_putc(&b, '<');
+				obuf_uint(&b, v[i]);
+				CHECK_EQ(obuf_cstr(&b), snprintf(ref, size,
+					 "<%llu", (unsigned long long)v[i]));
+				CHECK(memcmp(small, ref, sizeof(small)) == 0);
+			}
+		}
 	}
 }
 
@@ -155,7 +183,7 @@ static void test_fixed2(void)
 		fixed2_check(v);
 	}
 	for (k = 0; k < 200000; k++)
-		fixed2_check((float)(rnd() % 1100000000u) / 1000.0f);
+		fixed2_check((float)(t_rnd() % 1100000000u) / 1000.0f);
 	for (k = 0; k < sizeof(odd) / sizeof(odd[0]); k++)
 		fixed2_check(odd[k]);
 }
@@ -180,7 +208,8 @@ static void test_ms(void)
 	for (us = -3000; us <= 300000; us++)
 		ms_check(us);
 	for (i = 0; i < 300000; i++)
-		ms_check((int64_t)(rnd() >> (rnd() % 64)) * (i % 2 ? -1 : 1));
+		ms_check((int64_t)(t_rnd() >> (t_rnd() % 64)) *
+			 (i % 2 ? -1 : 1));
 	for (us = -2; us <= 2; us++) {
 		ms_check(lim + us);
 		ms_check(-lim + us);
@@ -211,19 +240,23 @@ static void test_fixed3(void)
 	int i;
 
 	for (i = 0; i < 100000; i++) {
-		int64_t us = (int64_t)(rnd() >> (rnd() % 64)) * (i % 2 ? -1 : 1);
+		int64_t us = (int64_t)(t_rnd() >> (t_rnd() % 64)) *
+			     (i % 2 ? -1 : 1);
 
 		fixed3_check((double)us / 1000.0);
-		bits = rnd();
+		bits = t_rnd();
 		memcpy(&v, &bits, sizeof(v));
 		fixed3_check(v);			/* any bits */
-		fixed3_check((double)(rnd() % 2000000000) / 997.0);
+		fixed3_check((double)(t_rnd() % 2000000000) / 997.0);
 	}
 	for (i = 0; i < (int)(sizeof(odd) / sizeof(odd[0])); i++)
 		fixed3_check(odd[i]);
 }
 
-/* The conversions done by hand, and one handed to vsnprintf(). */
+/*
+ * The conversions done by hand, a format handed to vsnprintf() whole,
+ * and one handed over after its first conversions.
+ */
 static void test_format(void)
 {
 	char buf[256], want[256];
@@ -231,9 +264,10 @@ static void test_format(void)
 	int i;
 
 	for (i = 0; i < 20000; i++) {
-		int d = (int)rnd();
-		unsigned u = (unsigned)rnd();
-		long long ll = (long long)(rnd() >> (rnd() % 64)) * (i % 2 ? -1 : 1);
+		int d = (int)t_rnd();
+		unsigned u = (unsigned)t_rnd();
+		long long ll = (long long)(t_rnd() >> (t_rnd() % 64)) *
+			       (i % 2 ? -1 : 1);
 		double ms = (double)(ll % 100000000) / 1000.0;
 
 		obuf_init(&b, buf, sizeof(buf), NULL, NULL);
@@ -247,6 +281,12 @@ static void test_format(void)
 		snprintf(want, sizeof(want), "%5d|%.1f|%x|%lu", d, ms, u,
 			 (unsigned long)u);
 		check_same(&b, buf, want);
+		obuf_init(&b, buf, sizeof(buf), NULL, NULL);
+		obuf_format(&b, "%s %d %u%%|%5d|%.3f %lld %x", "a", d, u, d,
+			    ms, ll, u);
+		snprintf(want, sizeof(want), "%s %d %u%%|%5d|%.3f %lld %x",
+			 "a", d, u, d, ms, ll, u);
+		check_same(&b, buf, want);
 	}
 }
 
@@ -255,6 +295,7 @@ int main(void)
 	T_RUN(test_drain);
 	T_RUN(test_cut);
 	T_RUN(test_integers);
+	T_RUN(test_uint_edges);
 	T_RUN(test_fixed2);
 	T_RUN(test_ms);
 	T_RUN(test_fixed3);

@@ -1,6 +1,6 @@
 /*
- * test_output.c: flags, times, Community ID and the JSON lines: EVE (the
- * default), ECS and the legacy keys.
+ * test_output.c: flags, times, Community ID, the JSON lines: EVE (the
+ * default), ECS and the legacy keys, and the scan for bytes to escape.
  */
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -267,6 +267,112 @@ static void test_long_event(void)
 	}
 }
 
+/* The byte loop output_plain_len() replaces. */
+static size_t plain_ref(const unsigned char *s, size_t n, unsigned char q1,
+			unsigned char q2)
+{
+	size_t i = 0;
+
+	while (i < n && s[i] >= 0x20 && s[i] < 0x7f && s[i] != q1 && s[i] != q2)
+		i++;
+	return i;
+}
+
+/* The stops the writers use: JSON's, text's, text's keeping backslashes. */
+static const unsigned char plain_q[3][2] = { { '"', '\\' }, { '\\', '\\' },
+					     { 0, 0 } };
+
+/*
+ * s[0..n) as the byte loop says, for every pair of stops (s ends with
+ * its block: ASan sees a read past it).
+ */
+static void plain_check(const unsigned char *s, size_t n)
+{
+	unsigned q;
+
+	for (q = 0; q < 3; q++) {
+		size_t got = output_plain_len((const char *)s, n, plain_q[q][0],
+					      plain_q[q][1]);
+
+		if (got != plain_ref(s, n, plain_q[q][0], plain_q[q][1])) {
+			fprintf(stderr, "plain_len n %zu stops %u: %zu\n", n, q,
+				got);
+			t_failed_checks++;
+		}
+	}
+}
+
+/*
+ * Every byte at every position of every length to 40, at each of eight
+ * alignments, among plain bytes; then random strings, special bytes
+ * often, at random alignments and lengths.
+ */
+static void test_plain_len(void)
+{
+	unsigned char *blk, *s;
+	size_t a, n, pos, i;
+	unsigned c, k;
+
+	for (a = 0; a < 8; a++) {
+		for (n = 0; n <= 40; n++) {
+			if ((blk = malloc(a + n + 1)) == NULL)
+				return;
+			s = blk + 1 + a;	/* ends with the block */
+			memset(s, 'a', n);
+			plain_check(s, n);
+			for (pos = 0; pos < n; pos++) {
+				for (c = 0; c < 256; c++) {
+					s[pos] = (unsigned char)c;
+					plain_check(s, n);
+				}
+				s[pos] = 'a';
+			}
+			free(blk);
+		}
+	}
+	for (k = 0; k < 200000; k++) {
+		a = t_rnd() % 8, n = t_rnd() % 100;
+		if ((blk = malloc(a + n + 1)) == NULL)
+			return;
+		s = blk + 1 + a;	/* ends with the block */
+		for (i = 0; i < n; i++)		/* one in 32 anything */
+			s[i] = (unsigned char)(t_rnd() % 32 ?
+					       0x20 + t_rnd() % 0x5f :
+					       t_rnd() % 256);
+		plain_check(s, n);
+		free(blk);
+	}
+}
+
+/* Escapes next to the word edges, and UTF-8 cut short at the end. */
+static void test_json_str(void)
+{
+	static const char *const cases[][2] = {
+		{ "", "\"\"" },
+		{ "abcdefg\"", "\"abcdefg\\\"\"" },
+		{ "abcdefgh\\ijklmnop\x01", "\"abcdefgh\\\\ijklmnop\\u0001\"" },
+		{ "abcdefg\xe2\x80", "\"abcdefg\\\\xe2\\\\x80\"" },
+		{ "caf\xc3\xa9 \xe2\x80\xa8.\x7f",
+		  "\"caf\xc3\xa9 \\u2028.\\u007f\"" },
+		{ "0123456789abcdef\xff", "\"0123456789abcdef\\\\xff\"" },
+	};
+	char buf[128];
+	struct obuf b;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		obuf_init(&b, buf, sizeof(buf), NULL, NULL);
+		output_json_str(&b, cases[i][0]);
+		obuf_cstr(&b);
+		CHECK_STR(buf, cases[i][1]);
+	}
+	obuf_init(&b, buf, sizeof(buf), NULL, NULL);
+	output_text_str(&b, "abcdefgh\\\x1b[0m", 0);
+	output_text_str(&b, "|abcdefgh\\x41", 1);
+	obuf_cstr(&b);
+	CHECK_STR(buf, "abcdefgh\\\\\\x1b[0m|abcdefgh\\x41");
+}
+
 int main(void)
 {
 	T_RUN(test_flags);
@@ -278,5 +384,7 @@ int main(void)
 	T_RUN(test_ecs_line);
 	T_RUN(test_format_names);
 	T_RUN(test_long_event);
+	T_RUN(test_plain_len);
+	T_RUN(test_json_str);
 	return T_END("test_output");
 }
