@@ -344,12 +344,27 @@ static void key_of(struct ctv_key *k, const struct pkt *p, int swap)
 }
 
 /* Without the lock: the seed, the mask and the index never move. */
-void ctview_prefetch(const struct ctview *v, const struct pkt *p)
+uint32_t ctview_prefetch(const struct ctview *v, const struct pkt *p)
 {
 	struct ctv_key k;
+	uint32_t i;
 
 	key_of(&k, p, 0);
-	__builtin_prefetch(&v->slot[(uint32_t)key_hash(v, &k) & v->mask]);
+	i = (uint32_t)key_hash(v, &k) & v->mask;
+	__builtin_prefetch(&v->slot[i]);
+	return i;
+}
+
+void ctview_prefetch_entries(struct ctview *v, const uint32_t *slot,
+			     unsigned n)
+{
+	uint64_t s;
+
+	pthread_mutex_lock(&v->mu);
+	for (unsigned j = 0; j < n; j++)
+		if ((s = v->slot[slot[j]]) != 0)
+			__builtin_prefetch(&v->e[slot_entry(s)]);
+	pthread_mutex_unlock(&v->mu);
 }
 
 int ctview_find(struct ctview *v, const struct pkt *p, struct ct_info *ci)

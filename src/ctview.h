@@ -94,8 +94,15 @@ void	ctview_set_synced(struct ctview *v);
  * filled, 0 when conntrack has none, -1 when the view cannot tell.
  */
 int	ctview_find(struct ctview *v, const struct pkt *p, struct ct_info *ci);
-/* Start loading the index slot ctview_find() will look at first. */
-void	ctview_prefetch(const struct ctview *v, const struct pkt *p);
+/*
+ * Start loading the index slot ctview_find() will look at first; its
+ * number.  Later, once those slots had time to come, start loading the
+ * entries n of them point to (the key compared, the facts copied): a
+ * lookup then misses on neither.
+ */
+uint32_t ctview_prefetch(const struct ctview *v, const struct pkt *p);
+void	ctview_prefetch_entries(struct ctview *v, const uint32_t *slot,
+	    unsigned n);
 
 void	ctview_get_stats(struct ctview *v, struct ctview_stats *st);
 

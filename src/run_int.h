@@ -91,6 +91,8 @@ struct worker {
 	uint64_t		 view_hits;	/* RSTs answered by the view */
 	uint64_t		 view_fallbacks; /* ... it could not answer */
 	uint64_t		 view_read_us;	/* when it last read the view */
+	uint32_t		 view_slot[NFQUEUE_BATCH]; /* a batch's RSTs' */
+	unsigned		 nview_slot;
 	uint64_t		 log_read_us;	/* ... and the NFLOG group */
 	int			 log_busy;	/* that read left some behind */
 	struct engine		*eng;

@@ -413,8 +413,9 @@ static void worker_peek(const uint8_t *payload, uint32_t caplen, void *arg)
 	if (pkt_parse(&p, LINK_RAW, payload, caplen) != PKT_OK)
 		return;
 	engine_prefetch(w->eng, &p);
-	if ((p.flags & TH_RST) && w->view != NULL)
-		ctview_prefetch(w->view, &p);
+	if ((p.flags & TH_RST) && w->view != NULL &&
+	    w->nview_slot < NFQUEUE_BATCH)
+		w->view_slot[w->nview_slot++] = ctview_prefetch(w->view, &p);
 }
 
 /*
@@ -430,11 +431,16 @@ static int worker_drain(struct worker *w)
 
 	for (i = 0; i < READS_PER_WAKE; i++) {
 		/* The view, only when a batch came: only RSTs look it up. */
+		w->nview_slot = 0;
 		if ((n = nfqueue_recv(w->q)) > 0)
 			nfqueue_peek(w->q, worker_peek, w);
 		if (n < 0 || worker_learn(w) < 0 ||
 		    (n > 0 && worker_view(w, 1) < 0))
 			return -1;
+		/* The view's slots came meanwhile: now their entries. */
+		if (w->nview_slot > 0)
+			ctview_prefetch_entries(w->view, w->view_slot,
+						w->nview_slot);
 		if (n == 0)
 			return 0;
 		if (nfqueue_handle(w->q, worker_packet, w) < 0)
