@@ -59,6 +59,7 @@
  * fingerprints 0.6 + 0.1 per point of F - E, up to 0.95; endpoint 0.5 +
  * 0.2 E - 0.15 F (0.3 lower without a baseline), between 0.1 and 0.9.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "rst.h"
@@ -459,12 +460,18 @@ static void rst_decide(struct rst_event *e, const struct signals *s)
 	v->confidence = clampf(conf, 0.1f, 0.99f);
 }
 
+void verdict_clear(struct verdict *v)
+{
+	/* Only the n_ev first items are ever read: the rest may stay. */
+	memset(v, 0, offsetof(struct verdict, ev));
+}
+
 void rst_classify(struct rst_event *e)
 {
 	struct signals s;
 
 	memset(&s, 0, sizeof(s));
-	memset(&e->v, 0, sizeof(e->v));
+	verdict_clear(&e->v);
 	e->v.hops = e->v.expected_hops = -1;
 	signal_context(e, &s);
 	if (e->live.valid && e->live.made_here) {

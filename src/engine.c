@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "engine.h"
@@ -344,7 +345,15 @@ static struct rst_event *held_new(struct engine *eng, struct flow *f,
 		held_release_one(eng);
 	}
 	e = &eng->held[eng->next & eng->held_mask];
-	memset(e, 0, sizeof(*e));
+	/*
+	 * 912 bytes: all but the payload kept (only its caplen bytes are
+	 * read) and the evidence items (only the n_ev rst_classify() wrote
+	 * are): a whole memset was a twentieth of a verdict's CPU.
+	 */
+	memset(e, 0, offsetof(struct rst_event, payload));
+	memset(&e->had_flow, 0, offsetof(struct rst_event, v) -
+	       offsetof(struct rst_event, had_flow));
+	verdict_clear(&e->v);
 	e->serial = eng->next++;
 	e->ts_us = ts_us;
 	e->frame = frame;

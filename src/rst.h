@@ -235,6 +235,8 @@ struct rst_event {
  * facts in e (never from anything else), writing e->v.  Pure.
  */
 void rst_classify(struct rst_event *e);
+/* An empty verdict: no origin, no cause, no evidence item. */
+void verdict_clear(struct verdict *v);
 
 /*
  * evidence_format: one evidence item of e as a sentence, in buf (always
