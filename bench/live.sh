@@ -543,7 +543,7 @@ summary() {
 				}
 				if (("conn plain") in v) {
 					printf "new connections/s, vs plain gw|%s|%s|-|0.9\n", v["conn plain"], v["conn rstaudit"]
-					printf "new connections/s, vs conntrack gw|%s|%s|-|0.9\n", v["conn ct"], v["conn rstaudit"]
+					printf "new connections/s, vs conntrack gw|%s|%s|-|0.95\n", v["conn ct"], v["conn rstaudit"]
 				}
 			}' "$LAB_TMP/gw.med"
 		[ -f "$LAB_TMP/mem.res" ] && awk '
