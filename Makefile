@@ -51,7 +51,7 @@ CORE	= src/pkt.o src/table.o src/flow.o src/host.o src/classify.o \
 	  src/evidence.o src/engine.o src/policy.o src/obuf.o
 # Adapters: capture files, output, logging, the command line.
 ADAPT	= src/pcapin.o src/pcappipe.o src/pcapmap.o $(OUTPUT) src/log.o src/analyze.o \
-	  src/nft.o src/nftrule.o src/nftguard.o src/nftrender.o src/nfq.o src/nfqverdict.o src/ct.o src/ctview.o src/ctvmsg.o src/note.o src/conf.o src/enforce.o src/run.o src/worker.o src/runstats.o src/writer.o src/route.o \
+	  src/nft.o src/nftrule.o src/nftguard.o src/nftrender.o src/nfq.o src/nfqverdict.o src/ct.o src/ctview.o src/ctvmsg.o src/note.o src/conf.o src/enforce.o src/run.o src/worker.o src/livect.o src/runstats.o src/writer.o src/route.o \
 	  src/watch.o src/slog.o src/journal.o $(EVIDENCE)
 # Events as text, EVE JSON, ECS or the legacy JSON (output.h).
 OUTPUT	= src/output.o src/eve.o src/ecs.o src/text.o src/sha1.o
@@ -86,7 +86,7 @@ all: rstaudit
 rstaudit: $(OBJS)
 	$(CC) $(LDFLAGS) -pthread -o $@ $(OBJS) $(PC_LIBS)
 
-src/pcapin.o src/pcappipe.o src/pcapmap.o src/analyze.o src/nft.o src/nftrule.o src/nftguard.o src/nftrender.o src/nfq.o src/nfqverdict.o src/ct.o src/ctview.o src/ctvmsg.o src/enforce.o src/run.o src/worker.o src/runstats.o \
+src/pcapin.o src/pcappipe.o src/pcapmap.o src/analyze.o src/nft.o src/nftrule.o src/nftguard.o src/nftrender.o src/nfq.o src/nfqverdict.o src/ct.o src/ctview.o src/ctvmsg.o src/enforce.o src/run.o src/worker.o src/livect.o src/runstats.o \
 	src/watch.o $(LOCATE): \
 	CFLAGS += $(PC_CFLAGS)
 

@@ -180,6 +180,10 @@ void worker_close(struct worker *w);
 int workers_start(struct run *r);
 void workers_stop(struct run *r);
 
+/* livect.c: what conntrack says of a queued RST, into e->live. */
+void live_ct(struct worker *w, struct rst_event *e,
+	     const struct nfqueue_pkt *np);
+
 /* runstats.c */
 void counters_render(FILE *fp, enum stats_format fmt, void *arg);
 void run_degrade(struct run *r);
