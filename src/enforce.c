@@ -281,8 +281,12 @@ static void guard(struct enforce *enf, struct rst_event *e, uint32_t now_ms)
 
 int enforce_restored(const struct enforce *enf, const struct pkt *p)
 {
-	uint64_t key = engine_flow_key(enf->eng, p), now = clk_mono_us() / 1000;
+	uint64_t key, now;
 
+	if (enf->st.ct_restored == 0)
+		return 0;	/* never: no hash, no clock per RST */
+	key = engine_flow_key(enf->eng, p);
+	now = clk_mono_us() / 1000;
 	for (unsigned i = 0; i < RESTORED_MAX; i++)
 		if (enf->restored[i].ms != 0 && enf->restored[i].key == key &&
 		    now - enf->restored[i].ms < ENFORCE_RESTORED_MS)
