@@ -346,9 +346,9 @@ static struct rst_event *held_new(struct engine *eng, struct flow *f,
 	}
 	e = &eng->held[eng->next & eng->held_mask];
 	/*
-	 * 912 bytes: all but the payload kept (only its caplen bytes are
-	 * read) and the evidence items (only the n_ev rst_classify() wrote
-	 * are): a whole memset was a twentieth of a verdict's CPU.
+	 * All but the payload kept (only its caplen bytes are read) and
+	 * the evidence items (only the n_ev rst_classify() wrote are): the
+	 * whole 912 bytes was 45 % of engine_packet_key() in a RST flood.
 	 */
 	memset(e, 0, offsetof(struct rst_event, payload));
 	memset(&e->had_flow, 0, offsetof(struct rst_event, v) -

@@ -15,12 +15,11 @@
  * NFLOG where invalid_mark is 0), or took it and deleted the entry (the
  * only answer to a SYN, or a RST before any answer: tcp_packet() in
  * nf_conntrack_proto_tcp.c); any other RST it took moved the entry to
- * CLOSE.  The view (NEW and
- * DESTROY events) says whether the entry exists, and its id.  -1: ask
- * the kernel: the view is not whole, it does not hold yet the entry of a
- * RST conntrack took, or the RST was not taken and the entry's state
- * (which the view does not follow) is wanted.  *invalid: the note's
- * judgement, whatever the return.
+ * CLOSE.  The view (NEW and DESTROY events) says whether the entry
+ * exists, and its id.  -1: ask the kernel: the view is not whole, it does
+ * not hold yet the entry of a RST conntrack took, or the RST was not
+ * taken and the entry's state (which the view does not follow) is
+ * wanted.  *noted: the note's judgement, whatever the return.
  */
 _Static_assert(NFQUEUE_NOTE_MAX <= 4, "a note's kind is two bits (note.c)");
 
@@ -55,7 +54,7 @@ static int view_judge(struct worker *w, const struct nfqueue_pkt *np,
 
 /* What conntrack says of the RST, into e->live (run_int.h). */
 void live_ct(struct worker *w, struct rst_event *e,
-		    const struct nfqueue_pkt *np)
+	     const struct nfqueue_pkt *np)
 {
 	struct rst_live *l = &e->live;
 	const struct conf *c = &w->run->conf;
