@@ -394,13 +394,12 @@ static int shard_rules(struct nft_batch *b, uint8_t family, const char *chain,
 static int unmark_build(struct nft_batch *b, uint8_t family,
     uint32_t invalid_mark, int rules_only)
 {
-	struct nft_conf conf = { .invalid_mark = invalid_mark };
 	size_t c;
 
 	for (c = 0; invalid_mark != 0 && c < NCHAINS; c++)
 		if ((!rules_only && nft_chain_add(b, family, NFT_TABLE_NAME,
 		    &unmark_chains[c]) < 0) || nft_unmark_add(b, family,
-		    NFT_TABLE_NAME, unmark_chains[c].name, &conf) < 0)
+		    NFT_TABLE_NAME, unmark_chains[c].name, invalid_mark) < 0)
 			return -1;
 	return 0;
 }

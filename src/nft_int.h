@@ -168,7 +168,7 @@ int nft_rule_add(struct nft_batch *b, uint8_t family, const char *table,
     const struct shard *sh, enum queue_kind qk);
 int nft_rule_enabled(enum rule_kind kind, const struct nft_conf *conf);
 int nft_unmark_add(struct nft_batch *b, uint8_t family, const char *table,
-    const char *chain, const struct nft_conf *conf);
+    const char *chain, uint32_t bits);
 struct nftnl_rule *nft_rule_new(uint8_t family, const char *table,
     const char *chain);
 int nft_rule_send(struct nft_batch *b, struct nftnl_rule *r, int ok,

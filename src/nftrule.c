@@ -560,9 +560,9 @@ int nft_rule_add(struct nft_batch *b, uint8_t family, const char *table,
 	    nft_put_counter(r) == 0 && put_action(r, kind, conf, sh, qk) == 0, what);
 }
 
-/* meta mark & invalid_mark != 0 meta mark set meta mark & ~invalid_mark */
+/* meta mark & bits != 0 meta mark set meta mark & ~bits */
 int nft_unmark_add(struct nft_batch *b, uint8_t family, const char *table,
-    const char *chain, const struct nft_conf *conf)
+    const char *chain, uint32_t bits)
 {
 	struct nftnl_rule *r;
 	char what[64];
@@ -571,9 +571,8 @@ int nft_unmark_add(struct nft_batch *b, uint8_t family, const char *table,
 		return -1;
 	snprintf(what, sizeof(what), "rule unmark of chain %s %s %s",
 	    nft_family_name(family), table, chain);
-	return nft_rule_send(b, r,
-	    put_meta_mark_any(r, conf->invalid_mark) == 0 &&
-	    put_meta_mark_bits(r, conf->invalid_mark, 0) == 0, what);
+	return nft_rule_send(b, r, put_meta_mark_any(r, bits) == 0 &&
+	    put_meta_mark_bits(r, bits, 0) == 0, what);
 }
 
 /* meta l4proto tcp, shard i's match, counter, jump shard<i>. */
