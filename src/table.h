@@ -64,10 +64,18 @@ static inline struct tab_hdr *tab_slot(const struct tab *t, uint32_t i)
 	return (struct tab_hdr *)(t->slots + (size_t)i * t->esize);
 }
 
-/* Start loading the home slot of key into the cache. */
+/*
+ * Start loading the home slot of key into the cache, and the slot after
+ * it: below half full, linear probing still goes on to the next slot
+ * for many keys, and that miss was not hidden.  (A prefetch past the
+ * last slot cannot fault; the wrap to slot 0 is rare.)
+ */
 static inline void tab_prefetch(const struct tab *t, uint64_t key)
 {
-	__builtin_prefetch(tab_slot(t, (uint32_t)key & t->mask), 1);
+	const uint8_t *e = (const uint8_t *)tab_slot(t, (uint32_t)key & t->mask);
+
+	__builtin_prefetch(e, 1);
+	__builtin_prefetch(e + t->esize, 1);
 }
 
 /* The entry with this key, or NULL. */
