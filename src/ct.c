@@ -316,5 +316,13 @@ int ct_judge(const struct ct_info *ci, uint8_t hook, int answers_syn)
 		return -1;
 	if (!ci->known)		/* deleted for taking it, or never known */
 		return !answers_syn;
+	/*
+	 * NFQA_CT: conntrack detaches its entry from a packet it finds
+	 * invalid (nf_conntrack_in()), so one attached says it was taken,
+	 * whatever the state: a RST at an inexact sequence in the window
+	 * leaves an entry ESTABLISHED (for the challenge ACK, RFC 5961).
+	 */
+	if (ci->source == CT_SOURCE_QUEUE)
+		return 0;
 	return ci->tcp_state != TCP_CONNTRACK_CLOSE;
 }

@@ -20,7 +20,13 @@
  * before it: TIME_WAIT and CLOSE take RSTs), means conntrack judged the
  * RST invalid.  At the output hook the rule does not hold: a `reject
  * with tcp reset` RST carries the rejected packet's entry and conntrack
- * does not look at it again, so ct_judge() says nothing there.
+ * does not look at it again, so ct_judge() says nothing there.  Two
+ * more exceptions: a RST in the window of an established connection at
+ * an inexact sequence number is taken but leaves the entry ESTABLISHED
+ * (for the challenge ACK, RFC 5961), with the close timeout, so an entry
+ * asked for looks like one out of window; and with NFQA_CT an attached
+ * entry means the RST was taken (conntrack detaches it from an invalid
+ * packet), which ct_judge() says.
  *
  * Functions return 0, or -1 with errno set (ENOENT: no such entry).
  */

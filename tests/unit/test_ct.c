@@ -165,6 +165,16 @@ static void test_judge(void)
 	CHECK_EQ(ct_judge(&ci, NF_INET_FORWARD, 0), 0);
 	ci.tcp_state = TCP_CONNTRACK_ESTABLISHED;	/* out of window */
 	CHECK_EQ(ct_judge(&ci, NF_INET_FORWARD, 0), 1);
+	/* Attached to the queued RST (NFQA_CT): taken, in any state (an
+	 * inexact sequence in the window leaves ESTABLISHED); no entry
+	 * attached, invalid. */
+	ci.source = CT_SOURCE_QUEUE;
+	CHECK_EQ(ct_judge(&ci, NF_INET_FORWARD, 0), 0);
+	CHECK_EQ(ct_judge(&ci, NF_INET_LOCAL_IN, 0), 0);
+	ci.known = 0;
+	CHECK_EQ(ct_judge(&ci, NF_INET_FORWARD, 0), 1);
+	ci.known = 1;
+	ci.source = CT_SOURCE_LOOKUP;
 	/* Our own rejects: conntrack never looked at them. */
 	CHECK_EQ(ct_judge(&ci, NF_INET_LOCAL_OUT, 0), -1);
 	CHECK_EQ(ct_judge(&ci, NF_INET_POST_ROUTING, 0), -1);
