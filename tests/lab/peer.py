@@ -487,6 +487,20 @@ def connect_oow_rst(sock, args):
     return "survived an out-of-window RST (seq %u)" % seq
 
 
+def connect_inwin_rst(sock, args):
+    """Echo once, forge a RST of our own connection inside the server's
+    window but 1000 past the sequence number it expects: the server
+    answers with a challenge ACK (RFC 5961 3.2) and stays, conntrack
+    takes it but keeps the entry ESTABLISHED, and the echo after it
+    still works."""
+    connect_echo(sock, args)
+    src, sport = sock.getsockname()[:2]
+    seq = (snd_nxt(sock) + 1000) & 0xffffffff
+    raw_rst(src, sport, args.addr, args.port, seq)
+    connect_echo_again(sock)
+    return "survived an in-window RST 1000 past the expected seq (%u)" % seq
+
+
 TCP_REPAIR_QUEUE, TCP_QUEUE_SEQ, TCP_RECV_QUEUE, TCP_SEND_QUEUE = 20, 21, 1, 2
 TCP_REPAIR_OFF_NO_WP = -1
 
@@ -555,6 +569,7 @@ CONNECT = {
     "requests": connect_requests,
     "echo": connect_echo,
     "oow-rst": connect_oow_rst,
+    "inwin-rst": connect_inwin_rst,
     "abort": connect_abort,
     "refused": connect_refused,
     "reset": connect_reset,
