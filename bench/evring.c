@@ -133,8 +133,9 @@ static void cleanup(const char *dir)
 int main(int argc, char **argv)
 {
 	char tmp[] = "/dev/shm/rstaudit-bench.XXXXXX";
-	struct evpcap_conf c = { argc > 1 ? argv[1] : tmp, 64u << 20, 4,
-				 2000000 };
+	struct evpcap_conf c = { .dir = argc > 1 ? argv[1] : tmp,
+				 .file_size = 64u << 20, .files = 4,
+				 .hold_us = 2000000, .user = NULL };
 	double best_pkt = 1e9, best_ev = 1e9, base, all, tev;
 	uint32_t events;
 	int round;
