@@ -24,9 +24,11 @@
  * more exceptions: a RST in the window of an established connection at
  * an inexact sequence number is taken but leaves the entry ESTABLISHED
  * (for the challenge ACK, RFC 5961), with the close timeout, so an entry
- * asked for looks like one out of window; and with NFQA_CT an attached
- * entry means the RST was taken (conntrack detaches it from an invalid
- * packet), which ct_judge() says.
+ * asked for looks like one out of window (the daemon reads the judgement
+ * from the table's invalid_mark bit instead, livect.c, and uses
+ * ct_judge() only without it); and with NFQA_CT an attached entry means
+ * the RST was taken (conntrack detaches it from an invalid packet),
+ * which ct_judge() says.
  *
  * Functions return 0, or -1 with errno set (ENOENT: no such entry).
  */

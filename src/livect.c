@@ -23,13 +23,26 @@
  */
 _Static_assert(NFQUEUE_NOTE_MAX <= 4, "a note's kind is two bits (note.c)");
 
+/*
+ * Conntrack's judgement of the RST from the table's bit in its packet
+ * mark: 1 not taken, 0 taken, -1 where the table sets no bit
+ * (invalid_mark 0: a note by NFLOG instead).  The kernel leaves
+ * NFQA_MARK out when the mark is 0, which says "no bit" as well.
+ */
+static int mark_judge(const struct worker *w, const struct nfqueue_pkt *np)
+{
+	uint32_t im = w->run->conf.invalid_mark;
+
+	if (im == 0)
+		return -1;
+	return np->has_mark && (np->mark & im) == im;
+}
+
 static int view_judge(struct worker *w, const struct nfqueue_pkt *np,
 		      const struct pkt *p, struct ct_info *ci, int *noted)
 {
-	uint32_t im = w->run->conf.invalid_mark;
 	/* The table's bit rides on the packet itself; else a note by NFLOG. */
-	uint8_t note = im != 0 && np->has_mark && (np->mark & im) == im ?
-	    NFQUEUE_NOTE_INVALID :
+	uint8_t note = mark_judge(w, np) == 1 ? NFQUEUE_NOTE_INVALID :
 	    notes_take(w->notes, np->payload, np->caplen, np->len, np->ts_us);
 	int invalid = note == NFQUEUE_NOTE_INVALID;
 	int deleted = note == NFQUEUE_NOTE_DELETED;
@@ -66,15 +79,22 @@ void live_ct(struct worker *w, struct rst_event *e,
 		if (ct_from_queue(w->ct, np->ct, np->ct_len, e->p.family,
 				  np->has_ctinfo, np->ctinfo, &ci) < 0)
 			memset(&ci, 0, sizeof(ci));
-	} else if (w->view != NULL && !np->logged &&
+	} else if (!np->logged &&
 		   (np->hook == NF_INET_FORWARD || np->hook == NF_INET_LOCAL_IN) &&
 		   !enforce_restored(w->enf, &e->p)) {
 		/*
 		 * Not for a flow this daemon put back to ESTABLISHED after
 		 * dropping a RST (ct_restore): the entry then says what we
-		 * did, after the RST, which only the kernel knows.
+		 * did, after the RST, which only the kernel knows.  Without
+		 * the view, the state comes from a lookup below and the
+		 * judgement from the bit: the state alone cannot tell a RST
+		 * out of window from one taken at an inexact sequence (both
+		 * leave ESTABLISHED, ct.h).
 		 */
-		viewed = view_judge(w, np, &e->p, &ci, &noted) == 0;
+		if (w->view != NULL)
+			viewed = view_judge(w, np, &e->p, &ci, &noted) == 0;
+		else
+			noted = mark_judge(w, np);
 	}
 	if (np->ct == NULL && !viewed && !nfqueue_has_conntrack(w->q) &&
 	    !np->logged) {

@@ -27,6 +27,9 @@
 #     with the count and the cause, and its degradation gauge says so;
 #   - time stamps: a reset read 1.5 s late (the daemon stopped) is
 #     stamped when it crossed gw (the kernel's time), not when read;
+#   - conntrack_view no: a RST's facts by lookup, its judgement from the
+#     table's bit (taken, out of window, in window at an inexact seq,
+#     a refusal);
 #   - two queues (--queues 2): one event per reset, both threads busy.
 # The last line is "live: N passed, N failed, N skipped".
 set -u
@@ -484,6 +487,34 @@ check "conntrack events: and a refusal: conntrack deleted the entry (no facts), 
 	$CHECK event "$EV" --src "$SRV4" --sport 7001 --wait 5 ct=null \
 	origin=endpoint cause=refused
 stop d6 TERM || fail "conntrack events: SIGTERM: exit status $?"
+
+# --- conntrack's facts by lookup (conntrack_view no) ---------------------
+# Without the view the daemon asks conntrack for a RST's entry (a GET)
+# and reads conntrack's judgement from the table's bit: an abort it took
+# (CLOSE), a RST out of window it did not take, one in the window at an
+# inexact sequence it took but left ESTABLISHED (both look alike by
+# state), and a refusal that made it delete the entry.  A slow daemon
+# (the sanitizers) may ask once the echo after the forged RST has gone
+# on: the state may be closing then, never CLOSE.
+printf 'conntrack_view no\n' >"$LAB_TMP/lookup.conf"
+rm -f "$EV"
+lab_daemon d7 gw -c "$LAB_TMP/lookup.conf" --json-file "$EV" --hold 0.5 ||
+	{ fail "lookup: daemon d7 did not start"; finish; }
+lab_in client $PEER connect abort --addr "$SRV4" --port 7000 --src "$CLI4" \
+	--sport 61020 >"$LAB_TMP/abort.out" 2>&1 ||
+	{ fail "lookup: the client's abort failed"; cat "$LAB_TMP/abort.out"; }
+check "lookup: an abort conntrack takes: CLOSE, not invalid" \
+	$CHECK event "$EV" --src "$CLI4" --sport 61020 --wait 5 ct.state=CLOSE \
+	ct.invalid=false ct.source=lookup
+own_rst oow-rst 4400 "lookup: an out-of-window RST" \
+	ct.state!=CLOSE ct.state!=null ct.invalid=true ct.source=lookup
+own_rst inwin-rst 4500 "lookup: a RST in the window but not at the expected sequence" \
+	ct.state!=CLOSE ct.state!=null ct.invalid=false ct.source=lookup
+client connect refused --addr "$SRV4" --port 7001 --sport 61021
+check "lookup: a refusal: conntrack deleted the entry (no facts), endpoint refused" \
+	$CHECK event "$EV" --src "$SRV4" --sport 7001 --wait 5 ct=null \
+	origin=endpoint cause=refused
+stop d7 TERM || fail "lookup: SIGTERM: exit status $?"
 
 # --- two queues ----------------------------------------------------------------
 rm -f "$EV"
