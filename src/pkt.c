@@ -291,11 +291,9 @@ link_decode(struct pkt *p, enum link_type lt, const uint8_t *buf,
  */
 static inline void put_addr4(uint8_t *dst, const uint8_t *b)
 {
-	uint32_t a;
-	uint64_t w;
+	uint64_t w = 0;
 
-	memcpy(&a, b, sizeof(a));
-	w = a;			/* the address's bytes first, as memcpy put them */
+	memcpy(&w, b, 4);	/* its bytes first, then zeros, in any byte order */
 	memcpy(dst, &w, sizeof(w));
 }
 
