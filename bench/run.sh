@@ -13,6 +13,9 @@
 #   BENCH_FLOWS    concurrent flows (200000, at most BENCH_PACKETS/25)
 #   BENCH_SNAPLEN  bytes stored per packet (128; 65535 keeps whole frames)
 #   BENCH_RUNS     runs of each fast tool, best and median kept (3)
+#   BENCH_PAIRS    alternating runs of rstaudit and the bare loop whose
+#                  paired ratio is held against the target (9): the bare
+#                  loop's best alone swings by half between runs here
 #   BENCH_TSHARK   0 to skip tshark (1)
 #   BENCH_DIR      where the capture is kept and reused (bench/out);
 #                  BENCH_DIR=tmp generates into a temporary directory and
@@ -26,6 +29,7 @@ PACKETS=${BENCH_PACKETS:-5000000}
 FLOWS=${BENCH_FLOWS:-}
 SNAPLEN=${BENCH_SNAPLEN:-128}
 RUNS=${BENCH_RUNS:-3}
+PAIRS=${BENCH_PAIRS:-9}
 TSHARK=${BENCH_TSHARK:-1}
 DIR=${BENCH_DIR:-bench/out}
 if [ -z "$FLOWS" ]; then
@@ -119,6 +123,28 @@ measure() {
 		}'
 }
 
+# paired OUT A B: PAIRS runs of command A and of command B (strings, split
+# into words), alternating, which goes first swapped each pair; appends
+# each pair's wall(B) / wall(A) to OUT: A's speed as a share of B's, both
+# measured within the same second, whatever the machine did meanwhile.
+paired() {
+	p_out=$1 p_a=$2 p_b=$3	# run_one sets out
+	: > "$p_out"
+	p_i=0
+	while [ $p_i -lt "$PAIRS" ]; do
+		: > "$TMP/pa"; : > "$TMP/pb"
+		# shellcheck disable=SC2086	# commands: split on purpose
+		if [ $((p_i % 2)) = 0 ]; then
+			run_one "$TMP/pa" $p_a && run_one "$TMP/pb" $p_b
+		else
+			run_one "$TMP/pb" $p_b && run_one "$TMP/pa" $p_a
+		fi || return 1
+		awk -v a="$(cut -d' ' -f1 "$TMP/pa")" -v b="$(cut -d' ' -f1 "$TMP/pb")" \
+			'BEGIN { if (a > 0) printf "%.4f\n", b / a }' >> "$p_out"
+		p_i=$((p_i + 1))
+	done
+}
+
 cat "$CAP" > /dev/null	# into the page cache: we time parsing, not the disk
 
 : > "$TMP/rows"
@@ -132,6 +158,14 @@ else
 fi
 measure "bareloop (pcap_dispatch)" "$RUNS" bench/bareloop "$CAP" >> "$TMP/rows" ||
 	die "bench/bareloop failed: $(cat "$TMP/err")"
+if [ -x ./rstaudit ] && [ "$PAIRS" -gt 0 ]; then
+	for f in text json; do
+		a="./rstaudit analyze $CAP"
+		[ "$f" = json ] && a="./rstaudit analyze --json $CAP"
+		paired "$TMP/pair.$f" "$a" "bench/bareloop $CAP" ||
+			die "paired runs failed: $(cat "$TMP/err")"
+	done
+fi
 if [ "$TSHARK" != 0 ] && command -v tshark > /dev/null; then
 	measure "tshark -Y tcp.flags.reset==1" 1 \
 		tshark -r "$CAP" -Y tcp.flags.reset==1 >> "$TMP/rows"
@@ -171,8 +205,6 @@ awk -F'|' '
 	}
 	END {
 		print ""
-		ratio("rstaudit analyze", "bareloop (pcap_dispatch)", 1.0)
-		ratio("rstaudit analyze --json", "bareloop (pcap_dispatch)", 1.0)
 		ratio("rstaudit analyze", "tshark -Y tcp.flags.reset==1", 100)
 		ratio("rstaudit analyze --json", "tshark -Y tcp.flags.reset==1", 100)
 	}
@@ -188,3 +220,20 @@ awk -F'|' '
 		printf "%-40s %8.2fx   target >= %gx  %s\n", label, r, target,
 		    (r >= target ? "met" : "MISSED")
 	}' "$TMP/rows"
+# The bare loop's targets from the paired runs: the median of the pairs'
+# ratios, and their range.
+for f in text json; do
+	if [ ! -s "$TMP/pair.$f" ]; then
+		printf '%-40s %9s   target >= 1x  (no paired runs: BENCH_PAIRS=0, or no ./rstaudit)\n' \
+		    "rstaudit analyze$([ $f = json ] && echo ' --json') / bareloop" n/a
+		continue
+	fi
+	sort -n "$TMP/pair.$f" | awk -v f="$f" '
+		{ r[NR] = $1 }
+		END {
+			med = (NR % 2) ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2
+			label = "rstaudit analyze" (f == "json" ? " --json" : "") " / bareloop"
+			printf "%-40s %8.2fx   target >= 1x  %s  (median of %d alternating pairs, %.2fx-%.2fx)\n",
+			    label, med, (med >= 1 ? "met" : "MISSED"), NR, r[1], r[NR]
+		}'
+done
