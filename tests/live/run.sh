@@ -159,7 +159,7 @@ own_rst() {
 # Half the sequence space away: conntrack ignores it (the table notes it
 # invalid; conntrack gave it no entry to mark, so the flow is not held
 # behind it), so does the server, and the echo after it still works.
-# That conntrack did not take it comes from the table's note; the
+# That conntrack did not take it comes from the table's bit; the
 # entry's state from a lookup (the view follows NEW and DESTROY only):
 # ESTABLISHED, or already closing when a slow daemon (under the
 # sanitizers) asks after the echo went on; never CLOSE, which a RST
@@ -451,15 +451,16 @@ _said_ct() { grep -q 'auditing degraded:.*conntrack events lost' "$LAB_TMP/d6.lo
 check "conntrack events: the daemon says so (auditing degraded)" lab_poll 5 _said_ct
 # Source ports above the ephemeral range: the loads above leave their
 # own ports in TIME_WAIT.
-# abort_taken SPORT WHAT: the client aborts a connection from SPORT;
-# its RST is judged taken by conntrack, from the view.
+# abort_taken SPORT WHAT [SOURCE]: the client aborts a connection from
+# SPORT; its RST is judged taken by conntrack, CLOSE, its facts from
+# SOURCE (events: the view, or lookup).
 abort_taken() {
 	lab_in client $PEER connect abort --addr "$SRV4" --port 7000 --src "$CLI4" \
 		--sport "$1" >"$LAB_TMP/abort.out" 2>&1 ||
 		{ fail "$2: the client's abort failed"; cat "$LAB_TMP/abort.out"; }
-	check "$2: an abort conntrack takes: CLOSE, from events" \
+	check "$2: an abort conntrack takes: CLOSE, from ${3:-events}" \
 		$CHECK event "$EV" --src "$CLI4" --sport "$1" --wait 5 ct.state=CLOSE \
-		ct.invalid=false ct.source=events
+		ct.invalid=false ct.source="${3:-events}"
 }
 abort_taken 61010 "conntrack events: after the dump"
 # A rule of the host's own sets invalid_mark's bit on every packet before
@@ -500,12 +501,7 @@ printf 'conntrack_view no\n' >"$LAB_TMP/lookup.conf"
 rm -f "$EV"
 lab_daemon d7 gw -c "$LAB_TMP/lookup.conf" --json-file "$EV" --hold 0.5 ||
 	{ fail "lookup: daemon d7 did not start"; finish; }
-lab_in client $PEER connect abort --addr "$SRV4" --port 7000 --src "$CLI4" \
-	--sport 61020 >"$LAB_TMP/abort.out" 2>&1 ||
-	{ fail "lookup: the client's abort failed"; cat "$LAB_TMP/abort.out"; }
-check "lookup: an abort conntrack takes: CLOSE, not invalid" \
-	$CHECK event "$EV" --src "$CLI4" --sport 61020 --wait 5 ct.state=CLOSE \
-	ct.invalid=false ct.source=lookup
+abort_taken 61020 lookup lookup
 own_rst oow-rst 4400 "lookup: an out-of-window RST" \
 	ct.state!=CLOSE ct.state!=null ct.invalid=true ct.source=lookup
 own_rst inwin-rst 4500 "lookup: a RST in the window but not at the expected sequence" \
