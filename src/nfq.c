@@ -361,6 +361,25 @@ int nfqueue_recv(struct nfqueue *q)
 	return n;
 }
 
+/*
+ * Datagram i's slot, the 1 to 3 bytes after the datagram zeroed: its
+ * last message may end unpadded (an NFQA_PAYLOAD of odd length), and
+ * libmnl bounds attributes by the message's aligned length, so a
+ * malformed attribute may reach into them.  They are then zeros of
+ * ours, never what an earlier datagram left there.
+ */
+_Static_assert(MSG_BUFSZ % MNL_ALIGNTO == 0, "a slot holds the padding");
+
+static char *slot_of(const struct nfqueue *q, int i)
+{
+	char *buf = q->rbuf + (size_t)i * MSG_BUFSZ;
+	uint32_t len = q->msgs[i].msg_len;
+
+	if (len < MSG_BUFSZ)
+		memset(buf + len, 0, MNL_ALIGN(len) - len);
+	return buf;
+}
+
 int nfqueue_handle(struct nfqueue *q, nfqueue_fn fn, void *arg)
 {
 	uint64_t before = q->st.queued;
@@ -373,8 +392,8 @@ int nfqueue_handle(struct nfqueue *q, nfqueue_fn fn, void *arg)
 
 		if (q->from[i].nl_pid != 0)	/* only the kernel talks here */
 			continue;
-		datagram_handle(q, q->rbuf + (size_t)i * MSG_BUFSZ,
-				q->msgs[i].msg_len, !!(mh->msg_flags & MSG_TRUNC),
+		datagram_handle(q, slot_of(q, i), q->msgs[i].msg_len,
+				!!(mh->msg_flags & MSG_TRUNC),
 				q->recv_us, fn, arg);
 	}
 	q->in_read = 0;
@@ -387,7 +406,7 @@ void nfqueue_peek(const struct nfqueue *q, nfqueue_peek_fn fn, void *arg)
 {
 	for (int i = 0; i < q->nrecv; i++) {
 		const struct nlmsghdr *nlh =
-			(const struct nlmsghdr *)(q->rbuf + (size_t)i * MSG_BUFSZ);
+			(const struct nlmsghdr *)slot_of(q, i);
 		const struct nlattr *a;
 
 		if (q->from[i].nl_pid != 0 ||

@@ -129,7 +129,9 @@ static void slots_fill(struct nfqueue *q, const uint8_t *data, size_t size)
 		if (len > MSG_BUFSZ)
 			len = MSG_BUFSZ;
 		ASAN_POISON_MEMORY_REGION(slot, MSG_BUFSZ);
-		ASAN_UNPOISON_MEMORY_REGION(slot, len);
+		/* Up to the next 4-byte boundary the slot is nfq.c's to zero. */
+		ASAN_UNPOISON_MEMORY_REGION(slot, MNL_ALIGN(len) < MSG_BUFSZ ?
+					    MNL_ALIGN(len) : MSG_BUFSZ);
 		memcpy(slot, data, len);
 		data += len;
 		size -= len;
