@@ -107,8 +107,8 @@ tests/unit/test_%: tests/unit/test_%.c tests/unit/*.h $(CORE) $(OUTPUT)
 tests/unit/test_ct: tests/unit/test_ct.c tests/unit/t.h src/ct.o src/log.o
 	$(CC) $(CFLAGS) $(PC_CFLAGS) $(LDFLAGS) -o $@ $< src/ct.o src/log.o $(PC_LIBS)
 # The view of conntrack kept from its events, fed kernel-shaped messages.
-tests/unit/test_ctview: tests/unit/test_ctview.c tests/unit/t.h src/ctview.o src/ctvmsg.o src/ct.o src/log.o
-	$(CC) $(CFLAGS) $(PC_CFLAGS) $(LDFLAGS) -o $@ $< src/ctview.o src/ctvmsg.o src/ct.o src/log.o $(PC_LIBS)
+tests/unit/test_ctview: tests/unit/test_ctview.c tests/unit/t.h src/ctview.o src/ctvmsg.o src/ct.o src/log.o src/table.o
+	$(CC) $(CFLAGS) $(PC_CFLAGS) $(LDFLAGS) -o $@ $< src/ctview.o src/ctvmsg.o src/ct.o src/log.o src/table.o $(PC_LIBS)
 tests/unit/test_note: tests/unit/test_note.c tests/unit/t.h src/note.o
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< src/note.o
 # The routing table's answer, run by tests/live/route.sh in a namespace.
@@ -157,9 +157,9 @@ bench/fmt: bench/fmt.c tests/unit/*.h $(CORE) $(OUTPUT) src/pcapin.o \
 		src/pcapmap.o src/log.o -lpcap
 
 # What the view of conntrack costs per event (bench/ctview.c).
-bench/ctview: bench/ctview.c src/ctview.o src/ctvmsg.o src/ct.o src/log.o
+bench/ctview: bench/ctview.c src/ctview.o src/ctvmsg.o src/ct.o src/log.o src/table.o
 	$(CC) $(CFLAGS) $(PC_CFLAGS) $(LDFLAGS) -o $@ $< src/ctview.o src/ctvmsg.o \
-		src/ct.o src/log.o $(PC_LIBS)
+		src/ct.o src/log.o src/table.o $(PC_LIBS)
 
 deps:
 	@sh tests/deps.sh

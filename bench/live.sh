@@ -57,7 +57,8 @@
 #   BENCH_OFFLOAD     0: no checksum offload (nor TSO) on the veths (1)
 #   BENCH_CPU_GEN, BENCH_CPU_CONS   CPUs for the flood and the consumer (0, 1)
 #   BENCH_PERF        a directory: record `perf record -g` of the consumer's
-#                     CPU during each rstaudit window there
+#                     CPU during each rstaudit window there, and of both
+#                     CPUs during each rstaudit connection run
 #   BENCH_CONF        configuration file for every `rstaudit run` (-c);
 #                     default an empty one, so /etc/rstaudit.conf is not read
 #   BENCH_KEEP_COUNTERS  a file: the daemon's counters of the last conn
@@ -389,8 +390,16 @@ print("%.0f" % (d["end"]["sum_received"]["bits_per_second"] / 1e6))
 
 conn_one() {
 	gw_setup "$1" || return 1
+	if [ -n "${BENCH_PERF:-}" ] && [ "$1" != plain ]; then
+		# shellcheck disable=SC2086	# options: split on purpose
+		perf record -q ${BENCH_PERF_ARGS:--g} -a -o "$BENCH_PERF/perf.conn.$1.$(date +%s).data" \
+			-- sleep "$CONN_S" >/dev/null 2>&1 &
+		_perf=$!
+	fi
 	lab_in client "$LAB_TMP/connrate" -c "$CONN_C" -t "$CONN_S" -w 0.5 $SERVER $PORT_CONN \
 		>"$LAB_TMP/conn.out" 2>&1 || { cat "$LAB_TMP/conn.out" >&2; return 1; }
+	[ -z "${_perf:-}" ] || wait "$_perf"
+	_perf=
 	_l=$(cat "$LAB_TMP/conn.out")
 	gw_clear "$1" "$(field "$_l" 'total')" || return 1
 	_f=$(field "$_l" failed)

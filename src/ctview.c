@@ -31,6 +31,7 @@
 #include "ctview_int.h"
 #include "nlok.h"
 #include "rst.h"
+#include "table.h"
 
 #define CTV_MIN		1024
 #define CTV_MAX		(1u << 22)
@@ -105,7 +106,13 @@ struct ctview *ctview_new(uint32_t max)
 		nslot <<= 1;
 	v->mask = nslot - 1;
 	v->e = map((size_t)v->max * sizeof(*v->e));
-	v->slot = map((size_t)nslot * sizeof(*v->slot));
+	/*
+	 * The index is written all over from the first events on: faulted
+	 * in now, so that no event waits for the kernel to zero a huge page
+	 * (tab_map()).  Entries and the free list fill from the start: they
+	 * are touched as the view grows.
+	 */
+	v->slot = tab_map((size_t)nslot * sizeof(*v->slot), 1);
 	v->free = map((size_t)v->max * sizeof(*v->free));
 	if (v->e == NULL || v->slot == NULL || v->free == NULL) {
 		ctview_free(v);

@@ -71,14 +71,17 @@ struct engine *engine_new(const struct engine_conf *c, engine_emit_fn emit,
 	eng->head = eng->next = 1;
 	eng->emit = emit;
 	eng->arg = arg;
-	/* Every slot is touched in turn: on huge pages, far fewer faults. */
-	eng->held = tab_map((size_t)n * sizeof(*eng->held));
+	/*
+	 * Every slot is touched in turn: on huge pages, far fewer faults.
+	 * With its tables full, all faulted in now (the live path's).
+	 */
+	eng->held = tab_map((size_t)n * sizeof(*eng->held), c->full);
 	if (eng->held == NULL ||
 	    (c->full ? tab_init_full : tab_init)(&eng->flows,
 						sizeof(struct flow), c->max_flows) < 0 ||
 	    (c->full ? tab_init_full : tab_init)(&eng->hosts,
 						sizeof(struct host), c->max_hosts) < 0 ||
-	    (eng->rd = rstdelay_new()) == NULL) {
+	    (eng->rd = rstdelay_new(c->full)) == NULL) {
 		int saved = errno;
 
 		engine_free(eng);

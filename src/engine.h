@@ -22,8 +22,9 @@ struct engine_conf {
 	uint64_t hold_us;	/* how long a RST waits for later evidence */
 	uint32_t idle_ms;	/* a flow idle this long is forgotten */
 	uint64_t seed;		/* hash seed (the live mode randomises it) */
-	int	 full;		/* map the tables to their bound at once:
-				 * no rehash stalls (tab_init_full()) */
+	int	 full;		/* map the tables to their bound and fault
+				 * them in at once: no rehash, no page
+				 * zeroed on the packet path (tab_init_full()) */
 };
 
 struct engine_stats {

@@ -28,9 +28,9 @@ struct rstdelay {
  * kernel grants them (a few TLB entries for the whole table, instead of
  * a page walk on most packets).
  */
-struct rstdelay *rstdelay_new(void)
+struct rstdelay *rstdelay_new(int populate)
 {
-	return tab_map(sizeof(struct rstdelay));
+	return tab_map(sizeof(struct rstdelay), populate);
 }
 
 void rstdelay_free(struct rstdelay *d)

@@ -30,7 +30,8 @@ struct rst_delay {
 
 struct rstdelay;
 
-struct rstdelay	*rstdelay_new(void);	/* NULL, errno */
+/* populate: faulted in now (tab_map()).  NULL, errno. */
+struct rstdelay	*rstdelay_new(int populate);
 void		 rstdelay_free(struct rstdelay *d);
 
 /* Start loading key's entry: a batch of packets hides the cache miss. */

@@ -11,7 +11,11 @@
 #define EVICT_WINDOW 16		/* slots examined for an eviction victim */
 #define TAB_MIN_SLOTS 65536	/* a table starts this small, then doubles */
 
-void *tab_map(size_t bytes)
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23	/* Linux 5.14 */
+#endif
+
+void *tab_map(size_t bytes, int populate)
 {
 	uint8_t *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -20,6 +24,21 @@ void *tab_map(size_t bytes)
 		return NULL;
 	/* Huge pages spare a TLB miss on most lookups in a big table. */
 	(void)madvise(m, bytes, MADV_HUGEPAGE);
+	if (populate && madvise(m, bytes, MADV_POPULATE_WRITE) < 0) {
+		int err = errno;
+
+		if (err != EINVAL) {	/* no memory for it: say so now */
+			munmap(m, bytes);
+			errno = err;
+			return NULL;
+		}
+		/*
+		 * A kernel before 5.14: a write per page (a read would map
+		 * the shared zero page, and the first write fault again).
+		 */
+		for (size_t i = 0; i < bytes; i += 4096)
+			((volatile uint8_t *)m)[i] = 0;
+	}
 	return m;
 }
 
@@ -76,7 +95,7 @@ static int tab_setup(struct tab *t, size_t esize, uint32_t max, int full)
 	t->max = max;
 	if (full || n <= TAB_MIN_SLOTS) {
 		t->bytes = t->open = (size_t)n * esize;
-		t->slots = tab_map(t->bytes);
+		t->slots = tab_map(t->bytes, full);
 		if (t->slots == NULL)
 			return -1;
 		t->mask = (uint32_t)(n - 1);
@@ -95,7 +114,7 @@ static int tab_setup(struct tab *t, size_t esize, uint32_t max, int full)
 		 * used, and have each doubling move to a new mapping.
 		 */
 		t->bytes = t->open = (size_t)TAB_MIN_SLOTS * esize;
-		if ((t->slots = tab_map(t->bytes)) == NULL)
+		if ((t->slots = tab_map(t->bytes, 0)) == NULL)
 			return -1;
 		t->moving = 1;
 		t->mask = TAB_MIN_SLOTS - 1;
@@ -141,7 +160,7 @@ static void tab_grow_moving(struct tab *t)
 	struct tab old = *t;
 	size_t i;
 
-	if ((t->slots = tab_map(2 * t->bytes)) == NULL) {
+	if ((t->slots = tab_map(2 * t->bytes, 0)) == NULL) {
 		t->slots = old.slots;
 		return;
 	}

@@ -42,9 +42,10 @@ struct tab {
 int tab_init(struct tab *t, size_t esize, uint32_t max);
 
 /*
- * The same, with every slot the bound needs mapped at once: the table
- * never doubles, so it never stops the packet path to rehash (the live
- * daemon's).  The memory is only touched as entries land in it.
+ * The same, with every slot the bound needs mapped and faulted in at
+ * once (the live daemon's): the table never doubles, so it never stops
+ * the packet path to rehash, nor to have the kernel zero a huge page on
+ * a first write (100 us to 1 ms each: tab_map()).
  */
 int tab_init_full(struct tab *t, size_t esize, uint32_t max);
 void tab_free(struct tab *t);
@@ -52,10 +53,14 @@ void tab_free(struct tab *t);
 /*
  * Zeroed memory for a large array touched all over, on huge pages
  * where the kernel grants them: a first touch costs one fault per 2 MB
- * instead of one per 4 kB.  NULL (errno) on failure; tab_unmap() takes
- * the same size back.
+ * instead of one per 4 kB.  populate: every page faulted in now, not on
+ * its first write, so that no first write waits for the kernel to zero
+ * its page (the live path: a queue thread must not stall); else the
+ * memory is only touched as it is used (captures: a small one touches
+ * little).  NULL (errno) on failure; tab_unmap() takes the same size
+ * back.
  */
-void *tab_map(size_t bytes);
+void *tab_map(size_t bytes, int populate);
 void tab_unmap(void *m, size_t bytes);
 
 /* The header of slot i (the lookups below are inline: every packet). */

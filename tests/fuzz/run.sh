@@ -90,7 +90,7 @@ fuzz fuzz_conf $conf
 fuzz fuzz_ctl src/ctl.c src/output.c src/eve.c src/ecs.c src/text.c src/sha1.c src/stats.c src/pkt.c $conf
 fuzz fuzz_evring src/evring.c src/pcapng.c src/pkt.c src/flow.c
 # shellcheck disable=SC2046	# word splitting wanted
-fuzz fuzz_ctev src/ctview.c src/ctvmsg.c src/ct.c src/log.c -- $(pkg-config --libs \
+fuzz fuzz_ctev src/ctview.c src/ctvmsg.c src/ct.c src/log.c src/table.c -- $(pkg-config --libs \
     libmnl libnetfilter_conntrack 2>/dev/null || echo -lmnl -lnetfilter_conntrack)
 # shellcheck disable=SC2046	# word splitting wanted
 fuzz fuzz_nfq src/nfq.c src/nfqverdict.c src/log.c -- $(pkg-config --libs \

@@ -149,7 +149,7 @@ static void rd_pkt(struct rstdelay *d, int side, uint8_t flags,
 
 static void test_rst_delay(void)
 {
-	struct rstdelay *d = rstdelay_new();
+	struct rstdelay *d = rstdelay_new(0);
 	struct rst_delay out;
 
 	CHECK(d != NULL);
