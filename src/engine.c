@@ -122,7 +122,7 @@ struct rst_event *engine_held(struct engine *eng, uint32_t serial)
 
 uint64_t engine_flow_key(const struct engine *eng, const struct pkt *p)
 {
-	return flow_key(p, flow_sender_side(p), eng->conf.seed);
+	return flow_key(p, eng->conf.seed);
 }
 
 void engine_rst_dropped(struct engine *eng, const struct rst_event *e)
@@ -536,7 +536,7 @@ struct rst_event *engine_packet(struct engine *eng, const struct pkt *p,
 				uint64_t ts_us, uint64_t frame)
 {
 	return engine_packet_key(eng, p,
-				 flow_key(p, flow_sender_side(p), eng->conf.seed),
+				 flow_key(p, eng->conf.seed),
 				 ts_us, frame);
 }
 

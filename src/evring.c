@@ -54,7 +54,7 @@ uint32_t evring_size(const struct evring *r)
 
 uint64_t evring_key(const struct pkt *p)
 {
-	return flow_key(p, flow_sender_side(p), EVRING_SEED);
+	return flow_key(p, EVRING_SEED);
 }
 
 struct evring_slot *evring_push(struct evring *r, const struct pkt *p,

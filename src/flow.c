@@ -33,26 +33,46 @@ int flow_sender_side(const struct pkt *p)
 		((s1 == d1) & (p->sport > p->dport))));
 }
 
-/*
- * The ports and the family get a round of their own: folded into the
- * first address word, as they were, they collided with it whatever the
- * seed (an address and ports XORing to the same word with another's:
- * two connections in one entry).  An IPv4 address is one word, so its
- * keys take three rounds where IPv6 takes five.
- */
-uint64_t flow_key(const struct pkt *p, int side, uint64_t seed)
+/* The 128-bit product of a and b, its halves XORed (wyhash's mum). */
+static inline uint64_t mum(uint64_t a, uint64_t b)
 {
-	const uint8_t *lo = side ? p->dst : p->src, *hi = side ? p->src : p->dst;
-	uint16_t plo = side ? p->dport : p->sport, phi = side ? p->sport : p->dport;
-	uint64_t h;
+	__uint128_t r = (__uint128_t)a * b;
 
-	h = tab_mix(seed ^ ((uint64_t)p->family << 32 | (uint64_t)plo << 16 | phi));
-	h = tab_mix(h ^ load64(lo));
-	h = tab_mix(h ^ load64(hi));
-	if (p->family != 6)
-		return h;
-	h = tab_mix(h ^ load64(lo + 8));
-	return tab_mix(h ^ load64(hi + 8));
+	return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+/*
+ * One endpoint under the seed: its address (two words, the second zero
+ * for IPv4), then its port and the family, in a word of their own.
+ * - Folded into an address word, as they once were, the port and family
+ *   collided with it whatever the seed (an address and a port XORing to
+ *   the same word as another's: two connections in one entry).
+ * - Added to the address's hash, the port would let A:1 - B:2 and
+ *   A:2 - B:1 share a key (the sum of the endpoints would not tell which
+ *   port went with which address): the port goes into a second product.
+ * - The seed is in every factor, so that no input zeroes a product
+ *   whatever the seed.
+ */
+static inline uint64_t endpoint_hash(const uint8_t *a, uint16_t port,
+				     uint8_t family, uint64_t seed)
+{
+	uint64_t h = mum(load64(a) ^ seed,
+			 load64(a + 8) ^ seed ^ 0xa0761d6478bd642fULL);
+
+	return mum(h ^ ((uint64_t)family << 16 | port) ^ 0xe7037ed1a0b428dbULL,
+		   seed ^ 0x8ebc6af09c88c6e3ULL);
+}
+
+/*
+ * The sum of the endpoints' hashes does not depend on which one sent:
+ * no comparison to order them, no branch on a coin toss, and the two
+ * endpoints' products run side by side, where the rounds before this
+ * one (three for IPv4, five for IPv6) each waited for the last.
+ */
+uint64_t flow_key(const struct pkt *p, uint64_t seed)
+{
+	return tab_mix(endpoint_hash(p->src, p->sport, p->family, seed) +
+		       endpoint_hash(p->dst, p->dport, p->family, seed));
 }
 
 static uint32_t seq_end(const struct pkt *p)

@@ -49,8 +49,8 @@ struct flow {
 /* Which side of its flow the packet's sender is (0 or 1). */
 int flow_sender_side(const struct pkt *p);
 
-/* The flow key of a packet sent by side: the same for both directions. */
-uint64_t flow_key(const struct pkt *p, int side, uint64_t seed);
+/* The flow key of a packet: the same for both directions. */
+uint64_t flow_key(const struct pkt *p, uint64_t seed);
 
 /*
  * Is p the same packet as the last one this side sent, captured again

@@ -109,10 +109,10 @@ static void test_flow_key_symmetric(void)
 	struct pkt c = fx_pkt("10.0.1.2", 40001, "10.0.3.2", 80, TH_SYN, 1, 0, 64, 1, 0);
 	struct pkt d = fx_pkt("fd00:1::2", 40000, "fd00:3::2", 80, TH_SYN, 1, 0, 64, 0, 0);
 
-	CHECK_EQ(flow_key(&a, flow_sender_side(&a), 7), flow_key(&b, flow_sender_side(&b), 7));
-	CHECK(flow_key(&a, flow_sender_side(&a), 7) != flow_key(&c, flow_sender_side(&c), 7));
-	CHECK(flow_key(&a, flow_sender_side(&a), 7) != flow_key(&d, flow_sender_side(&d), 7));
-	CHECK(flow_key(&a, flow_sender_side(&a), 7) != flow_key(&a, flow_sender_side(&a), 8));
+	CHECK_EQ(flow_key(&a, 7), flow_key(&b, 7));
+	CHECK(flow_key(&a, 7) != flow_key(&c, 7));
+	CHECK(flow_key(&a, 7) != flow_key(&d, 7));
+	CHECK(flow_key(&a, 7) != flow_key(&a, 8));
 	CHECK(flow_sender_side(&a) != flow_sender_side(&b));
 	CHECK_EQ(host_key(&a, 1, 3), host_key(&b, 0, 3));
 }
@@ -129,10 +129,16 @@ static void test_keys_no_fold(void)
 	struct pkt b = fx_pkt("10.0.1.1", 1001, "10.0.0.9", 80, TH_SYN, 1, 0, 64, 1, 0);
 	struct pkt c = fx_pkt("10.0.0.5", 1000, "10.0.0.9", 80, TH_SYN, 1, 0, 64, 1, 0);
 	struct pkt d = fx_pkt("800:5::", 1000, "fd00::9", 80, TH_SYN, 1, 0, 64, 0, 0);
+	/* The ports swapped between the endpoints: another connection. */
+	struct pkt e = fx_pkt("10.0.0.1", 80, "10.0.0.9", 1000, TH_SYN, 1, 0, 64, 1, 0);
+	struct pkt f = fx_pkt("fd00::1", 1000, "fd00::9", 80, TH_SYN, 1, 0, 64, 0, 0);
+	struct pkt g = fx_pkt("fd00::1", 80, "fd00::9", 1000, TH_SYN, 1, 0, 64, 0, 0);
 	uint64_t seed;
 
 	for (seed = 0; seed < 64; seed++) {
-		CHECK(flow_key(&a, 0, seed) != flow_key(&b, 0, seed));
+		CHECK(flow_key(&a, seed) != flow_key(&b, seed));
+		CHECK(flow_key(&a, seed) != flow_key(&e, seed));
+		CHECK(flow_key(&f, seed) != flow_key(&g, seed));
 		CHECK(host_key(&c, 0, seed) != host_key(&d, 0, seed));
 	}
 }
