@@ -130,6 +130,34 @@ static void test_new_update_destroy(void)
 	ctview_free(v);
 }
 
+/*
+ * A datagram whose last message ends unpadded, inside its last attribute
+ * (CTA_ID): libmnl would read that attribute on to the aligned end, past
+ * the datagram, into whatever an earlier datagram left in the buffer
+ * (nfq.c zeroes those bytes for its own messages).  The view's walker is
+ * bounded by the message's own length: the message is refused whole.
+ */
+static void test_unpadded_end(void)
+{
+	struct ctview *v = ctview_new(1024);
+	struct nlmsghdr *nlh;
+	struct ct_info ci;
+	struct pkt p = rst(&c2s);
+
+	CHECK(v != NULL);
+	ctview_set_synced(v);
+	nlh = msg(IPCTNL_MSG_CT_NEW, &c2s, &s2c, IPPROTO_TCP, 0x01020304,
+		  IPS_CONFIRMED, TCP_CONNTRACK_ESTABLISHED);
+	nlh->nlmsg_len -= 3;
+	CHECK_EQ(ctview_apply_datagram(v, buf, nlh->nlmsg_len), 0);
+	CHECK_EQ(ctview_find(v, &p, &ci), 0);
+	nlh->nlmsg_len += 3;
+	CHECK_EQ(ctview_apply_datagram(v, buf, nlh->nlmsg_len), 0);
+	CHECK_EQ(ctview_find(v, &p, &ci), 1);
+	CHECK_EQ(ci.id, 0x01020304);
+	ctview_free(v);
+}
+
 /* DNAT: the client asked 10.9.9.9; the server's RST shows the real
  * address, whose reverse is the reply tuple. */
 static void test_nat(void)
@@ -274,6 +302,7 @@ int main(void)
 	T_RUN(test_v6_and_other_protocols);
 	T_RUN(test_unsynced);
 	T_RUN(test_garbage);
+	T_RUN(test_unpadded_end);
 	T_RUN(test_many_and_full);
 	return T_END("test_ctview");
 }
