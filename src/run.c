@@ -547,6 +547,20 @@ static void control_loop(struct run *r)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
+/* This process's resident memory in MiB, from the kernel (0: unknown). */
+static unsigned long resident_mib(void)
+{
+	FILE *fp = fopen("/proc/self/statm", "re");
+	unsigned long size, pages = 0;
+
+	if (fp != NULL) {
+		if (fscanf(fp, "%lu %lu", &size, &pages) != 2)
+			pages = 0;
+		fclose(fp);
+	}
+	return pages * (unsigned long)sysconf(_SC_PAGESIZE) >> 20;
+}
+
 static void signals_install(void)
 {
 	struct sigaction sa;
@@ -696,6 +710,9 @@ int run_main(int argc, char **argv)
 		 nfqueue_has_conntrack(r.w[0].q) ? "with the packet (NFQA_CT)"
 						   : "by lookup",
 		 r.conf.json_file[0] ? r.conf.json_file : "stdout");
+	/* rstaudit.conf(5), max_flows: what that bound costs, paid now. */
+	log_info("tables for %u flows faulted in: %lu MiB resident",
+		 r.conf.max_flows, resident_mib());
 	log_info("policy %s, %u rule%s", policy_mode_names[r.conf.policy.mode],
 		 r.conf.policy.nrules, r.conf.policy.nrules == 1 ? "" : "s");
 	if (r.daemonize && daemon(0, 0) < 0) {

@@ -101,6 +101,15 @@ EV=$OUT/events.json
 # --- malformed packets in the queue --------------------------------------
 daemon d1 --json-file "$EV" --hold 1
 pass "daemon up: table installed, queue 0 bound"
+# The tables for max_flows (1 M here) are faulted in at start, so that no
+# packet waits for the kernel to clear a page of them: the kernel counts
+# them resident before any packet (the flow table alone is 128 MiB).
+lab_wait_log d1 'MiB resident' 5
+rss=$(awk '/^VmRSS:/ { print int($2 / 1024) }' "/proc/$(cat "$LAB_TMP/d1.pid")/status")
+said=$(sed -n 's/.*faulted in: \([0-9]*\) MiB resident.*/\1/p' "$LAB_TMP/d1.log")
+[ "${rss:-0}" -ge 128 ] && [ "${said:-0}" -ge 128 ] &&
+	pass "tables resident from the start: VmRSS $rss MiB, the daemon says $said" ||
+	fail "tables not resident at start: VmRSS ${rss:-?} MiB, the daemon says ${said:-?}"
 grep -q 'no conntrack (NFQA_CT)' "$LAB_TMP/d1.log" &&
 	pass "the kernel attaches no conntrack to queued packets; the daemon asks ctnetlink" ||
 	echo "live: note: the kernel attaches conntrack (NFQA_CT) to queued packets"
