@@ -16,7 +16,7 @@
 
 #define LINE_MAX_LEN	1024
 
-enum conf_type { T_UINT, T_BOOL, T_TIME, T_PATH, T_MASK, T_SIZE, T_MODE,
+enum conf_type { T_UINT, T_BOOL, T_TIME, T_PATH, T_MASK, T_SIZE, T_MODE, T_CTV,
 		 T_MAX };
 
 struct conf_key {
@@ -53,7 +53,7 @@ static const struct conf_key conf_keys[] = {
 	{ "queue_length",	T_UINT,    F(queue_length),	64, 1u << 20, 0 },
 	{ "install_rules",	T_BOOL,    F(install_rules),	0, 0, 0 },
 	{ "log_rejects",	T_BOOL,    F(log_rejects),	0, 0, 0 },
-	{ "conntrack_view",	T_BOOL,    F(conntrack_view),	0, 0, 0 },
+	{ "conntrack_view",	T_CTV,     F(conntrack_view),	0, 0, 0 },
 	{ "log_group",		T_UINT,    F(log_group),	0, 65535, 0 },
 	{ "user",		T_PATH,    P(user),		0 },
 	{ "control_socket",	T_PATH,    P(control_socket),	0 },
@@ -93,7 +93,7 @@ void conf_default(struct conf *c)
 	c->queue_length = NFQUEUE_LENGTH;
 	c->install_rules = 1;
 	c->log_rejects = 1;
-	c->conntrack_view = 1;
+	c->conntrack_view = CONF_CT_TABLE;
 	c->log_group = NFT_DEFAULT_LOG_GROUP;
 	snprintf(c->control_socket, sizeof(c->control_socket), "%s",
 		 CONF_CONTROL_SOCKET);
@@ -286,6 +286,23 @@ static int parse_mode(const struct conf_key *k, const char *s, void *field)
 	return policy_mode_parse(s, field);
 }
 
+/* table, events or lookup; yes and no are the older spellings of the last two. */
+static int parse_ctview(const struct conf_key *k, const char *s, void *field)
+{
+	static const char *const name[] = {
+		[CONF_CT_LOOKUP] = "lookup", [CONF_CT_EVENTS] = "events",
+		[CONF_CT_TABLE] = "table",
+	};
+	int *v = field;
+
+	for (size_t i = 0; i < sizeof(name) / sizeof(name[0]); i++)
+		if (strcmp(s, name[i]) == 0) {
+			*v = (int)i;
+			return 0;
+		}
+	return parse_bool(k, s, field);	/* yes: events, no: lookup */
+}
+
 static int parse_path(const struct conf_key *k, const char *s, void *field)
 {
 	size_t n = strlen(s);
@@ -308,6 +325,7 @@ static const struct {
 	[T_MASK] = { parse_mask, "%s: give a 32-bit mask, e.g. 0x20000000, or 0 for none" },
 	[T_SIZE] = { parse_size, "%s: give bytes, 1k to 1024G (suffix k, M or G)" },
 	[T_MODE] = { parse_mode, "%s: give audit, dry-run or enforce" },
+	[T_CTV] = { parse_ctview, "%s: give table, events or lookup" },
 };
 
 int conf_set(struct conf *c, const char *key, const char *value,

@@ -23,8 +23,11 @@
  *				reject rule makes for new connections cannot be
  *				queued, so the table logs them instead)
  *	log_group N		that NFLOG group (0..65535)
- *	conntrack_view yes|no	conntrack's facts from its events (ctview.h),
- *				no: one ctnetlink GET per RST
+ *	conntrack_view table|events|lookup  where a RST's conntrack facts come
+ *				from where the kernel does not attach them:
+ *				the table's notes (default), a view kept from
+ *				conntrack's events (ctview.h; yes), or one
+ *				ctnetlink GET per RST (no)
  *	user NAME		after setup, run as NAME with CAP_NET_ADMIN only
  *	control_socket PATH	where `rstaudit stats` asks ("none": off)
  *	metrics_listen ADDR	GET /metrics over TCP: PORT (on 127.0.0.1),
@@ -72,6 +75,17 @@
 #define CONF_MAX_QUEUES	64
 #define CONF_CONTROL_SOCKET "/run/rstaudit/control.sock"
 
+/*
+ * conntrack_view: where a RST's conntrack facts come from when the queued
+ * packet carries none (no NFQA_CT).  lookup and events keep the values of
+ * the older no and yes.
+ */
+enum conf_ct_facts {
+	CONF_CT_LOOKUP,		/* a ctnetlink GET per RST */
+	CONF_CT_EVENTS,		/* a view kept from NEW and DESTROY events */
+	CONF_CT_TABLE,		/* the table's notes alone: no events, no GET */
+};
+
 struct conf {
 	uint16_t queue;
 	uint16_t queues;
@@ -87,7 +101,7 @@ struct conf {
 	uint32_t queue_length;
 	int	 install_rules;
 	int	 log_rejects;
-	int	 conntrack_view;	/* facts from events, not a GET per RST */
+	int	 conntrack_view;	/* enum conf_ct_facts */
 	uint16_t log_group;
 	char	 user[64];		/* "": stay as started */
 	char	 control_socket[108];	/* sun_path; "none": off */

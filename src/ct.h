@@ -56,6 +56,7 @@ struct ct_stats {
 	uint64_t lookups;	/* GETs sent */
 	uint64_t found, missing, errors;
 	uint64_t from_queue;	/* answered by NFQA_CT */
+	uint64_t from_table;	/* answered by the table's notes alone */
 	/* The view (ctview.h), when the worker keeps one. */
 	uint64_t from_view;	/* RSTs answered by it */
 	uint64_t view_fallbacks; /* RSTs it could not answer: looked up */

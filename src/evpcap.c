@@ -481,7 +481,7 @@ static void comment(struct evpcap *w, const struct rst_event *e)
 				   "ct %s, verdict %s", l->hook_name,
 				   l->in[0] ? l->in : "-",
 				   l->out[0] ? l->out : "-",
-				   l->ct_known ? l->ct_state : "none",
+				   rst_ct_word(l),
 				   l->verdict), len - n);
 	for (i = 0; i < e->v.n_ev && n + 2 < len; i++) {
 		c[n++] = '\n';

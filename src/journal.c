@@ -90,10 +90,10 @@ static void jb_live(struct jbuf *jb, const struct rst_live *l)
 		jb_field(jb, "RSTAUDIT_OUT", l->out);
 	if (l->verdict[0] != '\0')
 		jb_field(jb, "RSTAUDIT_VERDICT", l->verdict);
-	if (l->ct_known) {
+	if (l->ct_known && l->ct_state[0] != '\0')
 		jb_field(jb, "RSTAUDIT_CT_STATE", l->ct_state);
+	if (l->ct_known && l->ct_has_id)
 		jb_uint(jb, "RSTAUDIT_CT_ID", l->ct_id);
-	}
 }
 
 size_t journal_format(char *buf, size_t len, const struct rst_event *e)

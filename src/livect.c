@@ -19,7 +19,10 @@
  * exists, and its id.  -1: ask the kernel: the view is not whole, it does
  * not hold yet the entry of a RST conntrack took, or the RST was not
  * taken and the entry's state (which the view does not follow) is
- * wanted.  *noted: the note's judgement, whatever the return.
+ * wanted.  Without a view (conntrack_view table) the notes are all:
+ * never -1; no id, and no state for a RST conntrack did not take (its
+ * entry may exist or not).  *noted: the note's judgement, whatever the
+ * return.
  */
 _Static_assert(NFQUEUE_NOTE_MAX <= 4, "a note's kind is two bits (note.c)");
 
@@ -46,22 +49,32 @@ static int view_judge(struct worker *w, const struct nfqueue_pkt *np,
 	    notes_take(w->notes, np->payload, np->caplen, np->len, np->ts_us);
 	int invalid = note == NFQUEUE_NOTE_INVALID;
 	int deleted = note == NFQUEUE_NOTE_DELETED;
-	int found = deleted ? 0 : ctview_find(w->view, p, ci);
+	int found;
 
 	*noted = invalid;
 	if (deleted) {
 		memset(ci, 0, sizeof(*ci));
-	} else if (found < 0 || (invalid && found == 1) ||
-		   (!invalid && found == 0)) {
+		found = 0;
+	} else if (w->view == NULL) {
+		ci->known = 1;		/* conntrack's judgement, at least */
+		found = 1;
+	} else if ((found = ctview_find(w->view, p, ci)) < 0 ||
+		   (invalid && found == 1) || (!invalid && found == 0)) {
 		w->view_fallbacks++;
 		return -1;
-	} else if (!invalid) {
+	}
+	if (found && !invalid) {
 		ci->tcp_state = TCP_CONNTRACK_CLOSE;
 		rst_name_copy(ci->state, sizeof(ci->state), "CLOSE");
 		ci->mark |= w->run->conf.mark;	/* the RST's rule set it */
 	}
-	w->view_hits++;
-	ci->source = CT_SOURCE_EVENTS;
+	if (w->view == NULL) {
+		w->table_hits++;
+		ci->source = CT_SOURCE_TABLE;
+	} else {
+		w->view_hits++;
+		ci->source = CT_SOURCE_EVENTS;
+	}
 	return 0;
 }
 
@@ -91,7 +104,7 @@ void live_ct(struct worker *w, struct rst_event *e,
 		 * out of window from one taken at an inexact sequence (both
 		 * leave ESTABLISHED, ct.h).
 		 */
-		if (w->view != NULL)
+		if (w->view != NULL || w->table_facts)
 			viewed = view_judge(w, np, &e->p, &ci, &noted) == 0;
 		else
 			noted = mark_judge(w, np);
@@ -110,6 +123,7 @@ void live_ct(struct worker *w, struct rst_event *e,
 		l->ct_known = 1;
 		l->ct_source = ci.source;
 		l->ct_id = ci.id;
+		l->ct_has_id = ci.source != CT_SOURCE_TABLE;
 		rst_name_copy(l->ct_state, sizeof(l->ct_state), ci.state);
 	}
 	/* The table's note is conntrack's own word; else read it from the

@@ -425,6 +425,7 @@ void output_json_ct(struct obuf *b, const char *key, const struct rst_live *l)
 		[CT_SOURCE_LOOKUP] = "lookup",
 		[CT_SOURCE_QUEUE] = "queue",
 		[CT_SOURCE_EVENTS] = "events",
+		[CT_SOURCE_TABLE] = "table",
 	};
 
 	obuf_put(b, ",\"", 2);
@@ -433,12 +434,21 @@ void output_json_ct(struct obuf *b, const char *key, const struct rst_live *l)
 		obuf_puts(b, "\":null");
 		return;
 	}
-	output_json_key_str(b, "\":{\"state\":", l->ct_state);
-	output_json_uint(b, ",\"id\":", l->ct_id);
+	/* The table's notes give conntrack's judgement, not always the state,
+	 * never the id: what is not known is left out. */
+	obuf_puts(b, "\":{");
+	if (l->ct_state[0] != '\0') {
+		output_json_key_str(b, "\"state\":", l->ct_state);
+		obuf_putc(b, ',');
+	}
+	if (l->ct_has_id) {
+		output_json_uint(b, "\"id\":", l->ct_id);
+		obuf_putc(b, ',');
+	}
 	if (l->ct_invalid < 0)
-		obuf_puts(b, ",\"invalid\":null");
+		obuf_puts(b, "\"invalid\":null");
 	else
-		json_bool(b, ",\"invalid\":", l->ct_invalid);
+		json_bool(b, "\"invalid\":", l->ct_invalid);
 	output_json_name(b, ",\"source\":",
 		  source[l->ct_source < CT_SOURCE_MAX ? l->ct_source : 0]);
 	obuf_putc(b, '}');

@@ -147,6 +147,7 @@ enum ct_source {
 	CT_SOURCE_LOOKUP,	/* a ctnetlink GET */
 	CT_SOURCE_QUEUE,	/* the queued packet's NFQA_CT */
 	CT_SOURCE_EVENTS,	/* the view kept from ctnetlink events (ctview.h) */
+	CT_SOURCE_TABLE,	/* the table's notes alone (conntrack_view table) */
 	CT_SOURCE_MAX
 };
 
@@ -154,7 +155,9 @@ struct rst_live {
 	uint8_t valid;
 	uint8_t made_here;	/* this host made it for an address not its own */
 	char hook_name[12];	/* forward, input, output, prerouting */
-	uint8_t ct_known;	/* ct_state/ct_id are valid */
+	uint8_t ct_known;	/* conntrack's facts: ct_invalid, and what of
+				 * ct_state ("": unknown) and ct_id is known */
+	uint8_t ct_has_id;	/* ct_id is valid (not from the table's notes) */
 	uint8_t ct_source;	/* enum ct_source */
 	int8_t ct_invalid;	/* conntrack judged the RST invalid (1), took it
 				 * (0), or cannot tell (-1) */
@@ -173,6 +176,20 @@ struct rst_live {
 	uint32_t pcap_packets;	/* its flow's packets there, the RST included */
 	struct rst_policy pol;
 };
+
+/*
+ * The conntrack state an event's text shows: its name; "invalid" for a
+ * RST conntrack did not take whose entry's state is not known (the
+ * table's notes say no more); else "none" (no facts).
+ */
+static inline const char *rst_ct_word(const struct rst_live *l)
+{
+	if (!l->ct_known)
+		return "none";
+	if (l->ct_state[0] != '\0')
+		return l->ct_state;
+	return l->ct_invalid == 1 ? "invalid" : "unknown";
+}
 
 struct rst_event {
 	uint32_t serial;	/* engine's number for it; never 0 */

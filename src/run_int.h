@@ -88,6 +88,8 @@ struct worker {
 	struct ct_handle	*ct;
 	struct ctview		*view;		/* the run's, or NULL: ask per RST */
 	struct notes		*notes;		/* RSTs conntrack did not take */
+	int			 table_facts;	/* no view: the notes alone */
+	uint64_t		 table_hits;	/* RSTs answered by them */
 	uint64_t		 view_hits;	/* RSTs answered by the view */
 	uint64_t		 view_fallbacks; /* ... it could not answer */
 	uint64_t		 view_read_us;	/* when it last read the view */

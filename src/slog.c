@@ -124,10 +124,10 @@ static void sb_live(struct sbuf *sb, const struct rst_live *l)
 		sb_param(sb, "out", l->out);
 	if (l->verdict[0] != '\0')
 		sb_param(sb, "verdict", l->verdict);
-	if (l->ct_known) {
+	if (l->ct_known && l->ct_state[0] != '\0')
 		sb_param(sb, "ct_state", l->ct_state);
+	if (l->ct_known && l->ct_has_id)
 		sb_uint(sb, "ct_id", l->ct_id);
-	}
 }
 
 size_t slog_format(char *buf, size_t len, const struct rst_event *e,

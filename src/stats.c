@@ -163,6 +163,8 @@ static const struct family families[] = {
 	  "Conntrack lookups that failed." },
 	{ "conntrack_from_queue_total", COUNTER, Q(c.from_queue), L_CT, "from queue",
 	  "Conntrack entries that came with the queued packet." },
+	{ "conntrack_from_table_total", COUNTER, Q(c.from_table), L_CT, "from table",
+	  "RSTs whose conntrack facts came from the table's notes alone (conntrack_view table)." },
 	{ "conntrack_from_events_total", COUNTER, Q(c.from_view), L_CT, "from events",
 	  "RSTs whose conntrack facts came from the view kept from conntrack's events." },
 	{ "conntrack_view_fallbacks_total", COUNTER, Q(c.view_fallbacks), L_CT,

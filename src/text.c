@@ -71,7 +71,7 @@ static void text_live(struct obuf *b, const struct rst_live *l)
 					     " verdict " };
 	const char *val[] = { l->hook_name, l->in[0] ? l->in : "-",
 			      l->out[0] ? l->out : "-",
-			      l->ct_known ? l->ct_state : "none", l->verdict };
+			      rst_ct_word(l), l->verdict };
 	size_t i;
 
 	for (i = 0; i < sizeof(val) / sizeof(val[0]); i++) {

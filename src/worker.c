@@ -210,6 +210,7 @@ static void worker_counts(struct worker *w, struct worker_counts *wc)
 		nfqueue_get_stats(w->log, &s->log);
 	engine_get_stats(w->eng, &s->e);
 	ct_get_stats(w->ct, &s->c);
+	s->c.from_table = w->table_hits;
 	s->c.from_view = w->view_hits;
 	s->c.view_fallbacks = w->view_fallbacks;
 	if (w->notes != NULL)
@@ -505,11 +506,11 @@ static void *worker_thread(void *arg)
 }
 
 /*
- * Keep conntrack's facts from its events where it pays: the kernel does
- * not attach them to queued packets, and the table notes the RSTs
- * conntrack did not take (that needs the NFLOG group).  The first queue
- * opens the run's one view; the others share it.  Else, or if the view
- * cannot start, one GET per RST, as before.
+ * Where the kernel does not attach conntrack's facts to queued packets,
+ * take them from the table's notes of the RSTs conntrack did not take or
+ * deleted (that needs the NFLOG group), and with conntrack_view events
+ * from its events as well: the first queue opens the run's one view; the
+ * others share it.  Else, or if the view cannot start, one GET per RST.
  */
 static void worker_view_open(struct worker *w)
 {
@@ -517,11 +518,19 @@ static void worker_view_open(struct worker *w)
 	const struct conf *c = &r->conf;
 	struct ctview_stats vs;
 
-	if (!c->conntrack_view || c->log_group == 0 ||
-	    nfqueue_has_conntrack(w->q) || (w->idx > 0 && r->view == NULL))
+	if (c->conntrack_view == CONF_CT_LOOKUP || c->log_group == 0 ||
+	    nfqueue_has_conntrack(w->q) ||
+	    (c->conntrack_view == CONF_CT_EVENTS && w->idx > 0 && r->view == NULL))
 		return;
 	if ((w->notes = notes_new(c->queue_length)) == NULL) {
 		log_warn("queue %u: conntrack notes; one lookup per RST", w->qnum);
+		return;
+	}
+	if (c->conntrack_view == CONF_CT_TABLE) {
+		w->table_facts = 1;
+		if (w->idx == 0)
+			log_info("conntrack facts from the table's notes "
+				 "(conntrack_view table): no events, not asked per RST");
 		return;
 	}
 	if (w->idx > 0) {

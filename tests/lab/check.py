@@ -207,8 +207,13 @@ def live_mismatch(row, ev):
         got = event_field(ev, k)
         if got != want:
             out.append("%s %s, want %s" % (k, got or '""', want or '""'))
-    if ev.get("ct") and not isinstance(ev["ct"].get("id"), int):
-        out.append("ct.id %s, want a number" % ev["ct"].get("id"))
+    # The table's notes (conntrack_view table, the default here) give no
+    # id; every other source does.
+    ct = ev.get("ct")
+    if ct and (ct.get("source") == "table") == isinstance(ct.get("id"), int):
+        out.append("ct.id %s from %s, want %s" % (
+            ct.get("id"), ct.get("source"),
+            "none" if ct.get("source") == "table" else "a number"))
     return out
 
 
@@ -216,7 +221,7 @@ def live_name(e):
     ct = e.get("ct")
     return "%s in %s out %s ct %s verdict %s" % (
         e.get("hook"), e.get("in") or "-", e.get("out") or "-",
-        "%s%s" % (ct["state"], " invalid" if ct.get("invalid") else "")
+        "%s%s" % (ct.get("state", "?"), " invalid" if ct.get("invalid") else "")
         if ct else "none", e.get("verdict"))
 
 
@@ -391,7 +396,7 @@ def show_line(e, row):
         "%s > %s" % (end(e["src"], e["sport"]), end(e["dst"], e["dport"])),
         e["flags"], e["origin"], e["cause"], e["confidence"], e["hook"],
         "%s>%s" % (e["in"] or "-", e["out"] or "-"),
-        ct["state"] + ("!" if ct.get("invalid") else "") if ct else "-",
+        ct.get("state", "?") + ("!" if ct.get("invalid") else "") if ct else "-",
         telling(e["evidence"]), note)
 
 

@@ -102,6 +102,11 @@ def selftest(v):
         "ipv6 event with ipid": lambda e: e.update(ip_v=6),
         "timestamp in another form": lambda e: e.update(timestamp="2023-11-14T22:13:20Z"),
         "rst missing": lambda e: e.pop("rst"),
+        "conntrack without an id from a lookup": lambda e: e.update(
+            conntrack={"state": "CLOSE", "invalid": False, "source": "lookup"}),
+        "conntrack with an id from the table's notes": lambda e: e.update(
+            conntrack={"state": "CLOSE", "id": 7, "invalid": False,
+                       "source": "table"}),
     }
     for name, m in muts.items():
         e = json.loads(json.dumps(good))

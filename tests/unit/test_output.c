@@ -140,7 +140,8 @@ static void live_event(struct rst_event *e)
 	snprintf(e->live.out, sizeof(e->live.out), "lan0");
 	snprintf(e->live.verdict, sizeof(e->live.verdict), "drop");
 	snprintf(e->live.ct_state, sizeof(e->live.ct_state), "ESTABLISHED");
-	e->live.ct_known = 1, e->live.ct_id = 4242, e->live.ct_invalid = 0;
+	e->live.ct_known = 1, e->live.ct_has_id = 1, e->live.ct_id = 4242;
+	e->live.ct_invalid = 0;
 	e->live.pol.valid = 1, e->live.pol.mode = POLICY_ENFORCE;
 	e->live.pol.rule = 2, e->live.pol.line = 5, e->live.pol.action = PA_DROP;
 }
@@ -189,6 +190,38 @@ static void test_eve_line(void)
 	buf = write_event(OUT_JSON, NULL, &e);
 	CHECK(strstr(buf, "\"action\":\"would_block\"") != NULL);
 	CHECK(strstr(buf, "\"host\"") == NULL);
+	free(buf);
+}
+
+/*
+ * Facts from the table's notes (conntrack_view table): no id, so no
+ * flow_id; a RST conntrack did not take has no state either.  The text
+ * says "invalid" there, never a state conntrack did not give.
+ */
+static void test_table_facts(void)
+{
+	struct rst_event e;
+	char *buf;
+
+	live_event(&e);
+	e.live.ct_has_id = 0, e.live.ct_source = CT_SOURCE_TABLE;
+	snprintf(e.live.ct_state, sizeof(e.live.ct_state), "CLOSE");
+	buf = write_event(OUT_JSON, NULL, &e);
+	CHECK(strstr(buf, "\"flow_id\"") == NULL);
+	CHECK(strstr(buf, ",\"conntrack\":{\"state\":\"CLOSE\",\"invalid\":false,"
+		     "\"source\":\"table\"},") != NULL);
+	free(buf);
+	e.live.ct_state[0] = '\0', e.live.ct_invalid = 1;
+	buf = write_event(OUT_JSON, NULL, &e);
+	CHECK(strstr(buf, ",\"conntrack\":{\"invalid\":true,"
+		     "\"source\":\"table\"},") != NULL);
+	free(buf);
+	buf = write_event(OUT_TEXT, NULL, &e);
+	CHECK(strstr(buf, " ct invalid ") != NULL);
+	free(buf);
+	e.live.ct_known = 0;
+	buf = write_event(OUT_JSON, NULL, &e);
+	CHECK(strstr(buf, ",\"conntrack\":null,") != NULL);
 	free(buf);
 }
 
@@ -381,6 +414,7 @@ int main(void)
 	T_RUN(test_community_id);
 	T_RUN(test_json_line);
 	T_RUN(test_eve_line);
+	T_RUN(test_table_facts);
 	T_RUN(test_ecs_line);
 	T_RUN(test_format_names);
 	T_RUN(test_long_event);
