@@ -172,9 +172,11 @@ def sd_want(ev):
         for k in ("in", "out", "verdict"):
             if ev.get(k):
                 want[k] = ev[k]
-        if ev.get("ct"):
-            want["ct_state"] = ev["ct"]["state"]
-            want["ct_id"] = str(ev["ct"]["id"])
+        # What the JSON left out (the table's notes give no id, and no
+        # state for a RST conntrack did not take) is left out here too.
+        for k in ("state", "id"):
+            if (ev.get("ct") or {}).get(k) is not None:
+                want["ct_" + k] = str(ev["ct"][k])
     return want
 
 
