@@ -110,6 +110,7 @@ ct_restore maybe
 suspect_max 4
 suspect_max 5
 rule accept mark 0x40000001 origin endpoint
+conntrack_view maybe
 EOF
 cat >"$TMP/bad.want" <<'EOF'
 2	policy: give audit, dry-run or enforce
@@ -143,7 +144,15 @@ cat >"$TMP/bad.want" <<'EOF'
 31	ct_restore: give yes or no
 33	suspect_max set again (first on line 32)
 34	mark 0x40000001 shares bits with invalid_mark 0x40000000
+35	conntrack_view: give table, events or lookup
 EOF
+# conntrack_view's values, and the older yes and no.
+for v in table events lookup yes no; do
+	printf 'conntrack_view %s\n' "$v" >"$TMP/ctv.conf"
+	"$RSTAUDIT" -n -c "$TMP/ctv.conf" >/dev/null 2>&1 &&
+		pass "conntrack_view $v: a good value" ||
+		fail "conntrack_view $v: refused"
+done
 check_bad() {	# check_bad NAME CMD...: run a check of bad.conf
 	_name=$1; shift
 	"$@" >"$TMP/bad.out" 2>&1
@@ -174,7 +183,7 @@ grep -q 'bad.conf:27' "$TMP/bad.out" && fail "a good rule line was reported" ||
 	--json-file "$TMP/never.json" >"$TMP/out" 2>&1
 rc=$?
 if [ $rc = 2 ] && [ ! -e "$TMP/never.json" ] &&
-   grep -q '31 errors in the configuration' "$TMP/out"; then
+   grep -q '32 errors in the configuration' "$TMP/out"; then
 	pass "run with a bad file: exit 2 before opening anything"
 else
 	fail "run with a bad file: exit $rc"; sed 's/^/    /' "$TMP/out" | tail -3
