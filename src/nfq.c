@@ -521,7 +521,7 @@ static int queue_bind(struct nfqueue *q, const struct nfqueue_conf *c)
 		q->conntrack = 1;
 	else if (errno == EOPNOTSUPP)
 		log_info("queue %u: the kernel attaches no conntrack (NFQA_CT) to "
-			 "queued packets; asking ctnetlink for each RST", q->num);
+			 "queued packets", q->num);
 	else
 		log_warn("queue %u: NFQA_CFG_F_CONNTRACK", q->num);
 	return 0;

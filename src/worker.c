@@ -518,10 +518,16 @@ static void worker_view_open(struct worker *w)
 	const struct conf *c = &r->conf;
 	struct ctview_stats vs;
 
-	if (c->conntrack_view == CONF_CT_LOOKUP || c->log_group == 0 ||
-	    nfqueue_has_conntrack(w->q) ||
+	if (nfqueue_has_conntrack(w->q) ||
 	    (c->conntrack_view == CONF_CT_EVENTS && w->idx > 0 && r->view == NULL))
 		return;
+	if (c->conntrack_view == CONF_CT_LOOKUP || c->log_group == 0) {
+		if (w->idx == 0)
+			log_info("conntrack facts: one lookup per RST (%s)",
+				 c->log_group == 0 ? "log_group 0: no notes"
+						   : "conntrack_view lookup");
+		return;
+	}
 	if ((w->notes = notes_new(c->queue_length)) == NULL) {
 		log_warn("queue %u: conntrack notes; one lookup per RST", w->qnum);
 		return;

@@ -510,6 +510,7 @@ check "conntrack events: and a refusal: conntrack deleted the entry (no facts), 
 stop d6 TERM || fail "conntrack events: SIGTERM: exit status $?"
 
 # --- conntrack's facts by lookup (conntrack_view no) ---------------------
+# no, the older spelling of lookup, still means it.
 # Without the view the daemon asks conntrack for a RST's entry (a GET)
 # and reads conntrack's judgement from the table's bit: an abort it took
 # (CLOSE), a RST out of window it did not take, one in the window at an
@@ -521,6 +522,9 @@ printf 'conntrack_view no\n' >"$LAB_TMP/lookup.conf"
 rm -f "$EV"
 lab_daemon d7 gw -c "$LAB_TMP/lookup.conf" --json-file "$EV" --hold 0.5 ||
 	{ fail "lookup: daemon d7 did not start"; finish; }
+grep -q 'conntrack facts: one lookup per RST (conntrack_view lookup)' "$LAB_TMP/d7.log" &&
+	pass "lookup: the daemon says it asks per RST" ||
+	fail "lookup: no 'one lookup per RST' in the log"
 abort_taken 61020 lookup lookup
 # Source ports above the ephemeral range (61044 and up): the loads
 # above leave their own ports in TIME_WAIT.
