@@ -78,6 +78,15 @@ static int view_judge(struct worker *w, const struct nfqueue_pkt *np,
 	return 0;
 }
 
+const char *live_ct_source(const struct worker *w)
+{
+	if (nfqueue_has_conntrack(w->q))
+		return "with the packet (NFQA_CT)";
+	if (w->view != NULL)
+		return "from its events";
+	return w->table_facts ? "from the table's notes" : "by lookup";
+}
+
 /* What conntrack says of the RST, into e->live (run_int.h). */
 void live_ct(struct worker *w, struct rst_event *e,
 	     const struct nfqueue_pkt *np)

@@ -707,8 +707,7 @@ int run_main(int argc, char **argv)
 	}
 	log_info("queue %u (%d in all), hold %.1f s, conntrack %s, events to %s",
 		 r.conf.queue, r.nw, r.conf.hold_us / 1e6,
-		 nfqueue_has_conntrack(r.w[0].q) ? "with the packet (NFQA_CT)"
-						   : "by lookup",
+		 live_ct_source(&r.w[0]),
 		 r.conf.json_file[0] ? r.conf.json_file : "stdout");
 	/* rstaudit.conf(5), max_flows: what that bound costs, paid now. */
 	log_info("tables for %u flows faulted in: %lu MiB resident",

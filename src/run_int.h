@@ -185,6 +185,8 @@ void workers_stop(struct run *r);
 /* livect.c: what conntrack says of a queued RST, into e->live. */
 void live_ct(struct worker *w, struct rst_event *e,
 	     const struct nfqueue_pkt *np);
+/* Where the queue's RSTs get those facts, for the log. */
+const char *live_ct_source(const struct worker *w);
 
 /* runstats.c */
 void counters_render(FILE *fp, enum stats_format fmt, void *arg);
