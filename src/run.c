@@ -576,10 +576,15 @@ static void signals_install(void)
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
+/*
+ * The one way out, from wherever the start stopped: the table first
+ * (packets pass again), then the threads and what they write to.
+ */
 static void run_teardown(struct run *r)
 {
 	int i;
 
+	rules_remove();
 	writer_stop(r->wr);	/* it writes to what follows */
 	locator_stop(r->loc);
 	for (i = 0; i < r->nw; i++)
@@ -603,12 +608,139 @@ static void run_teardown(struct run *r)
 	notify_close();
 }
 
-int run_main(int argc, char **argv)
+/* -n: the configuration checked, the policy and (-v -v) the table shown. */
+static int run_check(struct run *r, int errors)
+{
+	struct nft_conf nc;
+
+	if (errors != 0) {
+		fprintf(stderr, "%d error%s\n", errors, errors == 1 ? "" : "s");
+		return EXIT_USAGE;
+	}
+	fprintf(stderr, "configuration OK\n");
+	enforce_describe(stderr, &r->conf.policy, r->verbose);
+	rules_conf(&r->conf, &nc);
+	if (r->verbose > 1 && nft_render(&nc, stdout) < 0)
+		return EXIT_USAGE;	/* nft_render() said why */
+	return EXIT_OK;
+}
+
+/*
+ * Everything that needs privileges, in order: outputs, sockets, queues,
+ * the table, then the privilege drop.  EXIT_OK, or the exit status after
+ * saying why; run_teardown() undoes what was done either way.
+ */
+static int run_open(struct run *r)
 {
 	char err[256];
+	int i;
+
+	if (run_output_open(r) < 0 || run_journal_open(r) < 0)
+		return EXIT_NOOUTPUT;
+	/* While we may still make its directory and give it to our user. */
+	if (strcmp(r->conf.control_socket, "none") != 0 &&
+	    (r->ctl = ctl_open(r->conf.control_socket, r->uid, r->gid)) == NULL)
+		return EXIT_SETUP;
+	if (strcmp(r->conf.metrics_listen, "none") != 0 &&
+	    (r->http = ctl_open_http(r->conf.metrics_listen)) == NULL)
+		return EXIT_SETUP;
+	if (evpcap_setup(&r->conf, &r->ev) < 0)
+		return EXIT_NOOUTPUT;
+	if (run_policy_publish(r, &r->conf.policy) < 0)
+		return EXIT_SETUP;
+	/* Before the queues: what they carry is stamped when it came. */
+	if ((r->stamp_fd = nfqueue_stamps_on()) < 0)
+		log_warn("SO_TIMESTAMP: packets carry the time they are read");
+	if ((r->w = calloc((size_t)r->conf.queues, sizeof(*r->w))) == NULL) {
+		log_warn("workers");
+		return EXIT_SETUP;
+	}
+	for (i = 0; i < r->conf.queues; i++) {
+		r->nw = i + 1;	/* run_teardown() closes what it opened */
+		if (worker_open(r, &r->w[i], i) < 0)
+			return EXIT_SETUP;
+	}
+	/* Queues first: from the first rule on, someone listens. */
+	if (r->conf.install_rules && rules_install(&r->conf) < 0)
+		return EXIT_SETUP;
+	/* Everything privileged is open; before any thread: caps are per thread. */
+	if (r->conf.user[0] != '\0' && priv_drop(r->conf.user, r->uid, r->gid) < 0)
+		return EXIT_SETUP;
+	/* Evidence files are made as that user: it must be able to. */
+	if (r->ev != NULL && r->conf.user[0] != '\0' &&
+	    evpcap_check(r->conf.evidence_dir, r->conf.user, err, sizeof(err)) < 0) {
+		log_warnx("%s (as user %s)", err, r->conf.user);
+		return EXIT_SETUP;
+	}
+	return EXIT_OK;
+}
+
+/*
+ * The threads started, the control loop until a signal or a failure,
+ * then the orderly stop: the exit status.
+ */
+static int run_serve(struct run *r)
+{
+	int rc = EXIT_OK;
+
+	log_info("queue %u (%d in all), hold %.1f s, conntrack %s, events to %s",
+		 r->conf.queue, r->nw, r->conf.hold_us / 1e6,
+		 live_ct_source(&r->w[0]),
+		 r->conf.json_file[0] ? r->conf.json_file : "stdout");
+	/* rstaudit.conf(5), max_flows: what that bound costs, paid now. */
+	log_info("tables for %u flows faulted in: %lu MiB resident",
+		 r->conf.max_flows, resident_mib());
+	log_info("policy %s, %u rule%s", policy_mode_names[r->conf.policy.mode],
+		 r->conf.policy.nrules, r->conf.policy.nrules == 1 ? "" : "s");
+	if (r->daemonize && daemon(0, 0) < 0) {
+		log_warn("daemon");
+		return EXIT_SETUP;
+	}
+	/* A thread: after the privilege drop and daemon(), as the locator. */
+	if (strcmp(r->conf.syslog_target, "none") != 0 &&
+	    (r->slog = slog_open(r->conf.syslog_target, r->conf.syslog_queue)) == NULL)
+		log_warnx("syslog_target %s: events not sent there",
+			  r->conf.syslog_target);
+	if (r->conf.locate && (r->loc = locator_start(&(struct locator_conf){
+		.interval_s = r->conf.locate_interval,
+		.budget = r->conf.locate_budget,
+		.max_ttl = r->conf.locate_max_ttl }, run_located, r)) == NULL)
+		log_warn("locate: no thread; not locating");
+	/* The writer before the queues, which hand it their events. */
+	if ((r->wr = writer_start(WRITER_SLOTS, TICK_US, run_write, run_flush,
+				  r)) == NULL) {
+		log_warn("cannot start the event writer thread");
+		rc = EXIT_SETUP;
+	} else if (workers_start(r) < 0) {
+		rc = EXIT_SETUP;
+	} else {
+		notify_ready("auditing");	/* the table and queues are up */
+		control_loop(r);
+	}
+
+	notify_stopping();
+	/*
+	 * No new packets, then answer what is left (the held RSTs too) and
+	 * release the RSTs; only then the chains, whose removal would drop
+	 * every packet still waiting for a verdict.
+	 */
+	rules_quiesce();
+	workers_stop(r);	/* each answers what is left, releases its RSTs */
+	writer_stop(r->wr);	/* and every event is written */
+	r->wr = NULL;
+	rules_remove();
+	if (__atomic_load_n(&r->failed, __ATOMIC_RELAXED))
+		rc = EXIT_SETUP;
+	counters_print(r);
+	log_info("exiting");
+	return rc;
+}
+
+int run_main(int argc, char **argv)
+{
 	struct override ov[16];
 	struct run r;
-	int nov = 0, i, errors, rc = EXIT_OK;
+	int nov = 0, errors, rc;
 
 	memset(&r, 0, sizeof(r));
 	r.stamp_fd = -1;
@@ -620,21 +752,8 @@ int run_main(int argc, char **argv)
 	r.ov = ov;
 	r.nov = nov;
 	errors = run_configure(&r, &r.conf);
-	if (r.check_only) {
-		if (errors == 0) {
-			struct nft_conf nc;
-
-			fprintf(stderr, "configuration OK\n");
-			enforce_describe(stderr, &r.conf.policy, r.verbose);
-			rules_conf(&r.conf, &nc);
-			if (r.verbose > 1 && nft_render(&nc, stdout) < 0)
-				errors++;	/* nft_render() said why */
-		} else {
-			fprintf(stderr, "%d error%s\n", errors,
-				errors == 1 ? "" : "s");
-		}
-		return errors ? EXIT_USAGE : EXIT_OK;
-	}
+	if (r.check_only)
+		return run_check(&r, errors);
 	if (errors) {
 		log_warnx("%d error%s in the configuration", errors,
 			  errors == 1 ? "" : "s");
@@ -644,119 +763,8 @@ int run_main(int argc, char **argv)
 	signals_install();
 	notify_init();
 	r.start_time = clk_real_us() / 1000000;
-
-	if (run_output_open(&r) < 0)
-		return EXIT_NOOUTPUT;
-	if (run_journal_open(&r) < 0) {
-		run_teardown(&r);
-		return EXIT_NOOUTPUT;
-	}
-	/* While we may still make its directory and give it to our user. */
-	if (strcmp(r.conf.control_socket, "none") != 0 &&
-	    (r.ctl = ctl_open(r.conf.control_socket, r.uid, r.gid)) == NULL) {
-		run_teardown(&r);
-		return EXIT_SETUP;
-	}
-	if (strcmp(r.conf.metrics_listen, "none") != 0 &&
-	    (r.http = ctl_open_http(r.conf.metrics_listen)) == NULL) {
-		run_teardown(&r);
-		return EXIT_SETUP;
-	}
-	if (evpcap_setup(&r.conf, &r.ev) < 0) {
-		run_teardown(&r);
-		return EXIT_NOOUTPUT;
-	}
-	if (run_policy_publish(&r, &r.conf.policy) < 0) {
-		run_teardown(&r);
-		return EXIT_SETUP;
-	}
-	/* Before the queues: what they carry is stamped when it came. */
-	if ((r.stamp_fd = nfqueue_stamps_on()) < 0)
-		log_warn("SO_TIMESTAMP: packets carry the time they are read");
-	r.nw = r.conf.queues;
-	if ((r.w = calloc((size_t)r.nw, sizeof(*r.w))) == NULL) {
-		log_warn("workers");
-		run_teardown(&r);
-		return EXIT_SETUP;
-	}
-	for (i = 0; i < r.nw; i++) {
-		if (worker_open(&r, &r.w[i], i) < 0) {
-			r.nw = i + 1;
-			run_teardown(&r);
-			return EXIT_SETUP;
-		}
-	}
-	/* Queues first: from the first rule on, someone listens. */
-	if (r.conf.install_rules && rules_install(&r.conf) < 0) {
-		run_teardown(&r);
-		return EXIT_SETUP;
-	}
-	/* Everything privileged is open; before any thread: caps are per thread. */
-	if (r.conf.user[0] != '\0' && priv_drop(r.conf.user, r.uid, r.gid) < 0) {
-		rules_remove();
-		run_teardown(&r);
-		return EXIT_SETUP;
-	}
-	/* Evidence files are made as that user: it must be able to. */
-	if (r.ev != NULL && r.conf.user[0] != '\0' &&
-	    evpcap_check(r.conf.evidence_dir, r.conf.user, err, sizeof(err)) < 0) {
-		log_warnx("%s (as user %s)", err, r.conf.user);
-		rules_remove();
-		run_teardown(&r);
-		return EXIT_SETUP;
-	}
-	log_info("queue %u (%d in all), hold %.1f s, conntrack %s, events to %s",
-		 r.conf.queue, r.nw, r.conf.hold_us / 1e6,
-		 live_ct_source(&r.w[0]),
-		 r.conf.json_file[0] ? r.conf.json_file : "stdout");
-	/* rstaudit.conf(5), max_flows: what that bound costs, paid now. */
-	log_info("tables for %u flows faulted in: %lu MiB resident",
-		 r.conf.max_flows, resident_mib());
-	log_info("policy %s, %u rule%s", policy_mode_names[r.conf.policy.mode],
-		 r.conf.policy.nrules, r.conf.policy.nrules == 1 ? "" : "s");
-	if (r.daemonize && daemon(0, 0) < 0) {
-		log_warn("daemon");
-		rules_remove();
-		run_teardown(&r);
-		return EXIT_SETUP;
-	}
-	/* A thread: after the privilege drop and daemon(), as the locator. */
-	if (strcmp(r.conf.syslog_target, "none") != 0 &&
-	    (r.slog = slog_open(r.conf.syslog_target, r.conf.syslog_queue)) == NULL)
-		log_warnx("syslog_target %s: events not sent there",
-			  r.conf.syslog_target);
-	if (r.conf.locate && (r.loc = locator_start(&(struct locator_conf){
-		.interval_s = r.conf.locate_interval,
-		.budget = r.conf.locate_budget,
-		.max_ttl = r.conf.locate_max_ttl }, run_located, &r)) == NULL)
-		log_warn("locate: no thread; not locating");
-	/* The writer before the queues, which hand it their events. */
-	if ((r.wr = writer_start(WRITER_SLOTS, TICK_US, run_write, run_flush,
-				 &r)) == NULL) {
-		log_warn("cannot start the event writer thread");
-		rc = EXIT_SETUP;
-	} else if (workers_start(&r) < 0) {
-		rc = EXIT_SETUP;
-	} else {
-		notify_ready("auditing");	/* the table and queues are up */
-		control_loop(&r);
-	}
-
-	notify_stopping();
-	/*
-	 * No new packets, then answer what is left (the held RSTs too) and
-	 * release the RSTs; only then the chains, whose removal would drop
-	 * every packet still waiting for a verdict.
-	 */
-	rules_quiesce();
-	workers_stop(&r);	/* each answers what is left, releases its RSTs */
-	writer_stop(r.wr);	/* and every event is written */
-	r.wr = NULL;
-	rules_remove();
-	if (__atomic_load_n(&r.failed, __ATOMIC_RELAXED))
-		rc = EXIT_SETUP;
-	counters_print(&r);
-	log_info("exiting");
+	if ((rc = run_open(&r)) == EXIT_OK)
+		rc = run_serve(&r);
 	run_teardown(&r);
 	return rc;
 }
