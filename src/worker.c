@@ -562,21 +562,15 @@ static void worker_view_open(struct worker *w)
 		 "entries), not asked per RST", vs.max);
 }
 
-int worker_open(struct run *r, struct worker *w, int idx)
+/*
+ * The queue's engine, with its share of the flow bound, and the evidence
+ * ring and hand-over where evidence or locating needs them: 0, or -1
+ * after saying why.
+ */
+static int worker_engine_open(struct run *r, struct worker *w)
 {
-	struct itimerspec its = {
-		.it_interval = { 0, TICK_US * 1000 },
-		.it_value = { 0, TICK_US * 1000 },
-	};
-	struct nfqueue_conf qc;
 	struct engine_conf ec;
 
-	w->run = r;
-	w->idx = idx;
-	w->qnum = (uint16_t)(r->conf.queue + idx);
-	w->tfd = -1;
-	w->snap_fd = -1;
-	pthread_mutex_init(&w->snap_mu, NULL);
 	engine_conf_default(&ec);
 	ec.max_flows = r->conf.max_flows / r->conf.queues;
 	if (ec.max_flows < 1024)
@@ -607,6 +601,25 @@ int worker_open(struct run *r, struct worker *w, int idx)
 			 w->qnum, EVHAND_BYTES >> 10);
 		return -1;
 	}
+	return 0;
+}
+
+int worker_open(struct run *r, struct worker *w, int idx)
+{
+	struct itimerspec its = {
+		.it_interval = { 0, TICK_US * 1000 },
+		.it_value = { 0, TICK_US * 1000 },
+	};
+	struct nfqueue_conf qc;
+
+	w->run = r;
+	w->idx = idx;
+	w->qnum = (uint16_t)(r->conf.queue + idx);
+	w->tfd = -1;
+	w->snap_fd = -1;
+	pthread_mutex_init(&w->snap_mu, NULL);
+	if (worker_engine_open(r, w) < 0)
+		return -1;
 	nfqueue_conf_default(&qc);
 	qc.num = w->qnum;
 	qc.length = r->conf.queue_length;
