@@ -19,8 +19,11 @@
 #include "pcapin.h"
 #include "pcapmap.h"
 #include "pcappipe.h"
+#include "writer.h"
 
 #define ANALYZE_MEM_SHARE 4	/* the flow table may take 1/4 of memory */
+#define ANALYZE_WRITER_SLOTS 1024 /* events formatted by the writer, in flight */
+#define ANALYZE_WRITER_TICK_US 10000
 
 struct analyze_totals {
 	uint64_t packets;
@@ -48,6 +51,28 @@ static void analyze_usage(FILE *fp)
 static void analyze_emit(struct rst_event *e, void *arg)
 {
 	output_event(arg, e);
+}
+
+/*
+ * With two threads, a third formats and writes the events, in the
+ * engine's order (writer.h): formatting was the engine thread's, the
+ * slower one.  Nothing is dropped: a full ring makes the engine wait.
+ */
+static void analyze_write(struct rst_event *e, const struct evhand_ticket *t,
+			  void *arg)
+{
+	(void)t;
+	output_event(arg, e);
+}
+
+static void analyze_flush(void *arg)
+{
+	(void)arg;	/* stdio's buffer; the end of the run flushes it */
+}
+
+static void analyze_hand(struct rst_event *e, void *arg)
+{
+	(void)writer_put(arg, e, NULL, 1);
 }
 
 void analyze_warn_frames(const char *name, const struct pcapin_stats *st)
@@ -138,6 +163,7 @@ static int analyze_file(const char *name, const struct engine_conf *conf,
 	struct engine_stats es;
 	struct pcapin_stats st;
 	struct analyze_src src;
+	struct writer *wr = NULL;
 	struct engine *eng;
 	long offset = -1;
 	int rc;
@@ -145,14 +171,20 @@ static int analyze_file(const char *name, const struct engine_conf *conf,
 	output_escape(name, shown, sizeof(shown));
 	if (analyze_open(name, shown, use_mmap, &src) < 0)
 		return EXIT_UNREADABLE;
-	eng = engine_new(conf, analyze_emit, out);
+	out->file = name;
+	/* No thread to spare: the engine formats its events itself. */
+	if (src.p == NULL && threads > 1)
+		wr = writer_start(ANALYZE_WRITER_SLOTS, ANALYZE_WRITER_TICK_US,
+				  analyze_write, analyze_flush, out);
+	eng = wr != NULL ? engine_new(conf, analyze_hand, wr) :
+			   engine_new(conf, analyze_emit, out);
 	if (eng == NULL) {
 		log_warn("%s: cannot allocate tables for %u flows", shown, conf->max_flows);
+		writer_stop(wr);
 		analyze_close(&src);
 		return EXIT_INTERNAL;
 	}
 	memset(&st, 0, sizeof(st));
-	out->file = name;
 	if (src.p != NULL)
 		rc = pcapin_run(src.p, src.lt, eng, &st, err, sizeof(err), &offset);
 	else if (threads > 1)
@@ -160,6 +192,7 @@ static int analyze_file(const char *name, const struct engine_conf *conf,
 	else
 		rc = pcapin_run_map(&src.m, eng, &st, err, sizeof(err), &offset);
 	engine_flush(eng);	/* everything before a fault is still reported */
+	writer_stop(wr);	/* every event out before the file's warnings */
 	engine_get_stats(eng, &es);
 	tot->packets += st.status[PKT_OK];
 	tot->files++;

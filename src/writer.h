@@ -1,5 +1,7 @@
 /*
- * writer.h: the live daemon's event writer, a thread of its own.
+ * writer.h: the event writer, a thread of its own (the live daemon's,
+ * and analyze's when it reads in a second thread: there, with no
+ * ticket, and writer_put() waits for room, so nothing is dropped).
  *
  * A queue thread hands each released event over (writer_put(): a copy
  * into a bounded ring, never a wait), with the ticket of its flow's
