@@ -172,7 +172,7 @@ static int analyze_file(const char *name, const struct engine_conf *conf,
 	if (analyze_open(name, shown, use_mmap, &src) < 0)
 		return EXIT_UNREADABLE;
 	out->file = name;
-	/* No thread to spare: the engine formats its events itself. */
+	/* Read in a second thread: a third formats; else the engine does. */
 	if (src.p == NULL && threads > 1)
 		wr = writer_start(ANALYZE_WRITER_SLOTS, ANALYZE_WRITER_TICK_US,
 				  analyze_write, analyze_flush, out);
