@@ -80,7 +80,6 @@ static void make_live(struct rst_event *e, unsigned i)
 	snprintf(l->in, sizeof(l->in), i % 5 ? "enp3s0f%u" : "", i % 4);
 	snprintf(l->out, sizeof(l->out), i % 3 ? "wan%u" : "", i % 2);
 	l->ct_known = i % 7 != 0, l->ct_source = (uint8_t)(i % CT_SOURCE_MAX);
-	l->ct_has_id = l->ct_source != CT_SOURCE_TABLE;
 	l->ct_invalid = (int8_t)(i % 3) - 1, l->ct_id = 3000000000u + i * 7919;
 	snprintf(l->ct_state, sizeof(l->ct_state), "ESTABLISHED");
 	snprintf(l->verdict, sizeof(l->verdict), i % 2 ? "drop" : "accept");

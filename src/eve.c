@@ -35,7 +35,7 @@ static void eve_header(const struct output *o, struct obuf *b,
 	char ts[40], cid[32];
 
 	output_json_name(b, "{\"timestamp\":", output_time_zone(e->ts_us, ts, "+0000"));
-	if (e->live.valid && e->live.ct_known && e->live.ct_has_id)
+	if (e->live.valid && rst_ct_has_id(&e->live))
 		output_json_uint(b, ",\"flow_id\":", e->live.ct_id);
 	if (o->file) {
 		output_json_uint(b, ",\"pcap_cnt\":", e->frame);

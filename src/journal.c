@@ -92,7 +92,7 @@ static void jb_live(struct jbuf *jb, const struct rst_live *l)
 		jb_field(jb, "RSTAUDIT_VERDICT", l->verdict);
 	if (l->ct_known && l->ct_state[0] != '\0')
 		jb_field(jb, "RSTAUDIT_CT_STATE", l->ct_state);
-	if (l->ct_known && l->ct_has_id)
+	if (rst_ct_has_id(l))
 		jb_uint(jb, "RSTAUDIT_CT_ID", l->ct_id);
 }
 

@@ -132,7 +132,6 @@ void live_ct(struct worker *w, struct rst_event *e,
 		l->ct_known = 1;
 		l->ct_source = ci.source;
 		l->ct_id = ci.id;
-		l->ct_has_id = ci.source != CT_SOURCE_TABLE;
 		rst_name_copy(l->ct_state, sizeof(l->ct_state), ci.state);
 	}
 	/* The table's note is conntrack's own word; else read it from the

@@ -441,7 +441,7 @@ void output_json_ct(struct obuf *b, const char *key, const struct rst_live *l)
 		output_json_key_str(b, "\"state\":", l->ct_state);
 		obuf_putc(b, ',');
 	}
-	if (l->ct_has_id) {
+	if (rst_ct_has_id(l)) {
 		output_json_uint(b, "\"id\":", l->ct_id);
 		obuf_putc(b, ',');
 	}

@@ -157,7 +157,6 @@ struct rst_live {
 	char hook_name[12];	/* forward, input, output, prerouting */
 	uint8_t ct_known;	/* conntrack's facts: ct_invalid, and what of
 				 * ct_state ("": unknown) and ct_id is known */
-	uint8_t ct_has_id;	/* ct_id is valid (not from the table's notes) */
 	uint8_t ct_source;	/* enum ct_source */
 	int8_t ct_invalid;	/* conntrack judged the RST invalid (1), took it
 				 * (0), or cannot tell (-1) */
@@ -189,6 +188,12 @@ static inline const char *rst_ct_word(const struct rst_live *l)
 	if (l->ct_state[0] != '\0')
 		return l->ct_state;
 	return l->ct_invalid == 1 ? "invalid" : "unknown";
+}
+
+/* ct_id is valid: every source gives it but the table's notes. */
+static inline int rst_ct_has_id(const struct rst_live *l)
+{
+	return l->ct_known && l->ct_source != CT_SOURCE_TABLE;
 }
 
 struct rst_event {

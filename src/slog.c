@@ -126,7 +126,7 @@ static void sb_live(struct sbuf *sb, const struct rst_live *l)
 		sb_param(sb, "verdict", l->verdict);
 	if (l->ct_known && l->ct_state[0] != '\0')
 		sb_param(sb, "ct_state", l->ct_state);
-	if (l->ct_known && l->ct_has_id)
+	if (rst_ct_has_id(l))
 		sb_uint(sb, "ct_id", l->ct_id);
 }
 

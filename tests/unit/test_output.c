@@ -140,7 +140,7 @@ static void live_event(struct rst_event *e)
 	snprintf(e->live.out, sizeof(e->live.out), "lan0");
 	snprintf(e->live.verdict, sizeof(e->live.verdict), "drop");
 	snprintf(e->live.ct_state, sizeof(e->live.ct_state), "ESTABLISHED");
-	e->live.ct_known = 1, e->live.ct_has_id = 1, e->live.ct_id = 4242;
+	e->live.ct_known = 1, e->live.ct_id = 4242;	/* source lookup */
 	e->live.ct_invalid = 0;
 	e->live.pol.valid = 1, e->live.pol.mode = POLICY_ENFORCE;
 	e->live.pol.rule = 2, e->live.pol.line = 5, e->live.pol.action = PA_DROP;
@@ -204,7 +204,7 @@ static void test_table_facts(void)
 	char *buf;
 
 	live_event(&e);
-	e.live.ct_has_id = 0, e.live.ct_source = CT_SOURCE_TABLE;
+	e.live.ct_source = CT_SOURCE_TABLE;
 	snprintf(e.live.ct_state, sizeof(e.live.ct_state), "CLOSE");
 	buf = write_event(OUT_JSON, NULL, &e);
 	CHECK(strstr(buf, "\"flow_id\"") == NULL);
