@@ -6,6 +6,7 @@ the object that caused it), detection, install, quiesce and removal.
  */
 #include <endian.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -480,7 +481,7 @@ int nft_install(const struct nft_conf *conf, const struct nft_caps *caps,
 	enum queue_kind qk;
 	struct nft_batch *b = NULL;
 	uint32_t flags;
-	int saved;
+	int saved, acct;
 
 	memset(h, 0, sizeof(*h));
 	if (nft_conf_check(conf) < 0)
@@ -498,6 +499,7 @@ int nft_install(const struct nft_conf *conf, const struct nft_caps *caps,
 		    "if rstaudit dies, delete its table yourself (%s)",
 		    h->nfamily == 1 ? "nft delete table inet rstaudit" :
 		    "nft delete table ip rstaudit; nft delete table ip6 rstaudit");
+	acct = nft_rule_enabled(RULE_LEARN, conf) ? nft_ct_acct() : 1;
 	h->seq = (uint32_t)time(NULL);
 	if ((b = batch_new(h->seq)) == NULL || (h->nl = sock_open()) == NULL)
 		goto fail_sys;
@@ -520,6 +522,10 @@ int nft_install(const struct nft_conf *conf, const struct nft_caps *caps,
 	    plan_family(h), NFT_TABLE_NAME,
 	    qk == QUEUE_NATIVE ? "nft queue" : "xt NFQUEUE", conf->queue_num,
 	    h->owned ? ", owner" : "");
+	if (acct != 1 && nft_ct_acct() == 1)
+		log_info("nftables: the learning rule (ct packets) turned "
+		    "conntrack's accounting on (net.netfilter.nf_conntrack_acct "
+		    "1); the kernel keeps it on after rstaudit stops");
 	batch_free(b);
 	return 0;
 fail_sys:
@@ -533,6 +539,20 @@ fail:
 	memset(h, 0, sizeof(*h));
 	errno = saved;
 	return -1;
+}
+
+int nft_ct_acct(void)
+{
+	char c = 0;
+	int fd = open("/proc/sys/net/netfilter/nf_conntrack_acct",
+	    O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	if (read(fd, &c, 1) != 1)
+		c = 0;
+	close(fd);
+	return c == '0' ? 0 : c == '1' ? 1 : -1;
 }
 
 /* Every rule of the table, in every chain: a DELRULE without a chain. */

@@ -153,6 +153,15 @@ int	nft_quiesce(struct nft_handle *h);
 int	nft_remove(struct nft_handle *h);
 
 /*
+ * Conntrack's accounting in this namespace (net.netfilter.nf_conntrack_acct):
+ * 1 on, 0 off, -1 unknown (no conntrack module yet).  The learning rule's
+ * `ct packets` needs it: the kernel turns it on when the rule is loaded
+ * and never off again, and a connection opened while it is off has no
+ * counters, so its first packets are never copied to learn from.
+ */
+int	nft_ct_acct(void);
+
+/*
  * Drop k's RSTs in the kernel from now on, for timeout_ms (the guard:
  * a chain at priority raw on prerouting, before conntrack).  Safe from
  * any thread.  Errors: ENOENT without a guard, ENOSPC when the set is

@@ -153,6 +153,7 @@ struct run {
 	uint64_t		 deg_said[DEG_MAX];	/* totals when last said */
 	uint64_t		 deg_said_us;		/* when last said */
 	uint64_t		 deg_checked_us;
+	int			 acct_off;	/* conntrack accounting read off */
 	uint64_t		 snap_gen;	/* counters asked for (control thread) */
 	struct locator		*loc;		/* locate yes, or NULL */
 	char			 host[256];	/* the events' "host" */

@@ -117,6 +117,27 @@ static const char *const degrade_why[DEG_MAX] = {
 };
 
 /*
+ * Learning needs conntrack's accounting (nft_ct_acct()): say when someone
+ * turns it off, and when it is back.
+ */
+static void learn_watch(struct run *r)
+{
+	int acct;
+
+	if (r->conf.learn_packets == 0 || r->conf.log_group == 0 ||
+	    (acct = nft_ct_acct()) < 0 || acct == !r->acct_off)
+		return;
+	r->acct_off = !acct;
+	if (r->acct_off)
+		log_warnx("auditing degraded: conntrack accounting is off "
+		    "(net.netfilter.nf_conntrack_acct 0): the first packets "
+		    "of connections opened from now on are not copied, so "
+		    "nothing is learnt of them (weaker verdicts); set it to 1");
+	else
+		log_info("conntrack accounting is on again: learning resumed");
+}
+
+/*
  * Once a second (the control thread): has auditing degraded?  Each cause that
  * grew is remembered (the gauges) and said in the log, with how much
  * and why, at most every DEGRADE_SAY_US.
@@ -131,6 +152,7 @@ void run_degrade(struct run *r)
 	if (now - r->deg_checked_us < 1000000)
 		return;
 	r->deg_checked_us = now;
+	learn_watch(r);
 	run_stats(r, &s);
 	run_policy_stats(r, &s.policy);
 	stats_degrade_totals(&s, tot);

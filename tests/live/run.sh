@@ -5,6 +5,8 @@
 # default configuration.  Run from the repository top after building
 # (RSTAUDIT names another binary).  Needs root: it fails, and never
 # skips, without it.  Checks:
+#   - conntrack's accounting, which learning needs: turned on, said;
+#     turned off by hand: the kernel copies nothing, the daemon warns;
 #   - malformed and hostile TCP in the queue: the daemon lives, counts
 #     them, and still reports the next reset;
 #   - RSTs to and from gw itself (input and output hooks), one that
@@ -110,6 +112,28 @@ said=$(sed -n 's/.*faulted in: \([0-9]*\) MiB resident.*/\1/p' "$LAB_TMP/d1.log"
 [ "${rss:-0}" -ge 128 ] && [ "${said:-0}" -ge 128 ] &&
 	pass "tables resident from the start: VmRSS $rss MiB, the daemon says $said" ||
 	fail "tables not resident at start: VmRSS ${rss:-?} MiB, the daemon says ${said:-?}"
+# Learning needs conntrack's accounting: the learning rule turned it on
+# (the lab's namespaces start with it off), and the daemon says so; a
+# connection opened while someone has it off is not learnt from (the
+# kernel: the rule's counter does not move), and the daemon says that too.
+acct() { lab_in gw sysctl -qw net.netfilter.nf_conntrack_acct="$1"; }
+learnt() {
+	lab_in gw nft list chain inet rstaudit forward |
+	    sed -n 's/.*ct packets 1-8 counter packets \([0-9]*\) .*/\1/p'
+}
+check "the daemon says its learning rule turned conntrack's accounting on" \
+    grep -q "turned conntrack's accounting on" "$LAB_TMP/d1.log"
+l0=$(learnt) && acct 0 && client connect echo --addr "$SRV4" --port 7000 &&
+	l1=$(learnt) || fail "cannot open a connection with accounting off"
+check_eq "accounting off: a connection's packets are not copied to learn from" "${l1:-x}" "${l0:-y}"
+check "accounting off: the daemon warns (auditing degraded)" \
+    lab_wait_log d1 'conntrack accounting is off' 5
+acct 1 && client connect echo --addr "$SRV4" --port 7000 &&
+	l2=$(learnt) || fail "cannot open a connection with accounting on"
+check "accounting on again: the next connection is copied ($l1, then ${l2:-?} packets)" \
+    [ "${l2:-0}" -gt "${l1:-0}" ]
+check "accounting on again: the daemon says learning resumed" \
+    lab_wait_log d1 'learning resumed' 5
 if grep -q 'no conntrack (NFQA_CT)' "$LAB_TMP/d1.log"; then
 	pass "the kernel attaches no conntrack to queued packets"
 	grep -q "conntrack facts from the table's notes" "$LAB_TMP/d1.log" &&
