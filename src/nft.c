@@ -523,9 +523,10 @@ int nft_install(const struct nft_conf *conf, const struct nft_caps *caps,
 	    qk == QUEUE_NATIVE ? "nft queue" : "xt NFQUEUE", conf->queue_num,
 	    h->owned ? ", owner" : "");
 	if (acct != 1 && nft_ct_acct() == 1)
-		log_info("nftables: the learning rule (ct packets) turned "
-		    "conntrack's accounting on (net.netfilter.nf_conntrack_acct "
-		    "1); the kernel keeps it on after rstaudit stops");
+		log_info("nftables: conntrack's accounting is now on "
+		    "(net.netfilter.nf_conntrack_acct 1), for the learning "
+		    "rule's ct packets; the kernel keeps it on after rstaudit "
+		    "stops");
 	batch_free(b);
 	return 0;
 fail_sys:

@@ -122,7 +122,7 @@ learnt() {
 	    sed -n 's/.*ct packets 1-8 counter packets \([0-9]*\) .*/\1/p'
 }
 check "the daemon says its learning rule turned conntrack's accounting on" \
-    grep -q "turned conntrack's accounting on" "$LAB_TMP/d1.log"
+    grep -q "conntrack's accounting is now on" "$LAB_TMP/d1.log"
 l0=$(learnt) && acct 0 && client connect echo --addr "$SRV4" --port 7000 &&
 	l1=$(learnt) || fail "cannot open a connection with accounting off"
 check_eq "accounting off: a connection's packets are not copied to learn from" "${l1:-x}" "${l0:-y}"
